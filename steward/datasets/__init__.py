@@ -1,0 +1,1 @@
+"""Datasets: national-standard metadata, the review chain, publishing and withdrawal."""

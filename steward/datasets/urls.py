@@ -1,0 +1,6 @@
+"""URLs of datasets."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "datasets"
+urlpatterns: list = []

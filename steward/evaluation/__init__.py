@@ -1,0 +1,1 @@
+"""KPIs (績效指標), evaluation, ranking and reports."""

@@ -1,0 +1,6 @@
+"""URLs of evaluation."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "evaluation"
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Public feedback (民眾意見) and data requests, with response limits."""

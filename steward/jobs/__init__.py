@@ -1,0 +1,1 @@
+"""Background jobs: a job table and a worker, no broker needed."""

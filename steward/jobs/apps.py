@@ -1,0 +1,10 @@
+"""App configuration for jobs."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class JobsConfig(AppConfig):
+    name = "steward.jobs"
+    label = "jobs"
+    verbose_name = _("Background jobs")

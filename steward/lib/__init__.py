@@ -1,0 +1,1 @@
+"""Small shared helpers only (settings parsing, files, HTTP)."""

@@ -1,0 +1,25 @@
+"""E-mail notifications to whoever must act next (console backend by default)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.db import transaction
+
+from steward.organisations.models import Person
+
+
+def notify(people: Iterable[Person], *, subject: str, body: str) -> int:
+    """Send one e-mail to each person with an address, after the transaction commits.
+
+    Returns how many messages are queued. Sending after commit means a rolled-back
+    change never mails anybody.
+    """
+    recipients = sorted({p.email for p in people if p.email and p.is_active})
+    if not recipients:
+        return 0
+    messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in recipients]
+    transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
+    return len(messages)

@@ -1,0 +1,1 @@
+"""Organisations (ministry → agencies → units), people and their roles."""

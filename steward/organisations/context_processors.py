@@ -1,0 +1,42 @@
+"""Navigation shown in every page: only the sections the person's roles use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from steward.organisations.models import Role
+
+# (label, URL name, roles that see it; empty = everybody signed in)
+NAVIGATION: list[tuple[Any, str, frozenset[Role]]] = [
+    (_("Home"), "home", frozenset()),
+    (_("Organisations"), "organisations:tree", frozenset()),
+    (_("Action plans"), "plans:index", frozenset()),
+    (_("Inventory"), "inventory:index", frozenset()),
+    (_("Datasets"), "datasets:index", frozenset()),
+    (_("My work"), "datasets:queue", frozenset()),
+    (_("Quality"), "quality:index", frozenset()),
+    (_("Feedback"), "feedback:index", frozenset()),
+    (_("Evaluation"), "evaluation:index", frozenset()),
+    (_("Office calendar"), "calendars:index", frozenset()),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"navigation": []}
+    held = {a.role for a in user.role_assignments.filter(active=True)}
+    items = []
+    for label, url_name, roles in NAVIGATION:
+        if roles and not (roles & held) and not user.is_superuser:
+            continue
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:
+            continue  # that section is not built yet
+        items.append({"label": label, "url": url, "active": request.path == url})
+    return {"navigation": items}

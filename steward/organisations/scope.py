@@ -1,0 +1,184 @@
+"""The one scoping rule: who may do what, where.
+
+A role assignment lets its holder perform the role's actions in the subtree of
+the assignment's organisation. The information centre (資訊中心), the CIO
+(資訊長) and advisory-committee members act for the whole ministry, so their
+subtree is the ministry's. Superusers may do everything. Every page, API call
+and service asks here; nothing else decides scope.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import reduce
+from operator import or_
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from steward.organisations.models import Organisation, Person, Role
+
+
+class Action(StrEnum):
+    """Things people do in the programme. Services name the action they perform."""
+
+    VIEW = "view"
+    INVENTORY_EDIT = "inventory.edit"
+    INVENTORY_SUBMIT = "inventory.submit"
+    INVENTORY_COMPILE = "inventory.compile"
+    INVENTORY_APPROVE = "inventory.approve"
+    DATASET_DRAFT = "dataset.draft"
+    DATASET_UNIT_REVIEW = "dataset.unit_review"
+    DATASET_CENTRE_REVIEW = "dataset.centre_review"
+    DATASET_COMMITTEE_DECISION = "dataset.committee_decision"
+    DATASET_APPROVE = "dataset.approve"
+    DATASET_PUBLISH = "dataset.publish"
+    WITHDRAWAL_REQUEST = "withdrawal.request"
+    WITHDRAWAL_APPROVE = "withdrawal.approve"
+    PLAN_MANAGE = "plan.manage"
+    CALENDAR_IMPORT = "calendar.import"
+    QUALITY_RUN = "quality.run"
+    FEEDBACK_REPLY = "feedback.reply"
+    FEEDBACK_APPROVE_REPLY = "feedback.approve_reply"
+    REPORT_VIEW = "report.view"
+
+
+_EVERYONE = {Action.VIEW, Action.REPORT_VIEW}
+
+ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
+    Role.LIAISON: frozenset(
+        _EVERYONE
+        | {
+            Action.INVENTORY_EDIT,
+            Action.INVENTORY_SUBMIT,
+            Action.DATASET_DRAFT,
+            Action.WITHDRAWAL_REQUEST,
+            Action.QUALITY_RUN,
+            Action.FEEDBACK_REPLY,
+        }
+    ),
+    Role.UNIT_REVIEWER: frozenset(
+        _EVERYONE | {Action.DATASET_UNIT_REVIEW, Action.INVENTORY_SUBMIT}
+    ),
+    Role.INFORMATION_CENTRE: frozenset(
+        _EVERYONE
+        | {
+            Action.INVENTORY_COMPILE,
+            Action.DATASET_CENTRE_REVIEW,
+            Action.DATASET_COMMITTEE_DECISION,
+            Action.DATASET_PUBLISH,
+            Action.PLAN_MANAGE,
+            Action.CALENDAR_IMPORT,
+            Action.QUALITY_RUN,
+        }
+    ),
+    Role.CIO: frozenset(
+        _EVERYONE
+        | {Action.INVENTORY_APPROVE, Action.DATASET_APPROVE, Action.FEEDBACK_APPROVE_REPLY}
+    ),
+    Role.HEAD_OF_AGENCY: frozenset(_EVERYONE | {Action.WITHDRAWAL_APPROVE}),
+    Role.COMMITTEE_MEMBER: frozenset(_EVERYONE | {Action.DATASET_COMMITTEE_DECISION}),
+    Role.AUDITOR: frozenset(_EVERYONE),
+}
+
+# Roles that act for the whole ministry, wherever in the tree they are held.
+MINISTRY_WIDE_ROLES = frozenset({Role.INFORMATION_CENTRE, Role.CIO, Role.COMMITTEE_MEMBER})
+
+
+def roles_allowing(action: Action) -> frozenset[Role]:
+    return frozenset(role for role, actions in ROLE_ACTIONS.items() if action in actions)
+
+
+def scope_roots(person: Person, action: Action = Action.VIEW) -> list[Organisation]:
+    """The organisations in whose subtrees `person` may perform `action`."""
+    if not person.is_authenticated or not person.is_active:
+        return []
+    allowed = roles_allowing(action)
+    roots: dict[int, Organisation] = {}
+    for assignment in person.role_assignments.filter(active=True, role__in=allowed).select_related(
+        "organisation"
+    ):
+        organisation = assignment.organisation
+        if assignment.role in MINISTRY_WIDE_ROLES:
+            organisation = organisation.ministry
+        roots[organisation.pk] = organisation
+    # Drop roots already inside another root.
+    ordered = sorted(roots.values(), key=lambda org: len(org.path))
+    kept: list[Organisation] = []
+    for organisation in ordered:
+        if not any(organisation.is_within(root) for root in kept):
+            kept.append(organisation)
+    return kept
+
+
+def scope_q(person: Person, action: Action = Action.VIEW, *, field: str = "organisation") -> Q:
+    """A filter for any model whose `field` points at an Organisation.
+
+    `Dataset.objects.filter(scope_q(user, Action.VIEW))` keeps what the user may see.
+    Use `field=""` to filter Organisation itself.
+    """
+    prefix = f"{field}__" if field else ""
+    if person.is_authenticated and person.is_superuser and person.is_active:
+        return Q()
+    roots = scope_roots(person, action)
+    if not roots:
+        return Q(pk__in=[])
+    return reduce(or_, (Q(**{f"{prefix}path__startswith": root.path}) for root in roots))
+
+
+def organisations_for(person: Person, action: Action = Action.VIEW) -> QuerySet[Organisation]:
+    """Every organisation where `person` may perform `action`."""
+    return Organisation.objects.filter(scope_q(person, action, field=""))
+
+
+def can(person: Person, action: Action, organisation: Organisation) -> bool:
+    """May `person` perform `action` on something that belongs to `organisation`?"""
+    if not person.is_authenticated or not person.is_active:
+        return False
+    if person.is_superuser:
+        return True
+    return any(organisation.is_within(root) for root in scope_roots(person, action))
+
+
+def require(person: Person, action: Action, organisation: Organisation) -> None:
+    """Raise PermissionDenied unless `person` may perform `action` in `organisation`."""
+    if not can(person, action, organisation):
+        raise PermissionDenied(
+            _("%(person)s may not %(action)s for %(organisation)s.")
+            % {"person": person, "action": action.value, "organisation": organisation}
+        )
+
+
+def organisation_for(person: Person, pk: int, action: Action = Action.VIEW) -> Organisation:
+    """The organisation `pk` if `person` may perform `action` there, else 404."""
+    try:
+        return organisations_for(person, action).get(pk=pk)
+    except Organisation.DoesNotExist:
+        raise Http404(_("No such organisation in your scope.")) from None
+
+
+def roles_of(person: Person) -> set[Role]:
+    if not person.is_authenticated:
+        return set()
+    return {Role(a.role) for a in person.role_assignments.filter(active=True)}
+
+
+def people_who_can(action: Action, organisation: Organisation) -> QuerySet[Person]:
+    """Everybody who may perform `action` on something of `organisation`: who must act next."""
+    allowed = roles_allowing(action)
+    ancestor_ids = [int(part) for part in organisation.path.strip("/").split("/") if part]
+    ministry_id = ancestor_ids[0] if ancestor_ids else organisation.pk
+    local_roles = allowed - MINISTRY_WIDE_ROLES
+    wide_roles = allowed & MINISTRY_WIDE_ROLES
+    in_scope = Q(
+        role_assignments__active=True,
+        role_assignments__role__in=local_roles,
+        role_assignments__organisation_id__in=ancestor_ids,
+    ) | Q(
+        role_assignments__active=True,
+        role_assignments__role__in=wide_roles,
+        role_assignments__organisation__path__startswith=f"/{ministry_id}/",
+    )
+    return Person.objects.filter(in_scope, is_active=True).distinct()

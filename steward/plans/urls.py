@@ -1,0 +1,6 @@
+"""URLs of plans."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "plans"
+urlpatterns: list = []

@@ -1,0 +1,23 @@
+"""Root URLs: pages per app, the JSON API, accounts, admin, language switch."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from steward.api import api
+from steward.organisations import views as organisation_views
+
+urlpatterns = [
+    path("", organisation_views.home, name="home"),
+    path("accounts/", include("steward.organisations.account_urls")),
+    path("organisations/", include("steward.organisations.urls")),
+    path("calendars/", include("steward.calendars.urls")),
+    path("plans/", include("steward.plans.urls")),
+    path("inventory/", include("steward.inventory.urls")),
+    path("datasets/", include("steward.datasets.urls")),
+    path("quality/", include("steward.quality.urls")),
+    path("feedback/", include("steward.feedback.urls")),
+    path("evaluation/", include("steward.evaluation.urls")),
+    path("api/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
