@@ -14,6 +14,7 @@ from steward.feedback.api import router as feedback_router
 from steward.inventory.api import router as inventory_router
 from steward.organisations.api import router as organisations_router
 from steward.plans.api import router as plans_router
+from steward.publishing.api import router as publishing_router
 from steward.quality.api import router as quality_router
 
 api = NinjaAPI(
@@ -28,6 +29,7 @@ api.add_router("/calendars/", calendars_router)
 api.add_router("/plans/", plans_router)
 api.add_router("/inventory/", inventory_router)
 api.add_router("/datasets/", datasets_router)
+api.add_router("/publishing/", publishing_router)
 api.add_router("/quality/", quality_router)
 api.add_router("/feedback/", feedback_router)
 api.add_router("/evaluation/", evaluation_router)

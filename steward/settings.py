@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "steward.plans",
     "steward.inventory",
     "steward.datasets",
+    "steward.publishing",
     "steward.quality",
     "steward.feedback",
     "steward.evaluation",

@@ -14,6 +14,7 @@ urlpatterns = [
     path("plans/", include("steward.plans.urls")),
     path("inventory/", include("steward.inventory.urls")),
     path("datasets/", include("steward.datasets.urls")),
+    path("publishing/", include("steward.publishing.urls")),
     path("quality/", include("steward.quality.urls")),
     path("feedback/", include("steward.feedback.urls")),
     path("evaluation/", include("steward.evaluation.urls")),
