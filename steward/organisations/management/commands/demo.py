@@ -1,0 +1,109 @@
+"""`steward demo`: load the demo ministry (MOL and its six agencies), its plan and demo logins.
+
+Safe to run again: everything is created only when missing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from steward.organisations.models import (
+    CommitteeSeat,
+    Organisation,
+    OrganisationKind,
+    Person,
+    Role,
+    RoleAssignment,
+)
+
+DEMO_PASSWORD = "steward-demo"
+
+# Units below the agencies that the MOL plan (built-in) defines: (key, parent key, name).
+DEMO_UNITS = [
+    ("mol-dos", "mol", "勞動部統計處"),
+    ("mol-bli-plan", "mol-bli", "勞動部勞工保險局企劃管理組"),
+    ("mol-bli-stats", "mol-bli", "勞動部勞工保險局統計室"),
+    ("mol-wda-plan", "mol-wda", "勞動部勞動力發展署綜合規劃組"),
+    ("mol-osha-plan", "mol-osha", "勞動部職業安全衛生署綜合規劃組"),
+]
+
+# (username, display name, organisation key, role, committee seat)
+DEMO_PEOPLE = [
+    ("liaison", "林聯絡 (勞保局企劃管理組聯絡人)", "mol-bli-plan", Role.LIAISON, ""),
+    ("reviewer", "陳科長 (勞保局企劃管理組審查者)", "mol-bli-plan", Role.UNIT_REVIEWER, ""),
+    ("liaison-wda", "黃聯絡 (勞發署綜合規劃組聯絡人)", "mol-wda-plan", Role.LIAISON, ""),
+    ("reviewer-wda", "張科長 (勞發署綜合規劃組審查者)", "mol-wda-plan", Role.UNIT_REVIEWER, ""),
+    ("centre", "王專員 (勞動部資訊處)", "mol-dit", Role.INFORMATION_CENTRE, ""),
+    ("cio", "李資訊長 (勞動部資訊長)", "mol", Role.CIO, ""),
+    ("head", "吳局長 (勞保局機關首長)", "mol-bli", Role.HEAD_OF_AGENCY, ""),
+    ("chair", "趙召集人 (諮詢小組召集人)", "mol", Role.COMMITTEE_MEMBER, CommitteeSeat.CHAIR),
+    ("civil", "周委員 (諮詢小組民間代表)", "mol", Role.COMMITTEE_MEMBER, CommitteeSeat.CIVIL),
+    ("auditor", "鄭稽核 (勞保局, 唯讀)", "mol-bli", Role.AUDITOR, ""),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo ministry (MOL), the built-in plans and calendars, and demo logins."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("calendar", "import", "--builtin", verbosity=0)
+        call_command("plan", "install", "--builtin", verbosity=0)
+        with transaction.atomic():
+            self._units_and_people()
+        self._schedules()
+        self._print_logins()
+
+    def _units_and_people(self) -> None:
+        for key, parent_key, name in DEMO_UNITS:
+            if not Organisation.objects.filter(key=key).exists():
+                Organisation.objects.create(
+                    key=key,
+                    name=name,
+                    kind=OrganisationKind.UNIT,
+                    parent=Organisation.objects.get(key=parent_key),
+                )
+        for username, display_name, organisation_key, role, seat in DEMO_PEOPLE:
+            person, created = Person.objects.get_or_create(
+                username=username,
+                defaults={"display_name": display_name, "email": f"{username}@demo.mol.gov.tw"},
+            )
+            if created:
+                person.set_password(DEMO_PASSWORD)
+                person.save()
+            RoleAssignment.objects.get_or_create(
+                person=person,
+                organisation=Organisation.objects.get(key=organisation_key),
+                role=role,
+                defaults={"committee_seat": seat},
+            )
+        if not Person.objects.filter(username="admin").exists():
+            Person.objects.create_superuser(
+                "admin", "admin@demo.mol.gov.tw", DEMO_PASSWORD, display_name="系統管理者"
+            )
+
+    def _schedules(self) -> None:
+        from steward.plans.models import Plan
+        from steward.plans.schedule import compute_schedule
+
+        year = timezone.localdate().year
+        for plan in Plan.objects.all():
+            version = plan.current_version()
+            if version is not None:
+                for plan_year in (year, year + 1):
+                    compute_schedule(version, plan_year)
+
+    def _print_logins(self) -> None:
+        self.stdout.write(
+            self.style.SUCCESS("\nOpenData Steward demo: 勞動部 (MOL) and its agencies")
+        )
+        self.stdout.write("Open http://127.0.0.1:8000/ and sign in as one of:\n")
+        width = max(len(username) for username, *_ in DEMO_PEOPLE)
+        for username, display_name, _key, role, _seat in DEMO_PEOPLE:
+            self.stdout.write(f"  {username.ljust(width)}  {Role(role).label}  {display_name}")
+        self.stdout.write(f"  {'admin'.ljust(width)}  superuser (Django admin at /admin/)")
+        self.stdout.write(f"\nPassword for every demo login: {DEMO_PASSWORD}\n")
