@@ -1,0 +1,98 @@
+"""The national dataset metadata standard (資料集基本資料表) as data: fields, rules, parsers.
+
+A pure package (no models): field specs and :func:`validate_metadata`, the 主要欄位說明 parser,
+the 更新頻率 parser, identifier allocation and the portal's catalogue export reader/writer.
+Import everything from here: ``from steward.datasets.standard import validate_metadata``.
+"""
+
+from .catalogue_export import (
+    CATALOGUE_COLUMNS,
+    QUALITY_MARKS,
+    RESOURCE_COLUMNS,
+    ROW_ATTRIBUTES,
+    CatalogueFormatError,
+    CatalogueResource,
+    CatalogueRow,
+    RowProblem,
+    read_catalogue,
+    write_catalogue,
+)
+from .field_description import (
+    DeclaredField,
+    FieldDescriptionError,
+    parse_field_description,
+    render_field_description,
+)
+from .fields import (
+    AGENCY_CODE_RE,
+    CATEGORY_CODES,
+    COSTS,
+    DATASET_FIELDS,
+    DATASET_TYPES,
+    ENCODING_LABELS,
+    FIELDS,
+    FIELDS_BY_KEY,
+    IDENTIFIER_RE,
+    KNOWN_FORMATS,
+    RESOURCE_FIELDS,
+    FieldProblem,
+    FieldSpec,
+    Kind,
+    Level,
+    Severity,
+    normalise_encoding_label,
+    normalise_format_label,
+    validate_metadata,
+)
+from .frequency import (
+    FrequencyKind,
+    UpdateFrequency,
+    UpdateFrequencyError,
+    add_months,
+    parse_update_frequency,
+)
+from .identifiers import IdentifierError, next_identifier, next_resource_id
+
+__all__ = [
+    "AGENCY_CODE_RE",
+    "CATALOGUE_COLUMNS",
+    "CATEGORY_CODES",
+    "COSTS",
+    "DATASET_FIELDS",
+    "DATASET_TYPES",
+    "ENCODING_LABELS",
+    "FIELDS",
+    "FIELDS_BY_KEY",
+    "IDENTIFIER_RE",
+    "KNOWN_FORMATS",
+    "QUALITY_MARKS",
+    "RESOURCE_COLUMNS",
+    "RESOURCE_FIELDS",
+    "ROW_ATTRIBUTES",
+    "CatalogueFormatError",
+    "CatalogueResource",
+    "CatalogueRow",
+    "DeclaredField",
+    "FieldDescriptionError",
+    "FieldProblem",
+    "FieldSpec",
+    "FrequencyKind",
+    "IdentifierError",
+    "Kind",
+    "Level",
+    "RowProblem",
+    "Severity",
+    "UpdateFrequency",
+    "UpdateFrequencyError",
+    "add_months",
+    "next_identifier",
+    "next_resource_id",
+    "normalise_encoding_label",
+    "normalise_format_label",
+    "parse_field_description",
+    "parse_update_frequency",
+    "read_catalogue",
+    "render_field_description",
+    "validate_metadata",
+    "write_catalogue",
+]

@@ -1,0 +1,111 @@
+"""主要欄位說明 (field description): parse the declared columns into a field list and back.
+
+The standard writes items joined by ``、``, each ``英文欄位(中文說明)`` or ``中文欄位(說明)``;
+real records also use full-width parentheses （）, full-width commas and bare names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+_OPEN = "(（"
+_CLOSE = ")）"
+#: Item separators at parenthesis depth 0. ``、`` is the standard; the others are seen in records.
+_SEPARATORS = "、，,;；"
+
+
+class FieldDescriptionError(ValueError):
+    """A field description that cannot be read; the message is Chinese and says where."""
+
+
+@dataclass(frozen=True)
+class DeclaredField:
+    """One declared column: its name (English or Chinese) and the explanation in brackets."""
+
+    name: str
+    description: str = ""
+
+    @property
+    def is_english(self) -> bool:
+        """True for an ``英文欄位(中文說明)`` item, whose name is ASCII."""
+        return self.name.isascii()
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Names a real header may use for this field: the name and, if any, the description."""
+        return (self.name, self.description) if self.description else (self.name,)
+
+
+def parse_field_description(text: str, *, strict: bool = False) -> list[DeclaredField]:
+    """Split 主要欄位說明 into :class:`DeclaredField` items.
+
+    Lenient by default (empty items skipped, an unclosed bracket closes at the end of the text);
+    with ``strict=True`` those raise :class:`FieldDescriptionError` naming the item.
+    """
+    items: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for char in text:
+        if char in _OPEN:
+            depth += 1
+        elif char in _CLOSE:
+            if depth == 0:
+                if strict:
+                    raise FieldDescriptionError(
+                        f"第 {len(items) + 1} 項「{''.join(current).strip()}{char}」多了一個右括號。"
+                    )
+                continue
+            depth -= 1
+        elif char in _SEPARATORS and depth == 0:
+            items.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    items.append("".join(current))
+    if strict and depth:
+        raise FieldDescriptionError(f"第 {len(items)} 項「{items[-1].strip()}」的括號沒有關閉。")
+
+    fields: list[DeclaredField] = []
+    for number, raw in enumerate(items, start=1):
+        item = raw.strip()
+        if not item:
+            if strict and (len(items) > 1 or not fields):
+                raise FieldDescriptionError(f"第 {number} 項是空的，請刪除多餘的分隔符號「、」。")
+            continue
+        fields.append(_parse_item(item, number, strict=strict))
+    if strict and not fields:
+        raise FieldDescriptionError("沒有任何欄位。")
+    return fields
+
+
+def _parse_item(item: str, number: int, *, strict: bool) -> DeclaredField:
+    start = min((item.find(c) for c in _OPEN if c in item), default=-1)
+    if start < 0:
+        return DeclaredField(item)
+    name = item[:start].strip()
+    rest = item[start + 1 :]
+    # the description runs to the matching bracket at the end; nested brackets stay inside it
+    if rest and rest[-1] in _CLOSE:
+        description, trailing = rest[:-1], ""
+    else:
+        description, trailing = rest, ""
+        for end in range(len(rest) - 1, -1, -1):
+            if rest[end] in _CLOSE:
+                description, trailing = rest[:end], rest[end + 1 :].strip()
+                break
+    if strict and not name:
+        raise FieldDescriptionError(f"第 {number} 項「{item}」缺少欄位名稱。")
+    if strict and trailing:
+        raise FieldDescriptionError(f"第 {number} 項「{item}」的括號後面還有文字「{trailing}」。")
+    if not name:
+        return DeclaredField(description.strip())
+    return DeclaredField(name, description.strip())
+
+
+def render_field_description(fields: Iterable[DeclaredField]) -> str:
+    """Write fields back in the standard's form: ``name(description)`` items joined by ``、``."""
+    parts = []
+    for field in fields:
+        parts.append(f"{field.name}({field.description})" if field.description else field.name)
+    return "、".join(parts)
