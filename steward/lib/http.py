@@ -84,7 +84,14 @@ class FetchError(Exception):
     """
 
     def __init__(
-        self, code: str, message: Any, *, transient: bool = False, url: str = "", detail: str = ""
+        self,
+        code: str,
+        message: Any,
+        *,
+        transient: bool = False,
+        url: str = "",
+        detail: str = "",
+        bytes_read: int = 0,
     ) -> None:
         super().__init__(f"{code}: {message}" + (f" ({detail})" if detail else ""))
         self.code = code
@@ -92,6 +99,7 @@ class FetchError(Exception):
         self.transient = transient
         self.url = url
         self.detail = detail
+        self.bytes_read = bytes_read
 
 
 def _as_address(text: str) -> IPAddress | None:
@@ -249,6 +257,7 @@ def client_session(
     limit: int = 100,
     limit_per_host: int = 0,
     resolver: AbstractResolver | None = None,
+    trace_configs: list[aiohttp.TraceConfig] | None = None,
 ) -> aiohttp.ClientSession:
     """An aiohttp session with our resolver policy, timeouts and User-Agent.
 
@@ -268,6 +277,7 @@ def client_session(
         headers={"User-Agent": user_agent(), "Accept-Encoding": "gzip, deflate, identity"},
         auto_decompress=False,
         cookie_jar=aiohttp.DummyCookieJar(),
+        trace_configs=trace_configs,
     )
     # Remember the policy so `request` checks IP literals with the same rules.
     session._steward_policy = policy  # type: ignore[attr-defined]
@@ -342,7 +352,17 @@ async def _read_capped(response: aiohttp.ClientResponse, max_bytes: int) -> tupl
     # Raw bytes are capped too: a compressed body is never larger than what it decodes to
     # for real files, and a hostile one must not make us read on for ever.
     while size < max_bytes and raw_read < max_bytes:
-        chunk = await response.content.read(min(_CHUNK, max_bytes - raw_read))
+        try:
+            chunk = await response.content.read(min(_CHUNK, max_bytes - raw_read))
+        except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
+            # Headers came but the body trickles: a slow drip ends at the total timeout.
+            raise FetchError(
+                "slow_body",
+                _("The server sends the body too slowly."),
+                transient=True,
+                detail=f"{raw_read} bytes in time",
+                bytes_read=raw_read,
+            ) from exc
         if not chunk:
             return b"".join(parts), raw_read, False
         raw_read += len(chunk)
@@ -502,7 +522,7 @@ async def request(
                         elapsed=time.monotonic() - started,
                         content_encoding=response.headers.get("Content-Encoding", ""),
                     )
-        except (aiohttp.ClientError, OSError, asyncio.TimeoutError, FetchError) as exc:
+        except (TimeoutError, aiohttp.ClientError, OSError, FetchError) as exc:
             raise _translate_client_error(exc, str(current)) from exc
         if str(target) in seen:
             raise FetchError(
