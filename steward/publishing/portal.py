@@ -25,17 +25,16 @@ from __future__ import annotations
 
 import email.utils
 import json
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from http.client import HTTPException
 from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
+from yarl import URL
 
+from steward.lib.http import AddressPolicy, FetchError, Timeouts, fetch_sync
 from steward.publishing.schema import SchemaProblem, validate_body
 
 WRITE_PATH = "/api/v1/rest/dataset"
@@ -110,44 +109,35 @@ def send_request(
     body: bytes | None,
     timeout: float,
 ) -> RawResponse:
-    """One HTTP exchange. Any HTTP status comes back as a response; network failures
-    (refused, reset, timed out, dropped before an answer) raise PortalError(TRANSIENT).
+    """One HTTP exchange through the shared outbound module (`steward.lib.http`).
 
-    The only outbound HTTP in publishing. `steward/lib/http.py` had no synchronous
-    helper when this was written, so this is plain urllib; swap it for the shared
-    module's sync call when that lands (same signature here, nothing else changes).
+    Any HTTP status comes back as a response; a failure to get one raises PortalError:
+    TRANSIENT for timeouts, refused or dropped connections, REJECTED for what retrying
+    cannot fix (a malformed portal URL, a TLS failure).
+
+    The portal's own host is let through the private-address policy: it is the operator's
+    configuration (STEWARD_PORTAL_URL), not a link typed by a user, and demos and tests
+    run the stand-in on 127.0.0.1.
     """
-    request = urllib.request.Request(url, data=body, method=method, headers=headers)
+    portal_host = URL(url).host or ""
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return RawResponse(
-                response.status,
-                {k.lower(): v for k, v in response.headers.items()},
-                response.read(MAX_RESPONSE_BYTES),
-            )
-    except urllib.error.HTTPError as error:
-        with error:
-            return RawResponse(
-                error.code,
-                {k.lower(): v for k, v in (error.headers or {}).items()},
-                error.read(MAX_RESPONSE_BYTES),
-            )
-    except TimeoutError as error:
-        raise PortalError(
-            PortalErrorKind.TRANSIENT, f"{method} {url}: no answer within {timeout:g} s"
-        ) from error
-    except urllib.error.URLError as error:
-        reason = error.reason
-        if isinstance(reason, TimeoutError):
+        response = fetch_sync(
+            method,
+            url,
+            max_bytes=MAX_RESPONSE_BYTES,
+            timeouts=Timeouts(connect=timeout, read=timeout, total=timeout * 2),
+            policy=AddressPolicy.from_settings(extra=[portal_host] if portal_host else []),
+            headers=headers,
+            data=body,
+        )
+    except FetchError as error:
+        kind = PortalErrorKind.TRANSIENT if error.transient else PortalErrorKind.REJECTED
+        if error.code == "timeout":
             message = f"{method} {url}: no answer within {timeout:g} s"
         else:
-            message = f"{method} {url}: cannot reach the portal ({reason})"
-        raise PortalError(PortalErrorKind.TRANSIENT, message) from error
-    except (HTTPException, ConnectionError, OSError) as error:
-        raise PortalError(
-            PortalErrorKind.TRANSIENT,
-            f"{method} {url}: the connection was lost before an answer ({error!r})",
-        ) from error
+            message = f"{method} {url}: {error.message} [{error.code}]"
+        raise PortalError(kind, message, details=[error.detail] if error.detail else []) from error
+    return RawResponse(response.status, dict(response.headers), response.body)
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
