@@ -45,7 +45,13 @@ class PlanVersion(models.Model):
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="versions")
     label = models.CharField(_("version"), max_length=100)
+    title = models.CharField(_("title"), max_length=300, blank=True)
     adopted_on = models.DateField(_("adopted on"))
+    adopted_on_stated = models.BooleanField(
+        _("date stated in the plan"),
+        default=True,
+        help_text=_("False when the plan does not state the date and `adopted_on` only orders it."),
+    )
     source_name = models.CharField(_("source file"), max_length=255, blank=True)
     source_text = models.TextField(_("source text"), blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
@@ -85,8 +91,19 @@ class ScheduleItem(models.Model):
         verbose_name=_("cooperating (配合)"),
         blank=True,
     )
+    lead_as_written = models.CharField(_("lead as written"), max_length=200, blank=True)
+    cooperating_as_written = models.CharField(
+        _("cooperating as written"), max_length=200, blank=True
+    )
     continuous = models.BooleanField(
         _("continuous"), default=False, help_text=_("Runs all year with no deadline.")
+    )
+    continuous_label = models.CharField(_("continuous, as written"), max_length=200, blank=True)
+    active_months = models.JSONField(
+        _("active months"),
+        default=list,
+        blank=True,
+        help_text=_("Months (1–12) in which the work runs, where the plan schedules by month."),
     )
     move_to_previous_working_day = models.BooleanField(
         _("deadline on a day off moves to the previous working day"), default=True
@@ -179,9 +196,20 @@ class Target(models.Model):
     organisation = models.ForeignKey(
         "organisations.Organisation", on_delete=models.PROTECT, related_name="targets"
     )
-    year = models.PositiveSmallIntegerField(_("year"))
+    year = models.PositiveSmallIntegerField(
+        _("year"), null=True, blank=True, help_text=_("Empty: every year of the plan (每年).")
+    )
     measure = models.CharField(_("measure"), max_length=32, choices=TargetMeasure.choices)
     value = models.PositiveIntegerField(_("value"))
+    covers_subtree = models.BooleanField(
+        _("includes its agencies"),
+        default=False,
+        help_text=_(
+            "True when the target counts the organisation and everything below it "
+            "(本部及所屬機關), false when it counts the organisation's own datasets."
+        ),
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("target")
@@ -189,12 +217,14 @@ class Target(models.Model):
         ordering = ["version", "year", "organisation"]
         constraints = [
             models.UniqueConstraint(
-                fields=["version", "organisation", "year", "measure"], name="unique_target"
+                fields=["version", "organisation", "year", "measure", "covers_subtree"],
+                name="unique_target",
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.organisation} {self.year} {self.measure}={self.value}"
+        year = self.year if self.year is not None else "*"
+        return f"{self.organisation} {year} {self.measure}={self.value}"
 
 
 class KpiDefinition(models.Model):
@@ -210,6 +240,7 @@ class KpiDefinition(models.Model):
     unit = models.CharField(_("unit"), max_length=16, default="count")
     weight = models.DecimalField(_("weight"), max_digits=6, decimal_places=3, default=1)
     bonus_rule = models.TextField(_("bonus rule"), blank=True)
+    note = models.TextField(_("note"), blank=True)
     evaluated_by = models.CharField(_("evaluated by"), max_length=100, blank=True)
     evaluation_period = models.CharField(_("evaluation period"), max_length=16, blank=True)
     position = models.PositiveIntegerField(default=0)
