@@ -1,6 +1,12 @@
 """URLs of calendars."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from steward.calendars import views
 
 app_name = "calendars"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("upload/", views.upload, name="upload"),
+    path("<int:year>/", views.year_view, name="year"),
+]
