@@ -1,0 +1,333 @@
+"""The crawler: fetch many resources politely and concurrently, then run the pure checks.
+
+`crawl(refs, config=..., policy=...)` is an async generator of `ResourceReport`s, one per
+input resource, in completion order. How it stays polite and robust:
+
+* **Global concurrency** (`config.concurrency`) bounds requests in flight overall.
+* **Per host**: at most `config.per_host` requests in flight (one worker coroutine per slot,
+  each making one request at a time) and at most `config.per_host_rate` requests a second
+  (a token bucket). A 429/503 with Retry-After pauses *that host* for the given time (capped
+  by `config.max_retry_after`); other hosts go on. Transient failures are retried up to
+  `config.max_attempts` with exponential back-off.
+* **One bad host never stalls the others**: each host has its own queue and workers, so a
+  slow or throttling host only holds its own slots.
+* **Bounded memory**: inputs are read lazily (a generator over a catalogue file is fine),
+  at most `config.max_buffered` inputs wait in host queues, only the first `need_bytes` of
+  each body are read and they are dropped once the checks have run; results are handed to
+  the consumer through a bounded queue.
+
+The checks themselves (`steward.quality.checks`-style pure functions written elsewhere) run
+in `run_checks`, each guarded so that a bug in one check becomes a finding on that
+resource, never a stopped run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+from steward.lib.http import AddressPolicy, Timeouts, client_session, host_key
+from steward.quality.fetch import FetchResult, State, fetch_resource
+
+#: Declared formats (檔案格式) that are services or pages rather than downloadable files.
+NON_FILE_FORMATS = frozenset({"SERVICES", "TOOLS", "HTML", "WEBSERVICES", "API", "網頁", "其他"})
+
+
+@dataclass(frozen=True)
+class ResourceRef:
+    """One resource (資料資源) to check, with the metadata the checks compare against."""
+
+    key: str  # stable: the resource ID, or the dataset identifier and the resource's position
+    url: str
+    dataset_identifier: str = ""
+    dataset_title: str = ""
+    publisher: str = ""
+    declared_format: str = ""
+    declared_encoding: str = ""
+    field_description: str = ""  # 主要欄位說明
+    update_frequency: str = ""  # 更新頻率
+    modified: str = ""  # 最後更新時間 (or the catalogue's 詮釋資料更新時間)
+    organisation_id: int | None = None
+    resource_id: int | None = None  # the database Resource, when checking from the database
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def expect_file(self) -> bool:
+        return self.declared_format.strip().upper() not in NON_FILE_FORMATS
+
+
+@dataclass
+class ResourceReport:
+    """Everything checked about one resource in one run; compact and JSON-ready."""
+
+    ref: ResourceRef
+    fetch: FetchResult
+    state: State
+    reason: str
+    explanation: str
+    how_to_fix: str = ""
+    detected_format: str = ""
+    detected_encoding: str = ""
+    encoding_matches: bool | None = None
+    fields_match: bool | None = None
+    flags: dict[str, int] = field(default_factory=dict)
+    mark: str = ""
+    stars: int | None = None
+    timely: bool | None = None
+    pii: dict[str, int] = field(default_factory=dict)
+    findings: list[dict[str, str]] = field(default_factory=list)
+    checks: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.ref.key,
+            "url": self.ref.url,
+            "dataset": self.ref.dataset_identifier,
+            "title": self.ref.dataset_title,
+            "publisher": self.ref.publisher,
+            "declared_format": self.ref.declared_format,
+            "declared_encoding": self.ref.declared_encoding,
+            "state": self.state.value,
+            "reason": self.reason,
+            "explanation": self.explanation,
+            "how_to_fix": self.how_to_fix,
+            "detected_format": self.detected_format,
+            "detected_encoding": self.detected_encoding,
+            "encoding_matches": self.encoding_matches,
+            "fields_match": self.fields_match,
+            "flags": self.flags,
+            "mark": self.mark,
+            "stars": self.stars,
+            "timely": self.timely,
+            "pii": self.pii,
+            "findings": self.findings,
+            "fetch": self.fetch.as_dict(),
+            "checks": self.checks,
+        }
+
+
+Checker = Callable[[ResourceRef, FetchResult], ResourceReport]
+
+
+def link_only_report(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
+    """A report from the fetch alone (used when the pure checks are not wanted)."""
+    return ResourceReport(
+        ref=ref,
+        fetch=fetched,
+        state=fetched.state,
+        reason=fetched.reason,
+        explanation=fetched.explanation,
+        how_to_fix=fetched.how_to_fix,
+    )
+
+
+@dataclass(frozen=True)
+class CrawlConfig:
+    """Limits of one crawl. Defaults are polite for government web servers."""
+
+    concurrency: int = 32
+    per_host: int = 2
+    per_host_rate: float = 5.0  # requests per second per host; 0 means no rate limit
+    per_host_burst: int = 2
+    need_bytes: int = 64 * 1024
+    max_attempts: int = 3
+    backoff: float = 2.0  # seconds before the first retry of a transient failure
+    max_retry_after: float = 120.0
+    max_redirects: int = 5
+    max_buffered: int = 20_000
+    timeouts: Timeouts = field(default_factory=Timeouts)
+
+
+class TokenBucket:
+    """`rate` tokens a second, at most `burst` saved up."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate = rate
+        self.capacity = max(1.0, float(burst))
+        self.tokens = self.capacity
+        self.updated = time.monotonic()
+
+    async def take(self) -> None:
+        if self.rate <= 0:
+            return
+        while True:
+            now = time.monotonic()
+            self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+            self.updated = now
+            if self.tokens >= 1:
+                self.tokens -= 1
+                return
+            await asyncio.sleep((1 - self.tokens) / self.rate)
+
+
+class _Host:
+    """Queue, workers, rate and back-off of one host."""
+
+    def __init__(self, key: str, config: CrawlConfig) -> None:
+        self.key = key
+        self.queue: deque[ResourceRef] = deque()
+        self.workers = 0
+        self.bucket = TokenBucket(config.per_host_rate, config.per_host_burst)
+        self.not_before = 0.0  # monotonic time before which nobody may ask this host
+
+    async def wait_turn(self) -> None:
+        while (delay := self.not_before - time.monotonic()) > 0:
+            await asyncio.sleep(delay)
+        await self.bucket.take()
+
+
+_DONE = object()
+
+
+class Crawler:
+    """One crawl over one session; use `crawl()` unless you need the parts."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        config: CrawlConfig,
+        check: Checker,
+    ) -> None:
+        self.session = session
+        self.config = config
+        self.check = check
+        self.hosts: dict[str, _Host] = {}
+        self.global_slots = asyncio.Semaphore(config.concurrency)
+        self.results: asyncio.Queue[Any] = asyncio.Queue(maxsize=config.concurrency * 4)
+        self.buffered = 0
+        self.room = asyncio.Event()
+        self.workers: set[asyncio.Task[None]] = set()
+        self.failure: BaseException | None = None
+
+    async def fetch_with_retries(self, host: _Host, ref: ResourceRef) -> FetchResult:
+        config = self.config
+        attempt = 0
+        while True:
+            attempt += 1
+            await host.wait_turn()
+            async with self.global_slots:
+                result = await fetch_resource(
+                    self.session,
+                    ref.url,
+                    need_bytes=config.need_bytes,
+                    expect_file=ref.expect_file,
+                    max_redirects=config.max_redirects,
+                )
+            result.attempts = attempt
+            if result.state is not State.UNKNOWN or attempt >= config.max_attempts:
+                return result
+            # The server's own Retry-After wins over our back-off, within our cap.
+            delay = result.retry_after or config.backoff * 2 ** (attempt - 1)
+            delay = min(delay, config.max_retry_after)
+            # Pause the whole host, not only this request: Retry-After is about the server.
+            host.not_before = max(host.not_before, time.monotonic() + delay)
+
+    def run_check(self, ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
+        try:
+            report = self.check(ref, fetched)
+        except Exception as exc:  # a bug in a check must not stop the run
+            report = link_only_report(ref, fetched)
+            report.findings.append(
+                {
+                    "code": "check_failed",
+                    "severity": "bad",
+                    "message": f"檢測程式發生錯誤：{type(exc).__name__}: {exc}",
+                    "fix": "",
+                }
+            )
+        fetched.head = b""  # the body is not kept past the checks
+        return report
+
+    async def host_worker(self, host: _Host) -> None:
+        try:
+            while host.queue:
+                ref = host.queue.popleft()
+                self.buffered -= 1
+                self.room.set()
+                fetched = await self.fetch_with_retries(host, ref)
+                await self.results.put(self.run_check(ref, fetched))
+        finally:
+            host.workers -= 1
+
+    def enqueue(self, ref: ResourceRef) -> None:
+        key = host_key(ref.url)
+        host = self.hosts.get(key)
+        if host is None:
+            host = self.hosts[key] = _Host(key, self.config)
+        host.queue.append(ref)
+        self.buffered += 1
+        # Refs without a usable host fail at once; give them the global width.
+        limit = self.config.per_host if key else self.config.concurrency
+        if host.workers < limit:
+            host.workers += 1
+            task = asyncio.create_task(self.host_worker(host))
+            self.workers.add(task)
+            task.add_done_callback(self._worker_done)
+
+    def _worker_done(self, task: asyncio.Task[None]) -> None:
+        self.workers.discard(task)
+        if not task.cancelled() and task.exception() is not None and self.failure is None:
+            self.failure = task.exception()
+
+    async def feed(self, refs: Iterable[ResourceRef]) -> None:
+        try:
+            for count, ref in enumerate(refs, 1):
+                while self.buffered >= self.config.max_buffered:
+                    self.room.clear()
+                    await self.room.wait()
+                self.enqueue(ref)
+                if count % 64 == 0:
+                    await asyncio.sleep(0)  # let workers start while reading a long file
+            while self.workers:
+                await asyncio.gather(*list(self.workers), return_exceptions=True)
+        except BaseException as exc:
+            self.failure = exc
+            raise
+        finally:
+            await self.results.put(_DONE)
+
+    async def run(self, refs: Iterable[ResourceRef]) -> AsyncIterator[ResourceReport]:
+        feeder = asyncio.create_task(self.feed(refs))
+        try:
+            while True:
+                item = await self.results.get()
+                if item is _DONE:
+                    break
+                yield item
+            if self.failure is not None:
+                raise self.failure
+        finally:
+            for task in [feeder, *self.workers]:
+                task.cancel()
+            await asyncio.gather(feeder, *self.workers, return_exceptions=True)
+
+
+async def crawl(
+    refs: Iterable[ResourceRef],
+    *,
+    config: CrawlConfig | None = None,
+    policy: AddressPolicy | None = None,
+    check: Checker | None = None,
+) -> AsyncIterator[ResourceReport]:
+    """Fetch and check every resource of `refs`; yields one report each, as they finish."""
+    config = config or CrawlConfig()
+    if check is None:
+        from steward.quality.checks import run_checks
+
+        check = run_checks
+    async with client_session(
+        policy=policy,
+        timeouts=config.timeouts,
+        limit=config.concurrency,
+        limit_per_host=config.per_host,
+    ) as session:
+        crawler = Crawler(session, config=config, check=check)
+        async for report in crawler.run(refs):
+            yield report
