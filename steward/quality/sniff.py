@@ -1,0 +1,469 @@
+"""The real format of a resource, sniffed from its bytes, against the declared 檔案格式.
+
+Magic numbers first (PDF, OLE2 XLS, ZIP and the zip-based XLSX/ODS/DOCX/KMZ, images, gzip), then
+text: HTML (a landing or login page served instead of the file: not directly downloadable), XML
+and its flavours KML and RDF, JSON (and JSON-LD), CSV by a consistent delimiter, plain text.
+Zip archives are listed from their central directory when the whole file is given, or from the
+local headers in the head otherwise; no member is ever extracted beyond a small sniffing window,
+and members with a suspicious compression ratio (zip bombs) are not opened at all.
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+import io
+import json
+import re
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+
+from steward.datasets.standard import normalise_format_label
+
+from .encoding import Encoding, detect_encoding
+from .findings import Finding, error, info, warning
+
+#: Never read more than this from one zip member when sniffing it.
+ZIP_SNIFF_BYTES = 4096
+#: Sniff at most this many members of one archive.
+ZIP_MAX_SNIFFED_MEMBERS = 50
+#: A member expanding more than this many times, and to more than ZIP_RATIO_MIN_SIZE, is a bomb.
+ZIP_MAX_RATIO = 100
+ZIP_RATIO_MIN_SIZE = 10 * 1024 * 1024
+#: Total declared uncompressed size above which an archive is refused.
+ZIP_MAX_TOTAL = 4 * 1024**3
+
+
+class FileFormat(enum.StrEnum):
+    """A sniffed format, named as the portal's 檔案格式 where one exists."""
+
+    EMPTY = "EMPTY"
+    CSV = "CSV"
+    JSON = "JSON"
+    XML = "XML"
+    KML = "KML"
+    RDF = "RDF"
+    XLSX = "XLSX"
+    XLS = "XLS"
+    ODS = "ODS"
+    PDF = "PDF"
+    ZIP = "ZIP"
+    KMZ = "KMZ"
+    DOCX = "DOCX"
+    ODT = "ODT"
+    DOC = "DOC"
+    HTML = "HTML"
+    TEXT = "TXT"
+    IMAGE = "IMAGE"
+    GZIP = "GZIP"
+    SHP = "SHP"
+    UNKNOWN = "UNKNOWN"
+
+
+#: Formats that are structured, i.e. convertible to CSV (the platform's ``structure`` flag).
+STRUCTURED: frozenset[FileFormat] = frozenset(
+    {FileFormat.CSV, FileFormat.JSON, FileFormat.XML, FileFormat.KML, FileFormat.RDF,
+     FileFormat.XLSX, FileFormat.XLS, FileFormat.ODS}
+)  # fmt: skip
+
+
+class FormatVerdict(enum.StrEnum):
+    """How the sniffed format compares with the declared 檔案格式."""
+
+    MATCH = "match"
+    COMPATIBLE = "compatible"  # e.g. declared XLS, got XLSX; declared XML, got KML
+    MISMATCH = "mismatch"
+    NOT_DOWNLOADABLE = "not_downloadable"  # an HTML page where a file was promised
+    REFUSED = "refused"  # zip bomb
+    UNDECLARED = "undeclared"
+
+
+#: declared 檔案格式 → (formats that match, formats that are compatible)
+_EXPECTATIONS: dict[str, tuple[frozenset[FileFormat], frozenset[FileFormat]]] = {
+    "CSV": (frozenset({FileFormat.CSV}), frozenset({FileFormat.TEXT})),
+    "TXT": (frozenset({FileFormat.TEXT}), frozenset({FileFormat.CSV})),
+    "JSON": (frozenset({FileFormat.JSON}), frozenset()),
+    "JSON-LD": (frozenset({FileFormat.JSON}), frozenset()),
+    "GEOJSON": (frozenset({FileFormat.JSON}), frozenset()),
+    "XML": (frozenset({FileFormat.XML}), frozenset({FileFormat.KML, FileFormat.RDF})),
+    "KML": (frozenset({FileFormat.KML}), frozenset({FileFormat.XML, FileFormat.KMZ})),
+    "KMZ": (frozenset({FileFormat.KMZ}), frozenset({FileFormat.ZIP})),
+    "RDF": (frozenset({FileFormat.RDF}), frozenset({FileFormat.XML})),
+    "XLS": (frozenset({FileFormat.XLS}), frozenset({FileFormat.XLSX})),
+    "XLSX": (frozenset({FileFormat.XLSX}), frozenset({FileFormat.XLS})),
+    "ODS": (frozenset({FileFormat.ODS}), frozenset()),
+    "PDF": (frozenset({FileFormat.PDF}), frozenset()),
+    "ZIP": (frozenset({FileFormat.ZIP}), frozenset({FileFormat.KMZ, FileFormat.GZIP})),
+    "SHP": (frozenset({FileFormat.SHP}), frozenset({FileFormat.ZIP})),
+    "DOC": (frozenset({FileFormat.DOC}), frozenset({FileFormat.DOCX})),
+    "DOCX": (frozenset({FileFormat.DOCX}), frozenset({FileFormat.DOC})),
+    "ODT": (frozenset({FileFormat.ODT}), frozenset()),
+    "JPG": (frozenset({FileFormat.IMAGE}), frozenset()),
+    "PNG": (frozenset({FileFormat.IMAGE}), frozenset()),
+    "HTML": (frozenset({FileFormat.HTML}), frozenset()),
+    # services and tools are not files: any structured answer is what was promised
+    "SERVICES": (STRUCTURED, frozenset({FileFormat.HTML})),
+    "TOOLS": (STRUCTURED, frozenset({FileFormat.HTML, FileFormat.ZIP})),
+}
+
+
+@dataclass(frozen=True)
+class ZipMember:
+    """One archive member: sizes from the directory, the sniffed format unless refused."""
+
+    name: str
+    size: int
+    compressed_size: int
+    format: FileFormat | None = None
+    refused: bool = False
+
+    @property
+    def ratio(self) -> float:
+        return self.size / max(self.compressed_size, 1)
+
+
+@dataclass
+class FormatReport:
+    """The sniffed format, the declared one and the verdict, with Chinese findings."""
+
+    format: FileFormat
+    declared: str = ""
+    verdict: FormatVerdict = FormatVerdict.UNDECLARED
+    #: Finer detail: "login page", "landing page", an XML root element, "JSON-LD", …
+    flavour: str = ""
+    delimiter: str | None = None
+    members: list[ZipMember] = field(default_factory=list)
+    #: True when only part of the archive's directory could be read (head only).
+    members_partial: bool = False
+    zip_bomb: bool = False
+    encoding: Encoding | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def structured(self) -> bool:
+        """Convertible to CSV (the platform's ``structure`` flag)."""
+        return self.format in STRUCTURED
+
+    @property
+    def downloadable(self) -> bool:
+        """A file came back rather than a web page (or nothing)."""
+        return self.format not in (FileFormat.HTML, FileFormat.EMPTY)
+
+
+# --- binary formats ---------------------------------------------------------------------------
+
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ODF_MIMETYPES = {
+    "application/vnd.oasis.opendocument.spreadsheet": FileFormat.ODS,
+    "application/vnd.oasis.opendocument.text": FileFormat.ODT,
+}
+
+
+def _sniff_magic(head: bytes, file_name: str) -> FileFormat | None:
+    if head.startswith(b"%PDF-"):
+        return FileFormat.PDF
+    if head.startswith(_OLE2):
+        # OLE2 holds XLS and DOC; their directory entries name the stream in UTF-16
+        if "Workbook".encode("utf-16-le") in head or "Book".encode("utf-16-le") in head:
+            return FileFormat.XLS
+        if "WordDocument".encode("utf-16-le") in head:
+            return FileFormat.DOC
+        return FileFormat.DOC if file_name.lower().endswith(".doc") else FileFormat.XLS
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return FileFormat.ZIP  # refined by _inspect_zip
+    if head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")):
+        return FileFormat.IMAGE
+    if head.startswith(b"\x1f\x8b"):
+        return FileFormat.GZIP
+    if head.startswith(b"\x00\x00\x27\x0a"):
+        return FileFormat.SHP
+    return None
+
+
+def _format_of_zip_names(names: list[str], mimetype: str) -> FileFormat:
+    if mimetype in _ODF_MIMETYPES:
+        return _ODF_MIMETYPES[mimetype]
+    if "xl/workbook.xml" in names:
+        return FileFormat.XLSX
+    if "word/document.xml" in names:
+        return FileFormat.DOCX
+    if any(n.lower().endswith(".kml") for n in names) and len(names) <= 3:
+        return FileFormat.KMZ
+    return FileFormat.ZIP
+
+
+def _inspect_zip(data: bytes, report: FormatReport) -> None:
+    """List members and sniff each (bounded); refuse to open members that look like bombs."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, OSError):
+        _inspect_zip_head(data, report)
+        return
+    with archive:
+        infos = archive.infolist()
+        total = sum(i.file_size for i in infos)
+        names = [i.filename for i in infos]
+        mimetype = ""
+        sniffed = 0
+        for item in infos:
+            bomb = (
+                item.file_size > ZIP_RATIO_MIN_SIZE
+                and item.file_size / max(item.compress_size, 1) > ZIP_MAX_RATIO
+            )
+            member_format: FileFormat | None = None
+            if not bomb and not item.is_dir() and sniffed < ZIP_MAX_SNIFFED_MEMBERS:
+                sniffed += 1
+                try:
+                    with archive.open(item) as member:
+                        member_head = member.read(ZIP_SNIFF_BYTES)  # bounded decompression
+                except (zipfile.BadZipFile, NotImplementedError, RuntimeError, zlib.error, OSError):
+                    member_head = b""
+                if item.filename == "mimetype":
+                    mimetype = member_head.decode("ascii", "replace").strip()
+                member_format = _sniff_bytes(member_head, item.filename).format
+            report.members.append(
+                ZipMember(item.filename, item.file_size, item.compress_size, member_format, bomb)
+            )
+            report.zip_bomb = report.zip_bomb or bomb
+    if total > ZIP_MAX_TOTAL:
+        report.zip_bomb = True
+    report.format = _format_of_zip_names(names, mimetype)
+
+
+def _inspect_zip_head(head: bytes, report: FormatReport) -> None:
+    """Walk the local file headers present in a head-only sample."""
+    offset, names, mimetype = 0, [], ""
+    while head.startswith(b"PK\x03\x04", offset) and offset + 30 <= len(head):
+        (flags, method, compressed, size, name_len, extra_len) = struct.unpack(
+            "<2xHH8xIIHH", head[offset + 4 : offset + 30]
+        )
+        name = head[offset + 30 : offset + 30 + name_len].decode("utf-8", "replace")
+        start = offset + 30 + name_len + extra_len
+        body = head[start : start + compressed]
+        names.append(name)
+        bomb = size > ZIP_RATIO_MIN_SIZE and size / max(compressed, 1) > ZIP_MAX_RATIO
+        member_format = None
+        if not bomb:
+            sample = b""
+            if method == 0:
+                sample = body[:ZIP_SNIFF_BYTES]
+            elif method == 8:
+                try:
+                    sample = zlib.decompressobj(-15).decompress(body, ZIP_SNIFF_BYTES)
+                except zlib.error:
+                    sample = b""
+            if name == "mimetype":
+                mimetype = sample.decode("ascii", "replace").strip()
+            member_format = _sniff_bytes(sample, name).format if sample else None
+        report.members.append(ZipMember(name, size, compressed, member_format, bomb))
+        report.zip_bomb = report.zip_bomb or bomb
+        if flags & 0x08:
+            break  # sizes follow the data: we cannot skip to the next header
+        offset = start + compressed
+    report.members_partial = True
+    if b"spreadsheetml" in head or any(n.startswith("xl/") for n in names):
+        report.format = FileFormat.XLSX
+    else:
+        report.format = _format_of_zip_names(names, mimetype)
+
+
+# --- text formats -----------------------------------------------------------------------------
+
+_XML_ROOT = re.compile(r"<([A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)[\s/>]")
+
+
+def _sniff_text(text: str, report: FormatReport, *, complete: bool) -> None:
+    stripped = text.lstrip("\ufeff \t\r\n")
+    lowered = stripped[:2048].lower()
+    if stripped.startswith("<"):
+        if "<html" in lowered or "<!doctype html" in lowered or "<body" in lowered:
+            report.format = FileFormat.HTML
+            login = 'type="password"' in text.lower() or "登入" in text or "login" in lowered
+            report.flavour = "login page" if login else "landing page"
+            return
+        body = re.sub(r"<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>", "", stripped[:8192], flags=re.S)
+        root = _XML_ROOT.search(body)
+        name = root.group(1) if root else ""
+        report.flavour = name
+        local = name.rsplit(":", 1)[-1].lower()
+        if local == "kml":
+            report.format = FileFormat.KML
+        elif name == "rdf:RDF" or local == "rdf":
+            report.format = FileFormat.RDF
+        else:
+            report.format = FileFormat.XML
+        return
+    if stripped.startswith(("{", "[")):
+        if complete:
+            try:
+                json.loads(stripped)
+            except ValueError:
+                report.format = FileFormat.TEXT
+                report.flavour = "broken JSON"
+                return
+        report.format = FileFormat.JSON
+        if '"@context"' in stripped[:4096]:
+            report.flavour = "JSON-LD"
+        elif '"FeatureCollection"' in stripped[:4096]:
+            report.flavour = "GeoJSON"
+        return
+    delimiter = _csv_delimiter(text, complete=complete)
+    if delimiter is not None:
+        report.format = FileFormat.CSV
+        report.delimiter = delimiter
+    else:
+        report.format = FileFormat.TEXT
+
+
+def _csv_delimiter(text: str, *, complete: bool) -> str | None:
+    """The delimiter giving the same number (>1) of fields on most of the first lines."""
+    lines = text.splitlines()
+    if not complete and len(lines) > 1:
+        lines = lines[:-1]  # the last line of a head is probably cut
+    lines = [line for line in lines[:50] if line.strip()]
+    if not lines:
+        return None
+    best: tuple[float, str] | None = None
+    for delimiter in (",", "\t", ";", "|"):
+        try:
+            counts = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
+        except csv.Error:
+            continue
+        if not counts or max(counts) < 2:
+            continue
+        usual = max(set(counts), key=counts.count)
+        share = counts.count(usual) / len(counts)
+        if usual >= 2 and share >= 0.6 and (best is None or share > best[0]):
+            best = (share, delimiter)
+    return best[1] if best else None
+
+
+def _sniff_bytes(head: bytes, file_name: str = "", *, complete: bool = False) -> FormatReport:
+    report = FormatReport(FileFormat.UNKNOWN)
+    if not head:
+        report.format = FileFormat.EMPTY
+        return report
+    magic = _sniff_magic(head, file_name)
+    if magic is not None:
+        report.format = magic
+        return report
+    detected = detect_encoding(head[:65536], complete=complete)
+    report.encoding = detected.encoding
+    if detected.codec is None:
+        report.format = FileFormat.UNKNOWN
+        return report
+    text = head[:65536].decode(detected.codec, errors="replace")
+    _sniff_text(text, report, complete=complete and len(head) <= 65536)
+    return report
+
+
+# --- the public check -------------------------------------------------------------------------
+
+
+def sniff_format(
+    head: bytes,
+    *,
+    declared: str | None = None,
+    file_name: str | None = None,
+    content_type: str | None = None,
+    complete: bool = False,
+) -> FormatReport:
+    """Sniff the real format of ``head`` (the first bytes, or the whole file if ``complete``).
+
+    Compares it with the declared 檔案格式 and returns a :class:`FormatReport` whose findings say,
+    in Chinese, what is wrong and how to fix it. Zip members are listed from the central
+    directory when ``complete`` (or when the directory happens to be in ``head``).
+    """
+    name = file_name or ""
+    report = _sniff_bytes(head, name, complete=complete)
+    if report.format is FileFormat.ZIP:
+        _inspect_zip(head, report)
+    report.declared = (declared or "").strip()
+    _judge(report, content_type or "", name)
+    return report
+
+
+_FIX_PAGE = (
+    "請將資料下載網址改為檔案本身的直接下載網址（不經登入或點選），介接服務請填在資料存取網址。"
+)
+
+
+def _judge(report: FormatReport, content_type: str, file_name: str) -> None:
+    findings = report.findings
+    found = report.format
+    if report.zip_bomb:
+        report.verdict = FormatVerdict.REFUSED
+        findings.append(
+            error(
+                "zip_bomb",
+                "壓縮檔中有壓縮比異常高的檔案（可能是壓縮炸彈），基於安全未解壓縮。",
+                "請提供未經異常壓縮的檔案，或直接提供 CSV 等原始檔。",
+            )
+        )
+        return
+    if found is FileFormat.EMPTY:
+        findings.append(error("empty", "下載到的檔案是空的。", "請確認下載網址指向有內容的檔案。"))
+    if content_type.split(";")[0].strip().lower() == "text/html" and found is not FileFormat.HTML:
+        findings.append(
+            warning(
+                "content_type",
+                f"伺服器宣告內容為網頁（text/html），實際卻是 {found.value} 檔，瀏覽器可能直接顯示而非下載。",
+                "請網站管理者依檔案類型設定 Content-Type（例如 CSV 用 text/csv）。",
+            )
+        )
+    extension = file_name.rsplit(".", 1)[-1].upper() if "." in file_name else ""
+    if extension in _EXPECTATIONS and found is not FileFormat.HTML:
+        exact, close = _EXPECTATIONS[extension]
+        if found not in exact | close and found is not FileFormat.EMPTY:
+            findings.append(
+                warning(
+                    "extension",
+                    f"檔名副檔名是 .{extension.lower()}，內容卻是 {found.value}。",
+                    "請讓副檔名與實際格式一致，使用者才能用正確的程式開啟。",
+                )
+            )
+
+    declared = normalise_format_label(report.declared)
+    if found is FileFormat.HTML and declared not in ("HTML", "SERVICES", "TOOLS"):
+        report.verdict = FormatVerdict.NOT_DOWNLOADABLE
+        page = "登入頁面" if report.flavour == "login page" else "網頁"
+        findings.append(
+            error(
+                "not_downloadable", f"下載網址回傳的是{page}，不是資料檔，無法直接下載。", _FIX_PAGE
+            )
+        )
+        return
+    if not report.declared:
+        report.verdict = FormatVerdict.UNDECLARED
+        findings.append(
+            warning(
+                "undeclared",
+                f"未填檔案格式，實際為 {found.value}。",
+                f"請將檔案格式填為「{found.value}」。",
+            )
+        )
+        return
+    exact, close = _EXPECTATIONS.get(declared, (frozenset(), frozenset()))
+    if found in exact:
+        report.verdict = FormatVerdict.MATCH
+        findings.append(info("match", f"實際格式與檔案格式「{report.declared}」相符。"))
+    elif found in close:
+        report.verdict = FormatVerdict.COMPATIBLE
+        findings.append(
+            warning(
+                "compatible",
+                f"檔案格式填「{report.declared}」，實際為 {found.value}，相容但不一致。",
+                f"請將檔案格式改為「{found.value}」。",
+            )
+        )
+    else:
+        report.verdict = FormatVerdict.MISMATCH
+        findings.append(
+            error(
+                "mismatch",
+                f"檔案格式填「{report.declared}」，但實際內容是 {found.value}。",
+                f"請將檔案格式改為「{found.value}」，或提供真正的 {report.declared} 檔。",
+            )
+        )
