@@ -223,7 +223,9 @@ def _render_rule(rule: dict[str, Any] | None) -> str:
     if rule.get("as_written"):
         return str(rule["as_written"])
     return "；".join(
-        f"{FIELD_LABELS.get(field, field)}：{_value(value, field)}" for field, value in rule.items()
+        f"{FIELD_LABELS.get(field, field)}：{_value(value, field)}"
+        for field, value in rule.items()
+        if field != "key"
     )
 
 
@@ -233,7 +235,7 @@ def _field_changes(before: dict[str, Any], after: dict[str, Any], prefix: str) -
         if field == "as_written" or before.get(field) == after.get(field):
             continue
         changes.append(
-            f"{prefix}{FIELD_LABELS.get(field, field)}由 {_value(before.get(field), field)} "
+            f"{prefix}{FIELD_LABELS.get(field, field)}，由 {_value(before.get(field), field)} "
             f"改為 {_value(after.get(field), field)}"
         )
     return changes
