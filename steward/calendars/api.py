@@ -13,6 +13,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest
 from ninja import File, Router, Schema
 from ninja.files import UploadedFile
+from ninja.responses import Status
 
 from steward.calendars.access import require_calendar_import
 from steward.calendars.models import CalendarChange, CalendarImport
@@ -180,14 +181,22 @@ def working_day(request: HttpRequest, date: datetime.date) -> WorkingDayOut:
 
 
 @router.post("/imports", response={201: ImportOut, 200: ImportOut, 400: ImportErrorOut})
-def upload(request: HttpRequest, file: UploadedFile = File(...)) -> tuple[int, object]:  # noqa: B008
+def upload(
+    request: HttpRequest,
+    file: UploadedFile = File(...),  # noqa: B008 (django-ninja declares uploads this way)
+) -> Status[ImportOut | ImportErrorOut]:
     """Import an uploaded calendar file (information centre only); problems come back per line."""
     require_calendar_import(request.user)  # type: ignore[arg-type]
     limit = settings.STEWARD_MAX_UPLOAD_BYTES
     if file.size is not None and file.size > limit:
-        return 400, ImportErrorOut(
-            detail=f"The file is larger than {limit} bytes.",
-            problems=[ProblemOut(file_name=file.name or "", line=None, reason="file too large")],
+        return Status(
+            400,
+            ImportErrorOut(
+                detail=f"The file is larger than {limit} bytes.",
+                problems=[
+                    ProblemOut(file_name=file.name or "", line=None, reason="file too large")
+                ],
+            ),
         )
     try:
         result = import_calendar_file(
@@ -196,15 +205,16 @@ def upload(request: HttpRequest, file: UploadedFile = File(...)) -> tuple[int, o
             by=request.user,  # type: ignore[arg-type]
         )
     except CalendarImportError as error:
-        return 400, ImportErrorOut(
-            detail="Nothing was imported.",
-            problems=[
-                ProblemOut(file_name=p.file_name, line=p.line, reason=p.reason)
-                for p in error.problems
-            ],
+        return Status(
+            400,
+            ImportErrorOut(
+                detail="Nothing was imported.",
+                problems=[
+                    ProblemOut(file_name=p.file_name, line=p.line, reason=p.reason)
+                    for p in error.problems
+                ],
+            ),
         )
-    for change in result.changes:
-        change.calendar_import = result.calendar_import
     body = ImportOut(
         year=result.year,
         revision=result.calendar_import.revision,
@@ -220,4 +230,4 @@ def upload(request: HttpRequest, file: UploadedFile = File(...)) -> tuple[int, o
             for move in result.moved
         ],
     )
-    return (201 if result.created else 200), body
+    return Status(201 if result.created else 200, body)

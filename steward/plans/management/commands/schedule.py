@@ -46,11 +46,19 @@ def version_for_year(plan: Plan, year: int, label: str | None) -> PlanVersion:
 class Command(BaseCommand):
     help = "Print or export a plan year's deadlines on the office calendar (工作時程)."
 
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        # `--version` names the plan version here, replacing Django's "show version" flag.
+        kwargs.setdefault("conflict_handler", "resolve")
+        return super().create_parser(prog_name, subcommand, **kwargs)
+
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("year", type=int, help="Plan year, e.g. 2025.")
         parser.add_argument("--plan", required=True, help="Plan key or name, e.g. moea.")
         parser.add_argument(
-            "--version", dest="version_label", help="Version label (default: in force that year)."
+            "--version",
+            dest="version_label",
+            metavar="LABEL",
+            help="Version label (default: in force that year).",
         )
         parser.add_argument("--format", choices=["text", "csv", "ods"], default="text")
         parser.add_argument("--output", type=Path, help="Write to this file instead of stdout.")
