@@ -1,0 +1,169 @@
+"""Personal data (個人資料) in column values: IDs with valid check digits, mobiles, e-mail addresses.
+
+Open data must be de-identified (去識別化). This scan counts, per column, values that look like a
+Taiwanese national ID (國民身分證統一編號), a resident certificate number (居留證統一證號, the old
+letter+A–D form and the 2021 letter+8/9 form), a mobile number (09xx-xxx-xxx, +886 9…) or an
+e-mail address. IDs count only when their check digit is right, so random codes do not count.
+The report holds column names and counts, never the values.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import enum
+import io
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import IO
+
+from .findings import Finding, error, info
+
+#: Letter → two-digit code used by the check-digit formula (I, O, W, X, Y, Z are out of order).
+LETTER_CODES: dict[str, int] = {
+    letter: code for code, letter in zip(range(10, 36), "ABCDEFGHJKLMNPQRSTUVXYWZIO", strict=True)
+}
+_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 1)
+
+_ID_RE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z])([12ABCDabcd89])(\d{8})(?![A-Za-z0-9])")
+_MOBILE_RE = re.compile(r"(?<![\d+])(?:\+?886[-\s]?|\(?0)9\d{2}\)?[-\s]?\d{3}[-\s]?\d{3}(?!\d)")
+_EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+
+
+class PiiKind(enum.StrEnum):
+    """A kind of personal data."""
+
+    NATIONAL_ID = "national_id"
+    RESIDENT_ID = "resident_id"
+    MOBILE = "mobile"
+    EMAIL = "email"
+
+    @property
+    def label(self) -> str:
+        return {
+            "national_id": "身分證字號",
+            "resident_id": "居留證號",
+            "mobile": "手機號碼",
+            "email": "電子郵件地址",
+        }[self.value]
+
+
+def _checksum_ok(letter: str, second: int, digits: str) -> bool:
+    code = LETTER_CODES[letter.upper()]
+    total = code // 10 + (code % 10) * 9 + second * _WEIGHTS[0]
+    total += sum(int(d) * w for d, w in zip(digits[:7], _WEIGHTS[1:], strict=True))
+    total += int(digits[7])
+    return total % 10 == 0
+
+
+def classify_id(text: str) -> PiiKind | None:
+    """NATIONAL_ID or RESIDENT_ID when ``text`` is one with a valid check digit, else None."""
+    match = _ID_RE.fullmatch(text.strip())
+    if match is None:
+        return None
+    letter, second, digits = match.groups()
+    if second in "12":
+        return PiiKind.NATIONAL_ID if _checksum_ok(letter, int(second), digits) else None
+    if second in "89":
+        return PiiKind.RESIDENT_ID if _checksum_ok(letter, int(second), digits) else None
+    # old resident certificate: the second letter's code counts by its last digit
+    old_second = LETTER_CODES[second.upper()] % 10
+    return PiiKind.RESIDENT_ID if _checksum_ok(letter, old_second, digits) else None
+
+
+def find_pii(value: str) -> dict[PiiKind, int]:
+    """How many of each kind of personal data one cell holds."""
+    found: dict[PiiKind, int] = {}
+    if len(value) < 6:
+        return found
+    for match in _ID_RE.finditer(value):
+        kind = classify_id(match.group(0))
+        if kind is not None:
+            found[kind] = found.get(kind, 0) + 1
+    mobiles = len(_MOBILE_RE.findall(value))
+    if mobiles:
+        found[PiiKind.MOBILE] = mobiles
+    if "@" in value:
+        emails = len(_EMAIL_RE.findall(value))
+        if emails:
+            found[PiiKind.EMAIL] = emails
+    return found
+
+
+@dataclass
+class PiiReport:
+    """Per column, how many values of each kind were found; never the values themselves."""
+
+    rows_scanned: int = 0
+    truncated: bool = False
+    columns: dict[str, dict[PiiKind, int]] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def found(self) -> bool:
+        return bool(self.columns)
+
+    def total(self, kind: PiiKind) -> int:
+        return sum(counts.get(kind, 0) for counts in self.columns.values())
+
+
+def scan_rows(
+    header: Sequence[str], rows: Iterable[Sequence[object]], *, max_rows: int | None = None
+) -> PiiReport:
+    """Scan rows of cells (any iterable, consumed lazily) under ``header``."""
+    report = PiiReport()
+    names = [h.strip() or f"第 {i + 1} 欄" for i, h in enumerate(header)]
+    for row in rows:
+        if max_rows is not None and report.rows_scanned >= max_rows:
+            report.truncated = True
+            break
+        report.rows_scanned += 1
+        for index, cell in enumerate(row):
+            if cell is None:
+                continue
+            hits = find_pii(str(cell))
+            if not hits:
+                continue
+            name = names[index] if index < len(names) else f"第 {index + 1} 欄"
+            counts = report.columns.setdefault(name, {})
+            for kind, count in hits.items():
+                counts[kind] = counts.get(kind, 0) + count
+    _explain(report)
+    return report
+
+
+def scan_csv(
+    stream: IO[bytes],
+    *,
+    codec: str = "utf-8-sig",
+    delimiter: str = ",",
+    max_rows: int | None = None,
+) -> PiiReport:
+    """Scan a CSV byte stream row by row (bounded memory)."""
+    text = io.TextIOWrapper(
+        stream, encoding=codecs.lookup(codec).name, errors="replace", newline=""
+    )
+    try:
+        reader = csv.reader(text, delimiter=delimiter)
+        header = next(reader, [])
+        return scan_rows(header, reader, max_rows=max_rows)
+    finally:
+        text.detach()
+
+
+def _explain(report: PiiReport) -> None:
+    for column, counts in report.columns.items():
+        parts = "、".join(f"{kind.label} {count} 筆" for kind, count in counts.items())
+        report.findings.append(
+            error(
+                "personal_data",
+                f"「{column}」欄含有疑似個人資料：{parts}。",
+                "開放資料不得含可識別個人的資料，請刪除此欄，或去識別化（例如遮蔽部分字元）後再提供。",
+            )
+        )
+    if not report.columns:
+        scope = (
+            f"前 {report.rows_scanned} 列" if report.truncated else f"全部 {report.rows_scanned} 列"
+        )
+        report.findings.append(info("no_personal_data", f"檢查{scope}，未發現個人資料。"))
