@@ -1,0 +1,396 @@
+"""Running the quality checks (品質檢核) and recording them: every state change of quality.
+
+`check_resources(refs, kind=..., by=..., ...)` is the one entry point used by the CLI
+(`steward check`), the background jobs (2-1 self-check, 2-2 spot check) and the pages: it
+opens a `CheckRun`, crawls and checks every resource, stores one `CheckResult` each, folds
+the outcome into each resource's `ResourceHealth`, and closes the run with its totals, with
+an audit event at the start and at the end.
+
+Where the resources come from:
+
+* `refs_from_catalogue(stream)` — a national-portal catalogue export CSV (22 columns);
+* `refs_from_database(organisation=...)` — open datasets in our own database
+  (`steward.datasets.models.Resource`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict
+from typing import IO, Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from steward.audit.services import record
+from steward.lib.http import AddressPolicy
+from steward.organisations.models import Organisation, Person
+from steward.quality.crawler import CrawlConfig, ResourceRef, ResourceReport, crawl
+from steward.quality.fetch import State
+from steward.quality.models import (
+    CheckKind,
+    CheckResult,
+    CheckRun,
+    ResourceHealth,
+    RunStatus,
+)
+
+BATCH = 200
+
+
+class QualityError(Exception):
+    """A quality run could not be done (translatable message)."""
+
+
+# --- where resources come from ----------------------------------------------------------------
+
+
+def _organisation_index() -> dict[str, int]:
+    """Publisher names (提供機關) → organisation ids, for catalogue rows."""
+    index: dict[str, int] = {}
+    for pk, name, short_name in Organisation.objects.values_list("pk", "name", "short_name"):
+        for label in (name, short_name):
+            if label:
+                index.setdefault(label.strip(), pk)
+    return index
+
+
+def refs_from_catalogue(
+    stream: IO[Any], *, organisations: dict[str, int] | None = None
+) -> Iterator[ResourceRef]:
+    """One `ResourceRef` per resource of a catalogue export, read lazily.
+
+    The export has no resource IDs, so a resource's key is the dataset identifier and its
+    position (`A17000000J-000123#2`). Catalogue format errors propagate
+    (`CatalogueFormatError`, with the row).
+    """
+    from steward.datasets.standard import read_catalogue
+
+    index = organisations if organisations is not None else {}
+    for row in read_catalogue(stream):
+        for position, resource in enumerate(row.resources or [], 1):
+            yield ResourceRef(
+                key=f"{row.identifier}#{position}",
+                url=resource.download_url.strip(),
+                dataset_identifier=row.identifier,
+                dataset_title=row.title,
+                publisher=row.publisher,
+                declared_format=resource.format,
+                declared_encoding=resource.encoding,
+                field_description=row.field_description,
+                update_frequency=row.update_frequency,
+                modified=row.metadata_modified_at,
+                organisation_id=index.get(row.publisher.strip()),
+                metadata={
+                    "quality_mark": row.quality_mark,
+                    "licence": row.licence,
+                    "description": row.description,
+                    "category": row.category,
+                    "contact_name": row.contact_name,
+                    "contact_phone": row.contact_phone,
+                    "amount": resource.amount,
+                    "row": row.row,
+                },
+            )
+
+
+def refs_from_database(
+    *, organisation: Organisation | None = None, due_only: bool = False
+) -> Iterator[ResourceRef]:
+    """One `ResourceRef` per resource of the open datasets (on the portal) in our database.
+
+    `organisation` limits to its subtree; `due_only` keeps resources whose health says a
+    check is due (or that were never checked).
+    """
+    from steward.datasets.models import Resource
+    from steward.datasets.workflow import ON_PORTAL
+
+    resources = Resource.objects.filter(dataset__status__in=list(ON_PORTAL)).select_related(
+        "dataset", "dataset__organisation"
+    )
+    if organisation is not None:
+        resources = resources.filter(dataset__organisation__path__startswith=organisation.path)
+    if due_only:
+        not_due = ResourceHealth.objects.filter(next_check_due__gt=timezone.now()).values("key")
+        resources = resources.exclude(resourceID__in=not_due)
+    for resource in resources.order_by("pk").iterator(chunk_size=500):
+        dataset = resource.dataset
+        modified = resource.resourceModified or dataset.modified
+        yield ResourceRef(
+            key=resource.resourceID,
+            url=(resource.downloadURL or resource.accessURL).strip(),
+            dataset_identifier=dataset.identifier,
+            dataset_title=dataset.title,
+            publisher=dataset.publisher or str(dataset.organisation),
+            declared_format=resource.format,
+            declared_encoding=resource.characterSetCode,
+            field_description=dataset.fieldDescription,
+            update_frequency=dataset.accrualPeriodicity,
+            modified=modified.strftime("%Y-%m-%d %H:%M:%S") if modified else "",
+            organisation_id=dataset.organisation_id,
+            resource_id=resource.pk,
+            metadata={"licence": dataset.license, "description": dataset.description},
+        )
+
+
+# --- running ------------------------------------------------------------------------------------
+
+
+def _reports_in_thread(
+    refs: Iterable[ResourceRef],
+    *,
+    config: CrawlConfig,
+    policy: AddressPolicy | None,
+    check: Callable[[Any, Any], ResourceReport] | None,
+) -> Iterator[ResourceReport]:
+    """Run the crawl in a thread of its own and hand its reports over a bounded queue.
+
+    The database work stays in the calling thread (Django's ORM is synchronous); the queue
+    bounds memory when the database is slower than the crawl.
+    """
+    handover: queue.Queue[Any] = queue.Queue(maxsize=1000)
+    done = object()
+    stop = threading.Event()
+
+    async def produce() -> None:
+        async for report in crawl(refs, config=config, policy=policy, check=check):
+            while True:
+                if stop.is_set():
+                    return
+                try:
+                    handover.put(report, timeout=0.2)
+                    break
+                except queue.Full:
+                    await asyncio.sleep(0)
+
+    def run() -> None:
+        try:
+            asyncio.run(produce())
+            handover.put(done)
+        except BaseException as exc:
+            handover.put(exc)
+
+    thread = threading.Thread(target=run, name="quality-crawl", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = handover.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+
+
+def _totals(counter: Counter[str], marks: Counter[str], stars: Counter[str]) -> dict[str, Any]:
+    checked = counter["checked"]
+    return {
+        "checked": checked,
+        "ok": counter[State.OK.value],
+        "broken": counter[State.BROKEN.value],
+        "unknown": counter[State.UNKNOWN.value],
+        "datasets": counter["datasets"],
+        "marks": dict(marks),
+        "stars": dict(stars),
+        "three_star_or_more": sum(n for s, n in stars.items() if s.isdigit() and int(s) >= 3),
+        "not_timely": counter["not_timely"],
+        "encoding_mismatch": counter["encoding_mismatch"],
+        "fields_mismatch": counter["fields_mismatch"],
+        "with_personal_data": counter["pii"],
+    }
+
+
+@transaction.atomic
+def start_run(
+    *,
+    kind: str,
+    by: Person | None,
+    organisation: Organisation | None,
+    source: str,
+    config: dict[str, Any] | None = None,
+) -> CheckRun:
+    """Open a run (audited)."""
+    run = CheckRun.objects.create(
+        kind=kind,
+        started_by=by if by is not None and by.is_authenticated else None,
+        organisation=organisation,
+        source=source[:300],
+        config=config or {},
+    )
+    record(
+        actor=by,
+        action="quality.run_started",
+        subject=run,
+        organisation=organisation,
+        to_state=RunStatus.RUNNING,
+        comment=source[:300],
+    )
+    return run
+
+
+@transaction.atomic
+def record_results(run: CheckRun, reports: list[ResourceReport]) -> list[CheckResult]:
+    """Store a batch of reports and fold them into each resource's health."""
+    now = timezone.now()
+    results = [
+        CheckResult(
+            run=run,
+            organisation_id=report.ref.organisation_id,
+            key=report.ref.key[:200],
+            url=report.ref.url[:2000],
+            dataset_identifier=report.ref.dataset_identifier[:40],
+            title=report.ref.dataset_title[:300],
+            publisher=report.ref.publisher[:200],
+            state=report.state.value,
+            reason=report.reason[:40],
+            explanation=report.explanation,
+            http_status=report.fetch.status,
+            detected_format=report.detected_format[:20],
+            detected_encoding=report.detected_encoding[:20],
+            mark=report.mark[:10],
+            stars=report.stars,
+            timely=report.timely,
+            flags=report.flags,
+            pii=report.pii,
+            details={
+                "how_to_fix": report.how_to_fix,
+                "findings": report.findings,
+                "fetch": report.fetch.as_dict(),
+                "encoding_matches": report.encoding_matches,
+                "fields_match": report.fields_match,
+                "checks": report.checks,
+            },
+            checked_at=now,
+        )
+        for report in reports
+    ]
+    CheckResult.objects.bulk_create(results)
+    keys = [report.ref.key[:200] for report in reports]
+    health = {h.key: h for h in ResourceHealth.objects.filter(key__in=keys)}
+    new: list[ResourceHealth] = []
+    for report in reports:
+        key = report.ref.key[:200]
+        entry = health.get(key)
+        if entry is None:
+            entry = health[key] = ResourceHealth(key=key)
+            new.append(entry)
+        entry.url = report.ref.url[:2000]
+        entry.organisation_id = report.ref.organisation_id
+        entry.dataset_identifier = report.ref.dataset_identifier[:40]
+        entry.observe(report.state.value, report.reason[:40], at=now)
+    ResourceHealth.objects.bulk_create(new)
+    existing = [entry for entry in health.values() if entry.pk is not None and entry not in new]
+    ResourceHealth.objects.bulk_update(
+        existing,
+        [
+            "url", "organisation", "dataset_identifier", "last_state", "last_reason",
+            "last_checked_at", "last_success_at", "first_failure_at", "consecutive_failures",
+            "consecutive_unknown", "consecutive_ok", "checks", "next_check_due",
+        ],
+    )  # fmt: skip
+    return results
+
+
+@transaction.atomic
+def finish_run(
+    run: CheckRun, *, totals: dict[str, Any], by: Person | None, error: str = ""
+) -> CheckRun:
+    """Close a run with its totals (audited)."""
+    run.totals = totals
+    run.finished_at = timezone.now()
+    run.status = RunStatus.FAILED if error else RunStatus.DONE
+    run.error = error
+    run.save(update_fields=["totals", "finished_at", "status", "error"])
+    record(
+        actor=by,
+        action="quality.run_finished",
+        subject=run,
+        organisation=run.organisation,
+        from_state=RunStatus.RUNNING,
+        to_state=run.status,
+        changes={"totals": {"from": None, "to": totals}},
+        comment=error[:500],
+    )
+    return run
+
+
+def check_resources(
+    refs: Iterable[ResourceRef],
+    *,
+    kind: str = CheckKind.ON_DEMAND,
+    by: Person | None = None,
+    organisation: Organisation | None = None,
+    source: str = "",
+    config: CrawlConfig | None = None,
+    policy: AddressPolicy | None = None,
+    check: Callable[[Any, Any], ResourceReport] | None = None,
+    on_report: Callable[[ResourceReport], None] | None = None,
+) -> CheckRun:
+    """Check every resource of `refs` and record the run (see the module docstring).
+
+    `on_report` sees each report as it is stored (the CLI writes its JSON and text there).
+    A failure part-way (e.g. a broken catalogue row) closes the run as failed, keeping what
+    was recorded, and re-raises.
+    """
+    config = config or CrawlConfig()
+    run = start_run(
+        kind=kind,
+        by=by,
+        organisation=organisation,
+        source=source,
+        config={
+            key: value
+            for key, value in asdict(config).items()
+            if isinstance(value, int | float | str)
+        },
+    )
+    counter: Counter[str] = Counter()
+    marks: Counter[str] = Counter()
+    stars: Counter[str] = Counter()
+    datasets: set[str] = set()
+    batch: list[ResourceReport] = []
+    try:
+        for report in _reports_in_thread(refs, config=config, policy=policy, check=check):
+            counter["checked"] += 1
+            counter[report.state.value] += 1
+            if report.mark:
+                marks[report.mark] += 1
+            if report.stars is not None:
+                stars[str(report.stars)] += 1
+            counter["not_timely"] += report.timely is False
+            counter["encoding_mismatch"] += report.encoding_matches is False
+            counter["fields_mismatch"] += report.fields_match is False
+            counter["pii"] += bool(report.pii)
+            if report.ref.dataset_identifier not in datasets:
+                datasets.add(report.ref.dataset_identifier)
+                counter["datasets"] += 1
+            batch.append(report)
+            if on_report is not None:
+                on_report(report)
+            if len(batch) >= BATCH:
+                record_results(run, batch)
+                batch = []
+        if batch:
+            record_results(run, batch)
+    except Exception as exc:
+        if batch:
+            record_results(run, batch)
+        finish_run(run, totals=_totals(counter, marks, stars), by=by, error=str(exc))
+        raise
+    return finish_run(run, totals=_totals(counter, marks, stars), by=by)
+
+
+def latest_runs(runs: Any) -> list[CheckRun]:
+    """The latest finished run per organisation among `runs` (a scoped queryset)."""
+    latest: dict[int | None, CheckRun] = {}
+    for run in runs.filter(~Q(status=RunStatus.RUNNING)).select_related("organisation"):
+        latest.setdefault(run.organisation_id, run)
+    return list(latest.values())
