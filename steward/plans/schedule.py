@@ -187,8 +187,10 @@ def schedule_rows(
                 due_date=row.due_date,
                 weekday=formats.date_format(row.due_date, "l"),
                 moved=row.was_moved,
-                lead=LIST_SEPARATOR.join(sorted(lead[item.pk])),
-                cooperating=LIST_SEPARATOR.join(sorted(cooperating[item.pk])),
+                # The plan's own wording (本部及各機關(構)) reads better than every name listed.
+                lead=item.lead_as_written or LIST_SEPARATOR.join(sorted(lead[item.pk])),
+                cooperating=item.cooperating_as_written
+                or LIST_SEPARATOR.join(sorted(cooperating[item.pk])),
                 source=(
                     Source.HOLIDAYS_PACKAGE
                     if calendar.adjust(row.original_date).used_fallback

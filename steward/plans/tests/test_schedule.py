@@ -168,3 +168,53 @@ def test_an_unknown_plan_or_version_is_a_clear_error(moea_2017: PlanVersion) -> 
         call_command("schedule", "2017", "--plan", "nope")
     with pytest.raises(CommandError, match="no version '1999'"):
         call_command("schedule", "2017", "--plan", "moea-test", "--version", "1999")
+
+
+def test_the_real_moea_plan_moves_1_7_of_2017_12_31_to_friday_29th(tmp_path: Path) -> None:
+    from steward.plans.services import install_builtin_plans
+
+    install_builtin_plans()
+    import_builtin_calendars()
+    target = tmp_path / "moea-2017.csv"
+    call_command(
+        "schedule",
+        "2017",
+        "--plan",
+        "moea",
+        "--version",
+        "pre-2017",
+        "--format",
+        "csv",
+        "--output",
+        str(target),
+        stderr=io.StringIO(),
+    )
+    rows = list(csv.reader(io.StringIO(target.read_bytes().decode("utf-8-sig"))))
+    item_1_7 = [row for row in rows if row[0] == "1-7"]
+    assert [row[4:8] for row in item_1_7] == [
+        ["2017-03-30", "2017-03-30", "Thursday", ""],
+        ["2017-06-30", "2017-06-30", "Friday", ""],
+        ["2017-09-30", "2017-09-30", "Saturday", ""],  # 調整上班: a make-up working Saturday
+        ["2017-12-31", "2017-12-29", "Friday", "moved"],
+    ]
+    assert item_1_7[-1][8:10] == ["本部資訊中心", "本部及各機關(構)"]
+    # 2-4 runs to the end of January of the next year (12月底至次年1月底).
+    (item_2_4,) = [row for row in rows if row[0] == "2-4"]
+    assert item_2_4[3] == "12月底至次年1月底" and item_2_4[4] == "2018-01-31"
+
+
+def test_the_amended_moea_plan_is_the_default_for_2025_and_follows_the_revised_calendar() -> None:
+    from steward.plans.services import install_builtin_plans
+
+    install_builtin_plans()
+    import_builtin_calendars()
+    out = io.StringIO()
+    call_command("schedule", "2025", "--plan", "moea", stdout=out, stderr=io.StringIO())
+    text = out.getvalue()
+    assert text.splitlines()[0].endswith("· 2017-03-16 · 2025")
+    lines = {tuple(line.split()[:1] + line.split()[4:6]) for line in text.splitlines()[2:]}
+    # 1-3 on 2/28, 和平紀念日 (a Friday) → Thursday 2/27; 1-6 on 10/31, a working Friday.
+    assert ("1-3", "2025-02-28", "2025-02-27") in lines
+    assert ("1-6", "2025-10-31", "2025-10-31") in lines
+    # 2-2 on 10/30, a Thursday: stays.
+    assert ("2-2", "2025-10-30", "2025-10-30") in lines

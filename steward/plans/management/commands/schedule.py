@@ -102,7 +102,8 @@ class Command(BaseCommand):
             self.stderr.write(
                 "No official calendar imported for "
                 + ", ".join(map(str, fallback_years))
-                + f"; those dates use the {Source.HOLIDAYS_PACKAGE.label}."
+                + "; those dates follow the `holidays` package until the official "
+                "file is imported (steward calendar import)."
             )
         if output is not None:
             moved = sum(1 for row in rows if row.moved)
