@@ -114,16 +114,18 @@ class CalendarChange(models.Model):
 
     def describe(self) -> str:
         """One sentence for an officer, e.g. "2025-09-29 became a day off (補假)"."""
-        label = f" ({self.new_label})" if self.new_label else ""
-        if self.new_is_day_off and not self.old_is_day_off:
-            text = gettext("%(date)s became a day off%(label)s")
-        elif self.old_is_day_off and not self.new_is_day_off:
-            text = gettext("%(date)s became a working day%(label)s")
-        else:
-            text = gettext("%(date)s: note changed from “%(old)s” to “%(new)s”")
-        return text % {
+        values = {
             "date": self.date.isoformat(),
-            "label": label,
+            "label": self.new_label,
             "old": self.old_label or "—",
             "new": self.new_label or "—",
         }
+        if self.new_is_day_off and not self.old_is_day_off:
+            if self.new_label:
+                return gettext("%(date)s became a day off (%(label)s)") % values
+            return gettext("%(date)s became a day off") % values
+        if self.old_is_day_off and not self.new_is_day_off:
+            if self.new_label:
+                return gettext("%(date)s became a working day (%(label)s)") % values
+            return gettext("%(date)s became a working day") % values
+        return gettext("%(date)s: note changed from “%(old)s” to “%(new)s”") % values
