@@ -1,5 +1,339 @@
-"""JSON API of inventory (mounted under /api/)."""
+"""JSON API of the inventory (mounted under /api/inventory/): the same operations as the pages.
 
-from ninja import Router
+Every call is scoped: items outside the caller's organisations are 404, steps the caller's
+roles do not allow are 403, and a step in the wrong state or without what it needs is 400 with
+the reason. Imports answer 400 with every problem (file, sheet, row, column, reason).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import File, Form, Query, Router, Schema
+from ninja.files import UploadedFile
+
+from steward.inventory import services
+from steward.inventory.exporting import FORMATS, export_items
+from steward.inventory.models import InventoryItem
+from steward.inventory.queries import (
+    ItemFilters,
+    agency_for,
+    compilation_for,
+    filter_items,
+    item_for,
+    returns_of,
+    visible_agencies,
+    visible_items,
+)
+from steward.inventory.spreadsheets import ExportError, SpreadsheetError, check_size
+from steward.inventory.targets import target_rows
+from steward.organisations.models import Person
+from steward.organisations.scope import organisation_for
 
 router = Router(tags=["inventory"])
+
+
+def _person(request: HttpRequest) -> Person:
+    return request.user  # type: ignore[return-value]
+
+
+class ItemOut(Schema):
+    id: int
+    identifier: str
+    agency_id: int
+    agency: str
+    organisation_id: int
+    organisation: str
+    name: str
+    description: str
+    source: str
+    classification: str
+    restriction_reason: str
+    legal_basis: str
+    restriction_note: str
+    gender_statistics: bool
+    priority_required_by_law: bool
+    priority_statutory_duty: bool
+    priority_high_demand: bool
+    planned_year: int | None
+    planned_half: str
+    status: str
+    dataset_identifier: str
+
+    @staticmethod
+    def resolve_agency(item: InventoryItem) -> str:
+        return item.agency.name
+
+    @staticmethod
+    def resolve_organisation(item: InventoryItem) -> str:
+        return item.organisation.name
+
+
+class ItemIn(Schema):
+    """An item to create; on update (PATCH) every field is optional."""
+
+    organisation_id: int
+    identifier: str = ""
+    name: str
+    description: str = ""
+    source: str = ""
+    classification: str
+    restriction_reason: str = ""
+    legal_basis: str = ""
+    restriction_note: str = ""
+    gender_statistics: bool = False
+    priority_required_by_law: bool = False
+    priority_statutory_duty: bool = False
+    priority_high_demand: bool = False
+    planned_year: int | None = None
+    planned_half: str = ""
+    status: str = "inventoried"
+    dataset_identifier: str = ""
+
+
+class ItemPatch(Schema):
+    organisation_id: int | None = None
+    identifier: str | None = None
+    name: str | None = None
+    description: str | None = None
+    source: str | None = None
+    classification: str | None = None
+    restriction_reason: str | None = None
+    legal_basis: str | None = None
+    restriction_note: str | None = None
+    gender_statistics: bool | None = None
+    priority_required_by_law: bool | None = None
+    priority_statutory_duty: bool | None = None
+    priority_high_demand: bool | None = None
+    planned_year: int | None = None
+    planned_half: str | None = None
+    status: str | None = None
+    dataset_identifier: str | None = None
+
+
+class FiltersIn(Schema):
+    agency_id: int | None = None
+    unit_id: int | None = None
+    classification: str = ""
+    year: int | None = None
+    status: str = ""
+    gender_statistics: bool | None = None
+    q: str = ""
+
+
+class ProblemOut(Schema):
+    file: str
+    sheet: str
+    row: int | None
+    column: str
+    reason: str
+
+
+class ImportOut(Schema):
+    file: str
+    created: int
+    problems: list[ProblemOut]
+
+
+class TargetOut(Schema):
+    organisation_id: int
+    organisation: str
+    year: int
+    planned_openings: int
+    opened: int
+    target: int | None
+    target_rule: str
+    whole_subtree: bool
+    shortfall: int
+    shortfall_requires_reason: bool
+    shortfall_reason: str
+    inventory_status: str
+
+
+class ReturnOut(Schema):
+    id: int
+    agency_id: int
+    agency: str
+    year: int
+    status: str
+    planned_openings: int
+    target: int | None
+    shortfall_reason: str
+    return_reason: str
+    compilation_id: int | None
+
+    @staticmethod
+    def resolve_agency(inventory: Any) -> str:
+        return str(inventory.agency.name)
+
+
+class CompilationOut(Schema):
+    id: int
+    ministry_id: int
+    year: int
+    status: str
+    note: str
+
+
+class SubmitIn(Schema):
+    shortfall_reason: str = ""
+
+
+class ReturnIn(Schema):
+    reason: str
+
+
+class CompileIn(Schema):
+    note: str = ""
+
+
+class ApproveIn(Schema):
+    comment: str = ""
+
+
+class ErrorOut(Schema):
+    detail: Any
+
+
+def _filters(person: Person, data: FiltersIn) -> ItemFilters:
+    return ItemFilters(
+        agency=agency_for(person, data.agency_id) if data.agency_id else None,
+        unit=organisation_for(person, data.unit_id) if data.unit_id else None,
+        classification=data.classification,
+        year=data.year,
+        status=data.status,
+        gender_statistics=data.gender_statistics,
+        q=data.q,
+    )
+
+
+@router.get("/items", response=list[ItemOut])
+def list_items(request: HttpRequest, filters: Query[FiltersIn]) -> Any:
+    """The inventory in the caller's scope, filtered like the list page."""
+    person = _person(request)
+    return filter_items(visible_items(person), _filters(person, filters)).order_by(
+        "agency__path", "identifier"
+    )
+
+
+@router.get("/items/{item_id}", response=ItemOut)
+def get_item(request: HttpRequest, item_id: int) -> Any:
+    return item_for(_person(request), item_id)
+
+
+@router.post("/items", response={201: ItemOut, 400: ErrorOut, 403: ErrorOut})
+def create_item(request: HttpRequest, payload: ItemIn) -> Any:
+    person = _person(request)
+    organisation = organisation_for(person, payload.organisation_id)
+    data = payload.dict(exclude={"organisation_id"})
+    return 201, services.create_item(by=person, organisation=organisation, data=data)
+
+
+@router.patch("/items/{item_id}", response={200: ItemOut, 400: ErrorOut, 403: ErrorOut})
+def update_item(request: HttpRequest, item_id: int, payload: ItemPatch) -> Any:
+    person = _person(request)
+    item = item_for(person, item_id)
+    data = {k: v for k, v in payload.dict(exclude={"organisation_id"}).items() if v is not None}
+    if "planned_year" in payload.model_fields_set and payload.planned_year is None:
+        data["planned_year"] = None
+    organisation = (
+        organisation_for(person, payload.organisation_id)
+        if payload.organisation_id is not None
+        else None
+    )
+    return services.update_item(item, by=person, data=data, organisation=organisation)
+
+
+@router.post("/import", response={201: ImportOut, 400: ImportOut, 403: ErrorOut})
+def import_items(request: HttpRequest, organisation_id: Form[int], file: File[UploadedFile]) -> Any:
+    """Import an XLSX, ODS or CSV file (multipart): every row, or none and every problem."""
+    person = _person(request)
+    organisation = organisation_for(person, organisation_id)
+    name = file.name or "upload"
+    try:
+        check_size(name, file.size or 0)
+    except SpreadsheetError as error:
+        return 400, {"file": name, "created": 0, "problems": [p.as_dict() for p in error.problems]}
+    result = services.import_items(name, file.read(), by=person, default_organisation=organisation)
+    body = {
+        "file": name,
+        "created": len(result.created),
+        "problems": [p.as_dict() for p in result.problems],
+    }
+    return (201 if result.ok else 400), body
+
+
+@router.get("/export", response={400: ErrorOut})
+def export(request: HttpRequest, filters: Query[FiltersIn], format: str = "xlsx") -> Any:
+    """The filtered inventory as xlsx, ods, csv (UTF-8 with BOM) or csv-big5 (CP950)."""
+    if format not in FORMATS:
+        return 400, {"detail": f"format must be one of {', '.join(FORMATS)}"}
+    person = _person(request)
+    items = filter_items(visible_items(person), _filters(person, filters)).order_by(
+        "agency__path", "identifier"
+    )
+    try:
+        content, content_type, extension = export_items(items, format)
+    except ExportError as error:
+        return 400, {"detail": str(error)}
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="inventory.{extension}"'
+    return response
+
+
+@router.get("/targets", response=list[TargetOut])
+def targets(request: HttpRequest, year: int) -> Any:
+    """Planned openings, opened, target, shortfall and reason per agency for `year`."""
+    return [row.as_dict() for row in target_rows(visible_agencies(_person(request)), year)]
+
+
+@router.get("/returns", response=list[ReturnOut])
+def list_returns(request: HttpRequest, year: int) -> Any:
+    return returns_of(_person(request), year)
+
+
+@router.post(
+    "/returns/{agency_id}/{year}/submit",
+    response={200: ReturnOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+)
+def submit(request: HttpRequest, agency_id: int, year: int, payload: SubmitIn) -> Any:
+    person = _person(request)
+    agency = agency_for(person, agency_id)
+    inventory = services.inventory_for(agency, year)
+    return services.submit_inventory(
+        inventory, by=person, shortfall_reason=payload.shortfall_reason
+    )
+
+
+@router.post(
+    "/returns/{agency_id}/{year}/return",
+    response={200: ReturnOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+)
+def return_inventory(request: HttpRequest, agency_id: int, year: int, payload: ReturnIn) -> Any:
+    person = _person(request)
+    agency = agency_for(person, agency_id)
+    inventory = services.inventory_for(agency, year)
+    return services.return_inventory(inventory, by=person, reason=payload.reason)
+
+
+@router.post(
+    "/compilations/{ministry_id}/{year}/compile",
+    response={200: CompilationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+)
+def compile_inventories(
+    request: HttpRequest, ministry_id: int, year: int, payload: CompileIn
+) -> Any:
+    person = _person(request)
+    ministry = agency_for(person, ministry_id)
+    return services.compile_inventories(ministry, year, by=person, note=payload.note)
+
+
+@router.post(
+    "/compilations/{compilation_id}/approve",
+    response={200: CompilationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+)
+def approve(request: HttpRequest, compilation_id: int, payload: ApproveIn) -> Any:
+    person = _person(request)
+    compilation = compilation_for(person, compilation_id)
+    return services.approve_compilation(compilation, by=person, comment=payload.comment)

@@ -1,6 +1,19 @@
-"""URLs of inventory."""
+"""URLs of the inventory pages."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from steward.inventory import views
 
 app_name = "inventory"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("items/new/", views.item_create, name="item_create"),
+    path("items/<int:pk>/", views.item_edit, name="item_edit"),
+    path("import/", views.import_view, name="import"),
+    path("export/", views.export, name="export"),
+    path("returns/", views.returns, name="returns"),
+    path("returns/<int:agency_pk>/<int:year>/submit/", views.submit, name="submit"),
+    path("returns/<int:agency_pk>/<int:year>/return/", views.return_view, name="return"),
+    path("compilations/<int:ministry_pk>/<int:year>/compile/", views.compile_view, name="compile"),
+    path("compilations/<int:pk>/approve/", views.approve, name="approve"),
+]

@@ -1,0 +1,495 @@
+"""Every change to the inventory (盤點表): items, imports, and the yearly return's workflow.
+
+Each function is one transaction: it checks the actor's role through the scoping rule and the
+current state through `models.TRANSITIONS`, makes the change, writes one audit event, and
+notifies whoever must act next. The pages, the JSON API and the commands all call these.
+
+The yearly return (MOEA 柒三(七), DGBAS 壹拾):
+    draft ──submit──▶ submitted ──compile──▶ compiled ──approve──▶ approved
+      ▲                   │                      │
+      └──── returned ◀────┴────── return ────────┘
+submit: a data liaison or unit reviewer of the agency; compile: the information centre,
+which gathers every submitted return of the year into one ministry-wide compilation;
+approve: the CIO, for the whole compilation; return: the CIO (submitted or compiled) or the
+information centre (submitted only, before compiling), always with a reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.forms.models import model_to_dict
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from steward.audit.services import diff, record
+from steward.inventory import targets as target_rules
+from steward.inventory.importing import check_import
+from steward.inventory.models import (
+    LOCKED_STATES,
+    TRANSITIONS,
+    AgencyInventory,
+    InventoryCompilation,
+    InventoryItem,
+    InventoryStatus,
+)
+from steward.inventory.spreadsheets import Problem
+from steward.lib.notify import notify
+from steward.organisations.models import Organisation, OrganisationKind, Person
+from steward.organisations.scope import (
+    Action,
+    can,
+    organisations_for,
+    people_who_can,
+    require,
+    roles_allowing,
+)
+
+EDITABLE_FIELDS = [
+    "identifier", "name", "description", "source", "classification", "restriction_reason",
+    "legal_basis", "restriction_note", "gender_statistics", "priority_required_by_law",
+    "priority_statutory_duty", "priority_high_demand", "planned_year", "planned_half", "status",
+    "dataset_identifier",
+]  # fmt: skip
+
+
+class TransitionRefused(ValidationError):
+    """A workflow step asked in the wrong state or without what it needs; nothing changed."""
+
+
+# ---- who ------------------------------------------------------------------------------------
+
+
+def can_in_agency(person: Person, action: Action, agency: Organisation) -> bool:
+    """May `person` perform `action` for the agency as a whole?
+
+    Data liaisons and unit reviewers hold their roles in units; they act for their agency's
+    return (the seeds: 各單位 inventory, the agency submits), so a role anywhere inside the
+    agency counts.
+    """
+    if can(person, action, agency):
+        return True
+    return organisations_for(person, action).filter(path__startswith=agency.path).exists()
+
+
+def people_in_agency(action: Action, agency: Organisation) -> QuerySet[Person]:
+    """Everybody who may `action` for `agency`, including those whose roles sit in its units."""
+    inside = Person.objects.filter(
+        is_active=True,
+        role_assignments__active=True,
+        role_assignments__role__in=roles_allowing(action),
+        role_assignments__organisation__path__startswith=agency.path,
+    )
+    return (inside | people_who_can(action, agency)).distinct()
+
+
+def agency_of(organisation: Organisation) -> Organisation:
+    """The agency (or ministry) whose inventory an organisation's items belong to."""
+    return organisation.agency
+
+
+def _refuse_if_locked(agency: Organisation) -> None:
+    locked = AgencyInventory.objects.filter(agency=agency, status__in=LOCKED_STATES).first()
+    if locked is not None:
+        raise TransitionRefused(
+            _(
+                "The %(year)d inventory of %(agency)s has been submitted; its items cannot"
+                " change until it is returned."
+            )
+            % {"year": locked.year, "agency": agency}
+        )
+
+
+def _next_identifier(agency: Organisation, taken: set[str]) -> str:
+    number = InventoryItem.objects.filter(agency=agency).count() + 1
+    while (
+        f"{number:04d}" in taken
+        or InventoryItem.objects.filter(agency=agency, identifier=f"{number:04d}").exists()
+    ):
+        number += 1
+    return f"{number:04d}"
+
+
+def _item_state(item: InventoryItem) -> dict[str, Any]:
+    state = model_to_dict(item, fields=[*EDITABLE_FIELDS, "organisation"])
+    return {key: value for key, value in state.items()}
+
+
+# ---- items ----------------------------------------------------------------------------------
+
+
+def create_item(
+    *, by: Person, organisation: Organisation, data: Mapping[str, Any]
+) -> InventoryItem:
+    """Add one item to the inventory of `organisation` (a unit, or an agency without units)."""
+    require(by, Action.INVENTORY_EDIT, organisation)
+    agency = agency_of(organisation)
+    with transaction.atomic():
+        _refuse_if_locked(agency)
+        item = InventoryItem(agency=agency, organisation=organisation, updated_by=by)
+        for name in EDITABLE_FIELDS:
+            if name in data:
+                setattr(item, name, data[name])
+        if not item.identifier:
+            item.identifier = _next_identifier(agency, set())
+        item.full_clean()
+        item.save()
+        record(
+            actor=by,
+            action="inventory.item.create",
+            subject=item,
+            organisation=organisation,
+            changes=diff({}, _item_state(item)),
+        )
+    return item
+
+
+def update_item(
+    item: InventoryItem,
+    *,
+    by: Person,
+    data: Mapping[str, Any],
+    organisation: Organisation | None = None,
+) -> InventoryItem:
+    """Change an item; moving it to another unit needs the right to edit there too."""
+    require(by, Action.INVENTORY_EDIT, item.organisation)
+    if organisation is not None and organisation.pk != item.organisation_id:
+        require(by, Action.INVENTORY_EDIT, organisation)
+        if agency_of(organisation).pk != item.agency_id:
+            raise TransitionRefused(_("An item cannot move to another agency's inventory."))
+    with transaction.atomic():
+        item = InventoryItem.objects.select_for_update().get(pk=item.pk)
+        _refuse_if_locked(item.agency)
+        before = _item_state(item)
+        for name in EDITABLE_FIELDS:
+            if name in data:
+                setattr(item, name, data[name])
+        if organisation is not None:
+            item.organisation = organisation
+        if not item.identifier:
+            item.identifier = _next_identifier(item.agency, set())
+        item.updated_by = by
+        item.full_clean()
+        item.save()
+        changes = diff(before, _item_state(item))
+        record(
+            actor=by,
+            action="inventory.item.update",
+            subject=item,
+            organisation=item.organisation,
+            changes=changes,
+        )
+    return item
+
+
+@dataclass
+class ImportResult:
+    """What an import did: the items created, or every problem (and then nothing created)."""
+
+    file: str
+    created: list[InventoryItem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def import_items(
+    name: str, data: bytes, *, by: Person, default_organisation: Organisation
+) -> ImportResult:
+    """Import a spreadsheet into the inventory: every row or none.
+
+    Rows without an agency or unit go to `default_organisation`. Problems are returned, all
+    of them, with file/sheet/row/column; when there is any, nothing is saved.
+    """
+    require(by, Action.INVENTORY_EDIT, default_organisation)
+    check = check_import(name, data, by=by, default_organisation=default_organisation)
+    result = ImportResult(name, problems=list(check.problems))
+    if not check.ok:
+        return result
+    if not check.items:
+        result.problems.append(
+            Problem(name, _("The file has no rows to import."), sheet=check.sheet)
+        )
+        return result
+    try:
+        with transaction.atomic():
+            taken: dict[int, set[str]] = {}
+            for item in check.items:
+                assert item.agency is not None
+                _refuse_if_locked(item.agency)
+                used = taken.setdefault(item.agency.pk, {i.identifier for i in check.items})
+                if not item.identifier:
+                    item.identifier = _next_identifier(item.agency, used)
+                    used.add(item.identifier)
+            created = InventoryItem.objects.bulk_create(check.items)
+            record(
+                actor=by,
+                action="inventory.import",
+                subject=default_organisation,
+                organisation=default_organisation,
+                comment=name,
+                changes={"file": name, "sheet": check.sheet, "created": len(created)},
+            )
+    except IntegrityError:
+        result.problems.append(
+            Problem(
+                name,
+                _(
+                    "Somebody added items with the same numbers while the file was being"
+                    " imported; nothing was imported. Try again."
+                ),
+            )
+        )
+        return result
+    except TransitionRefused as refused:
+        result.problems.append(Problem(name, " ".join(refused.messages)))
+        return result
+    result.created = created
+    return result
+
+
+# ---- the yearly return -----------------------------------------------------------------------
+
+
+def inventory_for(agency: Organisation, year: int) -> AgencyInventory:
+    """The agency's return for `year`, created as an empty draft the first time it is asked."""
+    if agency.kind not in (OrganisationKind.AGENCY, OrganisationKind.MINISTRY):
+        raise TransitionRefused(_("Only an agency or the ministry submits an inventory."))
+    inventory, _created = AgencyInventory.objects.get_or_create(agency=agency, year=year)
+    return inventory
+
+
+def _check_transition(current: str, transition: str) -> str:
+    allowed_from, to_state = TRANSITIONS[transition]
+    if current not in allowed_from:
+        raise TransitionRefused(
+            _("An inventory that is “%(state)s” cannot be %(step)s.")
+            % {"state": InventoryStatus(current).label, "step": _STEP_LABELS[transition]}
+        )
+    return to_state
+
+
+_STEP_LABELS = {
+    "submit": gettext_lazy("submitted"),
+    "compile": gettext_lazy("compiled"),
+    "approve": gettext_lazy("approved"),
+    "return": gettext_lazy("returned"),
+}
+
+
+def _snapshot(agency: Organisation, year: int) -> dict[str, Any]:
+    from steward.inventory.exporting import item_rows
+
+    items = InventoryItem.objects.filter(agency=agency).select_related("agency", "organisation")
+    headers, rows = item_rows(items)
+    return {"year": year, "headers": headers, "rows": rows}
+
+
+def submit_inventory(
+    inventory: AgencyInventory, *, by: Person, shortfall_reason: str = ""
+) -> AgencyInventory:
+    """Submit the agency's inventory to the information centre (提報資訊中心彙整).
+
+    When the plan asks for it (MOEA), a shortfall against the year's target needs a written
+    reason (敘明理由).
+    """
+    if not can_in_agency(by, Action.INVENTORY_SUBMIT, inventory.agency):
+        raise PermissionDenied(
+            _("You may not submit the inventory of %(agency)s.") % {"agency": inventory.agency}
+        )
+    with transaction.atomic():
+        inventory = AgencyInventory.objects.select_for_update().get(pk=inventory.pk)
+        from_state = inventory.status
+        to_state = _check_transition(from_state, "submit")
+        row = target_rules.target_row(inventory.agency, inventory.year)
+        reason = shortfall_reason.strip()
+        if row.shortfall and row.requires_reason and not reason:
+            raise TransitionRefused(
+                {
+                    "shortfall_reason": _(
+                        "%(planned)d openings are planned for %(year)d against a target of"
+                        " %(target)d: explain the shortfall of %(shortfall)d in writing before"
+                        " submitting."
+                    )
+                    % {
+                        "planned": row.planned,
+                        "year": inventory.year,
+                        "target": row.target,
+                        "shortfall": row.shortfall,
+                    }
+                }
+            )
+        inventory.status = to_state
+        inventory.planned_openings = row.planned
+        inventory.target = row.target
+        inventory.shortfall_reason = reason if row.shortfall else ""
+        inventory.return_reason = ""
+        inventory.snapshot = _snapshot(inventory.agency, inventory.year)
+        inventory.submitted_at = timezone.now()
+        inventory.submitted_by = by
+        inventory.save()
+        record(
+            actor=by,
+            action="inventory.submit",
+            subject=inventory,
+            organisation=inventory.agency,
+            from_state=from_state,
+            to_state=to_state,
+            comment=inventory.shortfall_reason,
+            changes={"planned_openings": row.planned, "target": row.target},
+        )
+        notify(
+            people_who_can(Action.INVENTORY_COMPILE, inventory.agency),
+            subject=_("Inventory submitted: %(agency)s %(year)d")
+            % {"agency": inventory.agency, "year": inventory.year},
+            body=_("%(agency)s submitted its %(year)d inventory for compilation.")
+            % {"agency": inventory.agency, "year": inventory.year},
+        )
+    return inventory
+
+
+def compile_inventories(
+    ministry: Organisation, year: int, *, by: Person, note: str = ""
+) -> InventoryCompilation:
+    """Compile every submitted return of `year` into the ministry-wide compilation (彙整).
+
+    Returns that arrive later are added to the same compilation, which then awaits the CIO
+    again.
+    """
+    require(by, Action.INVENTORY_COMPILE, ministry)
+    if ministry.kind != OrganisationKind.MINISTRY:
+        raise TransitionRefused(_("Inventories are compiled for a whole ministry."))
+    with transaction.atomic():
+        submitted = list(
+            AgencyInventory.objects.select_for_update()
+            .filter(agency__path__startswith=ministry.path, year=year)
+            .filter(status=InventoryStatus.SUBMITTED)
+        )
+        if not submitted:
+            raise TransitionRefused(
+                _("No agency has a submitted %(year)d inventory to compile.") % {"year": year}
+            )
+        for inventory in submitted:
+            _check_transition(inventory.status, "compile")
+        compilation, _created = InventoryCompilation.objects.select_for_update().get_or_create(
+            ministry=ministry, year=year
+        )
+        from_state = "" if _created else compilation.status
+        compilation.status = InventoryCompilation.Status.COMPILED
+        compilation.note = note or compilation.note
+        compilation.compiled_at = timezone.now()
+        compilation.compiled_by = by
+        compilation.save()
+        AgencyInventory.objects.filter(pk__in=[i.pk for i in submitted]).update(
+            status=InventoryStatus.COMPILED, compilation=compilation
+        )
+        record(
+            actor=by,
+            action="inventory.compile",
+            subject=compilation,
+            organisation=ministry,
+            from_state=from_state,
+            to_state=compilation.status,
+            comment=note,
+            changes={
+                "returns": {str(i.agency): InventoryStatus.SUBMITTED.value for i in submitted}
+            },
+        )
+        notify(
+            people_who_can(Action.INVENTORY_APPROVE, ministry),
+            subject=_("Inventory compilation %(year)d awaits your approval") % {"year": year},
+            body=_("The information centre compiled %(count)d agencies' inventories for %(year)d.")
+            % {"count": len(submitted), "year": year},
+        )
+    return compilation
+
+
+def approve_compilation(
+    compilation: InventoryCompilation, *, by: Person, comment: str = ""
+) -> InventoryCompilation:
+    """The CIO approves the compilation (資訊長核定): every compiled return in it is approved."""
+    require(by, Action.INVENTORY_APPROVE, compilation.ministry)
+    with transaction.atomic():
+        compilation = InventoryCompilation.objects.select_for_update().get(pk=compilation.pk)
+        if compilation.status != InventoryCompilation.Status.COMPILED:
+            raise TransitionRefused(_("This compilation has already been approved."))
+        returns = list(
+            compilation.returns.select_for_update().filter(status=InventoryStatus.COMPILED)
+        )
+        if not returns:
+            raise TransitionRefused(_("The compilation holds no inventory awaiting approval."))
+        for inventory in returns:
+            _check_transition(inventory.status, "approve")
+        AgencyInventory.objects.filter(pk__in=[i.pk for i in returns]).update(
+            status=InventoryStatus.APPROVED
+        )
+        compilation.status = InventoryCompilation.Status.APPROVED
+        compilation.approved_at = timezone.now()
+        compilation.approved_by = by
+        compilation.save()
+        record(
+            actor=by,
+            action="inventory.approve",
+            subject=compilation,
+            organisation=compilation.ministry,
+            from_state=InventoryCompilation.Status.COMPILED,
+            to_state=InventoryCompilation.Status.APPROVED,
+            comment=comment,
+            changes={"returns": sorted(str(i.agency) for i in returns)},
+        )
+        recipients: set[Person] = set(
+            people_who_can(Action.INVENTORY_COMPILE, compilation.ministry)
+        )
+        for inventory in returns:
+            recipients |= set(people_in_agency(Action.INVENTORY_SUBMIT, inventory.agency))
+        notify(
+            recipients,
+            subject=_("Inventory %(year)d approved by the CIO") % {"year": compilation.year},
+            body=comment or _("The CIO approved the compiled inventory."),
+        )
+    return compilation
+
+
+def return_inventory(inventory: AgencyInventory, *, by: Person, reason: str) -> AgencyInventory:
+    """Send an agency's inventory back for correction, with the reason (退回修正)."""
+    with transaction.atomic():
+        inventory = AgencyInventory.objects.select_for_update().get(pk=inventory.pk)
+        allowed = can(by, Action.INVENTORY_APPROVE, inventory.agency) or (
+            inventory.status == InventoryStatus.SUBMITTED
+            and can(by, Action.INVENTORY_COMPILE, inventory.agency)
+        )
+        if not allowed:
+            raise PermissionDenied(
+                _("You may not return the inventory of %(agency)s.") % {"agency": inventory.agency}
+            )
+        from_state = inventory.status
+        to_state = _check_transition(from_state, "return")
+        if not reason.strip():
+            raise TransitionRefused({"reason": _("Say why the inventory goes back.")})
+        inventory.status = to_state
+        inventory.return_reason = reason.strip()
+        inventory.compilation = None
+        inventory.save()
+        record(
+            actor=by,
+            action="inventory.return",
+            subject=inventory,
+            organisation=inventory.agency,
+            from_state=from_state,
+            to_state=to_state,
+            comment=inventory.return_reason,
+        )
+        notify(
+            people_in_agency(Action.INVENTORY_SUBMIT, inventory.agency),
+            subject=_("Inventory %(year)d returned for correction") % {"year": inventory.year},
+            body=inventory.return_reason,
+        )
+    return inventory

@@ -1,0 +1,387 @@
+"""Pages of the inventory: the list with filters and targets, the item form, import, export,
+and the yearly return's workflow (submit, compile, approve, return)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from steward.audit.services import history
+from steward.inventory import services
+from steward.inventory.exporting import FORMATS, export_items
+from steward.inventory.forms import (
+    ApproveForm,
+    CompileForm,
+    FilterForm,
+    ImportForm,
+    ItemForm,
+    ReturnForm,
+    SubmitForm,
+)
+from steward.inventory.models import InventoryCompilation, InventoryStatus
+from steward.inventory.queries import (
+    ItemFilters,
+    agency_for,
+    compilation_for,
+    filter_items,
+    item_for,
+    returns_of,
+    visible_agencies,
+    visible_items,
+)
+from steward.inventory.spreadsheets import ExportError, SpreadsheetError, check_size
+from steward.inventory.targets import target_rows
+from steward.organisations.models import Person
+from steward.organisations.scope import Action, can, organisations_for
+
+PAGE_SIZE = 100
+
+
+def _person(request: HttpRequest) -> Person:
+    return request.user  # type: ignore[return-value]
+
+
+def _year(request: HttpRequest) -> int:
+    try:
+        return int(request.GET.get("year") or timezone.localdate().year)
+    except ValueError:
+        return timezone.localdate().year
+
+
+def _filters(request: HttpRequest) -> tuple[FilterForm, ItemFilters]:
+    person = _person(request)
+    form = FilterForm(request.GET or None, organisations=organisations_for(person, Action.VIEW))
+    filters = ItemFilters()
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        filters = ItemFilters(
+            agency=data["agency"],
+            unit=data["unit"],
+            classification=data["classification"],
+            year=data["year"],
+            status=data["status"],
+            gender_statistics=data["gender_statistics"],
+            q=data["q"].strip(),
+        )
+    return form, filters
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    """The inventory with filters, and totals per agency against the year's targets."""
+    person = _person(request)
+    form, filters = _filters(request)
+    items = filter_items(visible_items(person), filters).order_by("agency__path", "identifier")
+    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    year = filters.year or timezone.localdate().year
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "inventory/index.html",
+        {
+            "form": form,
+            "page": page,
+            "count": page.paginator.count,
+            "year": year,
+            "rows": target_rows(visible_agencies(person), year),
+            "query": query.urlencode(),
+            "formats": FORMATS,
+            "can_edit": organisations_for(person, Action.INVENTORY_EDIT).exists(),
+        },
+    )
+
+
+@login_required
+def item_create(request: HttpRequest) -> HttpResponse:
+    person = _person(request)
+    editable = organisations_for(person, Action.INVENTORY_EDIT)
+    if not editable.exists():
+        raise PermissionDenied(_("You may not edit any inventory."))
+    form = ItemForm(request.POST or None, organisations=editable)
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = services.create_item(
+                by=person, organisation=form.cleaned_data["organisation"], data=form.item_data()
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Item %(id)s added.") % {"id": item.identifier})
+            return redirect("inventory:index")
+    return render(request, "inventory/item_form.html", {"form": form, "item": None})
+
+
+def _add_errors(form: ItemForm, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field_name, messages_ in error.message_dict.items():
+            target = "planned" if field_name in ("planned_year", "planned_half") else field_name
+            form.add_error(target if target in form.fields else None, messages_)
+    else:
+        form.add_error(None, error.messages)
+
+
+@login_required
+def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person(request)
+    item = item_for(person, pk)
+    may_edit = can(person, Action.INVENTORY_EDIT, item.organisation)
+    editable = organisations_for(person, Action.INVENTORY_EDIT).filter(
+        path__startswith=item.agency.path
+    )
+    form = ItemForm(
+        request.POST if request.method == "POST" else None,
+        instance=item,
+        organisations=editable if may_edit else organisations_for(person, Action.VIEW),
+    )
+    if request.method == "POST":
+        if not may_edit:
+            raise PermissionDenied(_("You may not edit this item."))
+        if form.is_valid():
+            try:
+                services.update_item(
+                    item,
+                    by=person,
+                    data=form.item_data(),
+                    organisation=form.cleaned_data["organisation"],
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, _("Item %(id)s saved.") % {"id": item.identifier})
+                return redirect("inventory:index")
+    return render(
+        request,
+        "inventory/item_form.html",
+        {"form": form, "item": item, "may_edit": may_edit, "history": history(item)},
+    )
+
+
+@login_required
+def import_view(request: HttpRequest) -> HttpResponse:
+    """Upload a spreadsheet; every problem is listed, and nothing is imported if there is one."""
+    person = _person(request)
+    editable = organisations_for(person, Action.INVENTORY_EDIT)
+    if not editable.exists():
+        raise PermissionDenied(_("You may not edit any inventory."))
+    form = ImportForm(request.POST or None, request.FILES or None, organisations=editable)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            check_size(upload.name, upload.size or 0)
+        except SpreadsheetError as error:
+            result = services.ImportResult(upload.name, problems=error.problems)
+        else:
+            result = services.import_items(
+                upload.name,
+                upload.read(),
+                by=person,
+                default_organisation=form.cleaned_data["organisation"],
+            )
+        if result.ok:
+            messages.success(
+                request,
+                _("%(count)d items imported from %(file)s.")
+                % {"count": len(result.created), "file": upload.name},
+            )
+            return redirect("inventory:index")
+    return render(
+        request,
+        "inventory/import.html",
+        {"form": form, "result": result},
+        status=400 if result is not None and not result.ok else 200,
+    )
+
+
+@login_required
+def export(request: HttpRequest) -> HttpResponse:
+    """The filtered list as XLSX, ODS or CSV (UTF-8 with BOM, or Big5)."""
+    fmt = request.GET.get("format", "xlsx")
+    if fmt not in FORMATS:
+        return HttpResponseBadRequest(_("Unknown export format."))
+    _form, filters = _filters(request)
+    items = filter_items(visible_items(_person(request)), filters).order_by(
+        "agency__path", "identifier"
+    )
+    try:
+        content, content_type, extension = export_items(items, fmt)
+    except ExportError as error:
+        messages.error(request, str(error))
+        return redirect(reverse("inventory:index") + "?" + request.GET.urlencode())
+    response = HttpResponse(content, content_type=content_type)
+    stamp = timezone.localdate().isoformat()
+    suffix = "-big5" if fmt == "csv-big5" else ""
+    response["Content-Disposition"] = (
+        f'attachment; filename="inventory-{stamp}{suffix}.{extension}"; '
+        f"filename*=UTF-8''%E8%B3%87%E6%96%99%E8%B3%87%E7%94%A2%E7%9B%A4%E9%BB%9E%E8%A1%A8-{stamp}{suffix}.{extension}"
+    )
+    return response
+
+
+@login_required
+def returns(request: HttpRequest) -> HttpResponse:
+    """The year's returns: each agency's state, figures and the buttons its people may press."""
+    person = _person(request)
+    year = _year(request)
+    agencies = visible_agencies(person)
+    existing = {r.agency_id: r for r in returns_of(person, year)}
+    cards: list[dict[str, Any]] = []
+    for row in target_rows(agencies, year):
+        agency = row.organisation
+        inventory = existing.get(agency.pk)
+        state = inventory.status if inventory else InventoryStatus.DRAFT
+        cards.append(
+            {
+                "row": row,
+                "inventory": inventory,
+                "status": InventoryStatus(state),
+                "may_submit": state in (InventoryStatus.DRAFT, InventoryStatus.RETURNED)
+                and services.can_in_agency(person, Action.INVENTORY_SUBMIT, agency),
+                "may_return": inventory is not None
+                and (
+                    (
+                        state == InventoryStatus.SUBMITTED
+                        and can(person, Action.INVENTORY_COMPILE, agency)
+                    )
+                    or (
+                        state in (InventoryStatus.SUBMITTED, InventoryStatus.COMPILED)
+                        and can(person, Action.INVENTORY_APPROVE, agency)
+                    )
+                ),
+                "history": history(inventory) if inventory else [],
+            }
+        )
+    ministries = [a for a in agencies if a.parent_id is None]
+    compilations = []
+    for ministry in ministries:
+        compilation = InventoryCompilation.objects.filter(ministry=ministry, year=year).first()
+        submitted = sum(
+            1
+            for card in cards
+            if card["inventory"] is not None
+            and card["inventory"].status == InventoryStatus.SUBMITTED
+            and card["row"].organisation.is_within(ministry)
+        )
+        compilations.append(
+            {
+                "ministry": ministry,
+                "compilation": compilation,
+                "submitted": submitted,
+                "may_compile": submitted > 0 and can(person, Action.INVENTORY_COMPILE, ministry),
+                "may_approve": compilation is not None
+                and compilation.status == InventoryCompilation.Status.COMPILED
+                and can(person, Action.INVENTORY_APPROVE, ministry),
+                "history": history(compilation) if compilation else [],
+            }
+        )
+    return render(
+        request,
+        "inventory/returns.html",
+        {
+            "year": year,
+            "years": range(timezone.localdate().year + 2, timezone.localdate().year - 5, -1),
+            "cards": cards,
+            "compilations": compilations,
+            "submit_form": SubmitForm(),
+            "return_form": ReturnForm(),
+            "compile_form": CompileForm(),
+            "approve_form": ApproveForm(),
+        },
+    )
+
+
+def _back(year: int) -> HttpResponse:
+    return redirect(reverse("inventory:returns") + f"?year={year}")
+
+
+@login_required
+@require_POST
+def submit(request: HttpRequest, agency_pk: int, year: int) -> HttpResponse:
+    person = _person(request)
+    agency = agency_for(person, agency_pk)
+    form = SubmitForm(request.POST)
+    form.is_valid()
+    try:
+        inventory = services.inventory_for(agency, year)
+        services.submit_inventory(
+            inventory, by=person, shortfall_reason=form.cleaned_data.get("shortfall_reason", "")
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(
+            request, _("The inventory of %(agency)s was submitted.") % {"agency": agency}
+        )
+    return _back(year)
+
+
+@login_required
+@require_POST
+def return_view(request: HttpRequest, agency_pk: int, year: int) -> HttpResponse:
+    person = _person(request)
+    agency = agency_for(person, agency_pk)
+    form = ReturnForm(request.POST)
+    form.is_valid()
+    try:
+        inventory = services.inventory_for(agency, year)
+        services.return_inventory(inventory, by=person, reason=form.cleaned_data.get("reason", ""))
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(
+            request, _("The inventory of %(agency)s was returned.") % {"agency": agency}
+        )
+    return _back(year)
+
+
+@login_required
+@require_POST
+def compile_view(request: HttpRequest, ministry_pk: int, year: int) -> HttpResponse:
+    person = _person(request)
+    ministry = agency_for(person, ministry_pk)
+    form = CompileForm(request.POST)
+    form.is_valid()
+    try:
+        services.compile_inventories(
+            ministry, year, by=person, note=form.cleaned_data.get("note", "")
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("The %(year)d inventories were compiled.") % {"year": year})
+    return _back(year)
+
+
+@login_required
+@require_POST
+def approve(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person(request)
+    compilation = compilation_for(person, pk)
+    form = ApproveForm(request.POST)
+    form.is_valid()
+    try:
+        services.approve_compilation(
+            compilation, by=person, comment=form.cleaned_data.get("comment", "")
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(
+            request, _("The %(year)d inventory was approved.") % {"year": compilation.year}
+        )
+    return _back(compilation.year)
