@@ -156,7 +156,7 @@ def test_a_broken_catalogue_is_refused_with_its_row_and_nothing_is_recorded(
     # A third row saved in Big5 by a spreadsheet: the file is no longer UTF-8.
     with path.open("ab") as stream:
         stream.write(",".join(catalogue_row("A17010000J-000002", "舊檔", ["x"])).encode("big5"))
-    with pytest.raises(CommandError, match="broken.csv.*UTF-8"):
+    with pytest.raises(CommandError, match=r"broken\.csv.*UTF-8"):
         run_check(path, tmp_path)
     assert CheckRun.objects.count() == 0
     assert server.log == []
@@ -165,7 +165,7 @@ def test_a_broken_catalogue_is_refused_with_its_row_and_nothing_is_recorded(
 def test_a_file_with_the_wrong_header_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "wrong.csv"
     path.write_text("id,url\n1,http://example.org/\n", encoding="utf-8")
-    with pytest.raises(CommandError, match="wrong.csv"):
+    with pytest.raises(CommandError, match=r"wrong\.csv"):
         run_check(path, tmp_path)
     assert CheckRun.objects.count() == 0
 
