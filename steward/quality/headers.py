@@ -122,7 +122,14 @@ def _key(text: str) -> str:
 
 
 def _similar(a: str, b: str) -> float:
-    return difflib.SequenceMatcher(None, _key(a), _key(b)).ratio() if a and b else 0.0
+    """Similarity 0–1; one name containing the other (``agency`` / ``agency_name``) counts high."""
+    if not a or not b:
+        return 0.0
+    x, y = _key(a), _key(b)
+    shorter, longer = sorted((x, y), key=len)
+    if len(shorter) >= 2 and shorter in longer:
+        return max(FUZZY_THRESHOLD, difflib.SequenceMatcher(None, x, y).ratio())
+    return difflib.SequenceMatcher(None, x, y).ratio()
 
 
 def compare_header(

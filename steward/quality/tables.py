@@ -246,19 +246,75 @@ def _validate_csv(
         )
         return
     report.header = [h.lstrip("\ufeff") for h in header]
+    counted = _QuoteCounter(stream)
     try:
         report.engine = "pyarrow"
-        _csv_pyarrow(stream, report, delimiter, required, types, block_size)
+        _csv_pyarrow(counted, report, delimiter, required, types, block_size)  # type: ignore[arg-type]
     except (pa.ArrowException, UnicodeDecodeError, LookupError) as exc:
         # pyarrow gives up on broken quoting or bad bytes: start again with the tolerant reader
         stream.seek(start)
+        counted = _QuoteCounter(stream)
         report.rows, report.ragged = 0, RowIssue()
         report.blank_cells, report.type_errors = {}, {}
         report.engine = "python"
         report.findings.append(
             info("slow_path", f"快速檢查無法讀完此檔（{str(exc)[:120]}），改以逐列方式檢查。")
         )
-        _csv_python(stream, report, delimiter, required, types)
+        _csv_python(counted, report, delimiter, required, types)  # type: ignore[arg-type]
+    # escaped quotes come in pairs, so an odd count means a quote that never closes; both
+    # readers would otherwise swallow the rest of the file into one cell without a word
+    if counted.quotes % 2 and codec.replace("-sig", "") in ("utf-8", "cp950", "big5"):
+        report.well_formed = False
+        report.findings.append(
+            error(
+                "unbalanced_quote",
+                "檔案中的雙引號沒有成對，某個欄位的引號沒有關閉，之後的內容會被當成同一格。",
+                '內容含逗號、換行或引號的欄位請用雙引號括起來，內容中的雙引號寫成兩個（""）。',
+            )
+        )
+
+
+class _QuoteCounter:
+    """A read-only stream wrapper counting double-quote bytes as they pass (no second pass).
+
+    In UTF-8 and Big5 the byte 0x22 is always a real quote (Big5 trail bytes start at 0x40).
+    """
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.quotes = 0
+        self.closed = False
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.stream.read(size)
+        self.quotes += data.count(b'"')
+        return data
+
+    def read1(self, size: int = -1) -> bytes:
+        return self.read(size)
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return False
+
+    def seekable(self) -> bool:
+        return False
+
+    def tell(self) -> int:
+        return self.stream.tell()
+
+    def close(self) -> None:
+        self.closed = True  # the caller owns the real stream
+
+    def flush(self) -> None:
+        pass
 
 
 class _Columns:
