@@ -16,9 +16,8 @@ input resource, in completion order. How it stays polite and robust:
   each body are read and they are dropped once the checks have run; results are handed to
   the consumer through a bounded queue.
 
-The checks themselves (`steward.quality.checks`-style pure functions written elsewhere) run
-in `run_checks`, each guarded so that a bug in one check becomes a finding on that
-resource, never a stopped run.
+The checks themselves run in `steward.quality.pipeline.run_checks` (the default checker);
+a bug in a check becomes a finding on that resource, never a stopped run.
 """
 
 from __future__ import annotations
@@ -35,8 +34,6 @@ import aiohttp
 from steward.lib.http import AddressPolicy, Timeouts, client_session, host_key
 from steward.quality.fetch import FetchResult, State, fetch_resource
 
-#: Sniffed formats whose character encoding is worth checking.
-TEXT_FORMATS = frozenset({"CSV", "JSON", "XML", "KML", "RDF", "TXT"})
 #: Declared formats (檔案格式) that are services or pages rather than downloadable files.
 NON_FILE_FORMATS = frozenset({"SERVICES", "TOOLS", "HTML", "WEBSERVICES", "API", "網頁", "其他"})
 
@@ -127,75 +124,6 @@ def link_only_report(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
         explanation=fetched.explanation,
         how_to_fix=fetched.how_to_fix,
     )
-
-
-def _finding(item: Any) -> dict[str, str]:
-    """A peer check's Finding (code, message, fix, severity) as a JSON-ready dict."""
-    severity = getattr(item, "severity", "bad")
-    return {
-        "code": str(getattr(item, "code", "")),
-        "severity": str(getattr(severity, "value", severity)),
-        "message": str(getattr(item, "message", item)),
-        "fix": str(getattr(item, "fix", "")),
-    }
-
-
-def _file_name(url: str) -> str:
-    return url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
-
-
-def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
-    """Run the pure checks on the fetched first bytes and score the resource.
-
-    Each check is a pure function written in its own module (sniff, encoding, tables,
-    personal data, scores); this only feeds them and gathers their findings. A check module
-    that is not there yet is skipped (the report says which), so the crawler and the checks
-    can be built and deployed apart.
-    """
-    report = link_only_report(ref, fetched)
-    head = fetched.head
-    complete = not fetched.truncated
-    skipped: list[str] = []
-    if fetched.state is State.OK and head:
-        try:
-            from steward.quality.sniff import sniff_format
-        except ImportError:
-            skipped.append("sniff")
-        else:
-            fmt = sniff_format(
-                head,
-                declared=ref.declared_format or None,
-                file_name=_file_name(fetched.final_url or ref.url),
-                content_type=fetched.content_type or None,
-                complete=complete,
-            )
-            report.detected_format = fmt.format.value
-            report.checks["format"] = {
-                "verdict": fmt.verdict.value,
-                "flavour": fmt.flavour,
-                "structured": fmt.structured,
-                "downloadable": fmt.downloadable,
-                "zip_bomb": fmt.zip_bomb,
-            }
-            report.findings.extend(_finding(f) for f in fmt.findings)
-        try:
-            from steward.quality.encoding import detect_encoding
-        except ImportError:
-            skipped.append("encoding")
-        else:
-            if (
-                report.checks.get("format", {}).get("structured", True)
-                or not report.detected_format
-            ):
-                enc = detect_encoding(
-                    head, declared=ref.declared_encoding or None, complete=complete
-                )
-                report.detected_encoding = enc.encoding.value
-                report.encoding_matches = enc.matches
-                report.findings.extend(_finding(f) for f in enc.findings)
-    if skipped:
-        report.checks["skipped"] = skipped
-    return report
 
 
 @dataclass(frozen=True)
@@ -390,6 +318,8 @@ async def crawl(
     """Fetch and check every resource of `refs`; yields one report each, as they finish."""
     config = config or CrawlConfig()
     if check is None:
+        from steward.quality.pipeline import run_checks
+
         check = run_checks
     async with client_session(
         policy=policy,

@@ -107,6 +107,13 @@ REASONS: dict[str, Reason] = {
         _("The link returns a web page (an error or login page) instead of the file."),
         _("Point the download URL at the file itself, not at a page about it."),
     ),
+    "refused_archive": Reason(
+        State.BROKEN,
+        _(
+            "The file is an archive that expands to an unreasonable size (a zip bomb); it was not opened."
+        ),
+        _("Publish the data uncompressed, or as a normal zip of reasonable size."),
+    ),
     "empty_file": Reason(
         State.BROKEN,
         _("The link answers but the file is empty."),

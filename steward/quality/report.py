@@ -26,6 +26,10 @@ STATE_LABELS = {
 }
 
 
+def _worth_telling(report: ResourceReport) -> bool:
+    return any(finding.get("severity") != "ok" for finding in report.findings)
+
+
 class RunWriter:
     """Streams reports to a JSON file and a text report (either may be None)."""
 
@@ -50,7 +54,7 @@ class RunWriter:
             json.dump(report.as_dict(), self.json_out, ensure_ascii=False)
         self.count += 1
         self.states[report.state.value] += 1
-        if self.text_out is not None and (report.state is not State.OK or report.findings):
+        if self.text_out is not None and (report.state is not State.OK or _worth_telling(report)):
             self.sections[report.state].write(self._entry(report))
 
     def _entry(self, report: ResourceReport) -> str:
@@ -83,6 +87,8 @@ class RunWriter:
                 )
                 lines.append(f"  疑似個人資料：{columns}")
             for finding in report.findings:
+                if finding.get("severity") == "ok":
+                    continue  # informational ("matches"): not worth a line in the report
                 fix = f" 改善方式：{finding['fix']}" if finding.get("fix") else ""
                 lines.append(f"  - {finding['message']}{fix}")
         return "\n".join(lines) + "\n\n"

@@ -197,7 +197,7 @@ def build_app(state: HostileServer) -> web.Application:
             for _ in range(600):
                 await response.write(b"1")
                 await asyncio.sleep(0.1)
-        except (ConnectionResetError, RuntimeError):
+        except (ConnectionError, RuntimeError):
             pass
         return response
 
@@ -212,7 +212,7 @@ def build_app(state: HostileServer) -> web.Application:
                     state.endless_bytes_sent += len(row)
                 if state.endless_bytes_sent > 2 * 1024**3:  # a safety stop for a broken client
                     break
-        except (ConnectionResetError, RuntimeError):
+        except (ConnectionError, RuntimeError):
             pass
         return response
 

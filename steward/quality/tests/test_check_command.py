@@ -134,7 +134,9 @@ def test_a_second_run_extends_each_resource_history(catalogue: Path, tmp_path: P
     again = ResourceHealth.objects.get(key="A17010000J-000001#2")
     assert again.consecutive_failures == 2
     assert again.first_failure_at == first.first_failure_at
-    assert again.next_check_due is not None and first.next_check_due is not None
+    assert again.next_check_due and again.last_checked_at
+    assert first.next_check_due and first.last_checked_at
+    # Still broken: the next check comes later than after the first failure (capped back-off).
     assert (
         again.next_check_due - again.last_checked_at > first.next_check_due - first.last_checked_at
     )

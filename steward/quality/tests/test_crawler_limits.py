@@ -82,8 +82,7 @@ def test_a_503_with_retry_after_is_retried_too(server: HostileServer) -> None:
 def test_a_throttling_host_does_not_hold_up_other_hosts(server: HostileServer) -> None:
     throttled = "/retry/2/throttled"
     refs = [ref("slow-host", server.url(throttled, host="127.0.0.2"))] + [
-        ref(f"other{n}", server.url(f"/slow/other{n}?s=0.01", host="127.0.0.3"))
-        for n in range(12)
+        ref(f"other{n}", server.url(f"/slow/other{n}?s=0.01", host="127.0.0.3")) for n in range(12)
     ]
     reports = run(refs)
     assert {report.state for report in reports} == {State.OK}

@@ -1,0 +1,215 @@
+"""The checks run on one fetched resource: sniff → encoding → table → personal data → scores.
+
+`run_checks(ref, fetched)` is the crawler's default checker. It only feeds the pure checks
+(`sniff`, `encoding`, `tables`, `pii`, `scores`, written as functions returning report
+objects) with the first bytes the crawler read, and gathers their findings into one
+`ResourceReport`: the platform flags and mark (品質檢測 標章), openness stars (星等),
+timeliness against 更新頻率, the header against 主要欄位說明, and personal-data columns.
+
+Only the head of the file is checked (`CrawlConfig.need_bytes`): a cut last line is dropped
+before the table and personal-data checks, and spreadsheets/zips that were cut are not
+opened (their structure cannot be judged from a part).
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from steward.quality.crawler import ResourceRef, ResourceReport, link_only_report
+from steward.quality.fetch import FetchResult, State, reason
+
+#: Formats whose character encoding is worth checking.
+TEXT_FORMATS = frozenset({"CSV", "JSON", "XML", "KML", "RDF", "TXT"})
+#: Formats that can be checked from a head (row by row); others need the whole file.
+STREAMABLE_FORMATS = frozenset({"CSV", "TXT", "JSON", "XML", "KML", "RDF"})
+#: Rows sampled for personal data.
+PII_SAMPLE_ROWS = 2000
+#: Broken outcomes where the link did answer (linkable), but not with the file.
+ANSWERED_BUT_NOT_A_FILE = frozenset({"html_instead_of_file", "empty_file"})
+
+
+def _finding(item: Any) -> dict[str, str]:
+    severity = getattr(item, "severity", "bad")
+    return {
+        "code": str(getattr(item, "code", "")),
+        "severity": str(getattr(severity, "value", severity)),
+        "message": str(getattr(item, "message", item)),
+        "fix": str(getattr(item, "fix", "")),
+    }
+
+
+def _file_name(url: str) -> str:
+    return url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+
+
+def _whole_lines(head: bytes, *, complete: bool) -> bytes:
+    """The head without its cut last line (unless it is the whole file)."""
+    if complete:
+        return head
+    end = head.rfind(b"\n")
+    return head[: end + 1] if end >= 0 else b""
+
+
+def _parse_modified(ref: ResourceRef, fetched: FetchResult) -> datetime | None:
+    text = ref.modified.strip()
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d"):
+        try:
+            return timezone.make_aware(datetime.strptime(text, fmt))
+        except ValueError:
+            continue
+    header = fetched.headers.get("last-modified")
+    if header:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            return parsedate_to_datetime(header)
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
+    """Check one fetched resource and score it (see the module docstring)."""
+    from steward.datasets.standard import FieldDescriptionError, parse_field_description
+    from steward.quality import scores
+    from steward.quality.encoding import detect_encoding
+    from steward.quality.pii import scan_csv
+    from steward.quality.sniff import FileFormat, sniff_format
+    from steward.quality.tables import validate_table
+
+    report = link_only_report(ref, fetched)
+    head = fetched.head
+    complete = not fetched.truncated
+    answered = fetched.state is State.OK or fetched.reason in ANSWERED_BUT_NOT_A_FILE
+    fmt = enc = table = None
+    if answered and head:
+        fmt = sniff_format(
+            head,
+            declared=ref.declared_format or None,
+            file_name=_file_name(fetched.final_url or ref.url),
+            content_type=fetched.content_type or None,
+            complete=complete,
+        )
+        report.detected_format = fmt.format.value
+        report.checks["format"] = {
+            "verdict": fmt.verdict.value,
+            "flavour": fmt.flavour,
+            "structured": fmt.structured,
+            "downloadable": fmt.downloadable,
+        }
+        report.findings.extend(_finding(f) for f in fmt.findings)
+        if fmt.verdict.value == "refused":
+            # A zip bomb: the link answers, but nobody can use what it gives.
+            report.state, report.reason = State.BROKEN, "refused_archive"
+            report.explanation = str(reason("refused_archive").explanation)
+            report.how_to_fix = str(reason("refused_archive").how_to_fix)
+        if fmt.format.value in TEXT_FORMATS:
+            enc = detect_encoding(head, declared=ref.declared_encoding or None, complete=complete)
+            report.detected_encoding = enc.encoding.value
+            report.encoding_matches = enc.matches
+            report.findings.extend(_finding(f) for f in enc.findings)
+        if fmt.structured and (complete or fmt.format.value in STREAMABLE_FORMATS):
+            try:
+                declared = (
+                    parse_field_description(ref.field_description)
+                    if ref.field_description
+                    else None
+                )
+            except FieldDescriptionError as exc:
+                declared = None
+                report.findings.append(
+                    {
+                        "code": "field_description",
+                        "severity": "warn",
+                        "message": str(exc),
+                        "fix": "",
+                    }
+                )
+            body = (
+                _whole_lines(head, complete=complete)
+                if fmt.format.value in {"CSV", "TXT"}
+                else head
+            )
+            table = validate_table(
+                io.BytesIO(body),
+                format=fmt.format,
+                declared_fields=declared,
+                encoding=enc.encoding if enc else None,
+                delimiter=fmt.delimiter or ",",
+            )
+            if not complete and fmt.format.value not in {"CSV", "TXT"}:
+                # A cut JSON/XML document is not malformed: judge the header only.
+                table.well_formed = table.well_formed or bool(table.header)
+            report.fields_match = table.desc_match
+            report.checks["table"] = {
+                "header": table.header[:50],
+                "rows_sampled": table.rows,
+                "ragged_rows": table.ragged.count,
+                "well_formed": table.well_formed,
+            }
+            report.findings.extend(_finding(f) for f in table.findings)
+            if fmt.format is FileFormat.CSV:
+                pii = scan_csv(
+                    io.BytesIO(body),
+                    codec=(enc.codec if enc and enc.codec else "utf-8-sig"),
+                    delimiter=fmt.delimiter or ",",
+                    max_rows=PII_SAMPLE_ROWS,
+                )
+                report.pii = {column: sum(kinds.values()) for column, kinds in pii.columns.items()}
+                if pii.found:
+                    report.checks["pii"] = {
+                        column: {kind.value: n for kind, n in kinds.items()}
+                        for column, kinds in pii.columns.items()
+                    }
+                report.findings.extend(_finding(f) for f in pii.findings)
+
+    if fetched.state is State.UNKNOWN:
+        # Not judged this time: no flags, no mark, no stars (they would count it as broken).
+        return report
+    flags = scores.platform_flags(
+        linkable=answered, format_report=fmt, encoding_report=enc, table_report=table
+    )
+    report.flags = flags.as_dict()
+    mark = scores.mark_for(
+        flags,
+        rules=scores.configured("MARK_RULES", scores.MARK_RULES),
+        weights=scores.configured("MARK_WEIGHTS", scores.MARK_WEIGHTS),
+    )
+    report.mark = mark.mark.value
+    report.checks["mark"] = {
+        "weight": mark.weight,
+        "explanation": mark.explanation,
+        "fix": mark.fix,
+    }
+    stars = scores.openness_stars(
+        linkable=answered and fetched.state is State.OK,
+        licence=str(ref.metadata.get("licence", "")),
+        declared_format=ref.declared_format,
+        sniffed=fmt,
+        table=scores.configured("STAR_TABLE", scores.STAR_TABLE),
+        open_licences=scores.configured("OPEN_LICENCES", scores.OPEN_LICENCES),
+    )
+    report.stars = stars.stars
+    report.checks["stars"] = {"rule": stars.rule, "explanation": stars.explanation}
+    timeliness = scores.update_timeliness(
+        ref.update_frequency, last_modified=_parse_modified(ref, fetched), now=timezone.now()
+    )
+    report.timely = {"on_time": True, "late": False}.get(timeliness.status.value)
+    report.checks["timeliness"] = {
+        "status": timeliness.status.value,
+        "explanation": timeliness.explanation,
+    }
+    if report.timely is False:
+        report.findings.append(
+            {
+                "code": "not_timely",
+                "severity": "bad",
+                "message": timeliness.explanation,
+                "fix": timeliness.fix,
+            }
+        )
+    return report
