@@ -41,7 +41,7 @@ FORMATS = {
 
 
 def item_row(item: InventoryItem) -> list[str]:
-    unit = "" if item.organisation_id == item.agency_id else item.organisation.name
+    unit = item.organisation.name  # the agency itself when it holds the item
     cells = {
         "identifier": item.identifier,
         "agency": item.agency.name,

@@ -22,7 +22,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -86,7 +86,8 @@ def people_in_agency(action: Action, agency: Organisation) -> QuerySet[Person]:
         role_assignments__role__in=roles_allowing(action),
         role_assignments__organisation__path__startswith=agency.path,
     )
-    return (inside | people_who_can(action, agency)).distinct()
+    above = people_who_can(action, agency).values("pk")
+    return Person.objects.filter(Q(pk__in=inside.values("pk")) | Q(pk__in=above)).distinct()
 
 
 def agency_of(organisation: Organisation) -> Organisation:

@@ -302,13 +302,15 @@ def _read_csv(name: str, data: bytes) -> list[Sheet]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     kept = 0
     try:
-        for values in reader:
+        # Rows are numbered by record, as a spreadsheet program shows the file, not by line:
+        # a quoted value may hold line breaks.
+        for number, values in enumerate(reader, start=1):
             if _is_blank(values):
                 continue
             kept += 1
             if kept > cap:
                 raise _too_many_rows(name, "")
-            sheet.rows.append((reader.line_num, list(values)))
+            sheet.rows.append((number, list(values)))
     except csv.Error as exc:
         raise SpreadsheetError(
             [

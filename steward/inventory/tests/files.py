@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Sequence
+from typing import Any
 
 from openpyxl import Workbook
 
@@ -26,7 +27,7 @@ ALIASED_HEADERS = [
 ]
 
 
-def xlsx(rows: Rows, *, title_row: str | None = None, sheets: dict[str, Rows] | None = None,
+def xlsx(rows: Sequence[Sequence[Any]], *, title_row: str | None = None, sheets: dict[str, Sequence[Sequence[Any]]] | None = None,
          first_sheet: str = "盤點表") -> bytes:  # fmt: skip
     workbook = Workbook()
     sheet = workbook.active

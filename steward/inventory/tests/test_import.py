@@ -270,7 +270,7 @@ def test_nothing_is_imported_into_a_submitted_inventory(tree: Tree, cast: Cast) 
 
 
 def test_date_cells_and_roc_years_are_read_as_planned_times(tree: Tree, cast: Cast) -> None:
-    rows = [
+    rows: list[list[object]] = [
         ["資料名稱", "開放類別", "預計開放日期"],
         ["日期格", "開放", datetime.datetime(2026, 9, 30)],
         ["民國年", "開放", "民國116年第2季"],
