@@ -1,0 +1,794 @@
+"""Pages of datasets: list, my work, the metadata form, review with diff, steps, history.
+
+Views stay thin: `dataset_for()` scopes (404 outside), forms parse, a service acts, and a
+domain error becomes a message. Nothing here changes state except through services.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.forms import BaseForm, BoundField
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from steward.audit.services import history as audit_history
+from steward.datasets import services
+from steward.datasets.errors import DatasetError, MetadataIncomplete
+from steward.datasets.forms import (
+    CommentForm,
+    CommitteeDecisionForm,
+    DatasetForm,
+    MeetingForm,
+    NoticeForm,
+    OrganisationChoiceForm,
+    PublishedForm,
+    ReasonsForm,
+    ResourceFormSet,
+    ScheduleForm,
+    WithdrawalRequestForm,
+    initial_values,
+    resource_values,
+)
+from steward.datasets.metadata import (
+    DATASET_KEYS,
+    RESOURCE_KEYS,
+    agency_code_of,
+    check,
+    flatten,
+    label_of,
+    last_published_record,
+    record_of,
+)
+from steward.datasets.models import CommitteeMeeting, Dataset, Resource, Withdrawal
+from steward.datasets.planning import planned_publication_date
+from steward.datasets.standard import (
+    FIELDS_BY_KEY,
+    FieldDescriptionError,
+    FieldProblem,
+    UpdateFrequencyError,
+    parse_field_description,
+    parse_update_frequency,
+)
+from steward.datasets.workflow import (
+    EDITABLE,
+    IN_REVIEW,
+    Status,
+    Step,
+    available_steps,
+    queue_q,
+)
+from steward.organisations.models import Organisation, OrganisationKind, Person
+from steward.organisations.scope import Action, organisations_for, scope_q
+
+# ---------------------------------------------------------------- scoping helper
+
+
+def dataset_for(person: Any, pk: int, action: Action = Action.VIEW) -> Dataset:
+    """The dataset `pk` if `person` may perform `action` on it, else 404."""
+    try:
+        return (
+            Dataset.objects.filter(scope_q(person, action))
+            .select_related("organisation")
+            .get(pk=pk)
+        )
+    except Dataset.DoesNotExist:
+        raise Http404(_("No such dataset in your scope.")) from None
+
+
+def _person(request: HttpRequest) -> Person:
+    user = request.user
+    assert isinstance(user, Person)
+    return user
+
+
+# ---------------------------------------------------------------- lists
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    """Every dataset the person may see, filtered by status, agency and text."""
+    person = _person(request)
+    datasets = (
+        Dataset.objects.filter(scope_q(person, Action.VIEW))
+        .select_related("organisation")
+        .order_by("-updated_at")
+    )
+    status = request.GET.get("status", "")
+    if status in Status.values:
+        datasets = datasets.filter(status=status)
+    agencies = organisations_for(person, Action.VIEW).exclude(kind=OrganisationKind.UNIT)
+    agency_pk = request.GET.get("agency", "")
+    if agency_pk.isdigit():
+        agency = agencies.filter(pk=int(agency_pk)).first()
+        if agency is not None:
+            datasets = datasets.filter(organisation__path__startswith=agency.path)
+    text = request.GET.get("q", "").strip()
+    if text:
+        datasets = datasets.filter(Q(title__icontains=text) | Q(identifier__icontains=text))
+    page = Paginator(datasets, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "datasets/index.html",
+        {
+            "page": page,
+            "statuses": Status.choices,
+            "agencies": agencies,
+            "status": status,
+            "agency_pk": agency_pk,
+            "q": text,
+            "can_draft": organisations_for(person, Action.DATASET_DRAFT).exists(),
+        },
+    )
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    """My work (我的待辦): what waits for me given my roles, oldest first."""
+    person = _person(request)
+    datasets = (
+        Dataset.objects.filter(queue_q(person))
+        .select_related("organisation")
+        .order_by("status", "updated_at")
+    )
+    groups: dict[str, list[Dataset]] = {}
+    for dataset in datasets:
+        groups.setdefault(dataset.status, []).append(dataset)
+    ordered = [
+        (Status(status).label, groups[status]) for status in Status.values if status in groups
+    ]
+    return render(request, "datasets/queue.html", {"groups": ordered})
+
+
+# ---------------------------------------------------------------- the form
+
+
+@dataclass
+class Row:
+    """One field of the form with the standard's problems beside it."""
+
+    field: BoundField
+    problems: list[FieldProblem]
+    level: str = ""
+
+
+@dataclass
+class ResourceRow:
+    form: BaseForm
+    rows: list[Row] = field(default_factory=list)
+
+
+def _problems_by_key(problems: Iterable[FieldProblem]) -> dict[str, list[FieldProblem]]:
+    by_key: dict[str, list[FieldProblem]] = {}
+    for problem in problems:
+        by_key.setdefault(problem.key, []).append(problem)
+    return by_key
+
+
+def _rows(form: BaseForm, problems: dict[str, list[FieldProblem]], prefix: str = "") -> list[Row]:
+    rows = []
+    for bound in form.visible_fields():
+        spec = FIELDS_BY_KEY.get(bound.name)
+        rows.append(
+            Row(bound, problems.get(prefix + bound.name, []), spec.level.label if spec else "")
+        )
+    return rows
+
+
+def _resource_rows(formset: Any, problems: dict[str, list[FieldProblem]]) -> list[ResourceRow]:
+    result = []
+    for index, form in enumerate(formset.forms):
+        result.append(ResourceRow(form, _rows(form, problems, f"distribution[{index}].")))
+    return result
+
+
+def _field_list(text: str) -> dict[str, Any]:
+    """The parsed field list of 主要欄位說明, with the strict reading's complaint if any."""
+    fields = parse_field_description(text or "")
+    error = ""
+    if text:
+        try:
+            parse_field_description(text, strict=True)
+        except FieldDescriptionError as exc:
+            error = str(exc)
+    return {"declared_fields": fields, "field_error": error}
+
+
+def _frequency(text: str) -> str:
+    if not text:
+        return ""
+    try:
+        parsed = parse_update_frequency(text)
+    except UpdateFrequencyError as exc:
+        return str(exc)
+    if parsed.period is not None:
+        return _("every %(period)s") % {"period": parsed.period}
+    if parsed.months is not None:
+        return _("every %(months)d month(s)") % {"months": parsed.months}
+    return parsed.kind.value
+
+
+def _apply_service_errors(error: ValidationError, form: BaseForm, formset: Any) -> None:
+    """Put a service's ValidationError beside the fields it names."""
+    for key, errors in error.message_dict.items():
+        if key.startswith("distribution["):
+            index_text, _dot, name = key[len("distribution[") :].partition("].")
+            index = int(index_text) if index_text.isdigit() else -1
+            if 0 <= index < len(formset.forms) and name in formset.forms[index].fields:
+                for message in errors:
+                    formset.forms[index].add_error(name, message)
+                continue
+        target = key if key in form.fields else None
+        for message in errors:
+            form.add_error(target, message)
+
+
+def _render_form(
+    request: HttpRequest,
+    *,
+    dataset: Dataset | None,
+    form: DatasetForm,
+    formset: Any,
+    chooser: OrganisationChoiceForm | None,
+    problems: list[FieldProblem],
+    identifier_preview: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    by_key = _problems_by_key(problems)
+    text = form["fieldDescription"].value() or ""
+    return render(
+        request,
+        "datasets/form.html",
+        {
+            "dataset": dataset,
+            "form": form,
+            "formset": formset,
+            "chooser": chooser,
+            "rows": _rows(form, by_key),
+            "resource_rows": _resource_rows(formset, by_key),
+            "general_problems": by_key.get("distribution", []),
+            "problem_count": sum(1 for p in problems if p.severity == "error"),
+            "identifier_preview": identifier_preview,
+            "frequency": _frequency(form["accrualPeriodicity"].value() or ""),
+            "is_edit_of_published": dataset is not None and dataset.status not in EDITABLE,
+            **_field_list(text),
+        },
+        status=status,
+    )
+
+
+def _draft_organisations(person: Person) -> Any:
+    return organisations_for(person, Action.DATASET_DRAFT).order_by("path")
+
+
+@login_required
+def create(request: HttpRequest) -> HttpResponse:
+    """The liaison drafts a new dataset; the identifier comes from the agency code."""
+    person = _person(request)
+    organisations = _draft_organisations(person)
+    if not organisations.exists():
+        raise PermissionDenied(_("You may not draft datasets."))
+    chooser = OrganisationChoiceForm(request.POST or None, organisations=organisations)
+    first = organisations.first()
+    assert first is not None
+    if request.method == "POST":
+        form = DatasetForm(request.POST)
+        formset = ResourceFormSet(request.POST, queryset=Resource.objects.none(), prefix="res")
+        if chooser.is_valid() and form.is_valid() and formset.is_valid():
+            organisation = chooser.cleaned_data["organisation"]
+            try:
+                dataset = services.create_dataset(
+                    by=person,
+                    organisation=organisation,
+                    values=form.values(),
+                    resources=resource_values(formset),
+                )
+            except ValidationError as error:
+                _apply_service_errors(error, form, formset)
+            except DatasetError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(
+                    request, _("Draft %(identifier)s saved.") % {"identifier": dataset.identifier}
+                )
+                return _after_save(request, dataset, person)
+        return _render_form(
+            request,
+            dataset=None,
+            form=form,
+            formset=formset,
+            chooser=chooser,
+            problems=[],
+            status=400,
+        )
+    form = DatasetForm(initial=initial_values(first, person))
+    formset = ResourceFormSet(queryset=Resource.objects.none(), prefix="res")
+    formset.extra = 1
+    code = agency_code_of(first)
+    return _render_form(
+        request,
+        dataset=None,
+        form=form,
+        formset=formset,
+        chooser=chooser,
+        problems=[],
+        identifier_preview=f"{code}-……" if code else "",
+    )
+
+
+def _after_save(request: HttpRequest, dataset: Dataset, person: Person) -> HttpResponse:
+    """After saving a draft: submit it too if asked, else back to the form with its problems."""
+    if "submit" in request.POST:
+        try:
+            services.submit_for_review(dataset, by=person)
+        except MetadataIncomplete as error:
+            messages.error(request, error.message)
+            return redirect("datasets:edit", pk=dataset.pk)
+        except DatasetError as error:
+            messages.error(request, error.message)
+            return redirect("datasets:edit", pk=dataset.pk)
+        messages.success(request, _("Submitted for review."))
+        return redirect("datasets:detail", pk=dataset.pk)
+    return redirect("datasets:edit", pk=dataset.pk)
+
+
+@login_required
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a draft or returned dataset, or propose an edit of a published one."""
+    person = _person(request)
+    dataset = dataset_for(person, pk, Action.DATASET_DRAFT)
+    if Step.EDIT not in available_steps(person, dataset):
+        messages.error(
+            request,
+            _("The dataset cannot be edited while it is “%(status)s”.")
+            % {"status": dataset.get_status_display()},
+        )
+        return redirect("datasets:detail", pk=dataset.pk)
+    resources = dataset.resources.all()
+    if request.method == "POST":
+        form = DatasetForm(request.POST, instance=Dataset.objects.get(pk=dataset.pk))
+        formset = ResourceFormSet(request.POST, queryset=resources, prefix="res")
+        if form.is_valid() and formset.is_valid():
+            try:
+                if dataset.status in EDITABLE:
+                    services.update_dataset(
+                        dataset,
+                        by=person,
+                        values=form.values(),
+                        resources=resource_values(formset),
+                    )
+                else:
+                    services.propose_edit(
+                        dataset,
+                        by=person,
+                        values=form.values(),
+                        resources=resource_values(formset),
+                        comment=request.POST.get("comment", ""),
+                    )
+            except ValidationError as error:
+                _apply_service_errors(error, form, formset)
+            except MetadataIncomplete as error:
+                messages.error(request, error.message)
+                return _render_form(
+                    request,
+                    dataset=dataset,
+                    form=form,
+                    formset=formset,
+                    chooser=None,
+                    problems=error.problems,
+                    status=400,
+                )
+            except DatasetError as error:
+                messages.error(request, error.message)
+            else:
+                if dataset.status not in EDITABLE:
+                    messages.success(request, _("Edit sent to the unit reviewer."))
+                    return redirect("datasets:detail", pk=dataset.pk)
+                messages.success(request, _("Saved."))
+                return _after_save(request, dataset, person)
+        return _render_form(
+            request,
+            dataset=dataset,
+            form=form,
+            formset=formset,
+            chooser=None,
+            problems=[],
+            status=400,
+        )
+    form = DatasetForm(instance=dataset)
+    formset = ResourceFormSet(queryset=resources, prefix="res")
+    formset.extra = 1  # one empty resource to add; left empty, it is ignored
+    return _render_form(
+        request,
+        dataset=dataset,
+        form=form,
+        formset=formset,
+        chooser=None,
+        problems=check(dataset),
+    )
+
+
+@login_required
+@require_POST
+def field_list(request: HttpRequest) -> HttpResponse:
+    """htmx fragment: 主要欄位說明 parsed into the field list, as the liaison types."""
+    return render(
+        request,
+        "datasets/_field_list.html",
+        _field_list(request.POST.get("fieldDescription", "")),
+    )
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _step_forms(person: Person, dataset: Dataset) -> dict[str, Any]:
+    steps = available_steps(person, dataset)
+    meetings = CommitteeMeeting.objects.filter(ministry=dataset.organisation.ministry)
+    forms: dict[str, Any] = {"steps": steps}
+    if Step.APPROVE in steps or Step.APPROVE_EDIT in steps or Step.APPROVE_WITHDRAWAL in steps:
+        forms["comment_form"] = CommentForm()
+    if Step.REJECT in steps or Step.REFUSE_WITHDRAWAL in steps:
+        forms["reasons_form"] = ReasonsForm()
+    if Step.COMMITTEE in steps:
+        forms["committee_form"] = CommitteeDecisionForm(meetings=meetings)
+    if Step.WITHDRAWAL_DISCUSSION in steps:
+        forms["withdrawal_committee_form"] = CommitteeDecisionForm(
+            meetings=meetings, withdrawal=True
+        )
+    if Step.SCHEDULE in steps:
+        forms["schedule_form"] = ScheduleForm(
+            initial={"on": dataset.scheduled_publish_on or planned_publication_date(dataset)}
+        )
+    if Step.PUBLISH in steps:
+        forms["published_form"] = PublishedForm()
+    if Step.REQUEST_WITHDRAWAL in steps:
+        forms["withdrawal_form"] = WithdrawalRequestForm()
+    if Step.WITHDRAWAL_NOTICE in steps:
+        withdrawal = dataset.withdrawals.filter(closed=False).first()
+        forms["notice_form"] = NoticeForm(
+            initial={
+                "notice_text": services.default_notice(dataset, withdrawal) if withdrawal else ""
+            }
+        )
+    return forms
+
+
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One dataset: its metadata, resources, where it stands, and what I can do now."""
+    person = _person(request)
+    dataset = dataset_for(person, pk)
+    return render(
+        request,
+        "datasets/detail.html",
+        {
+            "dataset": dataset,
+            "record_rows": [
+                (FIELDS_BY_KEY[key].label, value)
+                for key, value in record_of(dataset).items()
+                if key in FIELDS_BY_KEY
+            ],
+            "resources": dataset.resources.all(),
+            "versions": dataset.versions.order_by("-number"),
+            "decisions": dataset.committee_decisions.select_related("meeting"),
+            "withdrawals": dataset.withdrawals.all(),
+            "frequency": _frequency(dataset.accrualPeriodicity),
+            "in_review": dataset.status in IN_REVIEW,
+            **_field_list(dataset.fieldDescription),
+            **_step_forms(person, dataset),
+        },
+    )
+
+
+@login_required
+def review(request: HttpRequest, pk: int) -> HttpResponse:
+    """The review page: the metadata beside the last published version, changes marked."""
+    person = _person(request)
+    dataset = dataset_for(person, pk)
+    current = flatten(record_of(dataset))
+    published_record = last_published_record(dataset)
+    published = flatten(published_record)
+    rows = []
+    order = list(DATASET_KEYS)
+    resource_keys = sorted(
+        {key for key in (*current, *published) if key.startswith("distribution[")},
+        key=lambda key: (key.split("]")[0], _resource_position(key)),
+    )
+    for key in [*order, *resource_keys]:
+        now, before = current.get(key), published.get(key)
+        if now is None and before is None:
+            continue
+        rows.append(
+            {
+                "label": label_of(key),
+                "key": key,
+                "published": _show(before),
+                "current": _show(now),
+                "changed": published_record is not None and now != before,
+            }
+        )
+    return render(
+        request,
+        "datasets/review.html",
+        {
+            "dataset": dataset,
+            "rows": rows,
+            "never_published": published_record is None,
+            "changed_count": sum(1 for row in rows if row["changed"]),
+            "problems": [p for p in check(dataset) if p.severity == "error"],
+            "decisions": dataset.committee_decisions.select_related("meeting"),
+            **_field_list(dataset.fieldDescription),
+            **_step_forms(person, dataset),
+        },
+    )
+
+
+def _resource_position(key: str) -> int:
+    name = key.rpartition(".")[2]
+    return RESOURCE_KEYS.index(name) if name in RESOURCE_KEYS else len(RESOURCE_KEYS)
+
+
+def _show(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    return str(value)
+
+
+VERB_LABELS = {
+    "dataset.create": gettext_lazy("drafted"),
+    "dataset.edit": gettext_lazy("edited"),
+    "dataset.submit": gettext_lazy("submitted for review"),
+    "dataset.approve_unit_review": gettext_lazy("unit review passed (初審)"),
+    "dataset.approve_centre_review": gettext_lazy("centre review passed (複審)"),
+    "dataset.committee_decision": gettext_lazy("committee decision recorded"),
+    "dataset.approve_by_cio": gettext_lazy("approved by the CIO (核定)"),
+    "dataset.reject": gettext_lazy("returned to the liaison"),
+    "dataset.schedule": gettext_lazy("scheduled for publishing"),
+    "dataset.publish": gettext_lazy("published (登載)"),
+    "dataset.propose_edit": gettext_lazy("edit proposed"),
+    "dataset.approve_edit": gettext_lazy("edit approved"),
+    "dataset.discard_edit": gettext_lazy("edit discarded"),
+    "dataset.request_withdrawal": gettext_lazy("withdrawal requested"),
+    "dataset.withdrawal_discussion": gettext_lazy("committee discussed the withdrawal"),
+    "dataset.approve_withdrawal": gettext_lazy("withdrawal approved by the head of agency"),
+    "dataset.refuse_withdrawal": gettext_lazy("withdrawal refused"),
+    "dataset.withdraw": gettext_lazy("withdrawn, notice published"),
+}
+
+
+def _status_label(value: str) -> str:
+    return str(Status(value).label) if value in Status.values else value
+
+
+@login_required
+def history(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every audit event of the dataset: who, when, from → to, comment and the diff."""
+    person = _person(request)
+    dataset = dataset_for(person, pk)
+    events = []
+    for event in audit_history(dataset):
+        events.append(
+            {
+                "event": event,
+                "verb": VERB_LABELS.get(event.action, event.action),
+                "from": _status_label(event.from_state),
+                "to": _status_label(event.to_state),
+                "changes": [
+                    {
+                        "label": label_of(key) if key in FIELDS_BY_KEY or "[" in key else key,
+                        "from": _show(change.get("from")),
+                        "to": _show(change.get("to")),
+                    }
+                    for key, change in event.changes.items()
+                    if key not in ("status",)
+                ],
+            }
+        )
+    return render(request, "datasets/history.html", {"dataset": dataset, "events": events})
+
+
+# ---------------------------------------------------------------- steps
+
+
+def _form_or_error(form: BaseForm) -> dict[str, Any]:
+    if not form.is_valid():
+        problems = "; ".join(
+            f"{form.fields[name].label if name in form.fields else ''} {' '.join(str(e) for e in errors)}".strip()
+            for name, errors in form.errors.items()
+        )
+        raise DatasetError(problems)
+    return form.cleaned_data
+
+
+def _meetings(dataset: Dataset) -> Any:
+    return CommitteeMeeting.objects.filter(ministry=dataset.organisation.ministry)
+
+
+STEP_DONE = {
+    Step.SUBMIT: gettext_lazy("Submitted for review."),
+    Step.APPROVE: gettext_lazy("Approved and passed on."),
+    Step.REJECT: gettext_lazy("Returned to the liaison with your reasons."),
+    Step.COMMITTEE: gettext_lazy("Committee decision recorded."),
+    Step.APPROVE_EDIT: gettext_lazy("Edit approved; it will be re-published."),
+    Step.SCHEDULE: gettext_lazy("Scheduled."),
+    Step.PUBLISH: gettext_lazy("Recorded as published."),
+    Step.DISCARD_EDIT: gettext_lazy("Edit discarded; the published version is back."),
+    Step.REQUEST_WITHDRAWAL: gettext_lazy("Withdrawal requested."),
+    Step.WITHDRAWAL_DISCUSSION: gettext_lazy("Committee discussion recorded."),
+    Step.APPROVE_WITHDRAWAL: gettext_lazy("Withdrawal approved."),
+    Step.REFUSE_WITHDRAWAL: gettext_lazy("Withdrawal refused; the dataset stays open."),
+    Step.WITHDRAWAL_NOTICE: gettext_lazy("Notice published; the dataset is withdrawn."),
+}
+
+
+def _run_step(step: Step, dataset: Dataset, person: Person, data: Any) -> None:
+    """Parse the step's form and call its one service function."""
+    if step == Step.SUBMIT:
+        services.submit_for_review(dataset, by=person)
+    elif step == Step.APPROVE:
+        comment = _form_or_error(CommentForm(data))["comment"]
+        approvers: dict[str, Callable[..., Dataset]] = {
+            Status.UNIT_REVIEW: services.approve_unit_review,
+            Status.CENTRE_REVIEW: services.approve_centre_review,
+            Status.CIO_APPROVAL: services.approve_by_cio,
+        }
+        approver = approvers.get(dataset.status)
+        if approver is None:
+            raise DatasetError(
+                _("There is nothing to approve while the dataset is “%(status)s”.")
+                % {"status": dataset.get_status_display()}
+            )
+        approver(dataset, by=person, comment=comment)
+    elif step == Step.REJECT:
+        services.reject(dataset, by=person, reasons=_form_or_error(ReasonsForm(data))["reasons"])
+    elif step in (Step.COMMITTEE, Step.WITHDRAWAL_DISCUSSION):
+        withdrawal = step == Step.WITHDRAWAL_DISCUSSION
+        cleaned = _form_or_error(
+            CommitteeDecisionForm(data, meetings=_meetings(dataset), withdrawal=withdrawal)
+        )
+        record = (
+            services.record_withdrawal_discussion
+            if withdrawal
+            else services.record_committee_decision
+        )
+        record(
+            dataset,
+            meeting=cleaned["meeting"],
+            decision=cleaned["decision"],
+            by=person,
+            reasons=cleaned["reasons"],
+        )
+    elif step == Step.APPROVE_EDIT:
+        services.approve_edit(
+            dataset, by=person, comment=_form_or_error(CommentForm(data))["comment"]
+        )
+    elif step == Step.SCHEDULE:
+        cleaned = _form_or_error(ScheduleForm(data))
+        services.schedule_publication(
+            dataset, by=person, on=cleaned["on"], comment=cleaned["comment"]
+        )
+    elif step == Step.PUBLISH:
+        cleaned = _form_or_error(PublishedForm(data))
+        services.mark_published(dataset, by=person, portal_identifier=cleaned["portal_identifier"])
+    elif step == Step.DISCARD_EDIT:
+        services.discard_edit(dataset, by=person)
+    elif step == Step.REQUEST_WITHDRAWAL:
+        cleaned = _form_or_error(WithdrawalRequestForm(data))
+        services.request_withdrawal(
+            dataset, by=person, reason=cleaned["reason"], becomes=cleaned["becomes"]
+        )
+    elif step == Step.APPROVE_WITHDRAWAL:
+        services.approve_withdrawal(
+            dataset, by=person, comment=_form_or_error(CommentForm(data))["comment"]
+        )
+    elif step == Step.REFUSE_WITHDRAWAL:
+        services.refuse_withdrawal(
+            dataset, by=person, reasons=_form_or_error(ReasonsForm(data))["reasons"]
+        )
+    elif step == Step.WITHDRAWAL_NOTICE:
+        cleaned = _form_or_error(NoticeForm(data))
+        services.publish_withdrawal_notice(
+            dataset, by=person, notice_text=cleaned["notice_text"], on=cleaned["on"]
+        )
+    else:  # Step.EDIT has its own page
+        raise Http404
+
+
+@login_required
+@require_POST
+def take_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    """Take one step of the chain; a refusal is shown as a message and nothing changes."""
+    person = _person(request)
+    dataset = dataset_for(person, pk)
+    if step not in Step.values:
+        raise Http404
+    try:
+        _run_step(Step(step), dataset, person, request.POST)
+    except MetadataIncomplete as error:
+        messages.error(request, error.message)
+        return redirect("datasets:edit", pk=dataset.pk)
+    except (DatasetError, PermissionDenied) as error:
+        messages.error(request, str(error))
+        return redirect("datasets:detail", pk=dataset.pk)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("datasets:detail", pk=dataset.pk)
+    messages.success(request, STEP_DONE.get(Step(step), _("Done.")))
+    return redirect("datasets:detail", pk=dataset.pk)
+
+
+# ---------------------------------------------------------------- committee meetings, notices
+
+
+def _committee_ministry(person: Person) -> Organisation | None:
+    for organisation in organisations_for(person, Action.DATASET_COMMITTEE_DECISION).order_by(
+        "path"
+    ):
+        return organisation.ministry
+    return None
+
+
+def _ministry_ids(person: Person) -> set[int]:
+    return {
+        int(organisation.path.strip("/").split("/")[0])
+        for organisation in organisations_for(person, Action.VIEW)
+    }
+
+
+@login_required
+def meetings(request: HttpRequest) -> HttpResponse:
+    """Advisory-committee meetings (諮詢小組會議): list, and record a new one."""
+    person = _person(request)
+    ministry = _committee_ministry(person)
+    visible = CommitteeMeeting.objects.filter(ministry_id__in=_ministry_ids(person))
+    form = MeetingForm(request.POST or None) if ministry is not None else None
+    back = request.POST.get("next") or request.GET.get("next") or ""
+    if not back.startswith("/datasets/"):
+        back = ""  # only ever go back to one of our own pages
+    if request.method == "POST":
+        if form is None or ministry is None:
+            raise PermissionDenied(_("You may not record committee meetings."))
+        if form.is_valid():
+            try:
+                meeting = services.record_meeting(by=person, ministry=ministry, **form.cleaned_data)
+            except ValidationError as error:
+                for key, errors in error.message_dict.items():
+                    for message in errors:
+                        form.add_error(key if key in form.fields else None, message)
+            else:
+                messages.success(
+                    request, _("Meeting %(number)s recorded.") % {"number": meeting.number}
+                )
+                return redirect(back or "datasets:meetings")
+    return render(
+        request,
+        "datasets/meetings.html",
+        {
+            "meetings": visible.prefetch_related("decisions__dataset"),
+            "form": form,
+            "next": back,
+        },
+    )
+
+
+def notices(request: HttpRequest) -> HttpResponse:
+    """Public notices of withdrawn datasets (停止提供公告) with their reasons; no sign-in."""
+    published = (
+        Withdrawal.objects.filter(notice_published_on__isnull=False)
+        .select_related("dataset")
+        .order_by("-notice_published_on", "-pk")
+    )
+    return render(request, "datasets/notices.html", {"withdrawals": published})

@@ -1,0 +1,237 @@
+"""The review chain of a dataset as data: statuses, allowed transitions, stages from the plan.
+
+Statuses live here and nowhere else. `ALLOWED` is the explicit table every service consults;
+`review_stages()` is the one place that asks the action plan which review stages (初審 / 複審 /
+諮詢小組 / 資訊長核定) apply, so a plan without a committee stage simply skips it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from steward.organisations.scope import Action
+
+if TYPE_CHECKING:
+    from steward.organisations.models import Organisation, Person
+
+
+class Status(models.TextChoices):
+    """Where a dataset (資料集) stands in the review chain, publishing and withdrawal (停止提供)."""
+
+    DRAFT = "draft", _("Draft")
+    UNIT_REVIEW = "unit_review", _("Awaiting unit review")
+    CENTRE_REVIEW = "centre_review", _("Awaiting information-centre review")
+    COMMITTEE = "committee", _("Awaiting advisory committee")
+    CIO_APPROVAL = "cio_approval", _("Awaiting CIO approval")
+    APPROVED = "approved", _("Approved, to be scheduled")
+    SCHEDULED = "scheduled", _("Scheduled for publishing")
+    PUBLISHED = "published", _("Published")
+    RETURNED = "returned", _("Returned for correction")
+    EDIT_REVIEW = "edit_review", _("Edit awaiting unit review")
+    EDIT_RETURNED = "edit_returned", _("Edit returned for correction")
+    WITHDRAWAL_REQUESTED = "withdrawal_requested", _("Withdrawal: awaiting committee discussion")
+    WITHDRAWAL_APPROVAL = "withdrawal_approval", _("Withdrawal: awaiting head of agency")
+    WITHDRAWAL_NOTICE = "withdrawal_notice", _("Withdrawal: awaiting public notice")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+S = Status
+
+#: The review stages in the order the seeds give them (MOEA 柒四/五): 初審 → 複審 → 諮詢小組 → 核定.
+ALL_REVIEW_STAGES: tuple[Status, ...] = (
+    S.UNIT_REVIEW,
+    S.CENTRE_REVIEW,
+    S.COMMITTEE,
+    S.CIO_APPROVAL,
+)
+DEFAULT_REVIEW_STAGES = ALL_REVIEW_STAGES
+
+#: The action a person needs to move a dataset on from each stage (approve or reject it there).
+STAGE_ACTION: dict[Status, Action] = {
+    S.UNIT_REVIEW: Action.DATASET_UNIT_REVIEW,
+    S.CENTRE_REVIEW: Action.DATASET_CENTRE_REVIEW,
+    S.COMMITTEE: Action.DATASET_COMMITTEE_DECISION,
+    S.CIO_APPROVAL: Action.DATASET_APPROVE,
+    S.APPROVED: Action.DATASET_PUBLISH,
+    S.SCHEDULED: Action.DATASET_PUBLISH,
+    S.DRAFT: Action.DATASET_DRAFT,
+    S.RETURNED: Action.DATASET_DRAFT,
+    S.PUBLISHED: Action.DATASET_DRAFT,
+    S.EDIT_REVIEW: Action.DATASET_UNIT_REVIEW,
+    S.EDIT_RETURNED: Action.DATASET_DRAFT,
+    S.WITHDRAWAL_REQUESTED: Action.DATASET_COMMITTEE_DECISION,
+    S.WITHDRAWAL_APPROVAL: Action.WITHDRAWAL_APPROVE,
+    S.WITHDRAWAL_NOTICE: Action.DATASET_PUBLISH,
+}
+
+_STAGES_AFTER_DRAFT = frozenset(ALL_REVIEW_STAGES)
+
+#: Every allowed move. Skip edges (e.g. centre_review → cio_approval) exist for plans whose
+#: review chain lacks a stage; which one is taken is decided by `next_stage()`.
+ALLOWED: dict[Status, frozenset[Status]] = {
+    S.DRAFT: _STAGES_AFTER_DRAFT,
+    S.RETURNED: frozenset({S.DRAFT} | _STAGES_AFTER_DRAFT),
+    S.UNIT_REVIEW: frozenset(
+        {S.CENTRE_REVIEW, S.COMMITTEE, S.CIO_APPROVAL, S.APPROVED, S.RETURNED}
+    ),
+    S.CENTRE_REVIEW: frozenset({S.COMMITTEE, S.CIO_APPROVAL, S.APPROVED, S.RETURNED}),
+    S.COMMITTEE: frozenset({S.CIO_APPROVAL, S.APPROVED, S.RETURNED}),
+    S.CIO_APPROVAL: frozenset({S.APPROVED, S.RETURNED}),
+    S.APPROVED: frozenset({S.SCHEDULED}),
+    S.SCHEDULED: frozenset({S.SCHEDULED, S.PUBLISHED}),
+    S.PUBLISHED: frozenset({S.EDIT_REVIEW, S.WITHDRAWAL_REQUESTED}),
+    S.EDIT_REVIEW: frozenset({S.SCHEDULED, S.EDIT_RETURNED}),
+    S.EDIT_RETURNED: frozenset({S.EDIT_REVIEW, S.PUBLISHED}),
+    S.WITHDRAWAL_REQUESTED: frozenset({S.WITHDRAWAL_APPROVAL, S.PUBLISHED}),
+    S.WITHDRAWAL_APPROVAL: frozenset({S.WITHDRAWAL_NOTICE, S.PUBLISHED}),
+    S.WITHDRAWAL_NOTICE: frozenset({S.WITHDRAWN}),
+    S.WITHDRAWN: frozenset(),
+}
+
+#: Statuses whose metadata the liaison may change in place (as a draft).
+EDITABLE = frozenset({S.DRAFT, S.RETURNED})
+#: Statuses in which the dataset is on the national portal (counts as open).
+ON_PORTAL = frozenset(
+    {
+        S.PUBLISHED,
+        S.EDIT_REVIEW,
+        S.EDIT_RETURNED,
+        S.WITHDRAWAL_REQUESTED,
+        S.WITHDRAWAL_APPROVAL,
+        S.WITHDRAWAL_NOTICE,
+    }
+)
+#: Statuses that are somebody's review work (shown on the review page).
+IN_REVIEW = frozenset(ALL_REVIEW_STAGES) | {S.EDIT_REVIEW}
+WITHDRAWAL_STAGES = frozenset({S.WITHDRAWAL_REQUESTED, S.WITHDRAWAL_APPROVAL, S.WITHDRAWAL_NOTICE})
+
+
+def allowed(from_status: str, to_status: str) -> bool:
+    """May a dataset move from `from_status` to `to_status` at all?"""
+    return Status(to_status) in ALLOWED.get(Status(from_status), frozenset())
+
+
+#: Stage keys the plan files use (steward/plans/document.py ReviewStage.key) → our statuses.
+PLAN_STAGE_KEYS: dict[str, Status] = {
+    "unit_review": S.UNIT_REVIEW,
+    "centre_review": S.CENTRE_REVIEW,
+    "committee": S.COMMITTEE,
+    "approval": S.CIO_APPROVAL,
+    "cio_approval": S.CIO_APPROVAL,
+}
+
+
+def _plan_stage_keys(organisation: Organisation) -> list[str]:
+    """The review stage keys the organisation's current action plan lists (maybe none)."""
+    from steward.plans.document import rules_for_organisation
+
+    return [stage.key for stage in rules_for_organisation(organisation).review_stages]
+
+
+def review_stages(organisation: Organisation) -> tuple[Status, ...]:
+    """The review stages that apply to a dataset of `organisation`, in the seeds' order.
+
+    The one place that asks the plan. A plan that lists no stage (or no plan at all) gets the
+    default chain 初審 → 複審 → 諮詢小組 → 核定; unknown keys are ignored.
+    """
+    wanted = {
+        PLAN_STAGE_KEYS[key] for key in _plan_stage_keys(organisation) if key in PLAN_STAGE_KEYS
+    }
+    stages = tuple(stage for stage in ALL_REVIEW_STAGES if stage in wanted)
+    return stages or DEFAULT_REVIEW_STAGES
+
+
+def next_stage(current: Status, stages: Sequence[Status]) -> Status:
+    """The status after approving `current` (or after submitting a draft) given the chain."""
+    if current in (S.DRAFT, S.RETURNED):
+        return stages[0]
+    later = [stage for stage in stages if ALL_REVIEW_STAGES.index(stage) > _position(current)]
+    return later[0] if later else S.APPROVED
+
+
+def _position(status: Status) -> int:
+    return ALL_REVIEW_STAGES.index(status) if status in ALL_REVIEW_STAGES else -1
+
+
+class Step(models.TextChoices):
+    """The steps a person can take on a dataset page; each maps to one service function."""
+
+    EDIT = "edit", _("Edit")
+    SUBMIT = "submit", _("Submit for review")
+    APPROVE = "approve", _("Approve")
+    REJECT = "reject", _("Return to the liaison")
+    COMMITTEE = "committee", _("Record the committee decision")
+    APPROVE_EDIT = "approve_edit", _("Approve the edit")
+    SCHEDULE = "schedule", _("Schedule publishing")
+    PUBLISH = "publish", _("Record as published")
+    DISCARD_EDIT = "discard_edit", _("Discard the edit")
+    REQUEST_WITHDRAWAL = "request_withdrawal", _("Request withdrawal")
+    WITHDRAWAL_DISCUSSION = "withdrawal_discussion", _("Record the committee discussion")
+    APPROVE_WITHDRAWAL = "approve_withdrawal", _("Approve the withdrawal")
+    REFUSE_WITHDRAWAL = "refuse_withdrawal", _("Keep it open")
+    WITHDRAWAL_NOTICE = "withdrawal_notice", _("Publish the withdrawal notice")
+
+
+#: (step, statuses it starts from, action it needs). The services check again; this only
+#: decides which buttons a page shows and what lands in somebody's work queue.
+STEPS: tuple[tuple[Step, frozenset[Status], Action], ...] = (
+    (
+        Step.EDIT,
+        frozenset({S.DRAFT, S.RETURNED, S.PUBLISHED, S.EDIT_RETURNED}),
+        Action.DATASET_DRAFT,
+    ),
+    (Step.SUBMIT, EDITABLE, Action.DATASET_DRAFT),
+    (Step.APPROVE, frozenset({S.UNIT_REVIEW}), Action.DATASET_UNIT_REVIEW),
+    (Step.APPROVE, frozenset({S.CENTRE_REVIEW}), Action.DATASET_CENTRE_REVIEW),
+    (Step.APPROVE, frozenset({S.CIO_APPROVAL}), Action.DATASET_APPROVE),
+    (Step.COMMITTEE, frozenset({S.COMMITTEE}), Action.DATASET_COMMITTEE_DECISION),
+    (Step.APPROVE_EDIT, frozenset({S.EDIT_REVIEW}), Action.DATASET_UNIT_REVIEW),
+    (Step.REJECT, frozenset({S.UNIT_REVIEW, S.EDIT_REVIEW}), Action.DATASET_UNIT_REVIEW),
+    (Step.REJECT, frozenset({S.CENTRE_REVIEW}), Action.DATASET_CENTRE_REVIEW),
+    (Step.REJECT, frozenset({S.CIO_APPROVAL}), Action.DATASET_APPROVE),
+    (Step.SCHEDULE, frozenset({S.APPROVED, S.SCHEDULED}), Action.DATASET_PUBLISH),
+    (Step.PUBLISH, frozenset({S.SCHEDULED}), Action.DATASET_PUBLISH),
+    (Step.DISCARD_EDIT, frozenset({S.EDIT_RETURNED}), Action.DATASET_DRAFT),
+    (Step.REQUEST_WITHDRAWAL, frozenset({S.PUBLISHED}), Action.WITHDRAWAL_REQUEST),
+    (
+        Step.WITHDRAWAL_DISCUSSION,
+        frozenset({S.WITHDRAWAL_REQUESTED}),
+        Action.DATASET_COMMITTEE_DECISION,
+    ),
+    (Step.APPROVE_WITHDRAWAL, frozenset({S.WITHDRAWAL_APPROVAL}), Action.WITHDRAWAL_APPROVE),
+    (Step.REFUSE_WITHDRAWAL, frozenset({S.WITHDRAWAL_APPROVAL}), Action.WITHDRAWAL_APPROVE),
+    (Step.WITHDRAWAL_NOTICE, frozenset({S.WITHDRAWAL_NOTICE}), Action.DATASET_PUBLISH),
+)
+
+
+def available_steps(person: Person, dataset: Any) -> list[Step]:
+    """The steps `person` may take on `dataset` now, in the table's order, without repeats."""
+    from steward.organisations.scope import can
+
+    steps: list[Step] = []
+    for step, statuses, action in STEPS:
+        if step in steps or dataset.status not in statuses:
+            continue
+        if can(person, action, dataset.organisation):
+            steps.append(step)
+    return steps
+
+
+def queue_q(person: Person) -> Q:
+    """A filter for the datasets that wait for `person` to act (my work, 待辦)."""
+    from steward.organisations.scope import scope_q
+
+    waiting: dict[Action, set[Status]] = {}
+    for step, statuses, action in STEPS:
+        if step in (Step.EDIT, Step.REQUEST_WITHDRAWAL):
+            continue  # a published dataset waits for nobody
+        waiting.setdefault(action, set()).update(set(statuses))
+    q = Q(pk__in=[])
+    for action, waiting_statuses in waiting.items():
+        q |= Q(status__in=sorted(waiting_statuses)) & scope_q(person, action)
+    return q
