@@ -101,12 +101,18 @@ def refs_from_catalogue(
 
 def refs_from_database(
     *, organisation: Organisation | None = None, due_only: bool = False
-) -> Iterator[ResourceRef]:
+) -> list[ResourceRef]:
     """One `ResourceRef` per resource of the open datasets (on the portal) in our database.
 
     `organisation` limits to its subtree; `due_only` keeps resources whose health says a
-    check is due (or that were never checked).
+    check is due (or that were never checked). A list, read here in the caller's thread:
+    the crawl runs in a thread of its own where the ORM must not be used (a ministry's
+    resources are thousands of small objects, not a memory concern).
     """
+    return list(_database_refs(organisation=organisation, due_only=due_only))
+
+
+def _database_refs(*, organisation: Organisation | None, due_only: bool) -> Iterator[ResourceRef]:
     from steward.datasets.models import Resource
     from steward.datasets.workflow import ON_PORTAL
 
