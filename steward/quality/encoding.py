@@ -166,7 +166,9 @@ def _detect(sample: bytes, *, complete: bool) -> EncodingReport:
     ):
         return EncodingReport(Encoding.UTF8, truncated_tail=utf8_cut)
     if big5_text is not None:
-        cp950_only = _cp950_only_characters(sample)
+        # strict Big5 reading the same bytes means no CP950-only character: skip the scan
+        pure, _, _ = _decode_prefix(sample, "big5", complete=complete)
+        cp950_only = [] if pure is not None else _cp950_only_characters(sample)
         encoding = Encoding.CP950 if cp950_only else Encoding.BIG5
         return EncodingReport(encoding, truncated_tail=big5_cut, cp950_only=cp950_only)
     return EncodingReport(Encoding.UNKNOWN, bad_offset=max(utf8_bad, big5_bad))
