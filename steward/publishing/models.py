@@ -1,1 +1,133 @@
-"""Models of publishing."""
+"""The publishing outbox (登載佇列): what must reach the national portal, and how it went.
+
+A row is written in the same transaction as the change that makes a dataset due for the
+portal (transactional outbox), so nothing is pushed that was not committed and nothing
+committed is forgotten. `services.deliver_due` claims due rows and calls the adapter.
+At most one *open* row (pending, failed or dead) exists per dataset: a newer request
+replaces the older one's payload (coalescing) instead of queueing behind it.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Operation(models.TextChoices):
+    CREATE = "create", _("Publish (新增)")
+    UPDATE = "update", _("Update (更新)")
+    DELETE = "delete", _("Remove (下架)")
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    IN_FLIGHT = "in_flight", _("Being sent")
+    SUCCEEDED = "succeeded", _("Accepted by the portal")
+    FAILED = "failed", _("Refused: needs a person")
+    DEAD = "dead", _("Gave up after repeated failures")
+
+
+#: Rows that still need something to happen (a person's retry, or the worker).
+OPEN_STATUSES = (OutboxStatus.PENDING, OutboxStatus.FAILED, OutboxStatus.DEAD)
+#: Rows that need a person's attention.
+PROBLEM_STATUSES = (OutboxStatus.FAILED, OutboxStatus.DEAD)
+#: Which moves the services may make. IN_FLIGHT → IN_FLIGHT is a reclaim after a lost lease.
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    OutboxStatus.PENDING: frozenset({OutboxStatus.PENDING, OutboxStatus.IN_FLIGHT}),
+    OutboxStatus.IN_FLIGHT: frozenset(
+        {
+            OutboxStatus.IN_FLIGHT,
+            OutboxStatus.PENDING,
+            OutboxStatus.SUCCEEDED,
+            OutboxStatus.FAILED,
+            OutboxStatus.DEAD,
+        }
+    ),
+    OutboxStatus.FAILED: frozenset({OutboxStatus.PENDING}),
+    OutboxStatus.DEAD: frozenset({OutboxStatus.PENDING}),
+    OutboxStatus.SUCCEEDED: frozenset(),
+}
+
+
+class PublishingOutboxEntry(models.Model):
+    """One push of a dataset's metadata to the portal: its payload, attempts and outcome."""
+
+    dataset = models.ForeignKey(
+        "datasets.Dataset",
+        verbose_name=_("dataset"),
+        on_delete=models.CASCADE,
+        related_name="outbox_entries",
+    )
+    operation = models.CharField(_("operation"), max_length=8, choices=Operation.choices)
+    payload = models.JSONField(_("metadata sent (§1 JSON)"))
+    payload_sha256 = models.CharField(_("payload SHA-256"), max_length=64)
+    idempotency_key = models.CharField(
+        _("idempotency key"),
+        max_length=64,
+        help_text=_("Sent with every attempt of this entry, so the portal can spot repeats."),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=OutboxStatus.choices,
+        default=OutboxStatus.PENDING,
+        db_index=True,
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(
+        _("next attempt at"),
+        default=timezone.now,
+        help_text=_("When pending: not before this. When being sent: the claim expires then."),
+    )
+    last_error = models.TextField(_("last error"), blank=True)
+    last_status_code = models.PositiveSmallIntegerField(
+        _("last HTTP status"), null=True, blank=True
+    )
+    portal_identifier = models.CharField(_("identifier on the portal"), max_length=64, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    delivered_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("publishing outbox entry")
+        verbose_name_plural = _("publishing outbox entries")
+        ordering = ["-updated_at", "-pk"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dataset"],
+                condition=models.Q(status__in=["pending", "failed", "dead"]),
+                name="one_open_outbox_entry_per_dataset",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_operation_display()} {self.payload.get('identifier', '')} · {self.status}"
+        )
+
+    @property
+    def identifier(self) -> str:
+        """The dataset identifier (資料集編號) this entry publishes."""
+        return str(self.payload.get("identifier", ""))
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.status in PROBLEM_STATUSES
+
+    def is_due(self, now: datetime.datetime | None = None) -> bool:
+        return self.status == OutboxStatus.PENDING and self.next_attempt_at <= (
+            now or timezone.now()
+        )

@@ -1,6 +1,13 @@
 """URLs of publishing."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from steward.publishing import views
 
 app_name = "publishing"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("outbox/<int:pk>/retry/", views.retry, name="retry"),
+    path("catalogue/", views.catalogue, name="catalogue"),
+    path("catalogue/export/", views.catalogue_export, name="catalogue_export"),
+]

@@ -1,0 +1,195 @@
+"""Pages of publishing: the outbox (what went to the portal, what failed and why, retry),
+and the catalogue CSV import (upload, every problem listed) and export (download).
+
+Thin: `entry_for()` scopes outbox rows (404 outside), a form parses, a service acts, a
+domain error becomes a message.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from steward.organisations.models import Organisation, OrganisationKind, Person
+from steward.organisations.scope import Action, can, organisations_for, scope_q
+from steward.publishing import services
+from steward.publishing.catalogue import (
+    CatalogueImportError,
+    ImportReport,
+    check_catalogue,
+    export_catalogue,
+    import_catalogue,
+    refuse_if_too_large,
+)
+from steward.publishing.models import OutboxStatus, PublishingOutboxEntry
+
+RECENT = 30
+
+
+def visible_entries(person: Person) -> QuerySet[PublishingOutboxEntry]:
+    """Outbox rows of datasets the person may see."""
+    return PublishingOutboxEntry.objects.filter(
+        scope_q(person, Action.VIEW, field="dataset__organisation")
+    ).select_related("dataset__organisation", "requested_by")
+
+
+def entry_for(person: Person, pk: int, action: Action = Action.VIEW) -> PublishingOutboxEntry:
+    """The outbox row `pk` if `person` may perform `action` on its dataset, else 404."""
+    try:
+        return PublishingOutboxEntry.objects.filter(
+            scope_q(person, action, field="dataset__organisation")
+        ).get(pk=pk)
+    except PublishingOutboxEntry.DoesNotExist:
+        raise Http404(_("No such outbox entry in your scope.")) from None
+
+
+def ministries_for(person: Person, action: Action) -> QuerySet[Organisation]:
+    """Ministries (roots of the tree) where `person` may perform `action`."""
+    return organisations_for(person, action).filter(kind=OrganisationKind.MINISTRY)
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    """Outbox status: what needs a person (refused, abandoned), what is waiting, what went."""
+    person: Person = request.user  # type: ignore[assignment]
+    entries = visible_entries(person)
+    counts = dict(entries.values_list("status").annotate(n=Count("pk")).order_by())
+    attention = list(
+        entries.filter(status__in=[OutboxStatus.FAILED, OutboxStatus.DEAD]).order_by("-updated_at")
+    )
+    for entry in attention:
+        entry.can_retry = can(person, Action.DATASET_PUBLISH, entry.dataset.organisation)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "publishing/index.html",
+        {
+            "counts": [(status, counts.get(status.value, 0)) for status in OutboxStatus],
+            "attention": attention,
+            "waiting": entries.filter(
+                status__in=[OutboxStatus.PENDING, OutboxStatus.IN_FLIGHT]
+            ).order_by("next_attempt_at"),
+            "recent": entries.filter(status=OutboxStatus.SUCCEEDED).order_by("-delivered_at")[
+                :RECENT
+            ],
+            "may_catalogue": ministries_for(person, Action.DATASET_PUBLISH).exists()
+            or ministries_for(person, Action.VIEW).exists(),
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def retry(request: HttpRequest, pk: int) -> HttpResponse:
+    person: Person = request.user  # type: ignore[assignment]
+    entry = entry_for(person, pk)
+    try:
+        services.retry(entry, by=person)
+    except services.PublishingError as error:
+        messages.error(request, str(error))
+    except PermissionDenied:
+        messages.error(request, _("Only the information centre may send it again."))
+    else:
+        messages.success(
+            request,
+            _("%(identifier)s will be sent again within a minute.")
+            % {"identifier": entry.identifier},
+        )
+    return redirect("publishing:index")
+
+
+class CatalogueUploadForm(forms.Form):
+    ministry = forms.ModelChoiceField(
+        queryset=Organisation.objects.none(), label=gettext_lazy("Ministry")
+    )
+    file = forms.FileField(
+        label=gettext_lazy("Catalogue CSV (資料集目錄, 22 columns)"),
+        help_text=gettext_lazy(
+            "The file exported from data.gov.tw, UTF-8 or Big5; all rows or none."
+        ),
+    )
+    check_only = forms.BooleanField(
+        required=False,
+        initial=True,
+        label=gettext_lazy("Only check the file; import nothing"),
+    )
+
+    def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["ministry"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = ministries_for(person, Action.DATASET_PUBLISH)
+
+
+@login_required
+def catalogue(request: HttpRequest) -> HttpResponse:
+    """Import the portal's catalogue CSV (check first), and download the export."""
+    person: Person = request.user  # type: ignore[assignment]
+    report: ImportReport | None = None
+    if request.method == "POST":
+        form = CatalogueUploadForm(request.POST, request.FILES, person=person)
+        if form.is_valid():
+            report = _run_import(request, form, person)
+    else:
+        form = CatalogueUploadForm(person=person)
+    return render(
+        request,
+        "publishing/catalogue.html",
+        {
+            "form": form,
+            "report": report,
+            "export_ministries": ministries_for(person, Action.VIEW),
+        },
+    )
+
+
+def _run_import(request: HttpRequest, form: CatalogueUploadForm, person: Person) -> ImportReport:
+    upload = form.cleaned_data["file"]
+    ministry: Organisation = form.cleaned_data["ministry"]
+    report = ImportReport(file=upload.name)
+    if refuse_if_too_large(upload.size or 0, report):
+        return report  # never read a file over the limit into memory
+    data = upload.read()
+    if form.cleaned_data["check_only"]:
+        report = check_catalogue(data, ministry=ministry, file=upload.name)
+        if report.ok:
+            messages.info(
+                request,
+                _("%(count)d datasets can be imported. Untick “only check” to import them.")
+                % {"count": len(report.planned)},
+            )
+        return report
+    try:
+        report = import_catalogue(data, ministry=ministry, by=person, file=upload.name)
+    except CatalogueImportError as error:
+        return error.report
+    messages.success(request, _("%(count)d datasets imported.") % {"count": len(report.created)})
+    return report
+
+
+@login_required
+def catalogue_export(request: HttpRequest) -> HttpResponse:
+    """Download the ministry's catalogue CSV (UTF-8 with BOM)."""
+    person: Person = request.user  # type: ignore[assignment]
+    try:
+        ministry = ministries_for(person, Action.VIEW).get(pk=int(request.GET.get("ministry", "0")))
+    except (Organisation.DoesNotExist, ValueError):
+        raise Http404(_("No such ministry in your scope.")) from None
+    buffer = io.BytesIO()
+    export_catalogue(ministry, buffer, by=person)
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="catalogue-{ministry.key}-{stamp}.csv"'
+    return response
