@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from steward.inventory import services
@@ -227,7 +227,7 @@ def create_item(request: HttpRequest, payload: ItemIn) -> Any:
     person = _person(request)
     organisation = organisation_for(person, payload.organisation_id)
     data = payload.dict(exclude={"organisation_id"})
-    return 201, services.create_item(by=person, organisation=organisation, data=data)
+    return Status(201, services.create_item(by=person, organisation=organisation, data=data))
 
 
 @router.patch("/items/{item_id}", response={200: ItemOut, 400: ErrorOut, 403: ErrorOut})
@@ -254,21 +254,23 @@ def import_items(request: HttpRequest, organisation_id: Form[int], file: File[Up
     try:
         check_size(name, file.size or 0)
     except SpreadsheetError as error:
-        return 400, {"file": name, "created": 0, "problems": [p.as_dict() for p in error.problems]}
+        return Status(
+            400, {"file": name, "created": 0, "problems": [p.as_dict() for p in error.problems]}
+        )
     result = services.import_items(name, file.read(), by=person, default_organisation=organisation)
     body = {
         "file": name,
         "created": len(result.created),
         "problems": [p.as_dict() for p in result.problems],
     }
-    return (201 if result.ok else 400), body
+    return Status(201 if result.ok else 400, body)
 
 
 @router.get("/export", response={400: ErrorOut})
 def export(request: HttpRequest, filters: Query[FiltersIn], format: str = "xlsx") -> Any:
     """The filtered inventory as xlsx, ods, csv (UTF-8 with BOM) or csv-big5 (CP950)."""
     if format not in FORMATS:
-        return 400, {"detail": f"format must be one of {', '.join(FORMATS)}"}
+        return Status(400, {"detail": f"format must be one of {', '.join(FORMATS)}"})
     person = _person(request)
     items = filter_items(visible_items(person), _filters(person, filters)).order_by(
         "agency__path", "identifier"
@@ -276,7 +278,7 @@ def export(request: HttpRequest, filters: Query[FiltersIn], format: str = "xlsx"
     try:
         content, content_type, extension = export_items(items, format)
     except ExportError as error:
-        return 400, {"detail": str(error)}
+        return Status(400, {"detail": str(error)})
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="inventory.{extension}"'
     return response

@@ -18,6 +18,8 @@ COMPARED = [
     "dataset_identifier", "organisation_id",
 ]  # fmt: skip
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def _items(tree: Tree) -> None:
     open_item(tree.unit_a1, "A-1", name="碁盤路網", description="含銹蝕, 逗號與\n換行",

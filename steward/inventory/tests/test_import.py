@@ -30,6 +30,8 @@ ROWS = [
      "報告", ""],
 ]  # fmt: skip
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def problems_of(result: object) -> list[tuple[str, str, int | None, str]]:
     return [(p.file, p.sheet, p.row, p.column) for p in result.problems]  # type: ignore[attr-defined]
@@ -300,3 +302,12 @@ def test_a_file_without_recognisable_headers_is_refused(tree: Tree, cast: Cast) 
     data = xlsx([["欄位一", "欄位二"], ["甲", "乙"]])
     result = import_items("x.xlsx", data, by=cast.liaison, default_organisation=tree.unit_a1)
     assert len(result.problems) == 1 and result.problems[0].file == "x.xlsx"
+
+
+def test_messages_are_in_traditional_chinese_by_default(tree: Tree, cast: Cast) -> None:
+    from django.utils import translation
+
+    with translation.override("zh-hant"):
+        result = import_items("u16.csv", csv_bytes(_good_rows(), "utf-16"), by=cast.liaison,
+                              default_organisation=tree.unit_a1)  # fmt: skip
+    assert result.problems[0].reason == "檔案為 UTF-16 編碼，請另存為 UTF-8 或 Big5 的 CSV。"

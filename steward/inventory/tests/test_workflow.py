@@ -26,6 +26,8 @@ from steward.inventory.tests.helpers import NEW, open_item, plan_with_targets
 
 YEAR = 2026
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def snapshot(inventory: AgencyInventory) -> tuple[Any, ...]:
     inventory.refresh_from_db()
