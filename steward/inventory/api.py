@@ -60,6 +60,7 @@ class ItemOut(Schema):
     planned_half: str
     status: str
     dataset_identifier: str
+    dataset_id: int | None
 
     @staticmethod
     def resolve_agency(item: InventoryItem) -> str:

@@ -132,8 +132,16 @@ class InventoryItem(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=ItemStatus.choices, default=ItemStatus.INVENTORIED
     )
-    # The datasets app was not built when this was written: the dataset an item became is
-    # named by its portal identifier (資料集編號), which is also how agencies write it.
+    # The dataset an item became: agencies write its portal identifier (資料集編號) in their
+    # sheets; the services link `dataset` whenever a Dataset with that identifier exists.
+    dataset = models.ForeignKey(
+        "datasets.Dataset",
+        verbose_name=_("dataset it became"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inventory_items",
+    )
     dataset_identifier = models.CharField(
         _("dataset identifier (資料集編號)"),
         max_length=17,
@@ -169,7 +177,11 @@ class InventoryItem(models.Model):
 
     @property
     def is_opened(self) -> bool:
-        return self.status == ItemStatus.OPENED or bool(self.dataset_identifier)
+        return (
+            self.status == ItemStatus.OPENED
+            or bool(self.dataset_identifier)
+            or self.dataset_id is not None
+        )
 
     def clean(self) -> None:
         """The inventory's rules; errors are keyed by field so imports can name the column."""

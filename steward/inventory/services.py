@@ -117,6 +117,17 @@ def _next_identifier(agency: Organisation, taken: set[str]) -> str:
     return f"{number:04d}"
 
 
+def _link_dataset(item: InventoryItem) -> None:
+    """Point `item.dataset` at the Dataset its 資料集編號 names, if there is one."""
+    from steward.datasets.models import Dataset
+
+    if not item.dataset_identifier:
+        item.dataset = None
+        return
+    if item.dataset_id is None or item.dataset.identifier != item.dataset_identifier:  # type: ignore[union-attr]
+        item.dataset = Dataset.objects.filter(identifier=item.dataset_identifier).first()
+
+
 def _item_state(item: InventoryItem) -> dict[str, Any]:
     state = model_to_dict(item, fields=[*EDITABLE_FIELDS, "organisation"])
     return {key: value for key, value in state.items()}
@@ -139,6 +150,7 @@ def create_item(
                 setattr(item, name, data[name])
         if not item.identifier:
             item.identifier = _next_identifier(agency, set())
+        _link_dataset(item)
         item.full_clean()
         item.save()
         record(
@@ -176,6 +188,7 @@ def update_item(
         if not item.identifier:
             item.identifier = _next_identifier(item.agency, set())
         item.updated_by = by
+        _link_dataset(item)
         item.full_clean()
         item.save()
         changes = diff(before, _item_state(item))
@@ -230,6 +243,7 @@ def import_items(
                 if not item.identifier:
                     item.identifier = _next_identifier(item.agency, used)
                     used.add(item.identifier)
+                _link_dataset(item)
             created = InventoryItem.objects.bulk_create(check.items)
             record(
                 actor=by,

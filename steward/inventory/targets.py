@@ -56,7 +56,7 @@ def _items(organisation: Organisation, whole_subtree: bool) -> QuerySet[Inventor
 
 
 def _opened_q() -> Q:
-    return Q(status=ItemStatus.OPENED) | ~Q(dataset_identifier="")
+    return Q(status=ItemStatus.OPENED) | ~Q(dataset_identifier="") | Q(dataset__isnull=False)
 
 
 def _pick(

@@ -161,3 +161,20 @@ def test_items_of_a_submitted_inventory_cannot_change_until_it_is_returned(
     update_item(item, by=cast.liaison, data={"name": "改"})
     item.refresh_from_db()
     assert item.name == "改"
+
+
+def test_an_item_is_linked_to_the_dataset_its_identifier_names(tree: Tree, cast: Cast) -> None:
+    from steward.datasets.models import Dataset
+
+    dataset = Dataset.objects.create(organisation=tree.unit_a1, identifier="A17010000J-000042")
+    item = create_item(
+        by=cast.liaison,
+        organisation=tree.unit_a1,
+        data={"name": "統計", "classification": "open", "planned_year": 2026,
+              "planned_half": "H1", "status": "opened",
+              "dataset_identifier": "A17010000J-000042"},
+    )  # fmt: skip
+    assert item.dataset == dataset and item.is_opened
+    update_item(item, by=cast.liaison, data={"dataset_identifier": "", "status": "planned"})
+    item.refresh_from_db()
+    assert item.dataset is None and not item.is_opened
