@@ -400,3 +400,45 @@ def latest_runs(runs: Any) -> list[CheckRun]:
     for run in runs.filter(~Q(status=RunStatus.RUNNING)).select_related("organisation"):
         latest.setdefault(run.organisation_id, run)
     return list(latest.values())
+
+
+# --- scope and requests -------------------------------------------------------------------------
+
+
+def visible_runs(person: Person) -> Any:
+    """Runs `person` may see (a run without an organisation: superusers only)."""
+    from steward.organisations.scope import Action, scope_q
+
+    return CheckRun.objects.filter(scope_q(person, Action.VIEW)).select_related("organisation")
+
+
+def run_for(person: Person, pk: int) -> CheckRun:
+    """The run `pk` if `person` may see it, else 404."""
+    from django.http import Http404
+    from django.utils.translation import gettext as _
+
+    try:
+        return visible_runs(person).get(pk=pk)
+    except CheckRun.DoesNotExist:
+        raise Http404(_("No such quality check run in your scope.")) from None
+
+
+@transaction.atomic
+def request_check(*, organisation: Organisation, by: Person) -> Any:
+    """Queue an on-demand check of `organisation`'s open resources (needs quality.run)."""
+    from steward.jobs.services import enqueue
+    from steward.organisations.scope import Action, require
+
+    require(by, Action.QUALITY_RUN, organisation)
+    job = enqueue(
+        "quality.check_agency",
+        {"organisation_id": organisation.pk, "kind": CheckKind.ON_DEMAND, "by": by.pk},
+    )
+    record(
+        actor=by,
+        action="quality.check_requested",
+        subject=job,
+        organisation=organisation,
+        to_state=job.status,
+    )
+    return job

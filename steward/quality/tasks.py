@@ -39,12 +39,15 @@ SPOT_CHECK_SAMPLE = 50
 @job("quality.check_agency")
 def check_agency(payload: dict[str, Any]) -> dict[str, Any]:
     """The self-check (2-1) of one organisation's open resources."""
+    from steward.organisations.models import Person
     from steward.quality.services import check_resources, refs_from_database
 
     organisation = Organisation.objects.get(pk=payload["organisation_id"])
+    by = Person.objects.filter(pk=payload["by"]).first() if payload.get("by") else None
     run = check_resources(
         refs_from_database(organisation=organisation),
         kind=payload.get("kind", CheckKind.SELF_CHECK),
+        by=by,
         organisation=organisation,
         source=f"datasets:{organisation.key}",
     )

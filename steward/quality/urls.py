@@ -1,6 +1,12 @@
 """URLs of quality."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from steward.quality import views
 
 app_name = "quality"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("runs/<int:pk>/", views.run_detail, name="run"),
+    path("request/", views.request_check, name="request"),
+]
