@@ -27,7 +27,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -231,20 +231,25 @@ def _start_of_day(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
 
 
-def enqueue_scheduled(*, now: datetime.datetime | None = None) -> list[PublishingOutboxEntry]:
-    """Queue every scheduled dataset whose publishing day has come and that has no open or
-    in-flight row yet (the safety net when the scheduling step did not enqueue itself)."""
-    now = now or timezone.now()
+def scheduled_due(now: datetime.datetime) -> QuerySet[Dataset]:
+    """Scheduled datasets whose publishing day has come and that have no open or in-flight row."""
     today = timezone.localtime(now).date()
     busy = PublishingOutboxEntry.objects.filter(
         status__in=[*OPEN_STATUSES, OutboxStatus.IN_FLIGHT]
     ).values("dataset_id")
-    due = (
+    return (
         Dataset.objects.filter(status=Status.SCHEDULED)
         .filter(Q(scheduled_publish_on__lte=today) | Q(scheduled_publish_on__isnull=True))
         .exclude(pk__in=busy)
         .select_related("organisation")
     )
+
+
+def enqueue_scheduled(*, now: datetime.datetime | None = None) -> list[PublishingOutboxEntry]:
+    """Queue every scheduled dataset whose publishing day has come and that has no open or
+    in-flight row yet (the safety net when the scheduling step did not enqueue itself)."""
+    now = now or timezone.now()
+    due = scheduled_due(now)
     queued: list[PublishingOutboxEntry] = []
     for dataset in due:
         try:
@@ -252,9 +257,34 @@ def enqueue_scheduled(*, now: datetime.datetime | None = None) -> list[Publishin
                 enqueue(dataset, operation=operation_for(dataset), by=None, not_before=now)
             )
         except PublishingError as error:
-            # Metadata that breaks the standard: leave it for people, say so once per run.
-            _tell_centre(dataset, subject_detail=error.message, body_detail=str(error))
+            queued.append(_record_refused(dataset, error))
     return queued
+
+
+def _record_refused(dataset: Dataset, error: PublishingError) -> PublishingOutboxEntry:
+    """A scheduled dataset whose metadata breaks the standard: keep a failed row, so it is
+    visible on the outbox page, told once, and not swept again every minute."""
+    payload = published_metadata(dataset)
+    with transaction.atomic():
+        entry = PublishingOutboxEntry.objects.create(
+            dataset=dataset,
+            operation=operation_for(dataset),
+            payload=payload,
+            payload_sha256=payload_digest(payload),
+            idempotency_key=uuid.uuid4().hex,
+            status=OutboxStatus.FAILED,
+            last_error=str(error),
+        )
+        record(
+            actor=None,
+            action="publishing.refuse",
+            subject=entry,
+            organisation=dataset.organisation,
+            to_state=entry.status,
+            comment=entry.last_error,
+        )
+        _tell_centre(dataset, subject_detail=error.message, body_detail=entry.last_error)
+    return entry
 
 
 # ---------------------------------------------------------------- deliver

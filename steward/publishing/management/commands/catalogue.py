@@ -1,0 +1,115 @@
+"""`steward catalogue import FILE --ministry KEY` / `steward catalogue export --ministry KEY
+--output FILE`: the portal's 22-column catalogue CSV (data-gov-tw.md §2).
+
+Import is all-or-nothing: any problem is printed as file · row · column: reason, nothing is
+written, and the command exits with status 1. `--check` only reports. Without `--as`, the
+command acts as the system (the server's operator); with `--as USERNAME` it acts, and is
+scoped and audited, as that person.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from steward.organisations.models import Organisation, OrganisationKind, Person
+from steward.publishing.catalogue import (
+    CatalogueImportError,
+    ImportReport,
+    check_catalogue,
+    export_catalogue,
+    import_catalogue,
+    upload_limit,
+)
+
+
+class Command(BaseCommand):
+    help = "Import or export the national portal's catalogue CSV for a ministry."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        commands = parser.add_subparsers(dest="action", required=True)
+        importing = commands.add_parser("import", help="Create a ministry's published datasets.")
+        importing.add_argument("file", type=Path)
+        importing.add_argument("--ministry", required=True, help="The ministry's key.")
+        importing.add_argument("--check", action="store_true", help="Report only; import nothing.")
+        importing.add_argument("--as", dest="username", default="", help="Act as this person.")
+        exporting = commands.add_parser("export", help="Write a ministry's catalogue CSV.")
+        exporting.add_argument("--ministry", required=True, help="The ministry's key.")
+        exporting.add_argument(
+            "--output", required=True, type=Path, help="File to write ('-' = stdout)."
+        )
+        exporting.add_argument("--as", dest="username", default="", help="Act as this person.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        ministry = self._ministry(options["ministry"])
+        person = self._person(options["username"])
+        try:
+            if options["action"] == "import":
+                self._import(options["file"], ministry, person, check=options["check"])
+            else:
+                self._export(options["output"], ministry, person)
+        except PermissionDenied as error:
+            raise CommandError(str(error)) from None
+
+    @staticmethod
+    def _ministry(key: str) -> Organisation:
+        try:
+            return Organisation.objects.get(key=key, kind=OrganisationKind.MINISTRY)
+        except Organisation.DoesNotExist:
+            raise CommandError(f"No ministry has the key {key!r}.") from None
+
+    @staticmethod
+    def _person(username: str) -> Person | None:
+        if not username:
+            return None
+        try:
+            return Person.objects.get(username=username)
+        except Person.DoesNotExist:
+            raise CommandError(f"Nobody has the username {username!r}.") from None
+
+    def _import(
+        self, path: Path, ministry: Organisation, person: Person | None, *, check: bool
+    ) -> None:
+        if not path.is_file():
+            raise CommandError(f"{path}: no such file.")
+        if path.stat().st_size > upload_limit():
+            raise CommandError(
+                f"{path}: {path.stat().st_size:,} bytes; the most accepted is {upload_limit():,} "
+                "(STEWARD_MAX_UPLOAD_BYTES)."
+            )
+        data = path.read_bytes()
+        if check:
+            report = check_catalogue(data, ministry=ministry, file=path.name)
+        else:
+            try:
+                report = import_catalogue(data, ministry=ministry, by=person, file=path.name)
+            except CatalogueImportError as error:
+                report = error.report
+        self._print(report)
+        if not report.ok:
+            raise CommandError(
+                f"{path.name}: {len(report.problems) + report.more_problems} problem(s); "
+                "nothing was imported."
+            )
+        verb = "imported" if report.created else "can be imported"
+        count = len(report.created) if report.created else len(report.planned)
+        self.stdout.write(f"{count} datasets {verb} from {path.name} ({report.encoding}).")
+
+    def _print(self, report: ImportReport) -> None:
+        for problem in report.problems:
+            self.stderr.write(str(problem))
+        if report.more_problems:
+            self.stderr.write(f"… and {report.more_problems} more problem(s).")
+        for warning in report.warnings:
+            self.stdout.write(f"warning: {warning}")
+
+    def _export(self, output: Path, ministry: Organisation, person: Person | None) -> None:
+        if str(output) == "-":
+            count = export_catalogue(ministry, self.stdout._out.buffer, by=person)  # type: ignore[attr-defined]
+            return
+        with output.open("wb") as stream:
+            count = export_catalogue(ministry, stream, by=person)
+        self.stdout.write(f"{count} datasets written to {output}.")
