@@ -1,0 +1,110 @@
+"""`steward inventory import|check|export|targets`: the inventory (盤點表) on the command line.
+
+steward inventory check FILE --as USER --to ORG     every problem, file/sheet/row/column; exit 1
+steward inventory import FILE --as USER --to ORG    every row or none; exit 1 on any problem
+steward inventory export --format xlsx|ods|csv|csv-big5 [--agency ORG] -o FILE
+steward inventory targets --year 2026              planned openings against targets
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from steward.inventory.exporting import FORMATS, export_items
+from steward.inventory.importing import check_import
+from steward.inventory.models import InventoryItem
+from steward.inventory.services import import_items
+from steward.inventory.spreadsheets import ExportError, Problem
+from steward.inventory.targets import target_rows
+from steward.organisations.models import Organisation, Person
+
+
+class Command(BaseCommand):
+    help = "Import, check and export the inventory (資料資產盤點表); show targets."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        commands = parser.add_subparsers(dest="subcommand", required=True)
+        for name, text in [
+            ("check", "Check a file; import nothing."),
+            ("import", "Import a file."),
+        ]:
+            sub = commands.add_parser(name, help=text)
+            sub.add_argument("file", type=Path)
+            sub.add_argument("--as", dest="username", required=True, help="Who imports.")
+            sub.add_argument("--to", dest="organisation", required=True,
+                             help="Organisation key for rows without agency or unit.")  # fmt: skip
+        export = commands.add_parser("export", help="Export the inventory.")
+        export.add_argument("--format", choices=sorted(FORMATS), default="xlsx")
+        export.add_argument("--agency", help="Organisation key; default: every agency.")
+        export.add_argument("-o", "--output", type=Path, required=True)
+        targets = commands.add_parser("targets", help="Planned openings against targets.")
+        targets.add_argument("--year", type=int, required=True)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        getattr(self, "_" + options["subcommand"])(options)
+
+    def _organisation(self, key: str) -> Organisation:
+        try:
+            return Organisation.objects.get(key=key)
+        except Organisation.DoesNotExist:
+            raise CommandError(f"No organisation with key {key!r}.") from None
+
+    def _person(self, username: str) -> Person:
+        try:
+            return Person.objects.get(username=username)
+        except Person.DoesNotExist:
+            raise CommandError(f"No person {username!r}.") from None
+
+    def _print_problems(self, problems: list[Problem]) -> None:
+        for problem in problems:
+            self.stderr.write(str(problem))
+        raise CommandError(f"{len(problems)} problem(s); nothing imported.")
+
+    def _check(self, options: dict[str, Any]) -> None:
+        path: Path = options["file"]
+        check = check_import(
+            path.name,
+            path.read_bytes(),
+            by=self._person(options["username"]),
+            default_organisation=self._organisation(options["organisation"]),
+        )
+        if check.problems:
+            self._print_problems(check.problems)
+        self.stdout.write(f"{path.name}: {len(check.items)} rows can be imported.")
+
+    def _import(self, options: dict[str, Any]) -> None:
+        path: Path = options["file"]
+        result = import_items(
+            path.name,
+            path.read_bytes(),
+            by=self._person(options["username"]),
+            default_organisation=self._organisation(options["organisation"]),
+        )
+        if result.problems:
+            self._print_problems(result.problems)
+        self.stdout.write(f"{path.name}: {len(result.created)} items imported.")
+
+    def _export(self, options: dict[str, Any]) -> None:
+        items = InventoryItem.objects.select_related("agency", "organisation").order_by(
+            "agency__path", "identifier"
+        )
+        if options["agency"]:
+            items = items.filter(agency=self._organisation(options["agency"]))
+        try:
+            content, _type, _extension = export_items(items, options["format"])
+        except ExportError as error:
+            raise CommandError(str(error)) from None
+        options["output"].write_bytes(content)
+        self.stdout.write(f"{items.count()} items written to {options['output']}.")
+
+    def _targets(self, options: dict[str, Any]) -> None:
+        for row in target_rows(Organisation.objects.all(), options["year"]):
+            target = "—" if row.target is None else str(row.target)
+            scope = " (+agencies)" if row.whole_subtree else ""
+            self.stdout.write(
+                f"{row.organisation.name}{scope}\tplanned {row.planned}\topened {row.opened}"
+                f"\ttarget {target}\tshortfall {row.shortfall}\t{row.reason}"
+            )
