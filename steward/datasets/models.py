@@ -187,6 +187,10 @@ class Dataset(models.Model):
         return f"{self.identifier} {self.title}".strip()
 
     @property
+    def status_label(self) -> str:
+        return str(Status(self.status).label)
+
+    @property
     def is_on_portal(self) -> bool:
         """Whether the dataset is open on the national portal right now."""
         return self.status in ON_PORTAL
