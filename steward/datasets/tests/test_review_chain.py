@@ -226,7 +226,7 @@ def test_a_rejection_returns_it_to_the_liaison_with_the_reasons(
 
 def test_a_rejection_needs_reasons(walk_to: WalkTo, cast: Cast) -> None:
     dataset = walk_to(Status.UNIT_REVIEW)
-    with pytest.raises(DatasetError, match="原因|reasons"):
+    with pytest.raises(DatasetError, match="退回原因"):
         services.reject(dataset, by=cast.reviewer, reasons="  ")
     dataset.refresh_from_db()
     assert dataset.status == Status.UNIT_REVIEW
