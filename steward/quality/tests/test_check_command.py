@@ -123,7 +123,8 @@ def test_a_catalogue_check_writes_json_a_report_and_the_run(
     assert "資料集品質檢核報告" in report
     assert "失效：3" in report
     assert report.index("A17010000J-000001") < report.index("三、")
-    assert "改善方式" in report
+    assert "伺服器表示檔案不存在（404）。" in report
+    assert "改善方式：請重新上傳檔案或更正資料下載網址。" in report
 
 
 def test_a_second_run_extends_each_resource_history(catalogue: Path, tmp_path: Path) -> None:
