@@ -42,7 +42,7 @@ def test_a_dataset_walks_the_whole_chain_through_the_api(
     assert patched.json()["title"] == "甲署業務統計（新）"
     assert post(client, f"{url}/submit").json()["status"] == "unit_review"
 
-    for person, step, body, status in [
+    walk: list[tuple[Any, str, dict[str, Any], str]] = [
         (cast.reviewer, "approve", {"comment": "ok"}, "centre_review"),
         (cast.centre, "approve", {}, "committee"),
         (
@@ -54,7 +54,8 @@ def test_a_dataset_walks_the_whole_chain_through_the_api(
         (cast.cio, "approve", {}, "approved"),
         (cast.centre, "schedule", {"on": "2026-05-29"}, "scheduled"),
         (cast.centre, "mark-published", {"portal_identifier": "170001"}, "published"),
-    ]:
+    ]
+    for person, step, body, status in walk:
         client.force_login(person)
         response = post(client, f"{url}/{step}", body)
         assert response.status_code == 200, (step, response.content)
