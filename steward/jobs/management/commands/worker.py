@@ -8,7 +8,7 @@ from types import FrameType
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from steward.jobs import scheduler
 from steward.jobs.services import run_next, worker_name
@@ -40,7 +40,9 @@ class Command(BaseCommand):
         ran = 0
         try:
             while not stopping:
-                close_old_connections()
+                if not connection.in_atomic_block:  # (inside a test's transaction)
+                    # A long-lived worker must not keep a connection the server dropped.
+                    close_old_connections()
                 if not options["no_scheduler"] and time.monotonic() - last_tick >= options["tick"]:
                     scheduler.tick()
                     last_tick = time.monotonic()
