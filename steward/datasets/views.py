@@ -53,6 +53,8 @@ from steward.datasets.metadata import (
 from steward.datasets.models import CommitteeMeeting, Dataset, Resource, Withdrawal
 from steward.datasets.planning import planned_publication_date
 from steward.datasets.standard import (
+    CATEGORY_CODES,
+    DATASET_TYPES,
     FIELDS_BY_KEY,
     FieldDescriptionError,
     FieldProblem,
@@ -475,7 +477,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "dataset": dataset,
             "record_rows": [
-                (FIELDS_BY_KEY[key].label, value)
+                (FIELDS_BY_KEY[key].label, _show(value, key))
                 for key, value in record_of(dataset).items()
                 if key in FIELDS_BY_KEY
             ],
@@ -513,8 +515,8 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             {
                 "label": label_of(key),
                 "key": key,
-                "published": _show(before),
-                "current": _show(now),
+                "published": _show(before, key),
+                "current": _show(now, key),
                 "changed": published_record is not None and now != before,
             }
         )
@@ -539,11 +541,16 @@ def _resource_position(key: str) -> int:
     return RESOURCE_KEYS.index(name) if name in RESOURCE_KEYS else len(RESOURCE_KEYS)
 
 
-def _show(value: Any) -> str:
+def _show(value: Any, key: str = "") -> str:
+    """A metadata value as people read it; codes get their name (I00 → I00 公共資訊)."""
     if value is None or value == "":
         return ""
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
+    if key == "categoryCode" and value in CATEGORY_CODES:
+        return f"{value} {CATEGORY_CODES[value]}"
+    if key == "type" and value in DATASET_TYPES:
+        return f"{value}（{DATASET_TYPES[value][0]}）"
     return str(value)
 
 
@@ -569,6 +576,14 @@ VERB_LABELS = {
 }
 
 
+def _change_label(key: str) -> str:
+    """The label of a changed key: the standard's Chinese label, or our field's name."""
+    if key in FIELDS_BY_KEY or key.startswith("distribution["):
+        return label_of(key)
+    names = {field.name: field.verbose_name for field in Dataset._meta.concrete_fields}
+    return str(names.get(key, key))
+
+
 def _status_label(value: str) -> str:
     return str(Status(value).label) if value in Status.values else value
 
@@ -588,7 +603,7 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
                 "to": _status_label(event.to_state),
                 "changes": [
                     {
-                        "label": label_of(key) if key in FIELDS_BY_KEY or "[" in key else key,
+                        "label": _change_label(key),
                         "from": _show(change.get("from")),
                         "to": _show(change.get("to")),
                     }
