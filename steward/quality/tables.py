@@ -10,126 +10,31 @@ Spreadsheets go through calamine with a row cap; JSON and XML through streaming 
 
 from __future__ import annotations
 
-import bisect
 import contextlib
-import csv
-import enum
 import io
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import IO, Any
-
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from steward.datasets.standard import DeclaredField
 
 from .encoding import Encoding
-from .findings import Finding, error, info, warning
-from .headers import HeaderComparison, compare_header
+from .findings import error, info, warning
+from .headers import compare_header
 from .sniff import FileFormat
 from .structured import CHUNK, StructureResult, check_json, check_xml
+from .table_report import TYPE_PATTERNS, ColumnChecks, ColumnType, RowIssue, TableReport
+from .tables_csv import validate_csv
+
+__all__ = ["ColumnType", "RowIssue", "TableReport", "validate_table"]
 
 Source = str | os.PathLike[str] | IO[bytes]
 
-#: How many example row numbers each issue keeps.
-FIRST_ROWS = 10
 #: Spreadsheets are read whole by calamine: refuse bigger ones, and cap the rows looked at.
 MAX_SPREADSHEET_BYTES = 200 * 1024 * 1024
 MAX_SPREADSHEET_ROWS = 1_000_000
-#: Skipped (ragged) row numbers remembered to place later errors exactly.
-_TRACK_SKIPPED = 200_000
-_FIELD_LIMIT = 16 * 1024 * 1024
-
-
-class ColumnType(enum.StrEnum):
-    """A declared column type that values are checked against."""
-
-    TEXT = "text"
-    INTEGER = "integer"
-    NUMBER = "number"
-    DATE = "date"  # YYYY-MM-DD
-
-    @property
-    def label(self) -> str:
-        return {"text": "文字", "integer": "整數", "number": "數值", "date": "日期（YYYY-MM-DD）"}[
-            self.value
-        ]
-
-
-_TYPE_PATTERNS: dict[ColumnType, str] = {
-    ColumnType.INTEGER: r"^[+-]?[0-9]+$",
-    ColumnType.NUMBER: r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$",
-    ColumnType.DATE: r"^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$",
-}
-
-
-@dataclass
-class RowIssue:
-    """How many rows (or cells) have a problem, and the first row numbers (header = row 1)."""
-
-    count: int = 0
-    first_rows: list[int] = field(default_factory=list)
-
-    def add(self, row: int, times: int = 1) -> None:
-        self.count += times
-        if len(self.first_rows) < FIRST_ROWS:
-            self.first_rows.append(row)
-
-    def rows_text(self) -> str:
-        shown = "、".join(str(r) for r in self.first_rows)
-        return f"第 {shown} 列" + ("等" if self.count > len(self.first_rows) else "")
-
-
-@dataclass
-class TableReport:
-    """Everything the table checks found, with Chinese findings."""
-
-    format: FileFormat
-    engine: str = ""
-    codec: str | None = None
-    header: list[str] = field(default_factory=list)
-    rows: int = 0
-    comparison: HeaderComparison | None = None
-    ragged: RowIssue = field(default_factory=RowIssue)
-    blank_cells: dict[str, RowIssue] = field(default_factory=dict)
-    type_errors: dict[str, RowIssue] = field(default_factory=dict)
-    well_formed: bool = True
-    #: Row numbers are exact unless very many ragged rows came first.
-    rows_approximate: bool = False
-    truncated: bool = False
-    sheets: list[str] = field(default_factory=list)
-    column_types: dict[str, ColumnType] = field(default_factory=dict)
-    findings: list[Finding] = field(default_factory=list)
-
-    @property
-    def columns(self) -> int:
-        return len(self.header)
-
-    @property
-    def desc_match(self) -> bool | None:
-        """The platform's ``desc_match``; None when nothing was declared or no header was read."""
-        return self.comparison.matches if self.comparison is not None else None
-
-    @property
-    def structure_ok(self) -> bool:
-        """Machine-readable structure: well formed, with a header."""
-        return self.well_formed and bool(self.header)
-
-    @property
-    def csv_ok(self) -> bool:
-        """The platform's ``csv`` checks: well formed, clean header, no ragged rows."""
-        comparison = self.comparison or compare_header(self.header, [])
-        return (
-            self.structure_ok
-            and self.ragged.count == 0
-            and not comparison.blank_columns
-            and not comparison.duplicates
-        )
 
 
 @contextlib.contextmanager
@@ -166,20 +71,30 @@ def validate_table(
     required_columns: Collection[str] = (),
     column_types: Mapping[str, ColumnType] | None = None,
     max_rows: int = MAX_SPREADSHEET_ROWS,
-    block_size: int = 4 << 20,
+    block_size: int = 1 << 20,
+    threads: bool = True,
 ) -> TableReport:
     """Validate a table from a path or a binary stream, whatever its size.
 
     ``format`` and ``encoding`` come from :func:`sniff_format` / :func:`detect_encoding`;
     ``declared_fields`` from :func:`parse_field_description`. ``required_columns`` and
-    ``column_types`` name header cells. Row numbers count the header as row 1.
+    ``column_types`` name header cells. Row numbers count the header as row 1. ``threads``
+    lets pyarrow parse CSV on every core.
     """
     report = TableReport(format, column_types=dict(column_types or {}))
     types = report.column_types
     with _binary(source) as stream:
         if format is FileFormat.CSV or format is FileFormat.TEXT:
             report.codec = _codec_for(encoding)
-            _validate_csv(stream, report, delimiter, set(required_columns), types, block_size)
+            validate_csv(
+                stream,
+                report,
+                delimiter=delimiter,
+                required=set(required_columns),
+                types=types,
+                block_size=block_size,
+                threads=threads,
+            )
         elif format in (FileFormat.XLSX, FileFormat.XLS, FileFormat.ODS):
             report.engine = "calamine"
             _validate_spreadsheet(stream, report, set(required_columns), types, max_rows)
@@ -211,255 +126,6 @@ def validate_table(
 def _codec_for(encoding: Encoding | None) -> str:
     codec = encoding.codec if encoding is not None else None
     return codec or "utf-8-sig"
-
-
-# --- CSV --------------------------------------------------------------------------------------
-
-
-def _read_header(stream: IO[bytes], codec: str, delimiter: str) -> list[str] | None:
-    text = io.TextIOWrapper(stream, encoding=codec, errors="replace", newline="")
-    try:
-        return next(csv.reader(text, delimiter=delimiter), None)
-    except csv.Error:
-        return None
-    finally:
-        text.detach()
-        stream.seek(0)
-
-
-def _validate_csv(
-    stream: IO[bytes],
-    report: TableReport,
-    delimiter: str,
-    required: set[str],
-    types: Mapping[str, ColumnType],
-    block_size: int,
-) -> None:
-    codec = report.codec or "utf-8-sig"
-    start = stream.tell()
-    header = _read_header(stream, codec, delimiter)
-    stream.seek(start)
-    if not header:
-        report.well_formed = False
-        report.findings.append(
-            error("empty", "檔案沒有任何內容或標題列。", "請提供含標題列的完整檔案。")
-        )
-        return
-    report.header = [h.lstrip("\ufeff") for h in header]
-    counted = _QuoteCounter(stream)
-    try:
-        report.engine = "pyarrow"
-        _csv_pyarrow(counted, report, delimiter, required, types, block_size)  # type: ignore[arg-type]
-    except (pa.ArrowException, UnicodeDecodeError, LookupError) as exc:
-        # pyarrow gives up on broken quoting or bad bytes: start again with the tolerant reader
-        stream.seek(start)
-        counted = _QuoteCounter(stream)
-        report.rows, report.ragged = 0, RowIssue()
-        report.blank_cells, report.type_errors = {}, {}
-        report.engine = "python"
-        report.findings.append(
-            info("slow_path", f"快速檢查無法讀完此檔（{str(exc)[:120]}），改以逐列方式檢查。")
-        )
-        _csv_python(counted, report, delimiter, required, types)  # type: ignore[arg-type]
-    # escaped quotes come in pairs, so an odd count means a quote that never closes; both
-    # readers would otherwise swallow the rest of the file into one cell without a word
-    if counted.quotes % 2 and codec.replace("-sig", "") in ("utf-8", "cp950", "big5"):
-        report.well_formed = False
-        report.findings.append(
-            error(
-                "unbalanced_quote",
-                "檔案中的雙引號沒有成對，某個欄位的引號沒有關閉，之後的內容會被當成同一格。",
-                '內容含逗號、換行或引號的欄位請用雙引號括起來，內容中的雙引號寫成兩個（""）。',
-            )
-        )
-
-
-class _QuoteCounter:
-    """A read-only stream wrapper counting double-quote bytes as they pass (no second pass).
-
-    In UTF-8 and Big5 the byte 0x22 is always a real quote (Big5 trail bytes start at 0x40).
-    """
-
-    def __init__(self, stream: IO[bytes]) -> None:
-        self.stream = stream
-        self.quotes = 0
-        self.closed = False
-
-    def read(self, size: int = -1) -> bytes:
-        data = self.stream.read(size)
-        self.quotes += data.count(b'"')
-        return data
-
-    def read1(self, size: int = -1) -> bytes:
-        return self.read(size)
-
-    def readinto(self, buffer: Any) -> int:
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-    def readable(self) -> bool:
-        return True
-
-    def writable(self) -> bool:
-        return False
-
-    def seekable(self) -> bool:
-        return False
-
-    def tell(self) -> int:
-        return self.stream.tell()
-
-    def close(self) -> None:
-        self.closed = True  # the caller owns the real stream
-
-    def flush(self) -> None:
-        pass
-
-
-class _Columns:
-    """Per-column checks shared by both CSV readers."""
-
-    def __init__(
-        self, report: TableReport, required: set[str], types: Mapping[str, ColumnType]
-    ) -> None:
-        self.report = report
-        self.required = [i for i, h in enumerate(report.header) if h in required]
-        self.typed = [
-            (i, types[h])
-            for i, h in enumerate(report.header)
-            if types.get(h, ColumnType.TEXT) is not ColumnType.TEXT
-        ]
-        for i in self.required:
-            report.blank_cells.setdefault(report.header[i], RowIssue())
-        for i, _ in self.typed:
-            report.type_errors.setdefault(report.header[i], RowIssue())
-
-
-def _csv_pyarrow(
-    stream: IO[bytes],
-    report: TableReport,
-    delimiter: str,
-    required: set[str],
-    types: Mapping[str, ColumnType],
-    block_size: int,
-) -> None:
-    width = len(report.header)
-    names = [f"c{i}" for i in range(width)]
-    skipped: list[int] = []
-
-    def on_invalid_row(row: Any) -> str:
-        number = row.number if row.number is not None and row.number > 0 else -1
-        report.ragged.add(number)
-        if len(skipped) < _TRACK_SKIPPED:
-            skipped.append(number)
-        else:
-            report.rows_approximate = True
-        return "skip"
-
-    codec = report.codec or "utf-8-sig"
-    reader = pacsv.open_csv(
-        stream,
-        read_options=pacsv.ReadOptions(
-            column_names=names,
-            skip_rows=1,
-            block_size=block_size,
-            use_threads=False,
-            encoding="utf8" if codec in ("utf-8", "utf-8-sig") else codec,
-        ),
-        parse_options=pacsv.ParseOptions(
-            delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid_row
-        ),
-        convert_options=pacsv.ConvertOptions(
-            column_types=dict.fromkeys(names, pa.string()),
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
-    )
-    columns = _Columns(report, required, types)
-    valid = 0
-
-    def record_number(index: int) -> int:
-        # the index-th valid data row (0-based), shifted past skipped ragged rows before it
-        row, known = index + 2, 0
-        while True:
-            before = bisect.bisect_right(skipped, row)
-            if before == known:
-                return row
-            row, known = index + 2 + before, before
-
-    def note(issue: RowIssue, mask: pa.Array) -> None:
-        count = pc.sum(mask).as_py() or 0
-        if not count:
-            return
-        if len(issue.first_rows) < FIRST_ROWS:
-            indices = pc.indices_nonzero(mask).slice(0, FIRST_ROWS).to_pylist()
-            for index in indices:
-                issue.add(record_number(valid + index), 0)
-        issue.count += count
-
-    for batch in reader:
-        blank_masks: dict[int, pa.Array] = {}
-        for i in {*columns.required, *(i for i, _ in columns.typed)}:
-            blank_masks[i] = pc.equal(pc.utf8_trim_whitespace(batch.column(i)), "")
-        for i in columns.required:
-            note(report.blank_cells[report.header[i]], blank_masks[i])
-        for i, kind in columns.typed:
-            matches = pc.match_substring_regex(batch.column(i), _TYPE_PATTERNS[kind])
-            note(
-                report.type_errors[report.header[i]], pc.and_not(pc.invert(matches), blank_masks[i])
-            )
-        valid += batch.num_rows
-    report.ragged.first_rows.sort()
-    report.rows = valid + report.ragged.count
-
-
-def _csv_python(
-    stream: IO[bytes],
-    report: TableReport,
-    delimiter: str,
-    required: set[str],
-    types: Mapping[str, ColumnType],
-) -> None:
-    import re
-
-    csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
-    columns = _Columns(report, required, types)
-    patterns = [(i, re.compile(_TYPE_PATTERNS[kind])) for i, kind in columns.typed]
-    width = len(report.header)
-    text = io.TextIOWrapper(
-        stream, encoding=report.codec or "utf-8-sig", errors="replace", newline=""
-    )
-    reader = csv.reader(text, delimiter=delimiter)
-    number = 1
-    try:
-        next(reader, None)
-        for row in reader:
-            number += 1
-            if not row:
-                continue
-            report.rows += 1
-            if len(row) != width:
-                report.ragged.add(number)
-                continue
-            for i in columns.required:
-                if not row[i].strip():
-                    report.blank_cells[report.header[i]].add(number)
-            for i, pattern in patterns:
-                value = row[i].strip()
-                if value and not pattern.match(row[i]):
-                    report.type_errors[report.header[i]].add(number)
-    except csv.Error as exc:
-        report.well_formed = False
-        report.findings.append(
-            error(
-                "csv_syntax",
-                f"第 {number} 列附近的 CSV 格式錯誤（{exc}），通常是引號沒有成對。",
-                "內容含逗號、換行或引號的欄位請用雙引號括起來，內容中的雙引號寫成兩個。",
-            )
-        )
-    finally:
-        text.detach()
 
 
 # --- spreadsheets -----------------------------------------------------------------------------
@@ -519,7 +185,7 @@ def _validate_spreadsheet(
         report.findings.append(error("empty", "試算表沒有任何內容。", "請提供含標題列的完整資料。"))
         return
     report.header = [_cell_text(v) for v in header_row]
-    columns = _Columns(report, required, types)
+    columns = ColumnChecks(report, required, types)
     checks: list[tuple[int, Callable[[Any], bool]]] = [
         (i, _cell_checker(kind)) for i, kind in columns.typed
     ]
@@ -568,7 +234,7 @@ def _cell_checker(kind: ColumnType) -> Callable[[Any], bool]:
     import datetime
     import re
 
-    pattern = re.compile(_TYPE_PATTERNS[kind])
+    pattern = re.compile(TYPE_PATTERNS[kind])
 
     def ok(value: Any) -> bool:
         if kind is ColumnType.INTEGER and isinstance(value, int | float):

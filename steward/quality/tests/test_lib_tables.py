@@ -281,3 +281,32 @@ def test_broken_xml_names_the_line() -> None:
 def test_non_tabular_formats_are_not_structured(fmt: FileFormat) -> None:
     report = validate_table(io.BytesIO(b"%PDF-1.4"), format=fmt)
     assert not report.structure_ok and report.findings[0].code == "not_tabular"
+
+
+def test_threaded_and_single_threaded_parsing_agree(tmp_path: Path) -> None:
+    lines = ["a,b,c"]
+    for n in range(3000):
+        if n % 700 == 5:
+            lines.append(f"{n},x")  # ragged
+        elif n % 500 == 7:
+            lines.append(f"bad,,{n}")  # type error and blank
+        else:
+            lines.append(f"{n},y,{n}")
+    path = write(tmp_path, "many.csv", "\n".join(lines).encode())
+    reports = [
+        validate_table(
+            path,
+            format=FileFormat.CSV,
+            required_columns={"b"},
+            column_types={"a": ColumnType.INTEGER},
+            block_size=4096,
+            threads=threads,
+        )
+        for threads in (True, False)
+    ]
+    threaded, single = reports
+    assert threaded.ragged == single.ragged and threaded.ragged.count == 5
+    assert threaded.ragged.first_rows == [7, 707, 1407, 2107, 2807]
+    assert threaded.blank_cells == single.blank_cells and threaded.blank_cells["b"].count == 6
+    assert threaded.type_errors == single.type_errors
+    assert threaded.type_errors["a"].first_rows == [9, 509, 1009, 1509, 2009, 2509]

@@ -1,0 +1,318 @@
+"""CSV validation for validate_table: pyarrow's streaming reader, with a pure-Python fallback.
+
+The fast path parses blocks with pyarrow (on all cores by default) and checks columns with vector
+kernels; ragged rows are skipped by pyarrow's invalid-row handler and counted. A multithreaded
+parse does not know row numbers, so when ragged rows exist a second, single-threaded pass reads
+just far enough to number the first ones and to place the first cell errors exactly.
+When pyarrow gives up (broken quoting, undecodable bytes) a tolerant csv-module reader starts over.
+Memory stays bounded by the block size whatever the file size.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import io
+import re
+from collections.abc import Callable, Mapping
+from typing import IO, Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from .findings import error, info
+from .table_report import FIRST_ROWS, TYPE_PATTERNS, ColumnChecks, ColumnType, RowIssue, TableReport
+
+_FIELD_LIMIT = 16 * 1024 * 1024
+
+
+def read_header(stream: IO[bytes], codec: str, delimiter: str) -> list[str] | None:
+    """The first record of a CSV stream; the stream is rewound to where it was."""
+    start = stream.tell()
+    text = io.TextIOWrapper(stream, encoding=codec, errors="replace", newline="")
+    try:
+        return next(csv.reader(text, delimiter=delimiter), None)
+    except csv.Error:
+        return None
+    finally:
+        text.detach()
+        stream.seek(start)
+
+
+def validate_csv(
+    stream: IO[bytes],
+    report: TableReport,
+    *,
+    delimiter: str,
+    required: set[str],
+    types: Mapping[str, ColumnType],
+    block_size: int,
+    threads: bool,
+) -> None:
+    """Fill ``report`` from a seekable CSV byte stream."""
+    codec = report.codec or "utf-8-sig"
+    start = stream.tell()
+    header = read_header(stream, codec, delimiter)
+    if not header:
+        report.well_formed = False
+        report.findings.append(
+            error("empty", "檔案沒有任何內容或標題列。", "請提供含標題列的完整檔案。")
+        )
+        return
+    report.header = [h.lstrip("\ufeff") for h in header]
+    counted = QuoteCounter(stream)
+    try:
+        report.engine = "pyarrow"
+        _csv_pyarrow(
+            counted, stream, start, report, delimiter, required, types, block_size, threads
+        )
+    except (pa.ArrowException, UnicodeDecodeError, LookupError) as exc:
+        # pyarrow gives up on broken quoting or bad bytes: start again with the tolerant reader
+        stream.seek(start)
+        counted = QuoteCounter(stream)
+        report.rows, report.ragged = 0, RowIssue()
+        report.blank_cells, report.type_errors = {}, {}
+        report.engine = "python"
+        report.findings.append(
+            info("slow_path", f"快速檢查無法讀完此檔（{str(exc)[:120]}），改以逐列方式檢查。")
+        )
+        _csv_python(counted, report, delimiter, required, types)
+    # escaped quotes come in pairs, so an odd count means a quote that never closes; both
+    # readers would otherwise swallow the rest of the file into one cell without a word
+    if counted.quotes % 2 and codec.replace("-sig", "") in ("utf-8", "cp950", "big5"):
+        report.well_formed = False
+        report.findings.append(
+            error(
+                "unbalanced_quote",
+                "檔案中的雙引號沒有成對，某個欄位的引號沒有關閉，之後的內容會被當成同一格。",
+                '內容含逗號、換行或引號的欄位請用雙引號括起來，內容中的雙引號寫成兩個（""）。',
+            )
+        )
+
+
+class QuoteCounter(io.RawIOBase):
+    """A read-only stream wrapper counting double-quote bytes as they pass (no second pass).
+
+    In UTF-8 and Big5 the byte 0x22 is always a real quote (Big5 trail bytes start at 0x40).
+    """
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        super().__init__()
+        self.stream = stream
+        self.quotes = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = self.stream.read(-1 if size is None else size)
+        self.quotes += data.count(b'"')
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        pass  # the caller owns the real stream
+
+
+def _open_arrow(
+    stream: Any,
+    width: int,
+    codec: str,
+    delimiter: str,
+    block_size: int,
+    threads: bool,
+    on_invalid_row: Callable[[Any], str],
+) -> pacsv.CSVStreamingReader:
+    names = [f"c{i}" for i in range(width)]
+    return pacsv.open_csv(
+        stream,
+        read_options=pacsv.ReadOptions(
+            column_names=names,
+            skip_rows=1,
+            block_size=block_size,
+            use_threads=threads,
+            encoding="utf8" if codec in ("utf-8", "utf-8-sig") else codec,
+        ),
+        parse_options=pacsv.ParseOptions(
+            delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid_row
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+
+
+def _blank(column: pa.Array) -> pa.Array:
+    """Empty or whitespace-only cells (full-width spaces included)."""
+    return pc.or_(pc.equal(pc.binary_length(column), 0), pc.utf8_is_space(column))
+
+
+class _Blanks:
+    """Blank masks of one batch, computed at most once per column and only when needed."""
+
+    def __init__(self, batch: pa.RecordBatch) -> None:
+        self.batch = batch
+        self.masks: dict[int, pa.Array] = {}
+
+    def __call__(self, index: int) -> pa.Array:
+        if index not in self.masks:
+            self.masks[index] = _blank(self.batch.column(index))
+        return self.masks[index]
+
+
+def _bad_values(column: pa.Array, kind: ColumnType, blanks: _Blanks, index: int) -> pa.Array | None:
+    """Non-blank cells that are not of ``kind``; None when every cell is fine."""
+    # the cheap kernel first: plain digits everywhere is the common case for integers
+    if kind is ColumnType.INTEGER and pc.all(pc.ascii_is_decimal(column)).as_py() is not False:
+        return None
+    ok = pc.match_substring_regex(column, TYPE_PATTERNS[kind])
+    bad = pc.and_not(pc.invert(ok), blanks(index))
+    return bad if pc.any(bad).as_py() else None
+
+
+def _csv_pyarrow(
+    counted: QuoteCounter,
+    raw: IO[bytes],
+    start: int,
+    report: TableReport,
+    delimiter: str,
+    required: set[str],
+    types: Mapping[str, ColumnType],
+    block_size: int,
+    threads: bool,
+) -> None:
+    codec = report.codec or "utf-8-sig"
+    width = len(report.header)
+
+    def on_invalid_row(row: Any) -> str:
+        report.ragged.count += 1
+        if row.number is not None and row.number > 0 and len(report.ragged.first_rows) < FIRST_ROWS:
+            report.ragged.first_rows.append(row.number)
+        return "skip"
+
+    reader = _open_arrow(counted, width, codec, delimiter, block_size, threads, on_invalid_row)
+    checks = ColumnChecks(report, required, types)
+    # first valid-row indices (0-based among rows pyarrow kept) of each cell issue
+    first_indices: dict[int, list[int]] = {}
+    valid = 0
+
+    def note(issue: RowIssue, mask: pa.Array) -> None:
+        count = pc.sum(mask).as_py() or 0
+        if not count:
+            return
+        issue.count += count
+        kept = first_indices.setdefault(id(issue), [])
+        if len(kept) < FIRST_ROWS:
+            indices = pc.indices_nonzero(mask).slice(0, FIRST_ROWS - len(kept)).to_pylist()
+            kept.extend(valid + i for i in indices)
+
+    for batch in reader:
+        blanks = _Blanks(batch)
+        for i in checks.required:
+            note(report.blank_cells[report.header[i]], blanks(i))
+        for i, kind in checks.typed:
+            bad = _bad_values(batch.column(i), kind, blanks, i)
+            if bad is not None:
+                note(report.type_errors[report.header[i]], bad)
+        valid += batch.num_rows
+    report.rows = valid + report.ragged.count
+
+    skipped: list[int] = []
+    if report.ragged.count:
+        # number the ragged rows with a single-threaded pass that stops as soon as it can
+        needed = max((max(v) for v in first_indices.values() if v), default=-1)
+        skipped = _ragged_numbers(raw, start, report, codec, delimiter, block_size, needed)
+        report.ragged.first_rows = skipped[:FIRST_ROWS]
+
+    def record_number(index: int) -> int:
+        # the index-th kept row, shifted past the ragged rows before it (header = row 1)
+        row, known = index + 2, 0
+        while True:
+            before = bisect.bisect_right(skipped, row)
+            if before == known:
+                return row
+            row, known = index + 2 + before, before
+
+    issues = [*report.blank_cells.values(), *report.type_errors.values()]
+    for issue in issues:
+        issue.first_rows = [record_number(i) for i in first_indices.get(id(issue), [])]
+
+
+def _ragged_numbers(
+    raw: IO[bytes],
+    start: int,
+    report: TableReport,
+    codec: str,
+    delimiter: str,
+    block_size: int,
+    needed_index: int,
+) -> list[int]:
+    """Row numbers of ragged rows, read until the first ones and ``needed_index`` are covered."""
+    numbers: list[int] = []
+    wanted = min(FIRST_ROWS, report.ragged.count)
+
+    def on_invalid_row(row: Any) -> str:
+        numbers.append(row.number if row.number is not None else -1)
+        return "skip"
+
+    raw.seek(start)
+    reader = _open_arrow(
+        QuoteCounter(raw), len(report.header), codec, delimiter, block_size, False, on_invalid_row
+    )
+    valid = 0
+    for batch in reader:
+        valid += batch.num_rows
+        if valid > needed_index and len(numbers) >= wanted:
+            break
+    return numbers
+
+
+def _csv_python(
+    stream: QuoteCounter,
+    report: TableReport,
+    delimiter: str,
+    required: set[str],
+    types: Mapping[str, ColumnType],
+) -> None:
+    csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
+    checks = ColumnChecks(report, required, types)
+    patterns = [(i, re.compile(TYPE_PATTERNS[kind])) for i, kind in checks.typed]
+    width = len(report.header)
+    buffered = io.BufferedReader(stream, 1 << 20)
+    text = io.TextIOWrapper(
+        buffered, encoding=report.codec or "utf-8-sig", errors="replace", newline=""
+    )
+    reader = csv.reader(text, delimiter=delimiter)
+    number = 1
+    try:
+        next(reader, None)
+        for row in reader:
+            number += 1
+            if not row:
+                continue
+            report.rows += 1
+            if len(row) != width:
+                report.ragged.add(number)
+                continue
+            for i in checks.required:
+                if not row[i].strip():
+                    report.blank_cells[report.header[i]].add(number)
+            for i, pattern in patterns:
+                if row[i].strip() and not pattern.match(row[i]):
+                    report.type_errors[report.header[i]].add(number)
+    except csv.Error as exc:
+        report.well_formed = False
+        report.findings.append(
+            error(
+                "csv_syntax",
+                f"第 {number} 列附近的 CSV 格式錯誤（{exc}），通常是引號沒有成對。",
+                "內容含逗號、換行或引號的欄位請用雙引號括起來，內容中的雙引號寫成兩個。",
+            )
+        )
