@@ -451,8 +451,9 @@ class _RowChecker:
         if agency is not None and organisation is not None and classification and name:
             # The model's own rules, with each error put back in the file's column.
             try:
+                # Related objects were looked up above; re-checking each FK costs a query a row.
                 item.full_clean(
-                    exclude=[] if identifier else ["identifier"],
+                    exclude=[*_RELATED_FIELDS, *([] if identifier else ["identifier"])],
                     validate_unique=False,
                     validate_constraints=False,
                 )
@@ -487,6 +488,8 @@ def _check_rows(
         else:
             check.items.append(item)
 
+
+_RELATED_FIELDS = ["agency", "organisation", "updated_by", "dataset"]
 
 # Model fields whose errors belong to another column of the file.
 _FIELD_COLUMNS = {

@@ -128,6 +128,23 @@ def _link_dataset(item: InventoryItem) -> None:
         item.dataset = Dataset.objects.filter(identifier=item.dataset_identifier).first()
 
 
+def _next_free(start: int, used: set[str]) -> str:
+    number = start
+    while f"{number:04d}" in used:
+        number += 1
+    return f"{number:04d}"
+
+
+def _link_datasets(items: list[InventoryItem]) -> None:
+    """`_link_dataset` for many items in one query."""
+    from steward.datasets.models import Dataset
+
+    wanted = {item.dataset_identifier for item in items if item.dataset_identifier}
+    found = {d.identifier: d for d in Dataset.objects.filter(identifier__in=wanted)}
+    for item in items:
+        item.dataset = found.get(item.dataset_identifier) if item.dataset_identifier else None
+
+
 def _item_state(item: InventoryItem) -> dict[str, Any]:
     state = model_to_dict(item, fields=[*EDITABLE_FIELDS, "organisation"])
     return {key: value for key, value in state.items()}
@@ -235,15 +252,27 @@ def import_items(
         return result
     try:
         with transaction.atomic():
+            agencies = {item.agency.pk: item.agency for item in check.items if item.agency}
+            for agency in agencies.values():
+                _refuse_if_locked(agency)
+            in_file = {i.identifier for i in check.items if i.identifier}
             taken: dict[int, set[str]] = {}
+            counter: dict[int, int] = {}
             for item in check.items:
                 assert item.agency is not None
-                _refuse_if_locked(item.agency)
-                used = taken.setdefault(item.agency.pk, {i.identifier for i in check.items})
                 if not item.identifier:
-                    item.identifier = _next_identifier(item.agency, used)
-                    used.add(item.identifier)
-                _link_dataset(item)
+                    pk = item.agency.pk
+                    if pk not in taken:
+                        taken[pk] = in_file | set(
+                            InventoryItem.objects.filter(agency=pk).values_list(
+                                "identifier", flat=True
+                            )
+                        )
+                        counter[pk] = InventoryItem.objects.filter(agency=pk).count() + 1
+                    item.identifier = _next_free(counter[pk], taken[pk])
+                    taken[pk].add(item.identifier)
+                    counter[pk] = int(item.identifier) + 1
+            _link_datasets(check.items)
             created = InventoryItem.objects.bulk_create(check.items)
             record(
                 actor=by,
