@@ -1,4 +1,4 @@
-"""The plan's publishing date for a dataset (登載與發布, MOEA schedule item 1-7).
+"""When datasets are published: the plan's date (登載與發布, MOEA item 1-7), and what is due.
 
 The information centre schedules approved datasets "on the planned schedule" (依規劃時程): the
 next deadline of the plan's publishing item. The item is found by its title, since plans
@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from steward.datasets.models import Dataset
+from steward.datasets.workflow import Status
 from steward.plans.models import ScheduledDeadline
 
 #: Words that mark a schedule item as the publishing step (登載 / 發布 / 上架).
@@ -35,3 +36,24 @@ def planned_publication_date(dataset: Dataset, today: datetime.date | None = Non
         .first()
     )
     return occurrence.due_date if occurrence is not None else today
+
+
+def due_for_publishing(on: datetime.date | None = None) -> QuerySet[Dataset]:
+    """Scheduled datasets whose publishing date has come: what the outbox pushes (登載).
+
+    For each, push `metadata.published_metadata(dataset)` and, once the portal accepts,
+    call `services.mark_published(dataset, by=None, portal_identifier=...)`.
+    """
+    on = on or timezone.localdate()
+    return Dataset.objects.filter(
+        status=Status.SCHEDULED, scheduled_publish_on__lte=on
+    ).select_related("organisation")
+
+
+def due_for_withdrawal_notice() -> QuerySet[Dataset]:
+    """Withdrawals approved by the head of agency whose public notice is still to be posted.
+
+    Once the notice is on the portal, call `services.publish_withdrawal_notice(dataset,
+    by=None, notice_text=...)`.
+    """
+    return Dataset.objects.filter(status=Status.WITHDRAWAL_NOTICE).select_related("organisation")

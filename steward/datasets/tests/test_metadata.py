@@ -185,3 +185,38 @@ def test_a_record_reads_back_into_the_same_values(draft: Dataset) -> None:
     assert values["numberOfData"] == 120
     assert resources[0]["resourceID"] == f"{draft.identifier}-001"
     assert flatten(record)[f"distribution[{draft.identifier}-001].format"] == "CSV"
+
+
+def test_a_dataset_already_on_the_portal_is_imported_as_published(
+    tree: Tree, cast: Cast, draft: Dataset
+) -> None:
+    from steward.datasets.planning import due_for_publishing
+
+    body = record_of(draft)
+    body["identifier"] = "A17010000J-000500"
+    body["issued"] = "2019-03-01 10:00:00"
+    body["distribution"][0]["resourceID"] = "A17010000J-000500-001"
+    imported = services.import_published(
+        by=None, organisation=tree.unit_a1, metadata=body, portal_identifier="9001"
+    )
+    assert imported.status == Status.PUBLISHED
+    assert imported.versions.get().metadata == record_of(imported)
+    assert record_of(imported)["issued"] == "2019-03-01 10:00:00"
+    assert list(due_for_publishing()) == []
+    with pytest.raises(ValidationError):  # the same identifier again
+        services.import_published(by=None, organisation=tree.unit_a1, metadata=body)
+    with pytest.raises(PermissionDenied):  # a liaison does not publish
+        services.import_published(
+            by=cast.liaison,
+            organisation=tree.unit_a1,
+            metadata={**body, "identifier": "A17010000J-000501"},
+        )
+    assert Dataset.objects.count() == 2
+
+
+def test_scheduled_datasets_fall_due_on_their_date(walk_to: WalkTo) -> None:
+    from steward.datasets.planning import due_for_publishing
+
+    dataset = walk_to(Status.SCHEDULED)  # scheduled for 2026-05-29
+    assert list(due_for_publishing(datetime.date(2026, 5, 28))) == []
+    assert list(due_for_publishing(datetime.date(2026, 5, 29))) == [dataset]

@@ -1,0 +1,233 @@
+"""Shared machinery of the dataset services: locking, snapshots, the audit-and-notify tail."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from steward.audit.services import diff, record
+from steward.datasets.errors import DatasetError, TransitionNotAllowed
+from steward.datasets.metadata import (
+    EDITABLE_KEYS,
+    EDITABLE_RESOURCE_KEYS,
+    flatten,
+    record_of,
+)
+from steward.datasets.models import (
+    CommitteeMeeting,
+    Dataset,
+    Resource,
+)
+from steward.datasets.standard import IDENTIFIER_RE, next_resource_id
+from steward.datasets.workflow import (
+    Status,
+    allowed,
+)
+from steward.lib.notify import notify
+from steward.organisations.models import Person
+from steward.organisations.scope import Action, people_who_can
+
+WORKFLOW_KEYS = ("status", "scheduled_publish_on", "portal_identifier", "returned_reasons")
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _lock(dataset: Dataset) -> Dataset:
+    return Dataset.objects.select_for_update().select_related("organisation").get(pk=dataset.pk)
+
+
+def _snapshot(dataset: Dataset) -> dict[str, Any]:
+    """Metadata (flat) plus the workflow fields, for the audit diff."""
+    flat = flatten(record_of(dataset))
+    for key in WORKFLOW_KEYS:
+        value = getattr(dataset, key)
+        flat[key] = value.isoformat() if isinstance(value, datetime.date) else value
+    return flat
+
+
+def _expect(dataset: Dataset, to: Status, *, doing: str) -> None:
+    """Refuse a step the allowed-transition table does not permit from the current status."""
+    if not allowed(dataset.status, to):
+        raise TransitionNotAllowed(
+            _("%(doing)s is not possible while the dataset is “%(status)s”.")
+            % {"doing": doing, "status": Status(dataset.status).label}
+        )
+
+
+def _finish(
+    dataset: Dataset,
+    *,
+    by: Person | None,
+    verb: str,
+    before: dict[str, Any],
+    from_status: str,
+    comment: str = "",
+    next_action: Action | None = None,
+    tell: Iterable[Person] = (),
+) -> None:
+    """Save, audit and notify: the common tail of every step."""
+    dataset.save()
+    record(
+        actor=by,
+        action=f"dataset.{verb}",
+        subject=dataset,
+        organisation=dataset.organisation,
+        from_state=from_status,
+        to_state=dataset.status,
+        comment=comment,
+        changes=diff(before, _snapshot(dataset)),
+    )
+    people = set(tell)
+    if next_action is not None:
+        people |= set(people_who_can(next_action, dataset.organisation))
+    if by is not None:
+        people.discard(by)
+    if people:
+        status = Status(dataset.status).label
+        link = reverse("datasets:detail", args=[dataset.pk])
+        notify(
+            sorted(people, key=lambda p: p.pk),
+            subject=_("[Open data] %(identifier)s %(title)s: %(status)s")
+            % {"identifier": dataset.identifier, "title": dataset.title, "status": status},
+            body=_(
+                "Dataset %(identifier)s “%(title)s” is now “%(status)s”.\n"
+                "%(who)s: %(comment)s\n\nOpen it: %(link)s\n"
+            )
+            % {
+                "identifier": dataset.identifier,
+                "title": dataset.title,
+                "status": status,
+                "who": by or _("OpenData Steward"),
+                "comment": comment or "—",
+                "link": link,
+            },
+        )
+
+
+def _liaisons(dataset: Dataset) -> set[Person]:
+    people = set(people_who_can(Action.DATASET_DRAFT, dataset.organisation))
+    if dataset.created_by is not None and dataset.created_by.is_active:
+        people.add(dataset.created_by)
+    return people
+
+
+def _require_reason(text: str, what: str) -> str:
+    cleaned = (text or "").strip()
+    if not cleaned:
+        raise DatasetError(_("Please give the %(what)s.") % {"what": what})
+    return cleaned
+
+
+# ---------------------------------------------------------------- metadata
+
+
+def _apply_values(dataset: Dataset, values: Mapping[str, Any]) -> None:
+    unknown = sorted(set(values) - set(EDITABLE_KEYS) - {"gender_statistics"})
+    if unknown:
+        raise ValidationError(
+            {key: [_("“%(key)s” is not a field you can set.") % {"key": key}] for key in unknown}
+        )
+    for key, value in values.items():
+        setattr(dataset, key, value)
+
+
+def _apply_resources(dataset: Dataset, resources: Sequence[Mapping[str, Any]]) -> None:
+    """Replace the dataset's resources with `resources`, keeping IDs of those that remain."""
+    existing = {resource.resourceID: resource for resource in dataset.resources.all()}
+    kept: list[Resource] = []
+    ids = list(existing)
+    for position, data in enumerate(resources):
+        resource_id = str(data.get("resourceID") or "").strip()
+        unknown = sorted(set(data) - set(EDITABLE_RESOURCE_KEYS) - {"resourceID"})
+        if unknown:
+            raise ValidationError(
+                {
+                    f"distribution[{position}].{key}": [
+                        _("“%(key)s” is not a field you can set.") % {"key": key}
+                    ]
+                    for key in unknown
+                }
+            )
+        if resource_id:
+            if resource_id not in existing:
+                raise ValidationError(
+                    {
+                        f"distribution[{position}].resourceID": [
+                            _("Resource %(id)s does not belong to this dataset.")
+                            % {"id": resource_id}
+                        ]
+                    }
+                )
+            resource = existing[resource_id]
+        else:
+            resource_id = next_resource_id(dataset.identifier, ids)
+            ids.append(resource_id)
+            resource = Resource(dataset=dataset, resourceID=resource_id)
+        for key in EDITABLE_RESOURCE_KEYS:
+            if key in data:
+                setattr(resource, key, data[key] if data[key] is not None else "")
+        resource.position = position
+        try:
+            resource.full_clean(exclude=["dataset"])
+        except ValidationError as error:
+            raise ValidationError(
+                {
+                    f"distribution[{position}].{field}": messages
+                    for field, messages in error.message_dict.items()
+                }
+            ) from None
+        kept.append(resource)
+    kept_ids = {resource.resourceID for resource in kept}
+    dataset.resources.exclude(resourceID__in=kept_ids).delete()
+    for resource in kept:
+        resource.save()
+
+
+def _save_metadata(
+    dataset: Dataset,
+    values: Mapping[str, Any],
+    resources: Sequence[Mapping[str, Any]] | None,
+) -> None:
+    _apply_values(dataset, values)
+    dataset.full_clean(exclude=["organisation", "created_by", "identifier"])
+    dataset.modified = timezone.now().replace(microsecond=0)
+    dataset.save()
+    if resources is not None:
+        _apply_resources(dataset, resources)
+
+
+def _check_identifier(identifier: str) -> str:
+    if not IDENTIFIER_RE.match(identifier):
+        raise ValidationError(
+            {
+                "identifier": [
+                    _(
+                        "An identifier (資料集編號) is the 10-character agency code, a dash and "
+                        "6 letters or digits, e.g. A17000000J-000123; “%(value)s” is not."
+                    )
+                    % {"value": identifier}
+                ]
+            }
+        )
+    if Dataset.objects.filter(identifier=identifier).exists():
+        raise ValidationError(
+            {
+                "identifier": [
+                    _("Identifier %(value)s is already used by another dataset.")
+                    % {"value": identifier}
+                ]
+            }
+        )
+    return identifier
+
+
+def _check_meeting(meeting: CommitteeMeeting, dataset: Dataset) -> None:
+    if meeting.ministry_id != dataset.organisation.ministry.pk:
+        raise DatasetError(_("That meeting belongs to another ministry's committee."))

@@ -1,0 +1,218 @@
+"""Publishing (登載) on the plan's date, and edits of published datasets (DGBAS 伍五)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from steward.datasets.errors import DatasetError, MetadataIncomplete, TransitionNotAllowed
+from steward.datasets.metadata import (
+    check,
+    errors_only,
+    record_of,
+    values_from_record,
+)
+from steward.datasets.models import (
+    Dataset,
+    DatasetVersion,
+)
+from steward.datasets.services._common import (
+    _apply_resources,
+    _apply_values,
+    _expect,
+    _finish,
+    _liaisons,
+    _lock,
+    _save_metadata,
+    _snapshot,
+)
+from steward.datasets.workflow import (
+    Status,
+)
+from steward.organisations.models import Person
+from steward.organisations.scope import Action, require
+
+# ---------------------------------------------------------------- publishing
+
+
+def schedule_publication(
+    dataset: Dataset, *, by: Person, on: datetime.date, comment: str = ""
+) -> Dataset:
+    """The information centre schedules an approved dataset for the plan's publishing date.
+
+    Also reschedules a dataset already scheduled. The metadata's 發布時間 / 最後更新時間 are
+    fixed here so that what is pushed and what is kept as published are the same.
+    """
+    with transaction.atomic():
+        current = _lock(dataset)
+        require(by, Action.DATASET_PUBLISH, current.organisation)
+        _expect(current, Status.SCHEDULED, doing=_("Scheduling"))
+        before, from_status = _snapshot(current), current.status
+        current.status = Status.SCHEDULED
+        current.scheduled_publish_on = on
+        if current.issued is None:
+            current.issued = timezone.make_aware(datetime.datetime.combine(on, datetime.time()))
+        _finish(
+            current,
+            by=by,
+            verb="schedule",
+            before=before,
+            from_status=from_status,
+            comment=comment or _("to be published on %(date)s") % {"date": on.isoformat()},
+            tell=_liaisons(current),
+        )
+    dataset.refresh_from_db()
+    return dataset
+
+
+def mark_published(
+    dataset: Dataset, *, by: Person | None, portal_identifier: str, comment: str = ""
+) -> Dataset:
+    """Record that the portal accepted the dataset (登載): keep the published version.
+
+    The publishing outbox calls this when the national portal answers success, with
+    `by=None` (the system) — an in-process caller only; pages and the API always pass the
+    signed-in person, who needs the publish action (資訊中心).
+    """
+    with transaction.atomic():
+        current = _lock(dataset)
+        if by is not None:
+            require(by, Action.DATASET_PUBLISH, current.organisation)
+        _expect(current, Status.PUBLISHED, doing=_("Recording as published"))
+        before, from_status = _snapshot(current), current.status
+        current.status = Status.PUBLISHED
+        current.portal_identifier = (portal_identifier or current.identifier).strip()
+        current.returned_reasons = ""
+        last = current.versions.order_by("-number").first()
+        DatasetVersion.objects.create(
+            dataset=current,
+            number=(last.number + 1) if last else 1,
+            metadata=record_of(current),
+            portal_identifier=current.portal_identifier,
+            published_at=timezone.now(),
+            published_by=by,
+        )
+        _finish(
+            current,
+            by=by,
+            verb="publish",
+            before=before,
+            from_status=from_status,
+            comment=comment,
+            tell=_liaisons(current),
+        )
+    dataset.refresh_from_db()
+    return dataset
+
+
+# ---------------------------------------------------------------- edits after publishing (DGBAS 伍五)
+
+
+def propose_edit(
+    dataset: Dataset,
+    *,
+    by: Person,
+    values: Mapping[str, Any],
+    resources: Sequence[Mapping[str, Any]] | None = None,
+    comment: str = "",
+) -> Dataset:
+    """The liaison changes a published dataset; only the unit reviewer must approve it."""
+    with transaction.atomic():
+        current = _lock(dataset)
+        require(by, Action.DATASET_DRAFT, current.organisation)
+        _expect(current, Status.EDIT_REVIEW, doing=_("Proposing an edit"))
+        before, from_status = _snapshot(current), current.status
+        _save_metadata(current, values, resources)
+        problems = errors_only(check(current))
+        if problems:
+            raise MetadataIncomplete(
+                _("The metadata is not complete yet: %(count)d problem(s) to fix first.")
+                % {"count": len(problems)},
+                problems,
+            )
+        current.status = Status.EDIT_REVIEW
+        current.returned_reasons = ""
+        _finish(
+            current,
+            by=by,
+            verb="propose_edit",
+            before=before,
+            from_status=from_status,
+            comment=comment,
+            next_action=Action.DATASET_UNIT_REVIEW,
+        )
+    dataset.refresh_from_db()
+    return dataset
+
+
+def approve_edit(dataset: Dataset, *, by: Person, comment: str = "") -> Dataset:
+    """The unit reviewer approves an edit; it is scheduled for re-publishing today."""
+    with transaction.atomic():
+        current = _lock(dataset)
+        require(by, Action.DATASET_UNIT_REVIEW, current.organisation)
+        if current.status != Status.EDIT_REVIEW:
+            raise TransitionNotAllowed(
+                _("%(doing)s is not possible while the dataset is “%(status)s”.")
+                % {"doing": _("Approving an edit"), "status": current.get_status_display()}
+            )
+        before = _snapshot(current)
+        current.status = Status.SCHEDULED
+        current.scheduled_publish_on = timezone.localdate()
+        _finish(
+            current,
+            by=by,
+            verb="approve_edit",
+            before=before,
+            from_status=Status.EDIT_REVIEW,
+            comment=comment,
+            next_action=Action.DATASET_PUBLISH,
+            tell=_liaisons(current),
+        )
+    dataset.refresh_from_db()
+    return dataset
+
+
+def discard_edit(dataset: Dataset, *, by: Person, comment: str = "") -> Dataset:
+    """The liaison gives up a returned edit: the metadata goes back to the published version."""
+    with transaction.atomic():
+        current = _lock(dataset)
+        require(by, Action.DATASET_DRAFT, current.organisation)
+        if current.status != Status.EDIT_RETURNED:
+            raise TransitionNotAllowed(
+                _("%(doing)s is not possible while the dataset is “%(status)s”.")
+                % {"doing": _("Discarding an edit"), "status": current.get_status_display()}
+            )
+        version = current.versions.order_by("-number").first()
+        if version is None:
+            raise DatasetError(_("There is no published version to go back to."))
+        before = _snapshot(current)
+        _restore(current, version.metadata)
+        current.status = Status.PUBLISHED
+        current.returned_reasons = ""
+        _finish(
+            current,
+            by=by,
+            verb="discard_edit",
+            before=before,
+            from_status=Status.EDIT_RETURNED,
+            comment=comment,
+        )
+    dataset.refresh_from_db()
+    return dataset
+
+
+def _restore(dataset: Dataset, metadata: Mapping[str, Any]) -> None:
+    """Put the published metadata back on the row and its resources."""
+    values, resources = values_from_record(metadata)
+    _apply_values(dataset, values)
+    dataset.modified = None
+    if metadata.get("modified"):
+        dataset.modified = timezone.make_aware(
+            datetime.datetime.strptime(metadata["modified"], "%Y-%m-%d %H:%M:%S")
+        )
+    _apply_resources(dataset, resources)

@@ -1,0 +1,231 @@
+"""Withdrawal (停止提供, DGBAS 捌二): reason, committee, head of agency, public notice."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from steward.datasets.errors import DatasetError, TransitionNotAllowed
+from steward.datasets.models import (
+    ClassificationAfterWithdrawal,
+    CommitteeDecision,
+    CommitteeMeeting,
+    Dataset,
+    Decision,
+    Withdrawal,
+)
+from steward.datasets.services._common import (
+    _check_meeting,
+    _expect,
+    _finish,
+    _liaisons,
+    _lock,
+    _require_reason,
+    _snapshot,
+)
+from steward.datasets.workflow import (
+    Status,
+)
+from steward.organisations.models import Person
+from steward.organisations.scope import Action, require
+
+# ---------------------------------------------------------------- withdrawal (停止提供, DGBAS 捌二)
+
+
+def _open_withdrawal(dataset: Dataset) -> Withdrawal:
+    withdrawal = dataset.withdrawals.filter(closed=False).first()
+    if withdrawal is None:
+        raise DatasetError(_("There is no open withdrawal request for this dataset."))
+    return withdrawal
+
+
+def request_withdrawal(dataset: Dataset, *, by: Person, reason: str, becomes: str) -> Withdrawal:
+    """The liaison asks to stop providing (停止提供) a published dataset, giving the reason."""
+    reason = _require_reason(reason, _("reason for the withdrawal"))
+    if becomes not in ClassificationAfterWithdrawal.values:
+        raise DatasetError(_("Say whether it becomes on-request (依申請提供) or not provided."))
+    with transaction.atomic():
+        current = _lock(dataset)
+        require(by, Action.WITHDRAWAL_REQUEST, current.organisation)
+        _expect(current, Status.WITHDRAWAL_REQUESTED, doing=_("Requesting a withdrawal"))
+        withdrawal = Withdrawal.objects.create(
+            dataset=current, reason=reason, new_classification=becomes, requested_by=by
+        )
+        before = _snapshot(current)
+        current.status = Status.WITHDRAWAL_REQUESTED
+        _finish(
+            current,
+            by=by,
+            verb="request_withdrawal",
+            before=before,
+            from_status=Status.PUBLISHED,
+            comment=reason,
+            next_action=Action.DATASET_COMMITTEE_DECISION,
+        )
+    dataset.refresh_from_db()
+    return withdrawal
+
+
+def record_withdrawal_discussion(
+    dataset: Dataset,
+    *,
+    meeting: CommitteeMeeting,
+    decision: str,
+    by: Person,
+    reasons: str = "",
+) -> Dataset:
+    """Record the committee's discussion of a withdrawal: agree (to the head) or keep it open."""
+    if decision not in (Decision.WITHDRAW, Decision.KEEP_OPEN):
+        raise DatasetError(_("A withdrawal decision is either withdraw or keep open."))
+    if decision == Decision.KEEP_OPEN:
+        reasons = _require_reason(reasons, _("reasons for keeping it open"))
+    with transaction.atomic():
+        current = _lock(dataset)
+        require(by, Action.DATASET_COMMITTEE_DECISION, current.organisation)
+        to = Status.WITHDRAWAL_APPROVAL if decision == Decision.WITHDRAW else Status.PUBLISHED
+        if current.status != Status.WITHDRAWAL_REQUESTED:
+            raise TransitionNotAllowed(
+                _("%(doing)s is not possible while the dataset is “%(status)s”.")
+                % {
+                    "doing": _("Recording the committee discussion"),
+                    "status": current.get_status_display(),
+                }
+            )
+        _check_meeting(meeting, current)
+        withdrawal = _open_withdrawal(current)
+        withdrawal.committee_decision = CommitteeDecision.objects.create(
+            meeting=meeting, dataset=current, decision=decision, reasons=reasons, recorded_by=by
+        )
+        if decision == Decision.KEEP_OPEN:
+            withdrawal.closed = True
+            withdrawal.refused_reasons = reasons
+        withdrawal.save()
+        before = _snapshot(current)
+        current.status = to
+        _finish(
+            current,
+            by=by,
+            verb="withdrawal_discussion",
+            before=before,
+            from_status=Status.WITHDRAWAL_REQUESTED,
+            comment=f"{meeting}: {Decision(decision).label}. {reasons}".strip(),
+            next_action=Action.WITHDRAWAL_APPROVE if to == Status.WITHDRAWAL_APPROVAL else None,
+            tell=_liaisons(current) if to == Status.PUBLISHED else (),
+        )
+    dataset.refresh_from_db()
+    return dataset
+
+
+def approve_withdrawal(dataset: Dataset, *, by: Person, comment: str = "") -> Dataset:
+    """The head of agency (機關首長) approves the withdrawal; the notice comes next."""
+    with transaction.atomic():
+        current = _lock(dataset)
+        require(by, Action.WITHDRAWAL_APPROVE, current.organisation)
+        if current.status != Status.WITHDRAWAL_APPROVAL:
+            raise TransitionNotAllowed(
+                _("%(doing)s is not possible while the dataset is “%(status)s”.")
+                % {"doing": _("Approving a withdrawal"), "status": current.get_status_display()}
+            )
+        withdrawal = _open_withdrawal(current)
+        withdrawal.approved_by = by
+        withdrawal.approved_at = timezone.now()
+        withdrawal.save()
+        before = _snapshot(current)
+        current.status = Status.WITHDRAWAL_NOTICE
+        _finish(
+            current,
+            by=by,
+            verb="approve_withdrawal",
+            before=before,
+            from_status=Status.WITHDRAWAL_APPROVAL,
+            comment=comment,
+            next_action=Action.DATASET_PUBLISH,
+        )
+    dataset.refresh_from_db()
+    return dataset
+
+
+def refuse_withdrawal(dataset: Dataset, *, by: Person, reasons: str) -> Dataset:
+    """The head of agency refuses the withdrawal: the dataset stays open."""
+    reasons = _require_reason(reasons, _("reasons for keeping it open"))
+    with transaction.atomic():
+        current = _lock(dataset)
+        require(by, Action.WITHDRAWAL_APPROVE, current.organisation)
+        if current.status != Status.WITHDRAWAL_APPROVAL:
+            raise TransitionNotAllowed(
+                _("%(doing)s is not possible while the dataset is “%(status)s”.")
+                % {"doing": _("Refusing a withdrawal"), "status": current.get_status_display()}
+            )
+        withdrawal = _open_withdrawal(current)
+        withdrawal.closed = True
+        withdrawal.refused_reasons = reasons
+        withdrawal.save()
+        before = _snapshot(current)
+        current.status = Status.PUBLISHED
+        _finish(
+            current,
+            by=by,
+            verb="refuse_withdrawal",
+            before=before,
+            from_status=Status.WITHDRAWAL_APPROVAL,
+            comment=reasons,
+            tell=_liaisons(current),
+        )
+    dataset.refresh_from_db()
+    return dataset
+
+
+def default_notice(dataset: Dataset, withdrawal: Withdrawal) -> str:
+    """The public notice (公告) text: which dataset stops, why, and what it becomes."""
+    return _(
+        "Dataset %(identifier)s “%(title)s” is no longer provided as open data. "
+        "Reason: %(reason)s. From now on it is: %(becomes)s."
+    ) % {
+        "identifier": dataset.identifier,
+        "title": dataset.title,
+        "reason": withdrawal.reason,
+        "becomes": withdrawal.get_new_classification_display(),
+    }
+
+
+def publish_withdrawal_notice(
+    dataset: Dataset, *, by: Person | None, notice_text: str = "", on: datetime.date | None = None
+) -> Dataset:
+    """Record the public notice on the portal (公告停止提供及其理由); the dataset is withdrawn.
+
+    It then becomes on-request (依申請提供) or not provided (不予提供), as requested.
+    """
+    with transaction.atomic():
+        current = _lock(dataset)
+        if by is not None:
+            require(by, Action.DATASET_PUBLISH, current.organisation)
+        if current.status != Status.WITHDRAWAL_NOTICE:
+            raise TransitionNotAllowed(
+                _("%(doing)s is not possible while the dataset is “%(status)s”.")
+                % {
+                    "doing": _("Publishing the withdrawal notice"),
+                    "status": current.get_status_display(),
+                }
+            )
+        withdrawal = _open_withdrawal(current)
+        withdrawal.notice_text = (notice_text or "").strip() or default_notice(current, withdrawal)
+        withdrawal.notice_published_on = on or timezone.localdate()
+        withdrawal.closed = True
+        withdrawal.save()
+        before = _snapshot(current)
+        current.status = Status.WITHDRAWN
+        current.classification_after_withdrawal = withdrawal.new_classification
+        _finish(
+            current,
+            by=by,
+            verb="withdraw",
+            before=before,
+            from_status=Status.WITHDRAWAL_NOTICE,
+            comment=withdrawal.notice_text,
+            tell=_liaisons(current),
+        )
+    dataset.refresh_from_db()
+    return dataset
