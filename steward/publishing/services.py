@@ -21,12 +21,13 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -319,7 +320,20 @@ def claim_due(*, limit: int, now: datetime.datetime | None = None) -> list[tuple
     worker died). One row per dataset at a time, oldest first, never a dataset whose other
     row is still being sent, so the portal sees a dataset's changes in order.
     """
-    now = now or timezone.now()
+    moment = now or timezone.now()
+    for attempt in range(50):
+        try:
+            return _claim(limit, moment)
+        except OperationalError as error:
+            # SQLite serialises writers; a shared-cache database says "locked" at once rather
+            # than waiting. PostgreSQL never gets here (row locks, SKIP LOCKED).
+            if connection.vendor != "sqlite" or "locked" not in str(error) or attempt == 49:
+                raise
+            time.sleep(0.01 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _claim(limit: int, now: datetime.datetime) -> list[tuple[int, int]]:
     with transaction.atomic():
         candidates = PublishingOutboxEntry.objects.filter(
             status__in=[OutboxStatus.PENDING, OutboxStatus.IN_FLIGHT], next_attempt_at__lte=now

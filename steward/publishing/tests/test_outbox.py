@@ -344,3 +344,37 @@ def test_enqueue_joins_the_callers_transaction(dataset: Dataset, cast: Cast) -> 
         enqueue(dataset, operation=Operation.CREATE, by=cast.centre)
         raise RuntimeError("the state change failed")
     assert not PublishingOutboxEntry.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_workers_never_claim_the_same_row(tree: Tree, cast: Cast) -> None:
+    import threading
+
+    from django.db import connection
+
+    for serial in range(1, 31):
+        dataset = make_dataset(tree.unit_a1, serial=serial, on=datetime.date(2026, 3, 2))
+        services.enqueue(dataset, operation=Operation.CREATE, by=None, not_before=NOW)
+    claimed: list[int] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def work() -> None:
+        try:
+            while batch := services.claim_due(limit=4, now=NOW):
+                with lock:
+                    claimed.extend(entry_id for entry_id, _attempt in batch)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert len(claimed) == 30
+    assert len(set(claimed)) == 30
+    assert PublishingOutboxEntry.objects.filter(status=OutboxStatus.IN_FLIGHT).count() == 30

@@ -53,7 +53,6 @@ class Command(BaseCommand):
         previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
             while not stopping:
-                close_old_connections()
                 report = deliver_due(
                     limit=options["limit"], sweep_scheduled=not options["no_sweep"]
                 )
@@ -65,6 +64,7 @@ class Command(BaseCommand):
                 deadline = time.monotonic() + options["interval"]
                 while not stopping and time.monotonic() < deadline:
                     time.sleep(0.1)
+                close_old_connections()  # a long-running loop must not keep a dead connection
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
