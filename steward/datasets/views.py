@@ -264,6 +264,9 @@ def _render_form(
             "frequency": _frequency(form["accrualPeriodicity"].value() or ""),
             "is_edit_of_published": dataset is not None and dataset.status not in EDITABLE,
             **_field_list(text),
+            # The form already shows the standard's complaint beside the field; the live
+            # fragment shows it again only while the liaison types.
+            "field_error": "",
         },
         status=status,
     )
