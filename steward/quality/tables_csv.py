@@ -168,13 +168,21 @@ class _Blanks:
 
 
 def _bad_values(column: pa.Array, kind: ColumnType, blanks: _Blanks, index: int) -> pa.Array | None:
-    """Non-blank cells that are not of ``kind``; None when every cell is fine."""
-    # the cheap kernel first: plain digits everywhere is the common case for integers
-    if kind is ColumnType.INTEGER and pc.all(pc.ascii_is_decimal(column)).as_py() is not False:
-        return None
-    ok = pc.match_substring_regex(column, TYPE_PATTERNS[kind])
-    bad = pc.and_not(pc.invert(ok), blanks(index))
-    return bad if pc.any(bad).as_py() else None
+    """Indices of non-blank cells that are not of ``kind``; None when every cell is fine."""
+    if kind is ColumnType.INTEGER:
+        # plain digits everywhere is the common case; the regex (signs) runs only on the rest
+        decimal = pc.ascii_is_decimal(column)
+        if pc.all(decimal).as_py() is not False:
+            return None
+        candidates = pc.indices_nonzero(pc.and_not(pc.invert(decimal), blanks(index)))
+        if not len(candidates):
+            return None
+        ok = pc.match_substring_regex(pc.take(column, candidates), TYPE_PATTERNS[kind])
+        bad = pc.filter(candidates, pc.invert(ok))
+    else:
+        ok = pc.match_substring_regex(column, TYPE_PATTERNS[kind])
+        bad = pc.indices_nonzero(pc.and_not(pc.invert(ok), blanks(index)))
+    return bad if len(bad) else None
 
 
 def _csv_pyarrow(
@@ -203,20 +211,18 @@ def _csv_pyarrow(
     first_indices: dict[int, list[int]] = {}
     valid = 0
 
-    def note(issue: RowIssue, mask: pa.Array) -> None:
-        count = pc.sum(mask).as_py() or 0
-        if not count:
-            return
-        issue.count += count
+    def note(issue: RowIssue, indices: pa.Array) -> None:
+        issue.count += len(indices)
         kept = first_indices.setdefault(id(issue), [])
         if len(kept) < FIRST_ROWS:
-            indices = pc.indices_nonzero(mask).slice(0, FIRST_ROWS - len(kept)).to_pylist()
-            kept.extend(valid + i for i in indices)
+            kept.extend(valid + i for i in indices.slice(0, FIRST_ROWS - len(kept)).to_pylist())
 
     for batch in reader:
         blanks = _Blanks(batch)
         for i in checks.required:
-            note(report.blank_cells[report.header[i]], blanks(i))
+            mask = blanks(i)
+            if pc.any(mask).as_py():
+                note(report.blank_cells[report.header[i]], pc.indices_nonzero(mask))
         for i, kind in checks.typed:
             bad = _bad_values(batch.column(i), kind, blanks, i)
             if bad is not None:
@@ -255,23 +261,32 @@ def _ragged_numbers(
     needed_index: int,
 ) -> list[int]:
     """Row numbers of ragged rows, read until the first ones and ``needed_index`` are covered."""
-    numbers: list[int] = []
     wanted = min(FIRST_ROWS, report.ragged.count)
+    # small blocks first: the first ragged rows are usually early, so little parsing is needed;
+    # a row longer than a small block makes pyarrow refuse it, so retry with the full block
+    for size in dict.fromkeys((min(block_size, 256 * 1024), block_size)):
+        numbers: list[int] = []
 
-    def on_invalid_row(row: Any) -> str:
-        numbers.append(row.number if row.number is not None else -1)
-        return "skip"
+        def on_invalid_row(row: Any, numbers: list[int] = numbers) -> str:
+            numbers.append(row.number if row.number is not None else -1)
+            return "skip"
 
-    raw.seek(start)
-    reader = _open_arrow(
-        QuoteCounter(raw), len(report.header), codec, delimiter, block_size, False, on_invalid_row
-    )
-    valid = 0
-    for batch in reader:
-        valid += batch.num_rows
-        if valid > needed_index and len(numbers) >= wanted:
-            break
-    return numbers
+        raw.seek(start)
+        reader = _open_arrow(
+            QuoteCounter(raw), len(report.header), codec, delimiter, size, False, on_invalid_row
+        )
+        valid = 0
+        try:
+            for batch in reader:
+                valid += batch.num_rows
+                if valid > needed_index and len(numbers) >= wanted:
+                    break
+        except pa.ArrowInvalid:
+            if size == block_size:
+                raise
+            continue
+        return numbers
+    return []
 
 
 def _csv_python(

@@ -310,3 +310,9 @@ def test_threaded_and_single_threaded_parsing_agree(tmp_path: Path) -> None:
     assert threaded.blank_cells == single.blank_cells and threaded.blank_cells["b"].count == 6
     assert threaded.type_errors == single.type_errors
     assert threaded.type_errors["a"].first_rows == [9, 509, 1009, 1509, 2009, 2509]
+
+
+def test_a_very_long_cell_before_a_ragged_row_keeps_row_numbers(tmp_path: Path) -> None:
+    data = b"a,b\n1,2\n1," + b"x" * 300_000 + b"\n3\n4,5\n"
+    report = validate_table(write(tmp_path, "long.csv", data), format=FileFormat.CSV)
+    assert report.rows == 4 and report.ragged.first_rows == [4]
