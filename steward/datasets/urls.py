@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from steward.datasets import views
+from steward.datasets import step_views, views
 
 app_name = "datasets"
 urlpatterns = [
@@ -10,11 +10,11 @@ urlpatterns = [
     path("queue/", views.queue, name="queue"),
     path("new/", views.create, name="create"),
     path("field-list/", views.field_list, name="field_list"),
-    path("meetings/", views.meetings, name="meetings"),
-    path("notices/", views.notices, name="notices"),
+    path("meetings/", step_views.meetings, name="meetings"),
+    path("notices/", step_views.notices, name="notices"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/review/", views.review, name="review"),
     path("<int:pk>/history/", views.history, name="history"),
-    path("<int:pk>/step/<str:step>/", views.take_step, name="step"),
+    path("<int:pk>/step/<str:step>/", step_views.take_step, name="step"),
 ]

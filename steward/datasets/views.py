@@ -1,4 +1,4 @@
-"""Pages of datasets: list, my work, the metadata form, review with diff, steps, history.
+"""Pages of datasets: list, my work, the metadata form, review with diff, history.
 
 Views stay thin: `dataset_for()` scopes (404 outside), forms parse, a service acts, and a
 domain error becomes a message. Nothing here changes state except through services.
@@ -6,7 +6,7 @@ domain error becomes a message. Nothing here changes state except through servic
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.forms import BaseForm, BoundField
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,19 +24,12 @@ from django.views.decorators.http import require_POST
 
 from steward.audit.services import history as audit_history
 from steward.datasets import services
+from steward.datasets.access import dataset_for, person_of
 from steward.datasets.errors import DatasetError, MetadataIncomplete
 from steward.datasets.forms import (
-    CommentForm,
-    CommitteeDecisionForm,
     DatasetForm,
-    MeetingForm,
-    NoticeForm,
     OrganisationChoiceForm,
-    PublishedForm,
-    ReasonsForm,
     ResourceFormSet,
-    ScheduleForm,
-    WithdrawalRequestForm,
     initial_values,
     resource_values,
 )
@@ -50,8 +43,7 @@ from steward.datasets.metadata import (
     last_published_record,
     record_of,
 )
-from steward.datasets.models import CommitteeMeeting, Dataset, Resource, Withdrawal
-from steward.datasets.planning import planned_publication_date
+from steward.datasets.models import Dataset, Resource
 from steward.datasets.standard import (
     CATEGORY_CODES,
     DATASET_TYPES,
@@ -62,6 +54,7 @@ from steward.datasets.standard import (
     parse_field_description,
     parse_update_frequency,
 )
+from steward.datasets.step_views import step_forms
 from steward.datasets.workflow import (
     EDITABLE,
     IN_REVIEW,
@@ -70,29 +63,8 @@ from steward.datasets.workflow import (
     available_steps,
     queue_q,
 )
-from steward.organisations.models import Organisation, OrganisationKind, Person
+from steward.organisations.models import OrganisationKind, Person
 from steward.organisations.scope import Action, organisations_for, scope_q
-
-# ---------------------------------------------------------------- scoping helper
-
-
-def dataset_for(person: Any, pk: int, action: Action = Action.VIEW) -> Dataset:
-    """The dataset `pk` if `person` may perform `action` on it, else 404."""
-    try:
-        return (
-            Dataset.objects.filter(scope_q(person, action))
-            .select_related("organisation")
-            .get(pk=pk)
-        )
-    except Dataset.DoesNotExist:
-        raise Http404(_("No such dataset in your scope.")) from None
-
-
-def _person(request: HttpRequest) -> Person:
-    user = request.user
-    assert isinstance(user, Person)
-    return user
-
 
 # ---------------------------------------------------------------- lists
 
@@ -100,7 +72,7 @@ def _person(request: HttpRequest) -> Person:
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     """Every dataset the person may see, filtered by status, agency and text."""
-    person = _person(request)
+    person = person_of(request)
     datasets = (
         Dataset.objects.filter(scope_q(person, Action.VIEW))
         .select_related("organisation")
@@ -137,7 +109,7 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     """My work (我的待辦): what waits for me given my roles, oldest first."""
-    person = _person(request)
+    person = person_of(request)
     datasets = (
         Dataset.objects.filter(queue_q(person))
         .select_related("organisation")
@@ -279,7 +251,7 @@ def _draft_organisations(person: Person) -> Any:
 @login_required
 def create(request: HttpRequest) -> HttpResponse:
     """The liaison drafts a new dataset; the identifier comes from the agency code."""
-    person = _person(request)
+    person = person_of(request)
     organisations = _draft_organisations(person)
     if not organisations.exists():
         raise PermissionDenied(_("You may not draft datasets."))
@@ -350,7 +322,7 @@ def _after_save(request: HttpRequest, dataset: Dataset, person: Person) -> HttpR
 @login_required
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit a draft or returned dataset, or propose an edit of a published one."""
-    person = _person(request)
+    person = person_of(request)
     dataset = dataset_for(person, pk, Action.DATASET_DRAFT)
     if Step.EDIT not in available_steps(person, dataset):
         messages.error(
@@ -437,42 +409,10 @@ def field_list(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- reading
 
 
-def _step_forms(person: Person, dataset: Dataset) -> dict[str, Any]:
-    steps = available_steps(person, dataset)
-    meetings = CommitteeMeeting.objects.filter(ministry=dataset.organisation.ministry)
-    forms: dict[str, Any] = {"steps": steps}
-    if Step.APPROVE in steps or Step.APPROVE_EDIT in steps or Step.APPROVE_WITHDRAWAL in steps:
-        forms["comment_form"] = CommentForm()
-    if Step.REJECT in steps or Step.REFUSE_WITHDRAWAL in steps:
-        forms["reasons_form"] = ReasonsForm()
-    if Step.COMMITTEE in steps:
-        forms["committee_form"] = CommitteeDecisionForm(meetings=meetings)
-    if Step.WITHDRAWAL_DISCUSSION in steps:
-        forms["withdrawal_committee_form"] = CommitteeDecisionForm(
-            meetings=meetings, withdrawal=True
-        )
-    if Step.SCHEDULE in steps:
-        forms["schedule_form"] = ScheduleForm(
-            initial={"on": dataset.scheduled_publish_on or planned_publication_date(dataset)}
-        )
-    if Step.PUBLISH in steps:
-        forms["published_form"] = PublishedForm()
-    if Step.REQUEST_WITHDRAWAL in steps:
-        forms["withdrawal_form"] = WithdrawalRequestForm()
-    if Step.WITHDRAWAL_NOTICE in steps:
-        withdrawal = dataset.withdrawals.filter(closed=False).first()
-        forms["notice_form"] = NoticeForm(
-            initial={
-                "notice_text": services.default_notice(dataset, withdrawal) if withdrawal else ""
-            }
-        )
-    return forms
-
-
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One dataset: its metadata, resources, where it stands, and what I can do now."""
-    person = _person(request)
+    person = person_of(request)
     dataset = dataset_for(person, pk)
     return render(
         request,
@@ -491,7 +431,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "frequency": _frequency(dataset.accrualPeriodicity),
             "in_review": dataset.status in IN_REVIEW,
             **_field_list(dataset.fieldDescription),
-            **_step_forms(person, dataset),
+            **step_forms(person, dataset),
         },
     )
 
@@ -499,7 +439,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     """The review page: the metadata beside the last published version, changes marked."""
-    person = _person(request)
+    person = person_of(request)
     dataset = dataset_for(person, pk)
     current = flatten(record_of(dataset))
     published_record = last_published_record(dataset)
@@ -534,7 +474,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             "problems": [p for p in check(dataset) if p.severity == "error"],
             "decisions": dataset.committee_decisions.select_related("meeting"),
             **_field_list(dataset.fieldDescription),
-            **_step_forms(person, dataset),
+            **step_forms(person, dataset),
         },
     )
 
@@ -594,7 +534,7 @@ def _status_label(value: str) -> str:
 @login_required
 def history(request: HttpRequest, pk: int) -> HttpResponse:
     """Every audit event of the dataset: who, when, from → to, comment and the diff."""
-    person = _person(request)
+    person = person_of(request)
     dataset = dataset_for(person, pk)
     events = []
     for event in audit_history(dataset):
@@ -616,197 +556,3 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
             }
         )
     return render(request, "datasets/history.html", {"dataset": dataset, "events": events})
-
-
-# ---------------------------------------------------------------- steps
-
-
-def _form_or_error(form: BaseForm) -> dict[str, Any]:
-    if not form.is_valid():
-        problems = "; ".join(
-            f"{form.fields[name].label if name in form.fields else ''} {' '.join(str(e) for e in errors)}".strip()
-            for name, errors in form.errors.items()
-        )
-        raise DatasetError(problems)
-    return form.cleaned_data
-
-
-def _meetings(dataset: Dataset) -> Any:
-    return CommitteeMeeting.objects.filter(ministry=dataset.organisation.ministry)
-
-
-STEP_DONE = {
-    Step.SUBMIT: gettext_lazy("Submitted for review."),
-    Step.APPROVE: gettext_lazy("Approved and passed on."),
-    Step.REJECT: gettext_lazy("Returned to the liaison with your reasons."),
-    Step.COMMITTEE: gettext_lazy("Committee decision recorded."),
-    Step.APPROVE_EDIT: gettext_lazy("Edit approved; it will be re-published."),
-    Step.SCHEDULE: gettext_lazy("Scheduled."),
-    Step.PUBLISH: gettext_lazy("Recorded as published."),
-    Step.DISCARD_EDIT: gettext_lazy("Edit discarded; the published version is back."),
-    Step.REQUEST_WITHDRAWAL: gettext_lazy("Withdrawal requested."),
-    Step.WITHDRAWAL_DISCUSSION: gettext_lazy("Committee discussion recorded."),
-    Step.APPROVE_WITHDRAWAL: gettext_lazy("Withdrawal approved."),
-    Step.REFUSE_WITHDRAWAL: gettext_lazy("Withdrawal refused; the dataset stays open."),
-    Step.WITHDRAWAL_NOTICE: gettext_lazy("Notice published; the dataset is withdrawn."),
-}
-
-
-def _run_step(step: Step, dataset: Dataset, person: Person, data: Any) -> None:
-    """Parse the step's form and call its one service function."""
-    if step == Step.SUBMIT:
-        services.submit_for_review(dataset, by=person)
-    elif step == Step.APPROVE:
-        comment = _form_or_error(CommentForm(data))["comment"]
-        approvers: dict[str, Callable[..., Dataset]] = {
-            Status.UNIT_REVIEW: services.approve_unit_review,
-            Status.CENTRE_REVIEW: services.approve_centre_review,
-            Status.CIO_APPROVAL: services.approve_by_cio,
-        }
-        approver = approvers.get(dataset.status)
-        if approver is None:
-            raise DatasetError(
-                _("There is nothing to approve while the dataset is “%(status)s”.")
-                % {"status": dataset.get_status_display()}
-            )
-        approver(dataset, by=person, comment=comment)
-    elif step == Step.REJECT:
-        services.reject(dataset, by=person, reasons=_form_or_error(ReasonsForm(data))["reasons"])
-    elif step in (Step.COMMITTEE, Step.WITHDRAWAL_DISCUSSION):
-        withdrawal = step == Step.WITHDRAWAL_DISCUSSION
-        cleaned = _form_or_error(
-            CommitteeDecisionForm(data, meetings=_meetings(dataset), withdrawal=withdrawal)
-        )
-        record = (
-            services.record_withdrawal_discussion
-            if withdrawal
-            else services.record_committee_decision
-        )
-        record(
-            dataset,
-            meeting=cleaned["meeting"],
-            decision=cleaned["decision"],
-            by=person,
-            reasons=cleaned["reasons"],
-        )
-    elif step == Step.APPROVE_EDIT:
-        services.approve_edit(
-            dataset, by=person, comment=_form_or_error(CommentForm(data))["comment"]
-        )
-    elif step == Step.SCHEDULE:
-        cleaned = _form_or_error(ScheduleForm(data))
-        services.schedule_publication(
-            dataset, by=person, on=cleaned["on"], comment=cleaned["comment"]
-        )
-    elif step == Step.PUBLISH:
-        cleaned = _form_or_error(PublishedForm(data))
-        services.mark_published(dataset, by=person, portal_identifier=cleaned["portal_identifier"])
-    elif step == Step.DISCARD_EDIT:
-        services.discard_edit(dataset, by=person)
-    elif step == Step.REQUEST_WITHDRAWAL:
-        cleaned = _form_or_error(WithdrawalRequestForm(data))
-        services.request_withdrawal(
-            dataset, by=person, reason=cleaned["reason"], becomes=cleaned["becomes"]
-        )
-    elif step == Step.APPROVE_WITHDRAWAL:
-        services.approve_withdrawal(
-            dataset, by=person, comment=_form_or_error(CommentForm(data))["comment"]
-        )
-    elif step == Step.REFUSE_WITHDRAWAL:
-        services.refuse_withdrawal(
-            dataset, by=person, reasons=_form_or_error(ReasonsForm(data))["reasons"]
-        )
-    elif step == Step.WITHDRAWAL_NOTICE:
-        cleaned = _form_or_error(NoticeForm(data))
-        services.publish_withdrawal_notice(
-            dataset, by=person, notice_text=cleaned["notice_text"], on=cleaned["on"]
-        )
-    else:  # Step.EDIT has its own page
-        raise Http404
-
-
-@login_required
-@require_POST
-def take_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
-    """Take one step of the chain; a refusal is shown as a message and nothing changes."""
-    person = _person(request)
-    dataset = dataset_for(person, pk)
-    if step not in Step.values:
-        raise Http404
-    try:
-        _run_step(Step(step), dataset, person, request.POST)
-    except MetadataIncomplete as error:
-        messages.error(request, error.message)
-        return redirect("datasets:edit", pk=dataset.pk)
-    except (DatasetError, PermissionDenied) as error:
-        messages.error(request, str(error))
-        return redirect("datasets:detail", pk=dataset.pk)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("datasets:detail", pk=dataset.pk)
-    messages.success(request, STEP_DONE.get(Step(step), _("Done.")))
-    return redirect("datasets:detail", pk=dataset.pk)
-
-
-# ---------------------------------------------------------------- committee meetings, notices
-
-
-def _committee_ministry(person: Person) -> Organisation | None:
-    for organisation in organisations_for(person, Action.DATASET_COMMITTEE_DECISION).order_by(
-        "path"
-    ):
-        return organisation.ministry
-    return None
-
-
-def _ministry_ids(person: Person) -> set[int]:
-    return {
-        int(organisation.path.strip("/").split("/")[0])
-        for organisation in organisations_for(person, Action.VIEW)
-    }
-
-
-@login_required
-def meetings(request: HttpRequest) -> HttpResponse:
-    """Advisory-committee meetings (諮詢小組會議): list, and record a new one."""
-    person = _person(request)
-    ministry = _committee_ministry(person)
-    visible = CommitteeMeeting.objects.filter(ministry_id__in=_ministry_ids(person))
-    form = MeetingForm(request.POST or None) if ministry is not None else None
-    back = request.POST.get("next") or request.GET.get("next") or ""
-    if not back.startswith("/datasets/"):
-        back = ""  # only ever go back to one of our own pages
-    if request.method == "POST":
-        if form is None or ministry is None:
-            raise PermissionDenied(_("You may not record committee meetings."))
-        if form.is_valid():
-            try:
-                meeting = services.record_meeting(by=person, ministry=ministry, **form.cleaned_data)
-            except ValidationError as error:
-                for key, errors in error.message_dict.items():
-                    for message in errors:
-                        form.add_error(key if key in form.fields else None, message)
-            else:
-                messages.success(
-                    request, _("Meeting %(number)s recorded.") % {"number": meeting.number}
-                )
-                return redirect(back or "datasets:meetings")
-    return render(
-        request,
-        "datasets/meetings.html",
-        {
-            "meetings": visible.prefetch_related("decisions__dataset"),
-            "form": form,
-            "next": back,
-        },
-    )
-
-
-def notices(request: HttpRequest) -> HttpResponse:
-    """Public notices of withdrawn datasets (停止提供公告) with their reasons; no sign-in."""
-    published = (
-        Withdrawal.objects.filter(notice_published_on__isnull=False)
-        .select_related("dataset")
-        .order_by("-notice_published_on", "-pk")
-    )
-    return render(request, "datasets/notices.html", {"withdrawals": published})
