@@ -73,12 +73,15 @@ def validate_table(
     max_rows: int = MAX_SPREADSHEET_ROWS,
     block_size: int = 1 << 20,
     threads: bool = True,
+    complete: bool = True,
 ) -> TableReport:
     """Validate a table from a path or a binary stream, whatever its size.
 
     ``format`` and ``encoding`` come from :func:`sniff_format` / :func:`detect_encoding`;
     ``declared_fields`` from :func:`parse_field_description`. ``required_columns`` and
-    ``column_types`` name header cells. Row numbers count the header as row 1. ``threads``
+    ``column_types`` name header cells. Row numbers count the header as row 1. ``complete``
+    False says the source is only the head of a file: a quote left open at its end is then the
+    cut, not an error. ``threads``
     lets pyarrow parse CSV on every core.
     """
     report = TableReport(format, column_types=dict(column_types or {}))
@@ -94,6 +97,7 @@ def validate_table(
                 types=types,
                 block_size=block_size,
                 threads=threads,
+                complete=complete,
             )
         elif format in (FileFormat.XLSX, FileFormat.XLS, FileFormat.ODS):
             report.engine = "calamine"

@@ -49,8 +49,9 @@ def validate_csv(
     types: Mapping[str, ColumnType],
     block_size: int,
     threads: bool,
+    complete: bool = True,
 ) -> None:
-    """Fill ``report`` from a seekable CSV byte stream."""
+    """Fill ``report`` from a seekable CSV byte stream (``complete=False``: only its head)."""
     codec = report.codec or "utf-8-sig"
     start = stream.tell()
     header = read_header(stream, codec, delimiter)
@@ -80,6 +81,8 @@ def validate_csv(
         _csv_python(counted, report, delimiter, required, types)
     # escaped quotes come in pairs, so an odd count means a quote that never closes; both
     # readers would otherwise swallow the rest of the file into one cell without a word
+    if not complete:
+        return  # a head may well end inside a quoted multi-line cell
     if counted.quotes % 2 and codec.replace("-sig", "") in ("utf-8", "cp950", "big5"):
         report.well_formed = False
         report.findings.append(

@@ -316,3 +316,9 @@ def test_a_very_long_cell_before_a_ragged_row_keeps_row_numbers(tmp_path: Path) 
     data = b"a,b\n1,2\n1," + b"x" * 300_000 + b"\n3\n4,5\n"
     report = validate_table(write(tmp_path, "long.csv", data), format=FileFormat.CSV)
     assert report.rows == 4 and report.ragged.first_rows == [4]
+
+
+def test_a_head_cut_inside_a_quoted_cell_is_not_an_error() -> None:
+    head = b'a,b\r\n1,"first line\r\nsecond line'
+    assert validate_table(io.BytesIO(head), format=FileFormat.CSV, complete=False).well_formed
+    assert not validate_table(io.BytesIO(head), format=FileFormat.CSV).well_formed
