@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import enum
 import io
-import json
 import re
 import struct
 import zipfile
@@ -24,6 +23,7 @@ from steward.datasets.standard import normalise_format_label
 
 from .encoding import Encoding, detect_encoding
 from .findings import Finding, error, info, warning
+from .structured import check_json
 
 #: Never read more than this from one zip member when sniffing it.
 ZIP_SNIFF_BYTES = 4096
@@ -278,7 +278,12 @@ def _sniff_text(text: str, report: FormatReport, *, complete: bool) -> None:
     stripped = text.lstrip("\ufeff \t\r\n")
     lowered = stripped[:2048].lower()
     if stripped.startswith("<"):
-        if "<html" in lowered or "<!doctype html" in lowered or "<body" in lowered:
+        xml_prolog = lowered.startswith("<?xml")
+        if (
+            "<html" in lowered
+            or "<!doctype html" in lowered
+            or ("<body" in lowered and not xml_prolog)
+        ):
             report.format = FileFormat.HTML
             login = 'type="password"' in text.lower() or "登入" in text or "login" in lowered
             report.flavour = "login page" if login else "landing page"
@@ -296,25 +301,26 @@ def _sniff_text(text: str, report: FormatReport, *, complete: bool) -> None:
             report.format = FileFormat.XML
         return
     if stripped.startswith(("{", "[")):
-        if complete:
-            try:
-                json.loads(stripped)
-            except ValueError:
-                report.format = FileFormat.TEXT
-                report.flavour = "broken JSON"
-                return
-        report.format = FileFormat.JSON
-        if '"@context"' in stripped[:4096]:
-            report.flavour = "JSON-LD"
-        elif '"FeatureCollection"' in stripped[:4096]:
-            report.flavour = "GeoJSON"
-        return
+        # a CSV whose first cell starts with a bracket must not pass for JSON: parse the head
+        parsed = check_json(iter([stripped.encode("utf-8")]))
+        if parsed.well_formed or (parsed.ended_early and not complete):
+            report.format = FileFormat.JSON
+            if '"@context"' in stripped[:4096]:
+                report.flavour = "JSON-LD"
+            elif '"FeatureCollection"' in stripped[:4096]:
+                report.flavour = "GeoJSON"
+            return
+        if stripped.startswith("{"):  # no CSV header starts with a brace: it is broken JSON
+            report.format, report.flavour = FileFormat.TEXT, "broken JSON"
+            return
     delimiter = _csv_delimiter(text, complete=complete)
     if delimiter is not None:
         report.format = FileFormat.CSV
         report.delimiter = delimiter
     else:
         report.format = FileFormat.TEXT
+        if stripped.startswith(("{", "[")):
+            report.flavour = "broken JSON"
 
 
 def _csv_delimiter(text: str, *, complete: bool) -> str | None:

@@ -32,6 +32,8 @@ class StructureResult:
     records: int = 0
     fields: list[str] = field(default_factory=list)
     refused_entities: bool = False
+    #: The input ended before the document did (a head, or a cut file).
+    ended_early: bool = False
 
 
 class _Stop(Exception):
@@ -106,6 +108,7 @@ def check_json(chunks: Iterator[bytes], *, codec: str = "utf-8") -> StructureRes
                     if _LOOSE_STRING.match(buffer, pos) is not None:
                         return fail("字串中有不合法的字元或跳脫序列", pos)
                     if final:
+                        result.ended_early = True
                         return fail("字串的引號沒有關閉", pos)
                     if len(buffer) - pos > MAX_TOKEN:
                         return fail("字串過長或引號沒有關閉", pos)
@@ -125,6 +128,8 @@ def check_json(chunks: Iterator[bytes], *, codec: str = "utf-8") -> StructureRes
             else:
                 match = _NUMBER.match(buffer, pos) or _LITERAL.match(buffer, pos)
                 if match is None or match.end() == pos:
+                    # "tru" at the very end of the input is a cut literal, not a typo
+                    result.ended_early = final and len(buffer) - pos < 5
                     return fail(f"無法辨識的內容「{buffer[pos : pos + 10]}」", pos)
                 pos = match.end()
                 kind = "scalar"
@@ -190,6 +195,7 @@ def check_json(chunks: Iterator[bytes], *, codec: str = "utf-8") -> StructureRes
         result.error = f"內容不是 {codec} 編碼（{exc.reason}）"
         return result
     if state != _DONE:
+        result.ended_early = True
         return fail("檔案在 JSON 結構結束前就結束了（缺少結尾括號或內容不完整）", len(buffer))
     return result
 

@@ -188,3 +188,24 @@ def test_wrong_extension_and_html_content_type_are_warnings() -> None:
         CSV_BYTES, declared="CSV", file_name="data.xlsx", content_type="text/html; charset=utf-8"
     )
     assert {"extension", "content_type"} <= {f.code for f in report.findings}
+
+
+def test_csv_whose_first_cell_starts_with_a_bracket_is_not_json() -> None:
+    report = sniff_format("[年度],金額\r\n2025,1\r\n2024,2\r\n".encode(), declared="CSV")
+    assert report.format is FileFormat.CSV and report.verdict is FormatVerdict.MATCH
+
+
+def test_a_json_head_cut_mid_document_is_still_json() -> None:
+    data = json.dumps([{"year": n} for n in range(500)]).encode()
+    assert sniff_format(data[:1000], declared="JSON").format is FileFormat.JSON
+
+
+def test_xml_with_a_body_element_is_not_html() -> None:
+    data = b'<?xml version="1.0"?><message><body>text</body></message>'
+    assert sniff_format(data, declared="XML").verdict is FormatVerdict.MATCH
+
+
+@pytest.mark.parametrize("cut", [1001, 1003, 1005])
+def test_a_json_head_cut_inside_a_chinese_string_is_still_json(cut: int) -> None:
+    data = json.dumps([{"機關": "行政院主計總處", "ok": True}] * 100, ensure_ascii=False).encode()
+    assert sniff_format(data[:cut], declared="JSON").format is FileFormat.JSON
