@@ -140,6 +140,7 @@ def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
                 declared_fields=declared,
                 encoding=enc.encoding if enc else None,
                 delimiter=fmt.delimiter or ",",
+                complete=complete,
             )
             if not complete and fmt.format.value not in {"CSV", "TXT"}:
                 # A cut JSON/XML document is not malformed: judge the header only.

@@ -91,9 +91,9 @@ def test_a_forgotten_password_is_reset_by_email(client: Client, cast: Cast) -> N
     client.post(reverse("password_reset"), {"email": cast.reviewer.email})
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [cast.reviewer.email]
-    link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[0].body)
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", str(mail.outbox[0].body))
     assert link is not None
-    form_url = client.get(link.group(1)).url  # Django swaps the token for a session one
+    form_url = client.get(link.group(1))["Location"]  # Django swaps the token for a session one
     response = client.post(
         form_url,
         {
@@ -127,3 +127,10 @@ def test_the_api_refuses_anonymous_callers(client: Client, db: None) -> None:
 def test_the_api_publishes_an_openapi_schema(client: Client, db: None) -> None:
     schema = client.get("/api/openapi.json").json()
     assert "/api/organisations/me" in schema["paths"]
+
+
+def test_an_english_browser_still_gets_traditional_chinese(client: Client, cast: Cast) -> None:
+    client.force_login(cast.liaison)
+    page = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "資料開放聯絡人" in page
+    assert 'lang="zh-Hant-TW"' in page

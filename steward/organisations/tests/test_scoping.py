@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from steward.conftest import Cast, Tree
-from steward.organisations.models import Organisation, Role
+from steward.organisations.models import Organisation, Person, Role
 from steward.organisations.scope import (
     ROLE_ACTIONS,
     Action,
@@ -97,8 +97,8 @@ def test_an_inactive_assignment_grants_nothing(cast: Cast, tree: Tree) -> None:
     assert not can(cast.reviewer, Action.DATASET_UNIT_REVIEW, tree.unit_a1)
 
 
-def test_a_superuser_may_do_everything(tree: Tree, django_user_model: type) -> None:
-    admin = django_user_model.objects.create_superuser("root", "root@example.gov.tw", "x")
+def test_a_superuser_may_do_everything(tree: Tree) -> None:
+    admin = Person.objects.create_superuser("root", "root@example.gov.tw", "x")
     assert can(admin, Action.DATASET_APPROVE, tree.unit_b1)
     assert keys(organisations_for(admin)) == ALL
 

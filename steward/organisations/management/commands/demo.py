@@ -47,6 +47,75 @@ DEMO_PEOPLE = [
 ]
 
 
+DEMO_INVENTORY: list[dict[str, Any]] = [
+    {
+        "name": "勞工保險投保單位數統計",
+        "source": "system_database",
+        "classification": "open",
+        "planned_half": "H1",
+        "priority_statutory_duty": True,
+        "description": "各縣市勞工保險投保單位數，按月統計。",
+    },
+    {
+        "name": "勞工保險職業災害給付件數",
+        "source": "system_database",
+        "classification": "open",
+        "planned_half": "H2",
+        "gender_statistics": True,
+        "description": "職業災害給付件數，按性別及行業別統計。",
+    },
+    {
+        "name": "被保險人投保薪資明細",
+        "source": "system_database",
+        "classification": "not_provided",
+        "restriction_reason": "privacy",
+        "legal_basis": "個人資料保護法第5條、政府資訊公開法第18條第1項第6款",
+        "description": "個別被保險人之投保薪資資料。",
+    },
+    {
+        "name": "投保單位違規處分清冊",
+        "source": "documents",
+        "classification": "on_request",
+        "restriction_reason": "third_party",
+        "restriction_note": "涉及事業單位營業資訊，依申請審酌提供。",
+        "description": "投保單位違反勞工保險條例之處分紀錄。",
+    },
+]
+
+
+def _demo_metadata(title: str) -> dict[str, Any]:
+    return {
+        "categoryCode": "500",
+        "title": title,
+        "description": f"{title}，由勞動部勞工保險局按月提供。",
+        "fieldDescription": "year(年度)、month(月份)、county(縣市)、count(件數)",
+        "type": "rawData",
+        "license": "政府資料開放授權條款-第1版",
+        "licenseURL": "https://data.gov.tw/license",
+        "cost": "免費",
+        "organization": "勞動部",
+        "organizationContactName": "王專員",
+        "organizationContactPhone": "02-89956666",
+        "organizationContactEmail": "centre@demo.mol.gov.tw",
+        "publisher": "勞動部勞工保險局",
+        "publisherContactName": "林聯絡",
+        "publisherContactPhone": "02-23961266",
+        "publisherContactEmail": "liaison@demo.mol.gov.tw",
+        "accrualPeriodicity": "每月",
+        "language": "zh-TW",
+        "keyword": ["勞工保險", "統計"],
+    }
+
+
+def _demo_resource(title: str) -> dict[str, Any]:
+    return {
+        "resourceDescription": f"{title} CSV",
+        "format": "CSV",
+        "characterSetCode": "UTF-8",
+        "downloadURL": "https://www.bli.gov.tw/opendata/demo.csv",
+    }
+
+
 class Command(BaseCommand):
     help = "Load the demo ministry (MOL), the built-in plans and calendars, and demo logins."
 
@@ -56,6 +125,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             self._units_and_people()
         self._schedules()
+        with transaction.atomic():
+            self._work_in_progress()
         self._print_logins()
 
     def _units_and_people(self) -> None:
@@ -96,6 +167,38 @@ class Command(BaseCommand):
             if version is not None:
                 for plan_year in (year, year + 1):
                     compute_schedule(version, plan_year)
+
+    def _work_in_progress(self) -> None:
+        """A few inventory items and datasets, made through the real services, so that
+        every role's pages have something to show. Only on a fresh demo."""
+        from steward.datasets import services as dataset_services
+        from steward.datasets.models import Dataset
+        from steward.inventory.models import InventoryItem
+        from steward.inventory.services import create_item
+
+        if Dataset.objects.exists() or InventoryItem.objects.exists():
+            return
+        liaison = Person.objects.get(username="liaison")
+        unit = Organisation.objects.get(key="mol-bli-plan")
+        year = timezone.localdate().year
+        for data in DEMO_INVENTORY:
+            create_item(
+                by=liaison,
+                organisation=unit,
+                data={**data, "planned_year": year} if data["classification"] == "open" else data,
+            )
+        for title, submit in (
+            ("勞工保險投保單位數統計", True),
+            ("勞工保險職業災害給付件數", False),
+        ):
+            dataset = dataset_services.create_dataset(
+                by=liaison,
+                organisation=unit,
+                values=_demo_metadata(title),
+                resources=[_demo_resource(title)],
+            )
+            if submit:
+                dataset_services.submit_for_review(dataset, by=liaison)
 
     def _print_logins(self) -> None:
         self.stdout.write(
