@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Any, NoReturn
 
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -52,13 +52,23 @@ def _snapshot(dataset: Dataset) -> dict[str, Any]:
     return flat
 
 
+def _refuse(dataset: Dataset, *, doing: str) -> NoReturn:
+    raise TransitionNotAllowed(
+        _("%(doing)s is not possible while the dataset is “%(status)s”.")
+        % {"doing": doing, "status": Status(dataset.status).label}
+    )
+
+
 def _expect(dataset: Dataset, to: Status, *, doing: str) -> None:
     """Refuse a step the allowed-transition table does not permit from the current status."""
     if not allowed(dataset.status, to):
-        raise TransitionNotAllowed(
-            _("%(doing)s is not possible while the dataset is “%(status)s”.")
-            % {"doing": doing, "status": Status(dataset.status).label}
-        )
+        _refuse(dataset, doing=doing)
+
+
+def _require_status(dataset: Dataset, statuses: Collection[str], *, doing: str) -> None:
+    """Refuse a step that may only start from one of `statuses`."""
+    if dataset.status not in statuses:
+        _refuse(dataset, doing=doing)
 
 
 def _finish(

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from steward.datasets.errors import DatasetError, MetadataIncomplete, TransitionNotAllowed
+from steward.datasets.errors import DatasetError, MetadataIncomplete
 from steward.datasets.metadata import (
     check,
     errors_only,
@@ -28,6 +28,7 @@ from steward.datasets.services._common import (
     _finish,
     _liaisons,
     _lock,
+    _require_status,
     _save_metadata,
     _snapshot,
 )
@@ -155,11 +156,7 @@ def approve_edit(dataset: Dataset, *, by: Person, comment: str = "") -> Dataset:
     with transaction.atomic():
         current = _lock(dataset)
         require(by, Action.DATASET_UNIT_REVIEW, current.organisation)
-        if current.status != Status.EDIT_REVIEW:
-            raise TransitionNotAllowed(
-                _("%(doing)s is not possible while the dataset is “%(status)s”.")
-                % {"doing": _("Approving an edit"), "status": current.get_status_display()}
-            )
+        _require_status(current, (Status.EDIT_REVIEW,), doing=_("Approving an edit"))
         before = _snapshot(current)
         current.status = Status.SCHEDULED
         current.scheduled_publish_on = timezone.localdate()
@@ -182,11 +179,7 @@ def discard_edit(dataset: Dataset, *, by: Person, comment: str = "") -> Dataset:
     with transaction.atomic():
         current = _lock(dataset)
         require(by, Action.DATASET_DRAFT, current.organisation)
-        if current.status != Status.EDIT_RETURNED:
-            raise TransitionNotAllowed(
-                _("%(doing)s is not possible while the dataset is “%(status)s”.")
-                % {"doing": _("Discarding an edit"), "status": current.get_status_display()}
-            )
+        _require_status(current, (Status.EDIT_RETURNED,), doing=_("Discarding an edit"))
         version = current.versions.order_by("-number").first()
         if version is None:
             raise DatasetError(_("There is no published version to go back to."))

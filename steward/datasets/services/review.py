@@ -27,6 +27,7 @@ from steward.datasets.services._common import (
     _liaisons,
     _lock,
     _require_reason,
+    _require_status,
     _snapshot,
 )
 from steward.datasets.workflow import (
@@ -87,11 +88,7 @@ def _approve_stage(
     with transaction.atomic():
         current = _lock(dataset)
         require(by, STAGE_ACTION[stage], current.organisation)
-        if current.status != stage:
-            raise TransitionNotAllowed(
-                _("%(doing)s is not possible while the dataset is “%(status)s”.")
-                % {"doing": doing, "status": Status(current.status).label}
-            )
+        _require_status(current, (stage,), doing=doing)
         to = next_stage(stage, review_stages(current.organisation))
         _expect(current, to, doing=doing)
         before = _snapshot(current)
@@ -234,14 +231,7 @@ def record_committee_decision(
     with transaction.atomic():
         current = _lock(dataset)
         require(by, Action.DATASET_COMMITTEE_DECISION, current.organisation)
-        if current.status != Status.COMMITTEE:
-            raise TransitionNotAllowed(
-                _("%(doing)s is not possible while the dataset is “%(status)s”.")
-                % {
-                    "doing": _("Recording a committee decision"),
-                    "status": current.get_status_display(),
-                }
-            )
+        _require_status(current, (Status.COMMITTEE,), doing=_("Recording a committee decision"))
         _check_meeting(meeting, current)
         if decision == Decision.APPROVE:
             to = next_stage(Status.COMMITTEE, review_stages(current.organisation))

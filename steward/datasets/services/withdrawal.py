@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from steward.datasets.errors import DatasetError, TransitionNotAllowed
+from steward.datasets.errors import DatasetError
 from steward.datasets.models import (
     ClassificationAfterWithdrawal,
     CommitteeDecision,
@@ -24,6 +24,7 @@ from steward.datasets.services._common import (
     _liaisons,
     _lock,
     _require_reason,
+    _require_status,
     _snapshot,
 )
 from steward.datasets.workflow import (
@@ -86,14 +87,9 @@ def record_withdrawal_discussion(
         current = _lock(dataset)
         require(by, Action.DATASET_COMMITTEE_DECISION, current.organisation)
         to = Status.WITHDRAWAL_APPROVAL if decision == Decision.WITHDRAW else Status.PUBLISHED
-        if current.status != Status.WITHDRAWAL_REQUESTED:
-            raise TransitionNotAllowed(
-                _("%(doing)s is not possible while the dataset is “%(status)s”.")
-                % {
-                    "doing": _("Recording the committee discussion"),
-                    "status": current.get_status_display(),
-                }
-            )
+        _require_status(
+            current, (Status.WITHDRAWAL_REQUESTED,), doing=_("Recording the committee discussion")
+        )
         _check_meeting(meeting, current)
         withdrawal = _open_withdrawal(current)
         withdrawal.committee_decision = CommitteeDecision.objects.create(
@@ -124,11 +120,7 @@ def approve_withdrawal(dataset: Dataset, *, by: Person, comment: str = "") -> Da
     with transaction.atomic():
         current = _lock(dataset)
         require(by, Action.WITHDRAWAL_APPROVE, current.organisation)
-        if current.status != Status.WITHDRAWAL_APPROVAL:
-            raise TransitionNotAllowed(
-                _("%(doing)s is not possible while the dataset is “%(status)s”.")
-                % {"doing": _("Approving a withdrawal"), "status": current.get_status_display()}
-            )
+        _require_status(current, (Status.WITHDRAWAL_APPROVAL,), doing=_("Approving a withdrawal"))
         withdrawal = _open_withdrawal(current)
         withdrawal.approved_by = by
         withdrawal.approved_at = timezone.now()
@@ -154,11 +146,7 @@ def refuse_withdrawal(dataset: Dataset, *, by: Person, reasons: str) -> Dataset:
     with transaction.atomic():
         current = _lock(dataset)
         require(by, Action.WITHDRAWAL_APPROVE, current.organisation)
-        if current.status != Status.WITHDRAWAL_APPROVAL:
-            raise TransitionNotAllowed(
-                _("%(doing)s is not possible while the dataset is “%(status)s”.")
-                % {"doing": _("Refusing a withdrawal"), "status": current.get_status_display()}
-            )
+        _require_status(current, (Status.WITHDRAWAL_APPROVAL,), doing=_("Refusing a withdrawal"))
         withdrawal = _open_withdrawal(current)
         withdrawal.closed = True
         withdrawal.refused_reasons = reasons
@@ -202,14 +190,9 @@ def publish_withdrawal_notice(
         current = _lock(dataset)
         if by is not None:
             require(by, Action.DATASET_PUBLISH, current.organisation)
-        if current.status != Status.WITHDRAWAL_NOTICE:
-            raise TransitionNotAllowed(
-                _("%(doing)s is not possible while the dataset is “%(status)s”.")
-                % {
-                    "doing": _("Publishing the withdrawal notice"),
-                    "status": current.get_status_display(),
-                }
-            )
+        _require_status(
+            current, (Status.WITHDRAWAL_NOTICE,), doing=_("Publishing the withdrawal notice")
+        )
         withdrawal = _open_withdrawal(current)
         withdrawal.notice_text = (notice_text or "").strip() or default_notice(current, withdrawal)
         withdrawal.notice_published_on = on or timezone.localdate()
