@@ -16,12 +16,14 @@ Where the resources come from:
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import queue
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 from typing import IO, Any
+from urllib.parse import urlsplit, urlunsplit
 
 from django.db import transaction
 from django.db.models import Q
@@ -60,22 +62,72 @@ def _organisation_index() -> dict[str, int]:
     return index
 
 
+#: Characters of the dataset identifier kept in a catalogue resource key (the key is ≤ 200).
+KEY_IDENTIFIER_CHARS = 180
+#: Hex digits of the download URL's hash in a catalogue resource key (48 bits).
+KEY_HASH_CHARS = 12
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+
+def normalise_download_url(url: str) -> str:
+    """A download URL as compared across runs.
+
+    Trimmed, scheme and host lower-cased, the default port and the fragment dropped, an
+    empty path made "/". The path and query are kept as they are: servers may treat their
+    case and order as meaningful.
+    """
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return text
+    if not parts.scheme or not parts.netloc:
+        return text
+    scheme = parts.scheme.lower()
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    host, colon, port = hostport.lower().rpartition(":")
+    if not colon or "]" in port:  # no port (or the end of an IPv6 literal)
+        host, port = hostport.lower(), ""
+    if port == _DEFAULT_PORTS.get(scheme):
+        port = ""
+    netloc = f"{userinfo}{at}{host}" + (f":{port}" if port else "")
+    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+
+
+def catalogue_resource_key(identifier: str, url: str) -> str:
+    """The stable key of a catalogue resource: dataset identifier + a hash of its URL.
+
+    The export has no resource IDs. Keying by position (`…#2`) made a resource's history
+    (`ResourceHealth`) jump to its neighbour whenever a resource was added or removed
+    before it; the normalised download URL stays with the resource. At most 193 characters.
+    """
+    digest = hashlib.sha256(normalise_download_url(url).encode("utf-8")).hexdigest()
+    return f"{identifier.strip()[:KEY_IDENTIFIER_CHARS]}#{digest[:KEY_HASH_CHARS]}"
+
+
 def refs_from_catalogue(
     stream: IO[Any], *, organisations: dict[str, int] | None = None
 ) -> Iterator[ResourceRef]:
     """One `ResourceRef` per resource of a catalogue export, read lazily.
 
-    The export has no resource IDs, so a resource's key is the dataset identifier and its
-    position (`A17000000J-000123#2`). Catalogue format errors propagate
-    (`CatalogueFormatError`, with the row).
+    The export has no resource IDs, so a resource's key is the dataset identifier and a
+    short hash of its normalised download URL (`A17000000J-000123#3f2a9c01b7de`, see
+    `catalogue_resource_key`). The same URL twice under one identifier (or a repeated
+    identifier) gets `.2`, `.3`… in the order met, so keys stay unique within a run.
+    Catalogue format errors propagate (`CatalogueFormatError`, with the row).
     """
     from steward.datasets.standard import read_catalogue
 
     index = organisations if organisations is not None else {}
+    seen: Counter[str] = Counter()
     for row in read_catalogue(stream):
-        for position, resource in enumerate(row.resources or [], 1):
+        for resource in row.resources or []:
+            key = catalogue_resource_key(row.identifier, resource.download_url)
+            seen[key] += 1
+            if seen[key] > 1:
+                key = f"{key}.{seen[key]}"
             yield ResourceRef(
-                key=f"{row.identifier}#{position}",
+                key=key,
                 url=resource.download_url.strip(),
                 dataset_identifier=row.identifier,
                 dataset_title=row.title,

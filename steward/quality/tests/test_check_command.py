@@ -14,6 +14,7 @@ from django.core.management.base import CommandError
 from steward.audit.models import AuditEvent
 from steward.datasets.standard import CATALOGUE_COLUMNS
 from steward.quality.models import CheckResult, CheckRun, ResourceHealth, RunStatus
+from steward.quality.services import catalogue_resource_key
 from steward.quality.tests.hostile_server import (  # noqa: F401  (fixtures)
     GOOD_FIELDS,
     HostileServer,
@@ -100,15 +101,22 @@ def test_a_catalogue_check_writes_json_a_report_and_the_run(
     catalogue: Path, tmp_path: Path, tree: Any
 ) -> None:
     document, report = run_check(catalogue, tmp_path)
-    states = {item["key"]: (item["state"], item["reason"]) for item in document["results"]}
-    assert states == {
-        "A17010000J-000001#1": ("ok", "ok"),
-        "A17010000J-000001#2": ("broken", "not_found"),
-        "A17010000J-000002#1": ("broken", "html_instead_of_file"),
-        "A17010000J-000003#1": ("ok", "ok"),  # 429 then the file, after Retry-After
-        "A17010000J-000004#1": ("broken", "forbidden_address"),
-        "A17010000J-000005#1": ("ok", "ok"),
+    states = {
+        (item["dataset"], item["url"].rsplit("/", 1)[-1]): (item["state"], item["reason"])
+        for item in document["results"]
     }
+    assert states == {
+        ("A17010000J-000001", "good.csv"): ("ok", "ok"),
+        ("A17010000J-000001", "404"): ("broken", "not_found"),
+        ("A17010000J-000002", "html-200.csv"): ("broken", "html_instead_of_file"),
+        ("A17010000J-000003", "cli"): ("ok", "ok"),  # 429 then the file, after Retry-After
+        ("A17010000J-000004", "to-private"): ("broken", "forbidden_address"),
+        ("A17010000J-000005", "big5-declared-utf8.csv"): ("ok", "ok"),
+    }
+    assert all(
+        item["key"] == catalogue_resource_key(item["dataset"], item["url"])
+        for item in document["results"]
+    )
     assert document["summary"]["totals"]["broken"] == 3
     assert document["summary"]["totals"]["datasets"] == 5
 
@@ -127,12 +135,15 @@ def test_a_catalogue_check_writes_json_a_report_and_the_run(
     assert "改善方式：請重新上傳檔案或更正資料下載網址。" in report
 
 
-def test_a_second_run_extends_each_resource_history(catalogue: Path, tmp_path: Path) -> None:
+def test_a_second_run_extends_each_resource_history(
+    catalogue: Path, tmp_path: Path, server: HostileServer
+) -> None:
+    broken_key = catalogue_resource_key("A17010000J-000001", server.url("/status/404"))
     run_check(catalogue, tmp_path)
-    first = ResourceHealth.objects.get(key="A17010000J-000001#2")
+    first = ResourceHealth.objects.get(key=broken_key)
     assert (first.consecutive_failures, first.last_state) == (1, "broken")
     run_check(catalogue, tmp_path)
-    again = ResourceHealth.objects.get(key="A17010000J-000001#2")
+    again = ResourceHealth.objects.get(key=broken_key)
     assert again.consecutive_failures == 2
     assert again.first_failure_at == first.first_failure_at
     assert again.next_check_due and again.last_checked_at
@@ -141,7 +152,9 @@ def test_a_second_run_extends_each_resource_history(catalogue: Path, tmp_path: P
     assert (
         again.next_check_due - again.last_checked_at > first.next_check_due - first.last_checked_at
     )
-    healthy = ResourceHealth.objects.get(key="A17010000J-000001#1")
+    healthy = ResourceHealth.objects.get(
+        key=catalogue_resource_key("A17010000J-000001", server.url("/good.csv"))
+    )
     assert (healthy.consecutive_ok, healthy.last_success_at) == (2, healthy.last_checked_at)
 
 
