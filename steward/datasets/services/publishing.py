@@ -37,8 +37,24 @@ from steward.datasets.workflow import (
 )
 from steward.organisations.models import Person
 from steward.organisations.scope import Action, require
+from steward.publishing.services import PublishingError, enqueue, operation_for
 
 # ---------------------------------------------------------------- publishing
+
+
+def _enqueue_publication(dataset: Dataset, *, by: Person, on: datetime.date) -> None:
+    """Put the approved metadata in the publishing outbox, in the caller's transaction.
+
+    The transactional outbox: the dataset becoming “scheduled” and its outbox entry commit
+    together or not at all, so the drain needs no sweep to find it (the sweep stays only as
+    a safety net). The entry waits until the start of the publishing day. Metadata the
+    portal's schema refuses stops the step here, with every problem, and changes nothing.
+    """
+    not_before = timezone.make_aware(datetime.datetime.combine(on, datetime.time()))
+    try:
+        enqueue(dataset, operation=operation_for(dataset), by=by, not_before=not_before)
+    except PublishingError as error:
+        raise DatasetError(str(error)) from error
 
 
 def schedule_publication(
@@ -47,7 +63,8 @@ def schedule_publication(
     """The information centre schedules an approved dataset for the plan's publishing date.
 
     Also reschedules a dataset already scheduled. The metadata's 發布時間 / 最後更新時間 are
-    fixed here so that what is pushed and what is kept as published are the same.
+    fixed here so that what is pushed and what is kept as published are the same. The push
+    to the portal is queued in the same transaction (publishing outbox), due on `on`.
     """
     with transaction.atomic():
         current = _lock(dataset)
@@ -67,6 +84,7 @@ def schedule_publication(
             comment=comment or _("to be published on %(date)s") % {"date": on.isoformat()},
             tell=_liaisons(current),
         )
+        _enqueue_publication(current, by=by, on=on)
     dataset.refresh_from_db()
     return dataset
 
@@ -152,14 +170,16 @@ def propose_edit(
 
 
 def approve_edit(dataset: Dataset, *, by: Person, comment: str = "") -> Dataset:
-    """The unit reviewer approves an edit; it is scheduled for re-publishing today."""
+    """The unit reviewer approves an edit; it is queued for re-publishing today, in the same
+    transaction (publishing outbox)."""
     with transaction.atomic():
         current = _lock(dataset)
         require(by, Action.DATASET_UNIT_REVIEW, current.organisation)
         _require_status(current, (Status.EDIT_REVIEW,), doing=_("Approving an edit"))
         before = _snapshot(current)
+        today = timezone.localdate()
         current.status = Status.SCHEDULED
-        current.scheduled_publish_on = timezone.localdate()
+        current.scheduled_publish_on = today
         _finish(
             current,
             by=by,
@@ -170,6 +190,7 @@ def approve_edit(dataset: Dataset, *, by: Person, comment: str = "") -> Dataset:
             next_action=Action.DATASET_PUBLISH,
             tell=_liaisons(current),
         )
+        _enqueue_publication(current, by=by, on=today)
     dataset.refresh_from_db()
     return dataset
 
