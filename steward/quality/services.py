@@ -16,17 +16,19 @@ Where the resources come from:
 from __future__ import annotations
 
 import asyncio
+import datetime
 import hashlib
 import queue
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import asdict
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from steward.audit.services import record
@@ -41,6 +43,9 @@ from steward.quality.models import (
     ResourceHealth,
     RunStatus,
 )
+
+if TYPE_CHECKING:
+    from steward.datasets.models import Dataset
 
 BATCH = 200
 
@@ -151,20 +156,60 @@ def refs_from_catalogue(
             )
 
 
+def open_datasets_query(
+    *, on: datetime.date, organisations: Iterable[int] | None = None, withdrawn_after: bool = False
+) -> QuerySet[Dataset]:
+    """Datasets open (開放) at the end of day `on`, optionally of some organisations only.
+
+    Open means published on or before `on` (its 發布時間 `issued`, else its first published
+    version) and not withdrawn: on the portal now. With `withdrawn_after`, a dataset withdrawn
+    since (its public notice dated after `on`) also counts, for looking back at a period.
+    """
+    from steward.datasets.models import Dataset, DatasetVersion, Withdrawal
+    from steward.datasets.workflow import ON_PORTAL, Status
+
+    end = timezone.make_aware(
+        datetime.datetime.combine(on + datetime.timedelta(days=1), datetime.time())
+    )
+    first_published = (
+        DatasetVersion.objects.filter(dataset=OuterRef("pk"))
+        .order_by("published_at")
+        .values("published_at")[:1]
+    )
+    still_open = Q(status__in=list(ON_PORTAL))
+    if withdrawn_after:
+        still_open |= Q(
+            Exists(Withdrawal.objects.filter(dataset=OuterRef("pk"), notice_published_on__gt=on)),
+            status=Status.WITHDRAWN,
+        )
+    datasets = Dataset.objects.annotate(
+        published_at=Coalesce("issued", Subquery(first_published))
+    ).filter(still_open, published_at__lt=end)
+    if organisations is not None:
+        datasets = datasets.filter(organisation_id__in=list(organisations))
+    return datasets.order_by("identifier")
+
+
 def refs_from_database(
-    *, organisation: Organisation | None = None, due_only: bool = False
+    *,
+    organisation: Organisation | None = None,
+    due_only: bool = False,
+    datasets: Collection[int] | None = None,
 ) -> list[ResourceRef]:
     """One `ResourceRef` per resource of the open datasets (on the portal) in our database.
 
     `organisation` limits to its subtree; `due_only` keeps resources whose health says a
-    check is due (or that were never checked). A list, read here in the caller's thread:
-    the crawl runs in a thread of its own where the ORM must not be used (a ministry's
-    resources are thousands of small objects, not a memory concern).
+    check is due (or that were never checked); `datasets` keeps those datasets (ids) only.
+    A list, read here in the caller's thread: the crawl runs in a thread of its own where
+    the ORM must not be used (a ministry's resources are thousands of small objects, not a
+    memory concern).
     """
-    return list(_database_refs(organisation=organisation, due_only=due_only))
+    return list(_database_refs(organisation=organisation, due_only=due_only, datasets=datasets))
 
 
-def _database_refs(*, organisation: Organisation | None, due_only: bool) -> Iterator[ResourceRef]:
+def _database_refs(
+    *, organisation: Organisation | None, due_only: bool, datasets: Collection[int] | None
+) -> Iterator[ResourceRef]:
     from steward.datasets.models import Resource
     from steward.datasets.workflow import ON_PORTAL
 
@@ -173,6 +218,8 @@ def _database_refs(*, organisation: Organisation | None, due_only: bool) -> Iter
     )
     if organisation is not None:
         resources = resources.filter(dataset__organisation__path__startswith=organisation.path)
+    if datasets is not None:
+        resources = resources.filter(dataset_id__in=list(datasets))
     if due_only:
         not_due = ResourceHealth.objects.filter(next_check_due__gt=timezone.now()).values("key")
         resources = resources.exclude(resourceID__in=not_due)
@@ -325,6 +372,10 @@ def record_results(run: CheckRun, reports: list[ResourceReport]) -> list[CheckRe
                 "encoding_matches": report.encoding_matches,
                 "fields_match": report.fields_match,
                 "checks": report.checks,
+                "declared": {
+                    "format": report.ref.declared_format,
+                    "encoding": report.ref.declared_encoding,
+                },
             },
             checked_at=now,
         )

@@ -3,7 +3,7 @@
 * `quality.check_agency` — the quarterly self-check (2-1 品質檢核) of one agency's open
   resources; its run feeds the KPIs (accuracy rate 正確率, three-star ratio 三星等級資料比率).
 * `quality.spot_check` — the information centre's spot check (2-2 抽檢): a random sample of
-  the ministry's open resources.
+  the ministry's datasets open at the end of the previous quarter, every resource of each.
 * `quality.cadence` (periodic) — enqueues those jobs when a deadline of the plan's work items
   2-1 / 2-2 comes near: from the schedule of the loaded plan (`ScheduledDeadline`, already
   moved to working days by the office calendar), or from `DEFAULT_CADENCE` (MOEA's Table 3,
@@ -33,6 +33,7 @@ DEFAULT_CADENCE: dict[str, list[tuple[int, int]]] = {
 }
 #: How long before a deadline the check runs, so agencies have time to fix and report.
 LEAD_TIME = timedelta(days=14)
+#: Datasets sampled by a spot check (all their resources are checked).
 SPOT_CHECK_SAMPLE = 50
 
 
@@ -56,26 +57,39 @@ def check_agency(payload: dict[str, Any]) -> dict[str, Any]:
 
 @job("quality.spot_check")
 def spot_check(payload: dict[str, Any]) -> dict[str, Any]:
-    """The information centre's spot check (2-2): a random sample of open resources."""
-    from steward.quality.services import check_resources, refs_from_database
+    """The information centre's spot check (2-2 抽檢累計至前一季已開放資料集品質作業).
+
+    MOEA's Table 3 (000_f537ebc8eb002dab.txt) samples the datasets open *up to the end of
+    the previous quarter*: published on or before that day and not withdrawn since. A random
+    sample of `sample` such datasets of the organisation's subtree is drawn (`seed` makes it
+    repeatable) and every resource of each sampled dataset is checked, so each sampled
+    dataset gets a whole verdict for the KPIs. The quarter is the one before `as_of` (an ISO
+    date in the payload), by default the day the job runs.
+    """
+    from steward.quality.measures import Period
+    from steward.quality.services import check_resources, open_datasets_query, refs_from_database
 
     organisation = Organisation.objects.get(pk=payload["organisation_id"])
     size = int(payload.get("sample", SPOT_CHECK_SAMPLE))
-    # Reservoir sampling: one pass, memory bounded by the sample size.
+    as_of = date.fromisoformat(payload["as_of"]) if payload.get("as_of") else timezone.localdate()
+    cutoff = Period.quarter_of(as_of).previous().end
+    candidates = list(
+        open_datasets_query(
+            on=cutoff, organisations=organisation.subtree().values_list("pk", flat=True)
+        ).values_list("pk", flat=True)
+    )
     chooser = random.Random(payload.get("seed"))
-    sample: list[Any] = []
-    for seen, ref in enumerate(refs_from_database(organisation=organisation)):
-        if len(sample) < size:
-            sample.append(ref)
-        elif (slot := chooser.randrange(seen + 1)) < size:
-            sample[slot] = ref
+    sample = sorted(chooser.sample(candidates, min(size, len(candidates))))
     run = check_resources(
-        sample,
+        refs_from_database(organisation=organisation, datasets=sample),
         kind=CheckKind.SPOT_CHECK,
         organisation=organisation,
-        source=f"spot check of {organisation.key} ({len(sample)} sampled)",
+        source=(
+            f"spot check of {organisation.key}: {len(sample)} of {len(candidates)} datasets "
+            f"open on {cutoff.isoformat()}"
+        ),
     )
-    return {"run": run.pk, "totals": run.totals}
+    return {"run": run.pk, "totals": run.totals, "open_on": cutoff.isoformat()}
 
 
 def _quality_kind(title: str) -> str | None:
