@@ -466,6 +466,16 @@ def mark_published(request: HttpRequest, dataset_id: int, payload: PublishedIn) 
     )
 
 
+@router.post("/{dataset_id}/return-refused", response=STEP_RESPONSES)
+def return_refused(request: HttpRequest, dataset_id: int, payload: CommentIn) -> Any:
+    """The information centre returns a dataset the portal refused to the liaison."""
+    return _step(
+        request,
+        dataset_id,
+        lambda d, p: services.return_refused_publication(d, by=p, comment=payload.comment),
+    )
+
+
 @router.post("/{dataset_id}/propose-edit", response=STEP_RESPONSES)
 def propose_edit(request: HttpRequest, dataset_id: int, payload: EditIn) -> Any:
     """Change a published dataset; the unit reviewer approves it (DGBAS 伍五)."""

@@ -41,6 +41,7 @@ from steward.datasets.workflow import (
 )
 from steward.organisations.models import Organisation, Person
 from steward.organisations.scope import Action, organisations_for
+from steward.publishing.services import portal_reason, refused_entry
 
 
 def step_forms(person: Person, dataset: Dataset) -> dict[str, Any]:
@@ -64,6 +65,10 @@ def step_forms(person: Person, dataset: Dataset) -> dict[str, Any]:
         )
     if Step.PUBLISH in steps:
         forms["published_form"] = PublishedForm()
+    if Step.RETURN_REFUSED in steps:
+        refused = refused_entry(dataset)
+        forms["portal_refusal"] = portal_reason(refused) if refused is not None else ""
+        forms["return_form"] = CommentForm()
     if Step.REQUEST_WITHDRAWAL in steps:
         forms["withdrawal_form"] = WithdrawalRequestForm()
     if Step.WITHDRAWAL_NOTICE in steps:
@@ -101,6 +106,7 @@ STEP_DONE = {
     Step.APPROVE_EDIT: gettext_lazy("Edit approved; it will be re-published."),
     Step.SCHEDULE: gettext_lazy("Scheduled."),
     Step.PUBLISH: gettext_lazy("Recorded as published."),
+    Step.RETURN_REFUSED: gettext_lazy("Returned to the liaison with the portal's reason."),
     Step.DISCARD_EDIT: gettext_lazy("Edit discarded; the published version is back."),
     Step.REQUEST_WITHDRAWAL: gettext_lazy("Withdrawal requested."),
     Step.WITHDRAWAL_DISCUSSION: gettext_lazy("Committee discussion recorded."),
@@ -159,6 +165,10 @@ def _run_step(step: Step, dataset: Dataset, person: Person, data: Any) -> None:
     elif step == Step.PUBLISH:
         cleaned = _form_or_error(PublishedForm(data))
         services.mark_published(dataset, by=person, portal_identifier=cleaned["portal_identifier"])
+    elif step == Step.RETURN_REFUSED:
+        services.return_refused_publication(
+            dataset, by=person, comment=_form_or_error(CommentForm(data))["comment"]
+        )
     elif step == Step.DISCARD_EDIT:
         services.discard_edit(dataset, by=person)
     elif step == Step.REQUEST_WITHDRAWAL:

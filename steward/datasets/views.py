@@ -508,6 +508,7 @@ VERB_LABELS = {
     "dataset.reject": gettext_lazy("returned to the liaison"),
     "dataset.schedule": gettext_lazy("scheduled for publishing"),
     "dataset.publish": gettext_lazy("published (登載)"),
+    "dataset.return_refused": gettext_lazy("refused by the portal, returned to the liaison"),
     "dataset.propose_edit": gettext_lazy("edit proposed"),
     "dataset.approve_edit": gettext_lazy("edit approved"),
     "dataset.discard_edit": gettext_lazy("edit discarded"),

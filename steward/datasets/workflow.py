@@ -83,7 +83,9 @@ ALLOWED: dict[Status, frozenset[Status]] = {
     S.COMMITTEE: frozenset({S.CIO_APPROVAL, S.APPROVED, S.RETURNED}),
     S.CIO_APPROVAL: frozenset({S.APPROVED, S.RETURNED}),
     S.APPROVED: frozenset({S.SCHEDULED}),
-    S.SCHEDULED: frozenset({S.SCHEDULED, S.PUBLISHED}),
+    # Back to the liaison when the portal refuses the metadata for good (a new dataset goes
+    # through the chain again, an edit back to its edit review).
+    S.SCHEDULED: frozenset({S.SCHEDULED, S.PUBLISHED, S.RETURNED, S.EDIT_RETURNED}),
     S.PUBLISHED: frozenset({S.EDIT_REVIEW, S.WITHDRAWAL_REQUESTED}),
     S.EDIT_REVIEW: frozenset({S.SCHEDULED, S.EDIT_RETURNED}),
     S.EDIT_RETURNED: frozenset({S.EDIT_REVIEW, S.PUBLISHED}),
@@ -169,6 +171,7 @@ class Step(models.TextChoices):
     APPROVE_EDIT = "approve_edit", _("Approve the edit")
     SCHEDULE = "schedule", _("Schedule publishing")
     PUBLISH = "publish", _("Record as published")
+    RETURN_REFUSED = "return_refused", _("Return to the liaison with the portal's reason")
     DISCARD_EDIT = "discard_edit", _("Discard the edit")
     REQUEST_WITHDRAWAL = "request_withdrawal", _("Request withdrawal")
     WITHDRAWAL_DISCUSSION = "withdrawal_discussion", _("Record the committee discussion")
@@ -196,6 +199,8 @@ STEPS: tuple[tuple[Step, frozenset[Status], Action], ...] = (
     (Step.REJECT, frozenset({S.CIO_APPROVAL}), Action.DATASET_APPROVE),
     (Step.SCHEDULE, frozenset({S.APPROVED, S.SCHEDULED}), Action.DATASET_PUBLISH),
     (Step.PUBLISH, frozenset({S.SCHEDULED}), Action.DATASET_PUBLISH),
+    # Only while the portal's refusal is on record (see `portal_refused`).
+    (Step.RETURN_REFUSED, frozenset({S.SCHEDULED}), Action.DATASET_PUBLISH),
     (Step.DISCARD_EDIT, frozenset({S.EDIT_RETURNED}), Action.DATASET_DRAFT),
     (Step.REQUEST_WITHDRAWAL, frozenset({S.PUBLISHED}), Action.WITHDRAWAL_REQUEST),
     (
@@ -217,9 +222,18 @@ def available_steps(person: Person, dataset: Any) -> list[Step]:
     for step, statuses, action in STEPS:
         if step in steps or dataset.status not in statuses:
             continue
+        if step == Step.RETURN_REFUSED and not portal_refused(dataset):
+            continue
         if can(person, action, dataset.organisation):
             steps.append(step)
     return steps
+
+
+def portal_refused(dataset: Any) -> bool:
+    """Has the national portal refused the dataset's metadata for good (a failed outbox row)?"""
+    from steward.publishing.services import refused_entry
+
+    return refused_entry(dataset) is not None
 
 
 def queue_q(person: Person) -> Q:

@@ -29,6 +29,7 @@ class OutboxStatus(models.TextChoices):
     SUCCEEDED = "succeeded", _("Accepted by the portal")
     FAILED = "failed", _("Refused: needs a person")
     DEAD = "dead", _("Gave up after repeated failures")
+    RETURNED = "returned", _("Refused; the dataset went back to the liaison")
 
 
 #: Rows that still need something to happen (a person's retry, or the worker).
@@ -47,9 +48,11 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
             OutboxStatus.DEAD,
         }
     ),
-    OutboxStatus.FAILED: frozenset({OutboxStatus.PENDING}),
+    OutboxStatus.FAILED: frozenset({OutboxStatus.PENDING, OutboxStatus.RETURNED}),
     OutboxStatus.DEAD: frozenset({OutboxStatus.PENDING}),
     OutboxStatus.SUCCEEDED: frozenset(),
+    # Closed: the refused metadata went back to the liaison; a fixed version is a new entry.
+    OutboxStatus.RETURNED: frozenset(),
 }
 
 

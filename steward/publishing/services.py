@@ -53,6 +53,8 @@ from steward.publishing.schema import validate_body
 
 #: Dataset statuses whose stored metadata is the approved one and may be pushed.
 PUBLISHABLE = frozenset({Status.SCHEDULED, Status.PUBLISHED})
+#: HTTP statuses with which the portal refuses our API key rather than the metadata.
+KEY_REFUSED = (401, 403)
 #: Dataset statuses in which removing it from the portal may be asked for.
 REMOVABLE = frozenset({Status.WITHDRAWAL_NOTICE, Status.WITHDRAWN})
 
@@ -547,7 +549,9 @@ def _tell_centre(dataset: Dataset, *, subject_detail: str, body_detail: str) -> 
         subject=_("[Open data] Publishing %(identifier)s: %(detail)s")
         % {"identifier": dataset.identifier, "detail": subject_detail},
         body=_(
-            "Dataset %(identifier)s “%(title)s” did not reach the national portal.\n\n%(detail)s\n\n%(link)s\n"
+            "Dataset %(identifier)s “%(title)s” did not reach the national portal.\n\n%(detail)s\n\n"
+            "If the portal refused the metadata itself, return the dataset to the liaison from "
+            "its page; otherwise send it again once the cause is fixed.\n\n%(link)s\n"
         )
         % {
             "identifier": dataset.identifier,
@@ -556,6 +560,54 @@ def _tell_centre(dataset: Dataset, *, subject_detail: str, body_detail: str) -> 
             "link": link,
         },
     )
+
+
+# ---------------------------------------------------------------- refused for good
+
+
+def refused_entry(dataset: Dataset, *, for_update: bool = False) -> PublishingOutboxEntry | None:
+    """The dataset's push the portal refused for good (failed, not a removal, not for our API
+    key), or None.
+
+    Such a row waits for a person: the information centre either sends it again (`retry`,
+    e.g. after fixing the API key) or returns the dataset to the liaison
+    (`datasets.services.return_refused_publication`), which closes it here. Pass
+    `for_update=True` inside a transaction to lock the row.
+    """
+    rows = (
+        PublishingOutboxEntry.objects.filter(dataset=dataset, status=OutboxStatus.FAILED)
+        .exclude(operation=Operation.DELETE)
+        # A refused API key is ours to fix, not the liaison's.
+        .exclude(last_status_code__in=KEY_REFUSED)
+    )
+    if for_update:
+        rows = rows.select_for_update()
+    return rows.order_by("-updated_at", "-pk").first()
+
+
+def portal_reason(entry: PublishingOutboxEntry) -> str:
+    """What the portal said when it refused `entry`, without our “Attempt n: …” lead line."""
+    text = entry.last_error.strip()
+    lead, _newline, rest = text.partition("\n")
+    return rest.strip() or lead
+
+
+def close_returned(entry: PublishingOutboxEntry, *, by: Person) -> None:
+    """Close a refused row because its dataset went back to the liaison (joins the caller's
+    transaction; the datasets service that returns the dataset calls it). A fixed, approved
+    version is queued as a new row."""
+    with transaction.atomic():
+        _move(entry, OutboxStatus.RETURNED)
+        entry.save(update_fields=["status", "updated_at"])
+        record(
+            actor=by,
+            action="publishing.return",
+            subject=entry,
+            organisation=entry.dataset.organisation,
+            from_state=OutboxStatus.FAILED,
+            to_state=entry.status,
+            comment=portal_reason(entry),
+        )
 
 
 # ---------------------------------------------------------------- people's actions

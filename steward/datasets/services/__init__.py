@@ -22,6 +22,7 @@ from steward.datasets.services.publishing import (
     discard_edit,
     mark_published,
     propose_edit,
+    return_refused_publication,
     schedule_publication,
 )
 from steward.datasets.services.review import (
@@ -64,6 +65,7 @@ __all__ = [
     "refuse_withdrawal",
     "reject",
     "request_withdrawal",
+    "return_refused_publication",
     "schedule_publication",
     "submit_for_review",
     "update_dataset",

@@ -37,7 +37,14 @@ from steward.datasets.workflow import (
 )
 from steward.organisations.models import Person
 from steward.organisations.scope import Action, require
-from steward.publishing.services import PublishingError, enqueue, operation_for
+from steward.publishing.services import (
+    PublishingError,
+    close_returned,
+    enqueue,
+    operation_for,
+    portal_reason,
+    refused_entry,
+)
 
 # ---------------------------------------------------------------- publishing
 
@@ -123,6 +130,54 @@ def mark_published(
             before=before,
             from_status=from_status,
             comment=comment,
+            tell=_liaisons(current),
+        )
+    dataset.refresh_from_db()
+    return dataset
+
+
+def return_refused_publication(dataset: Dataset, *, by: Person, comment: str = "") -> Dataset:
+    """The information centre returns a dataset the national portal refused for good to the
+    liaison, with the portal's reason (and its own comment).
+
+    Only while the refusal is on record (a failed outbox row, which this closes). A dataset
+    never published becomes “returned”: once fixed it goes through the plan's review chain
+    again. An edit of a published dataset becomes “edit returned”: the fixed edit goes to its
+    edit review again, or is discarded; the portal keeps the published version meanwhile.
+    """
+    with transaction.atomic():
+        current = _lock(dataset)
+        require(by, Action.DATASET_PUBLISH, current.organisation)
+        doing = _("Returning a dataset the portal refused")
+        _require_status(current, (Status.SCHEDULED,), doing=doing)
+        entry = refused_entry(current, for_update=True)
+        if entry is None:
+            raise DatasetError(
+                _(
+                    "The national portal has not refused %(identifier)s; only a refused dataset "
+                    "can be returned this way."
+                )
+                % {"identifier": current.identifier}
+            )
+        to = Status.EDIT_RETURNED if current.versions.exists() else Status.RETURNED
+        _expect(current, to, doing=doing)
+        reasons = _("The national portal refused the metadata:\n%(reason)s") % {
+            "reason": portal_reason(entry)
+        }
+        note = (comment or "").strip()
+        if note:
+            reasons += "\n" + _("Information centre: %(note)s") % {"note": note}
+        before = _snapshot(current)
+        current.status = to
+        current.returned_reasons = reasons
+        close_returned(entry, by=by)
+        _finish(
+            current,
+            by=by,
+            verb="return_refused",
+            before=before,
+            from_status=Status.SCHEDULED,
+            comment=reasons,
             tell=_liaisons(current),
         )
     dataset.refresh_from_db()

@@ -16,6 +16,10 @@ Writes need the ``Authorization`` header to equal the configured key (401 if
 not) and a body valid against ``schema/dataset.schema.json`` (400 listing every
 problem with its key path).
 
+Refusal rules stand for the portal's own checks beyond the schema (`StandInPortal.refuse`,
+or ``POST /_standin/rules``): a write whose field contains a given text is refused with
+422 and the portal's reason, every time, until the metadata changes — a refusal for good.
+
 Faults can be queued to prove the adapter's retry and idempotence: a 500, a 429
 with Retry-After, a slow answer (the client times out; nothing is committed), and
 a connection dropped *after* the write committed (the client never learns it
@@ -67,6 +71,28 @@ class Fault:
         return method == self.method if self.method else method in {"POST", "PUT", "DELETE"}
 
 
+@dataclass(frozen=True)
+class RefusalRule:
+    """A check the real portal makes beyond the schema: refuse any write whose `key` (a
+    dataset field, or a resource field in any distribution) contains `contains`."""
+
+    key: str
+    contains: str
+    message: str
+    status: int = 422
+
+    def breaks(self, body: Any) -> bool:
+        if not isinstance(body, dict):
+            return False
+        values = [body.get(self.key)]
+        values += [
+            resource.get(self.key)
+            for resource in body.get("distribution") or []
+            if isinstance(resource, dict)
+        ]
+        return any(isinstance(value, str) and self.contains in value for value in values)
+
+
 @dataclass
 class StoredDataset:
     nid: int
@@ -90,6 +116,7 @@ class PortalState:
     api_key: str
     datasets: dict[str, StoredDataset] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
+    rules: list[RefusalRule] = field(default_factory=list)
     log: list[LoggedRequest] = field(default_factory=list)
     next_nid: int = 100001
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -222,16 +249,29 @@ class _Handler(BaseHTTPRequestHandler):
                 {"success": False, "error": {"message": f"the body is not UTF-8 JSON: {error}"}},
             )
 
-    @staticmethod
-    def _invalid(body: Any) -> tuple[int, dict[str, Any]] | None:
+    def _invalid(self, body: Any) -> tuple[int, dict[str, Any]] | None:
         problems = validate_body(body)
         if not problems:
-            return None
+            return self._refused_by_rule(body)
         return 400, {
             "success": False,
             "error": {
                 "message": "the body breaks the dataset metadata standard",
                 "details": [problem.as_dict() for problem in problems],
+            },
+        }
+
+    def _refused_by_rule(self, body: Any) -> tuple[int, dict[str, Any]] | None:
+        state = self.server.state
+        with state.lock:
+            broken = [rule for rule in state.rules if rule.breaks(body)]
+        if not broken:
+            return None
+        return broken[0].status, {
+            "success": False,
+            "error": {
+                "message": broken[0].message,
+                "details": [{"path": rule.key, "message": rule.message} for rule in broken],
             },
         }
 
@@ -316,6 +356,21 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             with state.lock:
                 state.faults.append(fault)
+            self._answer(entry, 200, {"success": True})
+        elif method == "POST" and action == "rules":
+            try:
+                spec = json.loads(raw.decode("utf-8"))
+                rule = RefusalRule(
+                    key=str(spec["key"]),
+                    contains=str(spec["contains"]),
+                    message=str(spec["message"]),
+                    status=int(spec.get("status", 422)),
+                )
+            except (ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
+                self._answer(entry, 400, {"success": False, "error": {"message": str(error)}})
+                return
+            with state.lock:
+                state.rules.append(rule)
             self._answer(entry, 200, {"success": True})
         elif method == "GET" and action == "datasets":
             with state.lock:
@@ -410,6 +465,11 @@ class StandInPortal:
     def inject(self, fault: Fault) -> None:
         with self.state.lock:
             self.state.faults.append(fault)
+
+    def refuse(self, rule: RefusalRule) -> None:
+        """From now on, refuse every write that breaks `rule` (422 with the rule's message)."""
+        with self.state.lock:
+            self.state.rules.append(rule)
 
     def datasets(self) -> dict[str, dict[str, Any]]:
         """identifier → stored body, as the portal holds them now."""

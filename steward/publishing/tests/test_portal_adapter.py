@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from steward.publishing.portal import PortalClient, PortalError, PortalErrorKind, parse_retry_after
-from steward.publishing.standin import Fault, FaultKind, StandInPortal
+from steward.publishing.standin import Fault, FaultKind, RefusalRule, StandInPortal
 from steward.publishing.tests.bodies import body
 
 
@@ -103,6 +103,38 @@ def test_the_standin_enforces_the_schema_itself(portal: StandInPortal) -> None:
     assert caught.value.code == 400
     assert error["error"]["details"][0]["path"] == "title"
     assert portal.datasets() == {}
+
+
+def test_a_refusal_rule_refuses_every_time_until_the_metadata_changes(
+    portal: StandInPortal, client: PortalClient
+) -> None:
+    portal.refuse(RefusalRule(key="downloadURL", contains="http://", message="下載網址須為 HTTPS"))
+    plain = body()
+    plain["distribution"][0]["downloadURL"] = "http://example.gov.tw/stats.csv"
+    for _attempt in range(2):
+        with pytest.raises(PortalError) as caught:
+            client.create(plain)
+        assert caught.value.kind == PortalErrorKind.REJECTED
+        assert caught.value.status == 422
+        assert caught.value.details == ["downloadURL: 下載網址須為 HTTPS"]
+    assert portal.datasets() == {}
+    client.create(body())
+    assert list(portal.datasets()) == ["A17010000J-000001"]
+
+
+def test_refusal_rules_can_be_set_over_http(portal: StandInPortal, client: PortalClient) -> None:
+    rule = {"key": "title", "contains": "測試", "message": "名稱不可含「測試」", "status": 400}
+    request = urllib.request.Request(
+        portal.url + "/_standin/rules",
+        data=json.dumps(rule).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=2) as answer:
+        assert answer.status == 200
+    with pytest.raises(PortalError) as caught:
+        client.create(body(title="測試資料集"))
+    assert (caught.value.status, caught.value.message) == (400, "名稱不可含「測試」")
 
 
 def test_a_wrong_api_key_is_a_permanent_refusal(portal: StandInPortal) -> None:
