@@ -26,7 +26,7 @@ from .headers import compare_header
 from .sniff import FileFormat
 from .structured import CHUNK, StructureResult, check_json, check_xml
 from .table_report import TYPE_PATTERNS, ColumnChecks, ColumnType, RowIssue, TableReport
-from .tables_csv import validate_csv
+from .tables_csv import CsvEngine, validate_csv
 
 __all__ = ["ColumnType", "RowIssue", "TableReport", "validate_table"]
 
@@ -74,6 +74,7 @@ def validate_table(
     block_size: int = 1 << 20,
     threads: bool = True,
     complete: bool = True,
+    engine: CsvEngine = "auto",
 ) -> TableReport:
     """Validate a table from a path or a binary stream, whatever its size.
 
@@ -81,8 +82,9 @@ def validate_table(
     ``declared_fields`` from :func:`parse_field_description`. ``required_columns`` and
     ``column_types`` name header cells. Row numbers count the header as row 1. ``complete``
     False says the source is only the head of a file: a quote left open at its end is then the
-    cut, not an error. ``threads``
-    lets pyarrow parse CSV on every core.
+    cut, not an error. ``threads`` lets pyarrow parse CSV on every core. ``engine`` picks the
+    CSV reader: "pyarrow", "python", or "auto" (python for small inputs, where pyarrow's set-up
+    costs more than the parse).
     """
     report = TableReport(format, column_types=dict(column_types or {}))
     types = report.column_types
@@ -98,6 +100,7 @@ def validate_table(
                 block_size=block_size,
                 threads=threads,
                 complete=complete,
+                engine=engine,
             )
         elif format in (FileFormat.XLSX, FileFormat.XLS, FileFormat.ODS):
             report.engine = "calamine"

@@ -1,5 +1,8 @@
 """CSV validation for validate_table: pyarrow's streaming reader, with a pure-Python fallback.
 
+Small inputs (at most SMALL_CSV_BYTES, e.g. the head the crawler fetched) are read in one go
+and checked with the csv module: pyarrow's reader costs more to set up than such a file costs
+to parse. Both engines give the same report (tests run every case through both).
 The fast path parses blocks with pyarrow (on all cores by default) and checks columns with vector
 kernels; ragged rows are skipped by pyarrow's invalid-row handler and counted. A multithreaded
 parse does not know row numbers, so when ragged rows exist a second, single-threaded pass reads
@@ -14,8 +17,8 @@ import bisect
 import csv
 import io
 import re
-from collections.abc import Callable, Mapping
-from typing import IO, Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import IO, Any, Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -25,6 +28,9 @@ from .findings import error, info
 from .table_report import FIRST_ROWS, TYPE_PATTERNS, ColumnChecks, ColumnType, RowIssue, TableReport
 
 _FIELD_LIMIT = 16 * 1024 * 1024
+CsvEngine = Literal["auto", "pyarrow", "python"]
+#: Up to this size the csv module checks the whole input at once ("auto" engine).
+SMALL_CSV_BYTES = 256 * 1024
 
 
 def read_header(stream: IO[bytes], codec: str, delimiter: str) -> list[str] | None:
@@ -50,10 +56,21 @@ def validate_csv(
     block_size: int,
     threads: bool,
     complete: bool = True,
+    engine: CsvEngine = "auto",
 ) -> None:
-    """Fill ``report`` from a seekable CSV byte stream (``complete=False``: only its head)."""
+    """Fill ``report`` from a seekable CSV byte stream (``complete=False``: only its head).
+
+    ``engine`` is "pyarrow", "python", or "auto": python for at most SMALL_CSV_BYTES.
+    """
     codec = report.codec or "utf-8-sig"
     start = stream.tell()
+    if engine == "auto":
+        size = stream.seek(0, io.SEEK_END) - start
+        stream.seek(start)
+        engine = "python" if size <= SMALL_CSV_BYTES else "pyarrow"
+    if engine == "python":
+        _csv_in_memory(stream.read(), report, delimiter, required, types, complete=complete)
+        return
     header = read_header(stream, codec, delimiter)
     if not header:
         report.well_formed = False
@@ -79,19 +96,8 @@ def validate_csv(
             info("slow_path", f"快速檢查無法讀完此檔（{str(exc)[:120]}），改以逐列方式檢查。")
         )
         _csv_python(counted, report, delimiter, required, types)
-    # escaped quotes come in pairs, so an odd count means a quote that never closes; both
-    # readers would otherwise swallow the rest of the file into one cell without a word
-    if not complete:
-        return  # a head may well end inside a quoted multi-line cell
-    if counted.quotes % 2 and codec.replace("-sig", "") in ("utf-8", "cp950", "big5"):
-        report.well_formed = False
-        report.findings.append(
-            error(
-                "unbalanced_quote",
-                "檔案中的雙引號沒有成對，某個欄位的引號沒有關閉，之後的內容會被當成同一格。",
-                '內容含逗號、換行或引號的欄位請用雙引號括起來，內容中的雙引號寫成兩個（""）。',
-            )
-        )
+    if complete:  # a head may well end inside a quoted multi-line cell
+        _unbalanced_quote(report, counted.quotes, codec)
 
 
 class QuoteCounter(io.RawIOBase):
@@ -292,6 +298,66 @@ def _ragged_numbers(
     return []
 
 
+def _unbalanced_quote(report: TableReport, quotes: int, codec: str) -> None:
+    # escaped quotes come in pairs, so an odd count means a quote that never closes; both
+    # readers would otherwise swallow the rest of the file into one cell without a word
+    if quotes % 2 and codec.replace("-sig", "") in ("utf-8", "cp950", "big5"):
+        report.well_formed = False
+        report.findings.append(
+            error(
+                "unbalanced_quote",
+                "檔案中的雙引號沒有成對，某個欄位的引號沒有關閉，之後的內容會被當成同一格。",
+                '內容含逗號、換行或引號的欄位請用雙引號括起來，內容中的雙引號寫成兩個（""）。',
+            )
+        )
+
+
+def _csv_in_memory(
+    data: bytes,
+    report: TableReport,
+    delimiter: str,
+    required: set[str],
+    types: Mapping[str, ColumnType],
+    *,
+    complete: bool,
+) -> None:
+    """The python engine over a small input held in memory: one decode, one parse."""
+    codec = report.codec or "utf-8-sig"
+    report.engine = "python"
+    csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
+    text = data.decode(codec, errors="replace")
+    quotes = text.count('"')
+    cut_in_quotes = not complete and quotes % 2 == 1
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader, None)
+    except csv.Error:
+        header = None
+    if not header:
+        report.well_formed = False
+        report.findings.append(
+            error("empty", "檔案沒有任何內容或標題列。", "請提供含標題列的完整檔案。")
+        )
+        return
+    report.header = [h.lstrip("\ufeff") for h in header]
+    records: Iterator[list[str]] = reader
+    if cut_in_quotes:
+        # a head cut inside a quoted cell: its last record is a fragment, not a ragged row
+        kept = _all_but_last(reader)
+        records = iter(kept) if kept is not None else iter(())
+    _check_rows(records, report, required, types)
+    if complete:
+        _unbalanced_quote(report, quotes, codec)
+
+
+def _all_but_last(reader: Iterator[list[str]]) -> list[list[str]] | None:
+    try:
+        records = list(reader)
+    except csv.Error:
+        return None
+    return records[:-1]
+
+
 def _csv_python(
     stream: QuoteCounter,
     report: TableReport,
@@ -300,17 +366,32 @@ def _csv_python(
     types: Mapping[str, ColumnType],
 ) -> None:
     csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
-    checks = ColumnChecks(report, required, types)
-    patterns = [(i, re.compile(TYPE_PATTERNS[kind])) for i, kind in checks.typed]
-    width = len(report.header)
     buffered = io.BufferedReader(stream, 1 << 20)
     text = io.TextIOWrapper(
         buffered, encoding=report.codec or "utf-8-sig", errors="replace", newline=""
     )
-    reader = csv.reader(text, delimiter=delimiter)
+    _check_rows(csv.reader(text, delimiter=delimiter), report, required, types, header=True)
+
+
+def _check_rows(
+    reader: Iterator[list[str]],
+    report: TableReport,
+    required: set[str],
+    types: Mapping[str, ColumnType],
+    *,
+    header: bool = False,
+) -> None:
+    """Row checks of the python engine over the records after the header (row 1).
+
+    ``header`` says the reader still starts with the header record, to be skipped.
+    """
+    checks = ColumnChecks(report, required, types)
+    patterns = [(i, re.compile(TYPE_PATTERNS[kind])) for i, kind in checks.typed]
+    width = len(report.header)
     number = 1
     try:
-        next(reader, None)
+        if header:
+            next(reader, None)
         for row in reader:
             number += 1
             if not row:

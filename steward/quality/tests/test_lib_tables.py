@@ -14,9 +14,16 @@ from steward.quality.encoding import Encoding
 from steward.quality.headers import compare_header
 from steward.quality.sniff import FileFormat
 from steward.quality.tables import ColumnType, validate_table
+from steward.quality.tables_csv import SMALL_CSV_BYTES, CsvEngine
 
 DECLARED = parse_field_description("year(年度)、agency(機關)、amount(金額)")
 GOOD_CSV = "year,agency,amount\r\n2025,主計總處,100\r\n2024,法務部,200\r\n"
+
+
+@pytest.fixture(params=["pyarrow", "python"])
+def engine(request: pytest.FixtureRequest) -> CsvEngine:
+    """Every CSV case runs through both readers: they must give the same report."""
+    return request.param  # type: ignore[no-any-return]
 
 
 def write(tmp_path: Path, name: str, data: bytes) -> Path:
@@ -25,15 +32,17 @@ def write(tmp_path: Path, name: str, data: bytes) -> Path:
     return path
 
 
-def test_a_clean_csv_passes_every_check(tmp_path: Path) -> None:
+def test_a_clean_csv_passes_every_check(tmp_path: Path, engine: CsvEngine) -> None:
     path = write(tmp_path, "good.csv", GOOD_CSV.encode())
-    report = validate_table(path, format=FileFormat.CSV, declared_fields=DECLARED)
-    assert (report.rows, report.columns, report.engine) == (2, 3, "pyarrow")
+    report = validate_table(path, format=FileFormat.CSV, engine=engine, declared_fields=DECLARED)
+    assert (report.rows, report.columns, report.engine) == (2, 3, engine)
     assert report.desc_match is True and report.csv_ok and report.structure_ok
     assert [f for f in report.findings if f.severity != "ok"] == []
 
 
-def test_ragged_rows_are_counted_with_their_row_numbers_not_fatal(tmp_path: Path) -> None:
+def test_ragged_rows_are_counted_with_their_row_numbers_not_fatal(
+    tmp_path: Path, engine: CsvEngine
+) -> None:
     text = (
         "year,agency,amount\r\n"
         "2025,主計總處,100\r\n"  # row 2
@@ -42,7 +51,9 @@ def test_ragged_rows_are_counted_with_their_row_numbers_not_fatal(tmp_path: Path
         "2022,內政部,400,多一欄\r\n"  # row 5: long
         "2021,財政部,500\r\n"
     )
-    report = validate_table(write(tmp_path, "ragged.csv", text.encode()), format=FileFormat.CSV)
+    report = validate_table(
+        write(tmp_path, "ragged.csv", text.encode()), format=FileFormat.CSV, engine=engine
+    )
     assert report.ragged.count == 2
     assert report.ragged.first_rows == [3, 5]
     assert report.rows == 5
@@ -51,13 +62,16 @@ def test_ragged_rows_are_counted_with_their_row_numbers_not_fatal(tmp_path: Path
     assert "第 3、5 列" in finding.message
 
 
-def test_blank_required_cells_and_type_errors_name_their_rows(tmp_path: Path) -> None:
+def test_blank_required_cells_and_type_errors_name_their_rows(
+    tmp_path: Path, engine: CsvEngine
+) -> None:
     text = (
         "year,agency,amount\r\n2025,甲,100\r\n2024,乙,\r\n一一三,丙,  \r\n2022,x,y\r\n2021,z,1\r\n"
     )
     report = validate_table(
         write(tmp_path, "cells.csv", text.encode()),
         format=FileFormat.CSV,
+        engine=engine,
         required_columns={"amount"},
         column_types={"year": ColumnType.INTEGER, "amount": ColumnType.NUMBER},
     )
@@ -69,11 +83,12 @@ def test_blank_required_cells_and_type_errors_name_their_rows(tmp_path: Path) ->
     assert codes.count("blank_required") == 1 and codes.count("type_error") == 2
 
 
-def test_row_numbers_after_ragged_rows_stay_exact(tmp_path: Path) -> None:
+def test_row_numbers_after_ragged_rows_stay_exact(tmp_path: Path, engine: CsvEngine) -> None:
     rows = ["a,b"] + ["1,2"] * 3 + ["1"] * 5 + ["x,2"]  # the bad value is on row 10
     report = validate_table(
         write(tmp_path, "shift.csv", "\n".join(rows).encode()),
         format=FileFormat.CSV,
+        engine=engine,
         column_types={"a": ColumnType.INTEGER},
         block_size=64,
     )
@@ -81,12 +96,13 @@ def test_row_numbers_after_ragged_rows_stay_exact(tmp_path: Path) -> None:
     assert report.type_errors["a"].first_rows == [10]
 
 
-def test_big5_csv_is_read_with_its_codec(tmp_path: Path) -> None:
+def test_big5_csv_is_read_with_its_codec(tmp_path: Path, engine: CsvEngine) -> None:
     text = "年度,機關,金額\r\n2025,碁峰出版,100\r\n2024,銹蝕研究所\r\n"
     path = write(tmp_path, "big5.csv", text.encode("cp950"))
     report = validate_table(
         path,
         format=FileFormat.CSV,
+        engine=engine,
         encoding=Encoding.CP950,
         declared_fields=parse_field_description("年度、機關、金額"),
     )
@@ -95,11 +111,12 @@ def test_big5_csv_is_read_with_its_codec(tmp_path: Path) -> None:
     assert report.ragged.first_rows == [3]
 
 
-def test_header_not_matching_the_field_description(tmp_path: Path) -> None:
+def test_header_not_matching_the_field_description(tmp_path: Path, engine: CsvEngine) -> None:
     text = "year,agency_name,金額,note,\r\n2025,甲,1,x,\r\n"
     report = validate_table(
         write(tmp_path, "header.csv", text.encode()),
         format=FileFormat.CSV,
+        engine=engine,
         declared_fields=DECLARED,
     )
     comparison = report.comparison
@@ -125,17 +142,19 @@ def test_header_using_the_chinese_description_still_matches() -> None:
     assert all(f.severity == "warn" for f in comparison.findings())
 
 
-def test_a_quote_that_never_closes_is_reported(tmp_path: Path) -> None:
+def test_a_quote_that_never_closes_is_reported(tmp_path: Path, engine: CsvEngine) -> None:
     data = b'a,b\r\n1,"never closed\r\n' + b"3,4\r\n" * 3
-    report = validate_table(write(tmp_path, "quote.csv", data), format=FileFormat.CSV)
+    report = validate_table(
+        write(tmp_path, "quote.csv", data), format=FileFormat.CSV, engine=engine
+    )
     assert not report.well_formed
     assert [f.code for f in report.findings] == ["unbalanced_quote"]
 
 
-def test_escaped_quotes_are_fine(tmp_path: Path) -> None:
+def test_escaped_quotes_are_fine(tmp_path: Path, engine: CsvEngine) -> None:
     data = 'a,b\r\n"他說""好""",2\r\n'.encode("cp950")
     report = validate_table(
-        write(tmp_path, "q.csv", data), format=FileFormat.CSV, encoding=Encoding.BIG5
+        write(tmp_path, "q.csv", data), format=FileFormat.CSV, engine=engine, encoding=Encoding.BIG5
     )
     assert report.well_formed and report.rows == 1 and report.csv_ok
 
@@ -312,13 +331,28 @@ def test_threaded_and_single_threaded_parsing_agree(tmp_path: Path) -> None:
     assert threaded.type_errors["a"].first_rows == [9, 509, 1009, 1509, 2009, 2509]
 
 
-def test_a_very_long_cell_before_a_ragged_row_keeps_row_numbers(tmp_path: Path) -> None:
+def test_a_very_long_cell_before_a_ragged_row_keeps_row_numbers(
+    tmp_path: Path, engine: CsvEngine
+) -> None:
     data = b"a,b\n1,2\n1," + b"x" * 300_000 + b"\n3\n4,5\n"
-    report = validate_table(write(tmp_path, "long.csv", data), format=FileFormat.CSV)
+    report = validate_table(write(tmp_path, "long.csv", data), format=FileFormat.CSV, engine=engine)
     assert report.rows == 4 and report.ragged.first_rows == [4]
 
 
-def test_a_head_cut_inside_a_quoted_cell_is_not_an_error() -> None:
+def test_a_head_cut_inside_a_quoted_cell_is_not_an_error(engine: CsvEngine) -> None:
     head = b'a,b\r\n1,"first line\r\nsecond line'
-    assert validate_table(io.BytesIO(head), format=FileFormat.CSV, complete=False).well_formed
-    assert not validate_table(io.BytesIO(head), format=FileFormat.CSV).well_formed
+    assert validate_table(
+        io.BytesIO(head), format=FileFormat.CSV, engine=engine, complete=False
+    ).well_formed
+    assert not validate_table(io.BytesIO(head), format=FileFormat.CSV, engine=engine).well_formed
+
+
+def test_auto_engine_reads_small_inputs_with_python_and_large_ones_with_pyarrow() -> None:
+    row = b"2025,\xe4\xb8\xbb\xe8\xa8\x88\xe7\xb8\xbd\xe8\x99\x95,100\r\n"
+    small = b"year,agency,amount\r\n" + row * 10
+    large = b"year,agency,amount\r\n" + row * (SMALL_CSV_BYTES // len(row) + 1)
+    reports = [validate_table(io.BytesIO(data), format=FileFormat.CSV) for data in (small, large)]
+    assert [(r.engine, r.rows, r.csv_ok) for r in reports] == [
+        ("python", 10, True),
+        ("pyarrow", SMALL_CSV_BYTES // len(row) + 1, True),
+    ]
