@@ -29,6 +29,11 @@ _WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 1)
 _ID_RE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z])([12ABCDabcd89])(\d{8})(?![A-Za-z0-9])")
 _MOBILE_RE = re.compile(r"(?<![\d+])(?:\+?886[-\s]?|\(?0)9\d{2}\)?[-\s]?\d{3}[-\s]?\d{3}(?!\d)")
 _EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+#: Matches wherever any of the three patterns above could (their cores, without the context
+#: checks): text it does not match holds no personal data, so most rows are never split up.
+_CANDIDATE_RE = re.compile(r"@|[A-Za-z][12ABCDabcd89]\d{8}|9\d\d\)?[-\s]?\d{3}[-\s]?\d{3}")
+#: Inputs up to this size are screened as a whole before any row is looked at.
+SCREEN_BYTES = 256 * 1024
 
 
 class PiiKind(enum.StrEnum):
@@ -119,6 +124,8 @@ def scan_rows(
             report.truncated = True
             break
         report.rows_scanned += 1
+        if not _CANDIDATE_RE.search("\x1f".join(str(cell) for cell in row if cell is not None)):
+            continue
         for index, cell in enumerate(row):
             if cell is None:
                 continue
@@ -140,16 +147,41 @@ def scan_csv(
     delimiter: str = ",",
     max_rows: int | None = None,
 ) -> PiiReport:
-    """Scan a CSV byte stream row by row (bounded memory)."""
-    text = io.TextIOWrapper(
-        stream, encoding=codecs.lookup(codec).name, errors="replace", newline=""
-    )
+    """Scan a CSV byte stream row by row (bounded memory).
+
+    A small stream is first screened as a whole: when nothing in it could be personal data,
+    its rows are only counted.
+    """
+    codec = codecs.lookup(codec).name
+    start = stream.tell() if stream.seekable() else None
+    if start is not None and stream.seek(0, io.SEEK_END) - start <= SCREEN_BYTES:
+        stream.seek(start)
+        whole = stream.read().decode(codec, errors="replace")
+        reader = csv.reader(io.StringIO(whole, newline=""), delimiter=delimiter)
+        header = next(reader, [])
+        if _CANDIDATE_RE.search(whole) is None:
+            return _count_only(reader, max_rows=max_rows)
+        return scan_rows(header, reader, max_rows=max_rows)
+    if start is not None:
+        stream.seek(start)
+    text = io.TextIOWrapper(stream, encoding=codec, errors="replace", newline="")
     try:
         reader = csv.reader(text, delimiter=delimiter)
         header = next(reader, [])
         return scan_rows(header, reader, max_rows=max_rows)
     finally:
         text.detach()
+
+
+def _count_only(rows: Iterable[object], *, max_rows: int | None) -> PiiReport:
+    report = PiiReport()
+    for _row in rows:
+        if max_rows is not None and report.rows_scanned >= max_rows:
+            report.truncated = True
+            break
+        report.rows_scanned += 1
+    _explain(report)
+    return report
 
 
 def _explain(report: PiiReport) -> None:

@@ -93,3 +93,29 @@ def test_scan_csv_streams_big5_and_caps_rows() -> None:
 def test_clean_data_says_so() -> None:
     report = scan_rows(["年度", "金額"], [["2025", "100"]])
     assert not report.found and report.findings[0].code == "no_personal_data"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "2025,主計總處,100\r\n" * 40,  # nothing that could be personal data: rows only counted
+        "2025,主計總處,100\r\n" * 20 + "2024,A123456789,聯絡 0912-345-678 wang@example.gov.tw\r\n",
+        "2025,B800000000,x\r\n" * 3,  # ID-shaped with a wrong check digit
+    ],
+)
+def test_screened_small_files_and_streamed_files_give_the_same_report(body: str) -> None:
+    import os
+
+    data = ("年度,欄位,備註\r\n" + body).encode("cp950")
+    screened = scan_csv(io.BytesIO(data), codec="cp950", max_rows=30)
+    read_end, write_end = os.pipe()  # not seekable: streamed row by row, never screened
+    os.write(write_end, data)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        streamed = scan_csv(pipe, codec="cp950", max_rows=30)
+    assert screened.columns == streamed.columns
+    assert (screened.rows_scanned, screened.truncated) == (
+        streamed.rows_scanned,
+        streamed.truncated,
+    )
+    assert [f.message for f in screened.findings] == [f.message for f in streamed.findings]
