@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import codecs
 import enum
+import re
 from dataclasses import dataclass, field
 
 from steward.datasets.standard import normalise_encoding_label
@@ -77,6 +78,8 @@ class EncodingReport:
     #: Byte offset of the first byte no candidate could decode (for UNKNOWN).
     bad_offset: int | None = None
     findings: list[Finding] = field(default_factory=list)
+    #: The sample strictly decoded, when that was part of the detection (so nobody decodes twice).
+    text: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def codec(self) -> str | None:
@@ -107,10 +110,15 @@ def _decode_prefix(sample: bytes, codec: str, *, complete: bool) -> tuple[str | 
     return text, -1, bool(pending)
 
 
-def _looks_like_misread_big5(text: str) -> bool:
-    """UTF-8 text whose non-ASCII characters are all two-byte (U+0080–U+07FF), no CJK at all."""
-    non_ascii = [c for c in text if ord(c) > 0x7F]
-    return bool(non_ascii) and all(ord(c) < 0x800 for c in non_ascii)
+_LONG_UTF8_LEAD = re.compile(rb"[\xe0-\xf4]")
+
+
+def _looks_like_misread_big5(sample: bytes) -> bool:
+    """Valid UTF-8, not ASCII, whose characters are all two-byte (U+0080–U+07FF): no CJK at all.
+
+    In valid UTF-8 a character from U+0800 up starts with a byte 0xE0–0xF4, so the bytes tell.
+    """
+    return not sample.isascii() and _LONG_UTF8_LEAD.search(sample) is None
 
 
 def _cp950_only_characters(sample: bytes, limit: int = 10) -> list[str]:
@@ -138,13 +146,17 @@ def _cp950_only_characters(sample: bytes, limit: int = 10) -> list[str]:
     return found
 
 
-def _detect(sample: bytes, *, complete: bool) -> EncodingReport:
+def identify_encoding(sample: bytes, *, complete: bool = False) -> EncodingReport:
+    """What encoding ``sample`` is in, without judging it against 編碼格式 (no findings).
+
+    The strictly decoded text is kept on the report when the detection decoded it anyway.
+    """
     if not sample:
         return EncodingReport(Encoding.EMPTY)
     if sample.startswith(codecs.BOM_UTF8):
         text, bad, cut = _decode_prefix(sample[3:], "utf-8", complete=complete)
         if text is not None:
-            return EncodingReport(Encoding.UTF8_BOM, bom=True, truncated_tail=cut)
+            return EncodingReport(Encoding.UTF8_BOM, bom=True, truncated_tail=cut, text=text)
         return EncodingReport(Encoding.UNKNOWN, bom=True, bad_offset=bad + 3)
     for bom, encoding in ((codecs.BOM_UTF16_LE, Encoding.UTF16_LE), (codecs.BOM_UTF16_BE, Encoding.UTF16_BE)):  # fmt: skip
         if sample.startswith(bom):
@@ -155,34 +167,43 @@ def _detect(sample: bytes, *, complete: bool) -> EncodingReport:
     if b"\x00" in sample:
         return EncodingReport(Encoding.BINARY, bad_offset=sample.index(b"\x00"))
     if sample.isascii():
-        return EncodingReport(Encoding.ASCII)
+        return EncodingReport(Encoding.ASCII, text=sample.decode("ascii"))
 
     utf8_text, utf8_bad, utf8_cut = _decode_prefix(sample, "utf-8", complete=complete)
+    if utf8_text is not None and not _looks_like_misread_big5(sample):
+        # three-byte (CJK) sequences that decode strictly are UTF-8: no need to try CP950
+        return EncodingReport(Encoding.UTF8, truncated_tail=utf8_cut, text=utf8_text)
     big5_text, big5_bad, big5_cut = _decode_prefix(sample, "cp950", complete=complete)
     if utf8_text is not None and not (
-        big5_text is not None
-        and _looks_like_misread_big5(utf8_text)
-        and any("\u4e00" <= c <= "\u9fff" for c in big5_text)
+        big5_text is not None and any("\u4e00" <= c <= "\u9fff" for c in big5_text)
     ):
-        return EncodingReport(Encoding.UTF8, truncated_tail=utf8_cut)
+        return EncodingReport(Encoding.UTF8, truncated_tail=utf8_cut, text=utf8_text)
     if big5_text is not None:
         # strict Big5 reading the same bytes means no CP950-only character: skip the scan
         pure, _, _ = _decode_prefix(sample, "big5", complete=complete)
         cp950_only = [] if pure is not None else _cp950_only_characters(sample)
         encoding = Encoding.CP950 if cp950_only else Encoding.BIG5
-        return EncodingReport(encoding, truncated_tail=big5_cut, cp950_only=cp950_only)
+        return EncodingReport(
+            encoding, truncated_tail=big5_cut, cp950_only=cp950_only, text=big5_text
+        )
     return EncodingReport(Encoding.UNKNOWN, bad_offset=max(utf8_bad, big5_bad))
 
 
 def detect_encoding(
-    sample: bytes, *, declared: str | None = None, complete: bool = False
+    sample: bytes,
+    *,
+    declared: str | None = None,
+    complete: bool = False,
+    identified: EncodingReport | None = None,
 ) -> EncodingReport:
     """Detect the encoding of ``sample`` (the first bytes of a file) and compare with 編碼格式.
 
     ``complete`` says the sample is the whole file, so a cut multibyte character at the end is
-    an error rather than the edge of the sample.
+    an error rather than the edge of the sample. ``identified`` is a fresh
+    :func:`identify_encoding` of the same sample (e.g. from :func:`sniff_format`), judged
+    instead of detecting again; it is filled in and returned.
     """
-    report = _detect(sample, complete=complete)
+    report = identified or identify_encoding(sample, complete=complete)
     report.declared = (declared or "").strip()
     wanted = normalise_encoding_label(report.declared) if report.declared else None
     found = report.encoding

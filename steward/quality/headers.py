@@ -8,6 +8,7 @@ rest are *missing* (declared, not in the file) or *extra* (in the file, not decl
 from __future__ import annotations
 
 import difflib
+import functools
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
@@ -117,6 +118,7 @@ def _show(item: DeclaredField) -> str:
     return f"{item.name}({item.description})" if item.description else item.name
 
 
+@functools.lru_cache(maxsize=8192)  # column names recur across a whole catalogue
 def _key(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip().casefold()
 
@@ -152,7 +154,8 @@ def compare_header(
 
     pending: list[int] = []
     for d, item in enumerate(fields):
-        hit = next((i for i, c in unmatched.items() if _key(c) == _key(item.name)), None)
+        name = _key(item.name)
+        hit = next((i for i, c in unmatched.items() if _key(c) == name), None)
         if hit is not None:
             result.matched.append((item, take(hit, d)))
         else:

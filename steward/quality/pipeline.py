@@ -56,6 +56,10 @@ def _whole_lines(head: bytes, *, complete: bool) -> bytes:
 
 def _parse_modified(ref: ResourceRef, fetched: FetchResult) -> datetime | None:
     text = ref.modified.strip()
+    try:  # the usual "2025-01-31 09:00:00" and ISO forms, without strptime's cost
+        return timezone.make_aware(datetime.fromisoformat(text))
+    except ValueError:
+        pass
     for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d"):
         try:
             return timezone.make_aware(datetime.strptime(text, fmt))
@@ -78,7 +82,7 @@ def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
     from steward.quality import scores
     from steward.quality.encoding import detect_encoding
     from steward.quality.pii import scan_csv
-    from steward.quality.sniff import FileFormat, sniff_format
+    from steward.quality.sniff import SNIFF_BYTES, FileFormat, sniff_format
     from steward.quality.tables import validate_table
 
     report = link_only_report(ref, fetched)
@@ -108,7 +112,14 @@ def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
             report.explanation = str(reason("refused_archive").explanation)
             report.how_to_fix = str(reason("refused_archive").how_to_fix)
         if fmt.format.value in TEXT_FORMATS:
-            enc = detect_encoding(head, declared=ref.declared_encoding or None, complete=complete)
+            # sniffing identified the encoding of the same bytes already: judge that one
+            same_bytes = len(head) <= SNIFF_BYTES
+            enc = detect_encoding(
+                head,
+                declared=ref.declared_encoding or None,
+                complete=complete,
+                identified=fmt.identified if same_bytes else None,
+            )
             report.detected_encoding = enc.encoding.value
             report.encoding_matches = enc.matches
             report.findings.extend(_finding(f) for f in enc.findings)

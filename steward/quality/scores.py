@@ -10,6 +10,7 @@ Each score carries a Chinese explanation and how to fix it.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -314,6 +315,10 @@ class TimelinessScore:
     fix: str = ""
 
 
+#: The same few 更新頻率 texts recur across a whole catalogue (the parse result is immutable).
+_parsed_frequency = functools.lru_cache(maxsize=512)(parse_update_frequency)
+
+
 def update_timeliness(
     frequency: str,
     *,
@@ -323,7 +328,7 @@ def update_timeliness(
 ) -> TimelinessScore:
     """Judge timeliness from 更新頻率 and the resource's last modification time."""
     try:
-        parsed = parse_update_frequency(frequency)
+        parsed = _parsed_frequency(frequency)
     except UpdateFrequencyError as exc:
         return TimelinessScore(Timeliness.UNKNOWN, None, None, str(exc), "請修正更新頻率。")
     if not parsed.is_judged:

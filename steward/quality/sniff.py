@@ -21,10 +21,12 @@ from dataclasses import dataclass, field
 
 from steward.datasets.standard import normalise_format_label
 
-from .encoding import Encoding, detect_encoding
+from .encoding import Encoding, EncodingReport, identify_encoding
 from .findings import Finding, error, info, warning
 from .structured import check_json
 
+#: Text formats are sniffed (and their encoding detected) from at most this many first bytes.
+SNIFF_BYTES = 65536
 #: Never read more than this from one zip member when sniffing it.
 ZIP_SNIFF_BYTES = 4096
 #: Sniff at most this many members of one archive.
@@ -139,6 +141,8 @@ class FormatReport:
     members_partial: bool = False
     zip_bomb: bool = False
     encoding: Encoding | None = None
+    #: The encoding detection behind ``encoding`` (of the first SNIFF_BYTES), for reuse.
+    identified: EncodingReport | None = field(default=None, repr=False, compare=False)
     findings: list[Finding] = field(default_factory=list)
 
     @property
@@ -332,7 +336,10 @@ def _csv_delimiter(text: str, *, complete: bool) -> str | None:
     if not lines:
         return None
     best: tuple[float, str] | None = None
+    sample = "".join(lines)
     for delimiter in (",", "\t", ";", "|"):
+        if delimiter not in sample:
+            continue
         try:
             counts = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
         except csv.Error:
@@ -343,6 +350,8 @@ def _csv_delimiter(text: str, *, complete: bool) -> str | None:
         share = counts.count(usual) / len(counts)
         if usual >= 2 and share >= 0.6 and (best is None or share > best[0]):
             best = (share, delimiter)
+            if share == 1:
+                break  # nothing later can do better (ties go to the earlier delimiter)
     return best[1] if best else None
 
 
@@ -355,13 +364,17 @@ def _sniff_bytes(head: bytes, file_name: str = "", *, complete: bool = False) ->
     if magic is not None:
         report.format = magic
         return report
-    detected = detect_encoding(head[:65536], complete=complete)
-    report.encoding = detected.encoding
+    sample = head[:SNIFF_BYTES]
+    complete = complete and len(head) <= SNIFF_BYTES
+    detected = identify_encoding(sample, complete=complete)
+    report.encoding, report.identified = detected.encoding, detected
     if detected.codec is None:
         report.format = FileFormat.UNKNOWN
         return report
-    text = head[:65536].decode(detected.codec, errors="replace")
-    _sniff_text(text, report, complete=complete and len(head) <= 65536)
+    text = detected.text
+    if text is None:
+        text = sample.decode(detected.codec, errors="replace")
+    _sniff_text(text, report, complete=complete)
     return report
 
 
