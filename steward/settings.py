@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -133,6 +134,8 @@ STEWARD_USER_AGENT = env_str(
 )
 # Hosts or CIDR ranges the crawler may reach even though they are private or loopback.
 STEWARD_HTTP_ALLOWED_PRIVATE = env_list("STEWARD_HTTP_ALLOWED_PRIVATE", [])
+# Processes that run the quality checks beside the crawler (0: in the crawler's own process).
+STEWARD_CHECK_WORKERS = env_int("STEWARD_CHECK_WORKERS", max((os.cpu_count() or 1) - 1, 0))
 
 # National portal (data.gov.tw) publishing adapter.
 STEWARD_PORTAL_URL = env_str("STEWARD_PORTAL_URL", "https://data.gov.tw")
