@@ -4,13 +4,18 @@
 
 Starts `bench/hostile_server.py` as a separate process on 127.0.0.1…127.0.0.N, then runs:
 
-1. our crawler, full checks (fetch + sniff + encoding + table + personal data + scores);
-2. our crawler, fetch only (link verdicts, no checks) — the like-for-like figure;
-3. the peer: httpx.AsyncClient doing the same GETs (redirects followed, body read), with
+1. our crawler, full checks (fetch + sniff + encoding + table + personal data + scores), the
+   checks in worker processes beside the loop (`--check-workers`, default cores - 1);
+2. the same with every check in the crawler's own process (what one core can do);
+3. our crawler, fetch only (link verdicts, no checks) — the like-for-like figure;
+4. the peer: httpx.AsyncClient doing the same GETs (redirects followed, body read), with
    the same per-host limits, no checks.
 
 URLs: 80 % plain CSV, 10 % redirecting, 5 % slow (20 ms), 5 % 404. After each run the
-server's highest in-flight count per host is compared with the per-host limit.
+server's highest in-flight count per host is compared with the per-host limit, and the CPU
+seconds of the crawler, its check workers and the local server are printed. Each CSV differs
+from the others (its last row carries its number), and each pair of resources has its own
+主要欄位說明, so nothing is checked once for all.
 Everything stays on loopback; the run is bounded by the URL count.
 """
 
@@ -25,6 +30,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +43,7 @@ import django  # noqa: E402
 django.setup()
 
 from steward.lib.http import AddressPolicy, Timeouts, host_key  # noqa: E402
+from steward.quality.checkpool import worker_pids  # noqa: E402
 from steward.quality.crawler import (  # noqa: E402
     CrawlConfig,
     ResourceRef,
@@ -71,7 +78,8 @@ def refs(all_urls: list[str]) -> list[ResourceRef]:
             url=url,
             declared_format="CSV",
             declared_encoding="UTF-8",
-            field_description=FIELDS,
+            # two resources per dataset, each dataset describing its fields in its own words
+            field_description=FIELDS.replace("新臺幣元", f"新臺幣元，資料集 {n // 2}"),
             update_frequency="每1年",
             modified="2026-06-01 00:00:00",
             metadata={"licence": "政府資料開放授權條款-第1版"},
@@ -125,11 +133,24 @@ async def peer_httpx(all_urls: list[str], *, concurrency: int, per_host: int) ->
     return states
 
 
-def timed(label: str, count: int, run: Any, port: int, per_host: int) -> float:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed(label: str, count: int, run: Any, port: int, per_host: int, server: int) -> float:
     before = stats(port)["served"]
+    workers = worker_pids()
+    cpu_before = [cpu_seconds(pid) for pid in (server, *workers)]
+    own_before = time.process_time()
     started = time.perf_counter()
     states = asyncio.run(run)
     elapsed = time.perf_counter() - started
+    own = time.process_time() - own_before
+    server_cpu, *worker_cpu = (
+        cpu_seconds(pid) - was for pid, was in zip((server, *workers), cpu_before, strict=True)
+    )
     after = stats(port)
     worst = max(after["max_in_flight"].values())
     rate = count / elapsed
@@ -137,7 +158,9 @@ def timed(label: str, count: int, run: Any, port: int, per_host: int) -> float:
         f"{label:<34} {count} in {elapsed:6.2f} s = {rate:7.0f} resources/s  "
         f"requests {after['served'] - before}  states {states}  "
         f"max in flight per host {worst} (limit {per_host}) "
-        f"{'OK' if worst <= per_host else 'EXCEEDED'}"
+        f"{'OK' if worst <= per_host else 'EXCEEDED'}\n"
+        f"{'':<34} CPU s: crawler {own:.2f}, check workers "
+        f"{' + '.join(f'{c:.2f}' for c in worker_cpu) or '-'}, local server {server_cpu:.2f}"
     )
     return rate
 
@@ -159,6 +182,12 @@ def main() -> None:
     parser.add_argument("--per-host", type=int, default=16)
     parser.add_argument("--port", type=int, default=18765)
     parser.add_argument("--skip-peer", action="store_true")
+    parser.add_argument(
+        "--check-workers",
+        type=int,
+        default=None,
+        help="processes running the checks (default: STEWARD_CHECK_WORKERS, cores - 1)",
+    )
     arguments = parser.parse_args()
     concurrency = arguments.hosts * arguments.per_host
 
@@ -181,17 +210,26 @@ def main() -> None:
             need_bytes=64 * 1024,
             max_attempts=1,
             timeouts=Timeouts(connect=5, read=10, total=30),
+            **(
+                {}
+                if arguments.check_workers is None
+                else {"check_workers": arguments.check_workers}
+            ),
         )
+        print(f"check workers {config.check_workers}, batches of {config.check_batch}")
         # A short warm-up (imports, first connections) that is not measured.
         asyncio.run(ours(items[:200], config, full=True))
         timed("steward crawler, full checks", len(items), ours(items, config, full=True),
-              arguments.port, arguments.per_host)  # fmt: skip
+              arguments.port, arguments.per_host, server.pid)  # fmt: skip
+        timed("steward crawler, checks in the loop", len(items),
+              ours(items, replace(config, check_workers=0), full=True),
+              arguments.port, arguments.per_host, server.pid)  # fmt: skip
         timed("steward crawler, fetch only", len(items), ours(items, config, full=False),
-              arguments.port, arguments.per_host)  # fmt: skip
+              arguments.port, arguments.per_host, server.pid)  # fmt: skip
         if not arguments.skip_peer:
             timed("peer httpx.AsyncClient, fetch only", len(all_urls),
                   peer_httpx(all_urls, concurrency=concurrency, per_host=arguments.per_host),
-                  arguments.port, arguments.per_host)  # fmt: skip
+                  arguments.port, arguments.per_host, server.pid)  # fmt: skip
     finally:
         server.terminate()
         server.wait(10)

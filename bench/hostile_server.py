@@ -5,7 +5,8 @@
 Listens on 127.0.0.1 … 127.0.0.N (all loopback), so the crawler sees N different hosts, and
 serves:
 
-    /ok/<n>.csv        200, a real CSV (UTF-8, Chinese header matching the declared fields)
+    /ok/<n>.csv        200, a real CSV (UTF-8, Chinese header matching the declared fields);
+                       its last row carries n, so no two files are the same bytes
     /slow/<n>.csv      the same after 20 ms
     /redirect/<n>      302 → /ok/<n>.csv
     /missing/<n>       404
@@ -40,7 +41,14 @@ def response(status: str, body: bytes, headers: str = "") -> bytes:
     ).encode() + body
 
 
-OK = response("200 OK", CSV, "Content-Type: text/csv; charset=utf-8\r\n")
+CSV_TYPE = "Content-Type: text/csv; charset=utf-8\r\n"
+
+
+def csv_file(path: str) -> bytes:
+    n = path.rsplit("/", 1)[-1].split(".", 1)[0]
+    return response("200 OK", CSV + f"115,勞動部勞動力發展署,{n}\n".encode(), CSV_TYPE)
+
+
 NOT_FOUND = response("404 Not Found", b"not found", "Content-Type: text/plain\r\n")
 
 
@@ -68,10 +76,10 @@ class Handler(asyncio.Protocol):
         in_flight[host] += 1
         max_in_flight[host] = max(max_in_flight[host], in_flight[host])
         if path.startswith("/slow/"):
-            asyncio.get_running_loop().call_later(0.02, self.reply, host, OK)
+            asyncio.get_running_loop().call_later(0.02, self.reply, host, csv_file(path))
             return
         if path.startswith("/ok/"):
-            payload = OK
+            payload = csv_file(path)
         elif path.startswith("/redirect/"):
             n = path.rsplit("/", 1)[-1]
             payload = response("302 Found", b"", f"Location: /ok/{n}.csv\r\n")

@@ -108,10 +108,35 @@ def check_one(check: Checker, ref: ResourceRef, fetched: FetchResult) -> Resourc
 
 def check_batch(
     check: Checker, batch: Sequence[tuple[ResourceRef, FetchResult]], context: CheckContext
-) -> list[ResourceReport]:
-    """Run in a worker: `check_one` for every resource of the batch, in the caller's context."""
+) -> list[dict[str, Any]]:
+    """Run in a worker: `check_one` for every resource of the batch, in the caller's context.
+
+    Each report comes back without the ref and the fetch result, which the caller still has
+    (`reattach` puts them back): half the bytes to pickle on both sides.
+    """
     with context.applied():
-        return [check_one(check, ref, fetched) for ref, fetched in batch]
+        reports = [check_one(check, ref, fetched) for ref, fetched in batch]
+    found = []
+    for report, (ref, fetched) in zip(reports, batch, strict=True):
+        if report.ref is not ref or report.fetch is not fetched:
+            raise TypeError("a check must report on the resource and fetch result it was given")
+        state = dict(vars(report))
+        del state["ref"], state["fetch"]
+        found.append(state)
+    return found
+
+
+def reattach(
+    found: Sequence[dict[str, Any]], batch: Sequence[tuple[ResourceRef, FetchResult]]
+) -> list[ResourceReport]:
+    """The reports of `check_batch`, with their refs and fetch results back in place."""
+    from steward.quality.crawler import ResourceReport
+
+    reports = []
+    for state, (ref, fetched) in zip(found, batch, strict=True):
+        fetched.head = b""  # the body is not kept past the checks
+        reports.append(ResourceReport(ref=ref, fetch=fetched, **state))
+    return reports
 
 
 def _start_worker() -> None:
@@ -141,6 +166,12 @@ def shared_pool(workers: int) -> ProcessPoolExecutor:
             )
             _pools[workers] = pool
         return pool
+
+
+def worker_pids() -> list[int]:
+    """Process ids of the running check workers (for measurements)."""
+    with _lock:
+        return [pid for pool in _pools.values() for pid in getattr(pool, "_processes", {}) or {}]
 
 
 def discard_pool(pool: ProcessPoolExecutor) -> None:

@@ -44,6 +44,7 @@ from steward.quality.checkpool import (
     default_workers,
     discard_pool,
     picklable,
+    reattach,
     shared_pool,
 )
 from steward.quality.fetch import FetchResult, State, fetch_resource
@@ -286,9 +287,10 @@ class Crawler:
             assert pool is not None
             loop = asyncio.get_running_loop()
             try:
-                reports = await loop.run_in_executor(
+                found = await loop.run_in_executor(
                     pool, check_batch, self.check, batch, self.context
                 )
+                reports = reattach(found, batch)
             except BrokenProcessPool:
                 # a worker died (killed, out of memory): check here, and start afresh next time
                 discard_pool(pool)
