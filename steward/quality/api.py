@@ -1,4 +1,4 @@
-"""JSON API of quality (mounted under /api/quality/): runs, their results, and starting a check.
+"""JSON API of quality (mounted under /api/quality/): runs, results, KPI measures, checks.
 
 Every call is scoped: runs outside the caller's organisations are 404; starting a check
 needs the quality.run action on the organisation (403 otherwise).
@@ -6,7 +6,8 @@ needs the quality.run action on the organisation (403 otherwise).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
@@ -15,6 +16,7 @@ from ninja import Router, Schema, Status
 from steward.organisations.models import Person
 from steward.organisations.scope import organisation_for
 from steward.quality import services
+from steward.quality.measures import DatasetQuality, MeasureError, Period, measures_for
 from steward.quality.models import CheckState
 
 router = Router(tags=["quality"])
@@ -93,3 +95,134 @@ def start_check(request: HttpRequest, body: CheckRequestIn) -> Any:
     organisation = organisation_for(person, body.organisation_id)
     job = services.request_check(organisation=organisation, by=person)
     return Status(202, {"job_id": job.pk, "status": job.status})
+
+
+class ResourceVerdictOut(Schema):
+    key: str
+    url: str
+    state: str
+    reason: str
+    explanation: str
+    run_id: int
+    checked_at: datetime
+    stars: int | None
+    timely: bool | None
+    lateness: str
+    mismatches: list[str]
+
+
+class DatasetQualityOut(Schema):
+    identifier: str
+    title: str
+    organisation_id: int | None
+    resources: list[ResourceVerdictOut]
+
+
+class OpenDatasetOut(Schema):
+    identifier: str
+    title: str
+    organisation_id: int
+
+
+class TermOut(Schema):
+    term: str
+    label: str
+    count: int
+    datasets: list[str]  # identifiers; details in `checked`
+
+
+class MeasureOut(Schema):
+    measure: str
+    name: str
+    kpi_code: str
+    formula: str
+    formula_from_plan: bool
+    note: str
+    unit: str
+    evaluation_period: str
+    weight: Decimal | None
+    target: Decimal | None
+    value: Decimal | None
+    met: bool | None
+    bonus_rule: str
+    terms: list[TermOut]
+
+
+class MeasuresOut(Schema):
+    organisation_id: int
+    organisation: str
+    period: str
+    start: date
+    end: date
+    include_subtree: bool
+    plan_version: str
+    measures: list[MeasureOut]
+    checked: list[DatasetQualityOut]
+    undetermined: list[DatasetQualityOut]
+    not_checked: list[OpenDatasetOut]
+
+
+MEASURE_FIELDS = (
+    "measure", "name", "kpi_code", "formula", "formula_from_plan", "note", "unit",
+    "evaluation_period", "weight", "target", "value", "met", "bonus_rule",
+)  # fmt: skip
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+def _dataset(dataset: DatasetQuality) -> dict[str, Any]:
+    return {
+        "identifier": dataset.identifier,
+        "title": dataset.title,
+        "organisation_id": dataset.organisation_id,
+        "resources": [
+            {**resource.__dict__, "mismatches": list(resource.mismatches)}
+            for resource in dataset.resources
+        ],
+    }
+
+
+@router.get("/measures", response={200: MeasuresOut, 400: ErrorOut})
+def get_measures(
+    request: HttpRequest, organisation_id: int, period: str, subtree: bool = False
+) -> Any:
+    """The accuracy rate (正確率) and three-star ratio of an organisation in a period.
+
+    `period` is a quarter (2026Q1), a half year (2026H1) or a year (2026). Each term lists
+    the identifiers of the datasets counted in it; `checked` gives their resources and why.
+    """
+    organisation = organisation_for(_person(request), organisation_id)
+    try:
+        parsed = Period.parse(period)
+    except MeasureError as error:
+        return Status(400, {"detail": str(error)})
+    result = measures_for(organisation, parsed, include_subtree=subtree)
+    return {
+        "organisation_id": organisation.pk,
+        "organisation": organisation.name,
+        "period": parsed.label,
+        "start": parsed.start,
+        "end": parsed.end,
+        "include_subtree": subtree,
+        "plan_version": result.plan_version,
+        "measures": [
+            {
+                **{name: getattr(measure, name) for name in MEASURE_FIELDS},
+                "terms": [
+                    {
+                        "term": row.term,
+                        "label": row.label,
+                        "count": row.count,
+                        "datasets": [dataset.identifier for dataset, _evidence in row.datasets],
+                    }
+                    for row in measure.rows
+                ],
+            }
+            for measure in result.measures
+        ],
+        "checked": [_dataset(dataset) for dataset in result.checked],
+        "undetermined": [_dataset(dataset) for dataset in result.undetermined],
+        "not_checked": [dataset.__dict__ for dataset in result.not_checked],
+    }

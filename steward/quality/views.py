@@ -1,4 +1,4 @@
-"""Pages of quality: the latest run per organisation, and each run's per-resource results."""
+"""Pages of quality: the latest run per organisation, each run's results, the KPI measures."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from steward.organisations.models import Person
 from steward.organisations.scope import Action, organisation_for, organisations_for
 from steward.quality import services
+from steward.quality.measures import MeasureError, Period, measures_for, recent_periods
 from steward.quality.models import CheckState
 
 
@@ -60,3 +62,41 @@ def request_check(request: HttpRequest) -> HttpResponse:
             % {"organisation": organisation},
         )
     return redirect("quality:index")
+
+
+@login_required
+def measures(request: HttpRequest) -> HttpResponse:
+    """The quality KPIs (正確率, 三星等級資料比率) of one organisation and period, with datasets."""
+    person = _person(request)
+    in_scope = organisations_for(person, Action.VIEW).order_by("path")
+    choices = list(in_scope.filter(kind__in=["ministry", "agency"])) or list(in_scope)
+    today = timezone.localdate()
+    period = Period.quarter_of(today)
+    if request.GET.get("period"):
+        try:
+            period = Period.parse(request.GET["period"])
+        except MeasureError as error:
+            messages.error(request, str(error))
+    try:
+        chosen = int(request.GET.get("organisation", 0))
+    except ValueError:
+        chosen = 0
+    if chosen:
+        organisation = organisation_for(person, chosen)
+    elif choices:
+        organisation = choices[0]
+    else:
+        raise PermissionDenied(_("You may not see any organisation's quality measures."))
+    include_subtree = request.GET.get("subtree") == "1"
+    periods = recent_periods(today)
+    if period not in periods:
+        periods.insert(0, period)
+    return render(
+        request,
+        "quality/measures.html",
+        {
+            "result": measures_for(organisation, period, include_subtree=include_subtree),
+            "choices": choices if organisation in choices else [organisation, *choices],
+            "periods": periods,
+        },
+    )
