@@ -478,7 +478,8 @@ def return_refused(request: HttpRequest, dataset_id: int, payload: CommentIn) ->
 
 @router.post("/{dataset_id}/propose-edit", response=STEP_RESPONSES)
 def propose_edit(request: HttpRequest, dataset_id: int, payload: EditIn) -> Any:
-    """Change a published dataset; the unit reviewer approves it (DGBAS 伍五)."""
+    """Change a published dataset; the plan's approver of edits approves it (DGBAS 伍五: the
+    unit reviewer), or it is re-published at once when the plan needs no approval."""
     values, resources = _values(payload)
     return _step(
         request,

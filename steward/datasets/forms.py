@@ -206,6 +206,23 @@ class WithdrawalRequestForm(forms.Form):
         widget=forms.RadioSelect,
     )
 
+    def __init__(self, *args: Any, organisation: Organisation | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if organisation is None:
+            return
+        # What the action plan allows (rules.withdrawal): a reason, and what it may become.
+        from steward.plans.document import rules_for_organisation
+
+        rule = rules_for_organisation(organisation).withdrawal
+        self.fields["reason"].required = rule.requires_reason
+        becomes = self.fields["becomes"]
+        assert isinstance(becomes, forms.ChoiceField)
+        becomes.choices = [
+            (value, label)
+            for value, label in ClassificationAfterWithdrawal.choices
+            if value in rule.may_become
+        ]
+
 
 class NoticeForm(forms.Form):
     notice_text = forms.CharField(

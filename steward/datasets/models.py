@@ -339,9 +339,7 @@ class Withdrawal(models.Model):
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    approved_at = models.DateTimeField(
-        _("approved by the head of agency at"), null=True, blank=True
-    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     notice_text = models.TextField(_("public notice"), blank=True)
     notice_published_on = models.DateField(_("notice published on"), null=True, blank=True)
     refused_reasons = models.TextField(_("reasons for keeping it open"), blank=True)

@@ -70,7 +70,7 @@ def step_forms(person: Person, dataset: Dataset) -> dict[str, Any]:
         forms["portal_refusal"] = portal_reason(refused) if refused is not None else ""
         forms["return_form"] = CommentForm()
     if Step.REQUEST_WITHDRAWAL in steps:
-        forms["withdrawal_form"] = WithdrawalRequestForm()
+        forms["withdrawal_form"] = WithdrawalRequestForm(organisation=dataset.organisation)
     if Step.WITHDRAWAL_NOTICE in steps:
         withdrawal = dataset.withdrawals.filter(closed=False).first()
         forms["notice_form"] = NoticeForm(
@@ -172,7 +172,7 @@ def _run_step(step: Step, dataset: Dataset, person: Person, data: Any) -> None:
     elif step == Step.DISCARD_EDIT:
         services.discard_edit(dataset, by=person)
     elif step == Step.REQUEST_WITHDRAWAL:
-        cleaned = _form_or_error(WithdrawalRequestForm(data))
+        cleaned = _form_or_error(WithdrawalRequestForm(data, organisation=dataset.organisation))
         services.request_withdrawal(
             dataset, by=person, reason=cleaned["reason"], becomes=cleaned["becomes"]
         )

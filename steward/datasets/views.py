@@ -61,6 +61,7 @@ from steward.datasets.workflow import (
     Status,
     Step,
     available_steps,
+    edit_approver_label,
     queue_q,
 )
 from steward.organisations.models import OrganisationKind, Person
@@ -235,6 +236,7 @@ def _render_form(
             "identifier_preview": identifier_preview,
             "frequency": _frequency(form["accrualPeriodicity"].value() or ""),
             "is_edit_of_published": dataset is not None and dataset.status not in EDITABLE,
+            "edit_approver": edit_approver_label(dataset.organisation) if dataset else "",
             **_field_list(text),
             # The form already shows the standard's complaint beside the field; the live
             # fragment shows it again only while the liaison types.
@@ -368,8 +370,15 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
             except DatasetError as error:
                 messages.error(request, error.message)
             else:
+                if dataset.status == Status.SCHEDULED:
+                    messages.success(request, _("Edit queued for re-publishing."))
+                    return redirect("datasets:detail", pk=dataset.pk)
                 if dataset.status not in EDITABLE:
-                    messages.success(request, _("Edit sent to the unit reviewer."))
+                    messages.success(
+                        request,
+                        _("Edit sent for approval: %(approver)s.")
+                        % {"approver": edit_approver_label(dataset.organisation)},
+                    )
                     return redirect("datasets:detail", pk=dataset.pk)
                 messages.success(request, _("Saved."))
                 return _after_save(request, dataset, person)
@@ -514,7 +523,7 @@ VERB_LABELS = {
     "dataset.discard_edit": gettext_lazy("edit discarded"),
     "dataset.request_withdrawal": gettext_lazy("withdrawal requested"),
     "dataset.withdrawal_discussion": gettext_lazy("committee discussed the withdrawal"),
-    "dataset.approve_withdrawal": gettext_lazy("withdrawal approved by the head of agency"),
+    "dataset.approve_withdrawal": gettext_lazy("withdrawal approved"),
     "dataset.refuse_withdrawal": gettext_lazy("withdrawal refused"),
     "dataset.withdraw": gettext_lazy("withdrawn, notice published"),
 }

@@ -2,7 +2,9 @@
 
 Statuses live here and nowhere else. `ALLOWED` is the explicit table every service consults;
 `review_stages()` is the one place that asks the action plan which review stages (初審 / 複審 /
-諮詢小組 / 資訊長核定) apply, so a plan without a committee stage simply skips it.
+諮詢小組 / 資訊長核定) apply, so a plan without a committee stage simply skips it;
+`edit_approval_action()` and `withdrawal_stages()` read the plan's rules on edits of published
+datasets and on withdrawal (停止提供) the same way, and `stage_action()` says who acts where.
 """
 
 from __future__ import annotations
@@ -32,10 +34,10 @@ class Status(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled for publishing")
     PUBLISHED = "published", _("Published")
     RETURNED = "returned", _("Returned for correction")
-    EDIT_REVIEW = "edit_review", _("Edit awaiting unit review")
+    EDIT_REVIEW = "edit_review", _("Edit awaiting review")
     EDIT_RETURNED = "edit_returned", _("Edit returned for correction")
     WITHDRAWAL_REQUESTED = "withdrawal_requested", _("Withdrawal: awaiting committee discussion")
-    WITHDRAWAL_APPROVAL = "withdrawal_approval", _("Withdrawal: awaiting head of agency")
+    WITHDRAWAL_APPROVAL = "withdrawal_approval", _("Withdrawal: awaiting approval")
     WITHDRAWAL_NOTICE = "withdrawal_notice", _("Withdrawal: awaiting public notice")
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
@@ -52,6 +54,8 @@ ALL_REVIEW_STAGES: tuple[Status, ...] = (
 DEFAULT_REVIEW_STAGES = ALL_REVIEW_STAGES
 
 #: The action a person needs to move a dataset on from each stage (approve or reject it there).
+#: For an edit under review and a withdrawal awaiting approval this is the default; the plan
+#: may name another approver, so ask `stage_action()`.
 STAGE_ACTION: dict[Status, Action] = {
     S.UNIT_REVIEW: Action.DATASET_UNIT_REVIEW,
     S.CENTRE_REVIEW: Action.DATASET_CENTRE_REVIEW,
@@ -86,11 +90,23 @@ ALLOWED: dict[Status, frozenset[Status]] = {
     # Back to the liaison when the portal refuses the metadata for good (a new dataset goes
     # through the chain again, an edit back to its edit review).
     S.SCHEDULED: frozenset({S.SCHEDULED, S.PUBLISHED, S.RETURNED, S.EDIT_RETURNED}),
-    S.PUBLISHED: frozenset({S.EDIT_REVIEW, S.WITHDRAWAL_REQUESTED}),
+    # An edit goes to its review, or straight to re-publishing when the plan needs none; a
+    # withdrawal starts at the first stage the plan requires (`withdrawal_stages()`).
+    S.PUBLISHED: frozenset(
+        {
+            S.EDIT_REVIEW,
+            S.SCHEDULED,
+            S.WITHDRAWAL_REQUESTED,
+            S.WITHDRAWAL_APPROVAL,
+            S.WITHDRAWAL_NOTICE,
+        }
+    ),
     S.EDIT_REVIEW: frozenset({S.SCHEDULED, S.EDIT_RETURNED}),
-    S.EDIT_RETURNED: frozenset({S.EDIT_REVIEW, S.PUBLISHED}),
-    S.WITHDRAWAL_REQUESTED: frozenset({S.WITHDRAWAL_APPROVAL, S.PUBLISHED}),
-    S.WITHDRAWAL_APPROVAL: frozenset({S.WITHDRAWAL_NOTICE, S.PUBLISHED}),
+    S.EDIT_RETURNED: frozenset({S.EDIT_REVIEW, S.SCHEDULED, S.PUBLISHED}),
+    S.WITHDRAWAL_REQUESTED: frozenset(
+        {S.WITHDRAWAL_APPROVAL, S.WITHDRAWAL_NOTICE, S.WITHDRAWN, S.PUBLISHED}
+    ),
+    S.WITHDRAWAL_APPROVAL: frozenset({S.WITHDRAWAL_NOTICE, S.WITHDRAWN, S.PUBLISHED}),
     S.WITHDRAWAL_NOTICE: frozenset({S.WITHDRAWN}),
     S.WITHDRAWN: frozenset(),
 }
@@ -148,6 +164,97 @@ def review_stages(organisation: Organisation) -> tuple[Status, ...]:
     return stages or DEFAULT_REVIEW_STAGES
 
 
+#: Plan roles (plans/schema: rules.published_edits.approved_by, rules.withdrawal.approved_by)
+#: → the action their holders need to approve. A liaison approving means nobody else does.
+APPROVER_ACTIONS: dict[str, Action] = {
+    "unit_reviewer": Action.DATASET_UNIT_REVIEW,
+    "information_centre": Action.DATASET_CENTRE_REVIEW,
+    "cio": Action.DATASET_APPROVE,
+    "head_of_agency": Action.WITHDRAWAL_APPROVE,
+}
+
+
+def edit_approval_action(organisation: Organisation) -> Action | None:
+    """The action needed to approve an edit of a published dataset of `organisation`.
+
+    The plan's `published_edits.approved_by` (DGBAS 伍五: the unit reviewer alone, also the
+    default); None when the plan lets the owning unit edit directly (approved_by = liaison).
+    """
+    from steward.plans.document import rules_for_organisation
+
+    approver = rules_for_organisation(organisation).published_edits.approved_by
+    if approver == "liaison":
+        return None
+    return APPROVER_ACTIONS.get(approver, STAGE_ACTION[S.EDIT_REVIEW])
+
+
+#: The withdrawal stages in the seeds' order (DGBAS 捌二): 諮詢小組 → 機關首長 → 公告.
+ALL_WITHDRAWAL_STAGES: tuple[Status, ...] = (
+    S.WITHDRAWAL_REQUESTED,
+    S.WITHDRAWAL_APPROVAL,
+    S.WITHDRAWAL_NOTICE,
+)
+
+
+def withdrawal_stages(organisation: Organisation) -> tuple[Status, ...]:
+    """The withdrawal stages the plan requires of `organisation`, in order.
+
+    Committee discussion, approval and public notice each as `rules.withdrawal` says
+    (default: all three, with the head of agency approving). A committee that approves
+    (approved_by = committee_member) is discussion and approval at once.
+    """
+    from steward.plans.document import rules_for_organisation
+
+    rule = rules_for_organisation(organisation).withdrawal
+    committee_approves = rule.approved_by == "committee_member"
+    wanted = {
+        S.WITHDRAWAL_REQUESTED: rule.committee_discussion or committee_approves,
+        S.WITHDRAWAL_APPROVAL: not committee_approves,
+        S.WITHDRAWAL_NOTICE: rule.public_notice,
+    }
+    return tuple(stage for stage in ALL_WITHDRAWAL_STAGES if wanted[stage])
+
+
+def next_withdrawal_stage(current: Status, stages: Sequence[Status]) -> Status:
+    """The status after `current` (published: the request) given the plan's withdrawal stages;
+    withdrawn when none is left."""
+    position = ALL_WITHDRAWAL_STAGES.index(current) if current in ALL_WITHDRAWAL_STAGES else -1
+    later = [stage for stage in stages if ALL_WITHDRAWAL_STAGES.index(stage) > position]
+    return later[0] if later else S.WITHDRAWN
+
+
+def withdrawal_approval_action(organisation: Organisation) -> Action:
+    """The action needed to approve a withdrawal (default: the head of agency, 機關首長)."""
+    from steward.plans.document import rules_for_organisation
+
+    approver = rules_for_organisation(organisation).withdrawal.approved_by
+    return APPROVER_ACTIONS.get(approver, STAGE_ACTION[S.WITHDRAWAL_APPROVAL])
+
+
+def stage_action(status: Status, organisation: Organisation) -> Action | None:
+    """The action a person needs to act on a dataset of `organisation` in `status`, as the plan
+    says: the edit's approver, the withdrawal's approver, otherwise `STAGE_ACTION`."""
+    if status == S.EDIT_REVIEW:
+        # An edit already under review when the plan dropped the review keeps a reviewer.
+        return edit_approval_action(organisation) or STAGE_ACTION[S.EDIT_REVIEW]
+    if status == S.WITHDRAWAL_APPROVAL:
+        return withdrawal_approval_action(organisation)
+    return STAGE_ACTION.get(status)
+
+
+def edit_approver_label(organisation: Organisation) -> str:
+    """Who approves an edit of `organisation`'s published datasets, for pages and messages
+    (a role's name); empty when the plan needs no approval."""
+    from steward.organisations.models import Role
+    from steward.plans.document import rules_for_organisation
+
+    approver = rules_for_organisation(organisation).published_edits.approved_by
+    if approver == "liaison":
+        return ""
+    role = Role(approver) if approver in Role.values else Role.UNIT_REVIEWER
+    return str(role.label)
+
+
 def next_stage(current: Status, stages: Sequence[Status]) -> Status:
     """The status after approving `current` (or after submitting a draft) given the chain."""
     if current in (S.DRAFT, S.RETURNED):
@@ -180,9 +287,10 @@ class Step(models.TextChoices):
     WITHDRAWAL_NOTICE = "withdrawal_notice", _("Publish the withdrawal notice")
 
 
-#: (step, statuses it starts from, action it needs). The services check again; this only
-#: decides which buttons a page shows and what lands in somebody's work queue.
-STEPS: tuple[tuple[Step, frozenset[Status], Action], ...] = (
+#: (step, statuses it starts from, action it needs; None: as the plan says, `stage_action()`).
+#: The services check again; this only decides which buttons a page shows and what lands in
+#: somebody's work queue.
+STEPS: tuple[tuple[Step, frozenset[Status], Action | None], ...] = (
     (
         Step.EDIT,
         frozenset({S.DRAFT, S.RETURNED, S.PUBLISHED, S.EDIT_RETURNED}),
@@ -193,8 +301,9 @@ STEPS: tuple[tuple[Step, frozenset[Status], Action], ...] = (
     (Step.APPROVE, frozenset({S.CENTRE_REVIEW}), Action.DATASET_CENTRE_REVIEW),
     (Step.APPROVE, frozenset({S.CIO_APPROVAL}), Action.DATASET_APPROVE),
     (Step.COMMITTEE, frozenset({S.COMMITTEE}), Action.DATASET_COMMITTEE_DECISION),
-    (Step.APPROVE_EDIT, frozenset({S.EDIT_REVIEW}), Action.DATASET_UNIT_REVIEW),
-    (Step.REJECT, frozenset({S.UNIT_REVIEW, S.EDIT_REVIEW}), Action.DATASET_UNIT_REVIEW),
+    (Step.APPROVE_EDIT, frozenset({S.EDIT_REVIEW}), None),
+    (Step.REJECT, frozenset({S.UNIT_REVIEW}), Action.DATASET_UNIT_REVIEW),
+    (Step.REJECT, frozenset({S.EDIT_REVIEW}), None),
     (Step.REJECT, frozenset({S.CENTRE_REVIEW}), Action.DATASET_CENTRE_REVIEW),
     (Step.REJECT, frozenset({S.CIO_APPROVAL}), Action.DATASET_APPROVE),
     (Step.SCHEDULE, frozenset({S.APPROVED, S.SCHEDULED}), Action.DATASET_PUBLISH),
@@ -208,8 +317,8 @@ STEPS: tuple[tuple[Step, frozenset[Status], Action], ...] = (
         frozenset({S.WITHDRAWAL_REQUESTED}),
         Action.DATASET_COMMITTEE_DECISION,
     ),
-    (Step.APPROVE_WITHDRAWAL, frozenset({S.WITHDRAWAL_APPROVAL}), Action.WITHDRAWAL_APPROVE),
-    (Step.REFUSE_WITHDRAWAL, frozenset({S.WITHDRAWAL_APPROVAL}), Action.WITHDRAWAL_APPROVE),
+    (Step.APPROVE_WITHDRAWAL, frozenset({S.WITHDRAWAL_APPROVAL}), None),
+    (Step.REFUSE_WITHDRAWAL, frozenset({S.WITHDRAWAL_APPROVAL}), None),
     (Step.WITHDRAWAL_NOTICE, frozenset({S.WITHDRAWAL_NOTICE}), Action.DATASET_PUBLISH),
 )
 
@@ -224,7 +333,8 @@ def available_steps(person: Person, dataset: Any) -> list[Step]:
             continue
         if step == Step.RETURN_REFUSED and not portal_refused(dataset):
             continue
-        if can(person, action, dataset.organisation):
+        needed = action or stage_action(Status(dataset.status), dataset.organisation)
+        if needed is not None and can(person, needed, dataset.organisation):
             steps.append(step)
     return steps
 
@@ -241,11 +351,34 @@ def queue_q(person: Person) -> Q:
     from steward.organisations.scope import scope_q
 
     waiting: dict[Action, set[Status]] = {}
+    plan_decides: set[Status] = set()
     for step, statuses, action in STEPS:
         if step in (Step.EDIT, Step.REQUEST_WITHDRAWAL):
             continue  # a published dataset waits for nobody
-        waiting.setdefault(action, set()).update(set(statuses))
+        if action is None:
+            plan_decides |= statuses
+        else:
+            waiting.setdefault(action, set()).update(set(statuses))
     q = Q(pk__in=[])
     for action, waiting_statuses in waiting.items():
         q |= Q(status__in=sorted(waiting_statuses)) & scope_q(person, action)
+    # Who acts on an edit or a withdrawal approval depends on each ministry's plan.
+    for ministry in _ministries_of(person):
+        for status in sorted(plan_decides):
+            needed = stage_action(status, ministry)
+            if needed is not None:
+                q |= Q(status=status, organisation__path__startswith=ministry.path) & scope_q(
+                    person, needed
+                )
     return q
+
+
+def _ministries_of(person: Person) -> list[Organisation]:
+    """The ministries (roots of the tree) in whose trees `person` may see anything."""
+    from steward.organisations.models import Organisation
+    from steward.organisations.scope import scope_roots
+
+    if person.is_authenticated and person.is_active and person.is_superuser:
+        return list(Organisation.objects.filter(parent__isnull=True))
+    ministries = {root.ministry.pk: root.ministry for root in scope_roots(person)}
+    return [ministries[pk] for pk in sorted(ministries)]

@@ -387,6 +387,18 @@ def _version_problems(
             found.append(
                 (f"{path}.rules.review_stages[{index}].key", f"review stage {key!r} appears twice.")
             )
+    withdrawal = version.get("rules", {}).get("withdrawal", {})
+    if (
+        withdrawal.get("approved_by") == "committee_member"
+        and withdrawal.get("committee_discussion") is False
+    ):
+        found.append(
+            (
+                f"{path}.rules.withdrawal.approved_by",
+                "the committee cannot approve a withdrawal it does not discuss "
+                "(committee_discussion = false).",
+            )
+        )
     return found
 
 

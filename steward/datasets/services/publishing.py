@@ -34,6 +34,8 @@ from steward.datasets.services._common import (
 )
 from steward.datasets.workflow import (
     Status,
+    edit_approval_action,
+    stage_action,
 )
 from steward.organisations.models import Person
 from steward.organisations.scope import Action, require
@@ -76,7 +78,7 @@ def schedule_publication(
     with transaction.atomic():
         current = _lock(dataset)
         require(by, Action.DATASET_PUBLISH, current.organisation)
-        _expect(current, Status.SCHEDULED, doing=_("Scheduling"))
+        _require_status(current, (Status.APPROVED, Status.SCHEDULED), doing=_("Scheduling"))
         before, from_status = _snapshot(current), current.status
         current.status = Status.SCHEDULED
         current.scheduled_publish_on = on
@@ -195,11 +197,21 @@ def propose_edit(
     resources: Sequence[Mapping[str, Any]] | None = None,
     comment: str = "",
 ) -> Dataset:
-    """The liaison changes a published dataset; only the unit reviewer must approve it."""
+    """The liaison changes a published dataset; who approves it is the plan's rule
+    (`published_edits.approved_by`: the unit reviewer alone by default and at DGBAS 伍五).
+
+    When the plan lets the owning unit edit directly (approved_by = liaison) the edit needs no
+    approval: it is queued for re-publishing at once.
+    """
     with transaction.atomic():
         current = _lock(dataset)
         require(by, Action.DATASET_DRAFT, current.organisation)
-        _expect(current, Status.EDIT_REVIEW, doing=_("Proposing an edit"))
+        _require_status(
+            current, (Status.PUBLISHED, Status.EDIT_RETURNED), doing=_("Proposing an edit")
+        )
+        approver = edit_approval_action(current.organisation)
+        to = Status.EDIT_REVIEW if approver is not None else Status.SCHEDULED
+        _expect(current, to, doing=_("Proposing an edit"))
         before, from_status = _snapshot(current), current.status
         _save_metadata(current, values, resources)
         problems = errors_only(check(current))
@@ -209,8 +221,11 @@ def propose_edit(
                 % {"count": len(problems)},
                 problems,
             )
-        current.status = Status.EDIT_REVIEW
+        current.status = to
         current.returned_reasons = ""
+        if to == Status.SCHEDULED:
+            current.scheduled_publish_on = timezone.localdate()
+            comment = comment or _("The plan lets the owning unit edit directly; no approval.")
         _finish(
             current,
             by=by,
@@ -218,18 +233,22 @@ def propose_edit(
             before=before,
             from_status=from_status,
             comment=comment,
-            next_action=Action.DATASET_UNIT_REVIEW,
+            next_action=approver or Action.DATASET_PUBLISH,
         )
+        if to == Status.SCHEDULED:
+            _enqueue_publication(current, by=by, on=timezone.localdate())
     dataset.refresh_from_db()
     return dataset
 
 
 def approve_edit(dataset: Dataset, *, by: Person, comment: str = "") -> Dataset:
-    """The unit reviewer approves an edit; it is queued for re-publishing today, in the same
-    transaction (publishing outbox)."""
+    """The plan's approver of edits (the unit reviewer by default) approves an edit; it is
+    queued for re-publishing today, in the same transaction (publishing outbox)."""
     with transaction.atomic():
         current = _lock(dataset)
-        require(by, Action.DATASET_UNIT_REVIEW, current.organisation)
+        approver = stage_action(Status.EDIT_REVIEW, current.organisation)
+        assert approver is not None
+        require(by, approver, current.organisation)
         _require_status(current, (Status.EDIT_REVIEW,), doing=_("Approving an edit"))
         before = _snapshot(current)
         today = timezone.localdate()

@@ -37,6 +37,7 @@ from steward.datasets.workflow import (
     Status,
     next_stage,
     review_stages,
+    stage_action,
 )
 from steward.organisations.models import Organisation, Person
 from steward.organisations.scope import Action, require
@@ -152,7 +153,7 @@ def reject(dataset: Dataset, *, by: Person, reasons: str) -> Dataset:
     with transaction.atomic():
         current = _lock(dataset)
         stage = Status(current.status)
-        action = STAGE_ACTION.get(stage)
+        action = stage_action(stage, current.organisation)
         if stage not in ALL_REVIEW_STAGES and stage != Status.EDIT_REVIEW:
             raise TransitionNotAllowed(
                 _("Only a dataset under review can be returned; this one is “%(status)s”.")

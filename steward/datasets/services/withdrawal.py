@@ -1,4 +1,10 @@
-"""Withdrawal (停止提供, DGBAS 捌二): reason, committee, head of agency, public notice."""
+"""Withdrawal (停止提供, DGBAS 捌二): reason, committee, head of agency, public notice.
+
+Which of these a withdrawal needs is the plan's rule (`rules.withdrawal`, read through
+`workflow.withdrawal_stages`): the committee's discussion, the approver (the head of agency
+by default, or the CIO, or the committee itself), the public notice, whether a reason is
+required and what the dataset may become. Each step moves to the next stage the plan requires.
+"""
 
 from __future__ import annotations
 
@@ -29,9 +35,13 @@ from steward.datasets.services._common import (
 )
 from steward.datasets.workflow import (
     Status,
+    next_withdrawal_stage,
+    stage_action,
+    withdrawal_stages,
 )
 from steward.organisations.models import Person
 from steward.organisations.scope import Action, require
+from steward.plans.document import rules_for_organisation
 
 # ---------------------------------------------------------------- withdrawal (停止提供, DGBAS 捌二)
 
@@ -43,20 +53,42 @@ def _open_withdrawal(dataset: Dataset) -> Withdrawal:
     return withdrawal
 
 
+def _check_becomes(becomes: str, may_become: tuple[str, ...]) -> None:
+    allowed = [value for value in ClassificationAfterWithdrawal.values if value in may_become]
+    if becomes in allowed:
+        return
+    if len(allowed) == 1:
+        raise DatasetError(
+            _("Under the action plan a withdrawn dataset can only become: %(choice)s.")
+            % {"choice": ClassificationAfterWithdrawal(allowed[0]).label}
+        )
+    raise DatasetError(_("Say whether it becomes on-request (依申請提供) or not provided."))
+
+
 def request_withdrawal(dataset: Dataset, *, by: Person, reason: str, becomes: str) -> Withdrawal:
-    """The liaison asks to stop providing (停止提供) a published dataset, giving the reason."""
-    reason = _require_reason(reason, _("reason for the withdrawal"))
-    if becomes not in ClassificationAfterWithdrawal.values:
-        raise DatasetError(_("Say whether it becomes on-request (依申請提供) or not provided."))
+    """The liaison asks to stop providing (停止提供) a published dataset, giving the reason.
+
+    The request goes to the first stage the plan requires (the committee by default). The
+    reason is required unless the plan says otherwise; what it becomes must be one the plan
+    allows.
+    """
+    rule = rules_for_organisation(dataset.organisation).withdrawal
+    if rule.requires_reason:
+        reason = _require_reason(reason, _("reason for the withdrawal"))
+    reason = (reason or "").strip()
+    _check_becomes(becomes, rule.may_become)
     with transaction.atomic():
         current = _lock(dataset)
         require(by, Action.WITHDRAWAL_REQUEST, current.organisation)
-        _expect(current, Status.WITHDRAWAL_REQUESTED, doing=_("Requesting a withdrawal"))
+        doing = _("Requesting a withdrawal")
+        _require_status(current, (Status.PUBLISHED,), doing=doing)
+        to = next_withdrawal_stage(Status.PUBLISHED, withdrawal_stages(current.organisation))
+        _expect(current, to, doing=doing)
         withdrawal = Withdrawal.objects.create(
             dataset=current, reason=reason, new_classification=becomes, requested_by=by
         )
         before = _snapshot(current)
-        current.status = Status.WITHDRAWAL_REQUESTED
+        current.status = to
         _finish(
             current,
             by=by,
@@ -64,10 +96,26 @@ def request_withdrawal(dataset: Dataset, *, by: Person, reason: str, becomes: st
             before=before,
             from_status=Status.PUBLISHED,
             comment=reason,
-            next_action=Action.DATASET_COMMITTEE_DECISION,
+            next_action=stage_action(to, current.organisation),
         )
     dataset.refresh_from_db()
     return withdrawal
+
+
+def _withdraw(
+    dataset: Dataset,
+    withdrawal: Withdrawal,
+    *,
+    notice_text: str = "",
+    on: datetime.date | None = None,
+) -> None:
+    """Close the withdrawal and reclassify the dataset (its status set by the caller)."""
+    if notice_text:
+        withdrawal.notice_text = notice_text
+        withdrawal.notice_published_on = on or timezone.localdate()
+    withdrawal.closed = True
+    withdrawal.save()
+    dataset.classification_after_withdrawal = withdrawal.new_classification
 
 
 def record_withdrawal_discussion(
@@ -78,7 +126,8 @@ def record_withdrawal_discussion(
     by: Person,
     reasons: str = "",
 ) -> Dataset:
-    """Record the committee's discussion of a withdrawal: agree (to the head) or keep it open."""
+    """Record the committee's discussion of a withdrawal: agree (on to the next stage the plan
+    requires: the approver, the notice, or withdrawn) or keep it open."""
     if decision not in (Decision.WITHDRAW, Decision.KEEP_OPEN):
         raise DatasetError(_("A withdrawal decision is either withdraw or keep open."))
     if decision == Decision.KEEP_OPEN:
@@ -86,7 +135,11 @@ def record_withdrawal_discussion(
     with transaction.atomic():
         current = _lock(dataset)
         require(by, Action.DATASET_COMMITTEE_DECISION, current.organisation)
-        to = Status.WITHDRAWAL_APPROVAL if decision == Decision.WITHDRAW else Status.PUBLISHED
+        to = Status.PUBLISHED
+        if decision == Decision.WITHDRAW:
+            to = next_withdrawal_stage(
+                Status.WITHDRAWAL_REQUESTED, withdrawal_stages(current.organisation)
+            )
         _require_status(
             current, (Status.WITHDRAWAL_REQUESTED,), doing=_("Recording the committee discussion")
         )
@@ -100,6 +153,8 @@ def record_withdrawal_discussion(
             withdrawal.refused_reasons = reasons
         withdrawal.save()
         before = _snapshot(current)
+        if to == Status.WITHDRAWN:
+            _withdraw(current, withdrawal)
         current.status = to
         _finish(
             current,
@@ -108,25 +163,40 @@ def record_withdrawal_discussion(
             before=before,
             from_status=Status.WITHDRAWAL_REQUESTED,
             comment=f"{meeting}: {Decision(decision).label}. {reasons}".strip(),
-            next_action=Action.WITHDRAWAL_APPROVE if to == Status.WITHDRAWAL_APPROVAL else None,
-            tell=_liaisons(current) if to == Status.PUBLISHED else (),
+            next_action=stage_action(to, current.organisation)
+            if to in (Status.WITHDRAWAL_APPROVAL, Status.WITHDRAWAL_NOTICE)
+            else None,
+            tell=_liaisons(current) if to in (Status.PUBLISHED, Status.WITHDRAWN) else (),
         )
     dataset.refresh_from_db()
     return dataset
 
 
+def _require_withdrawal_approver(by: Person, dataset: Dataset) -> None:
+    approver = stage_action(Status.WITHDRAWAL_APPROVAL, dataset.organisation)
+    assert approver is not None
+    require(by, approver, dataset.organisation)
+
+
 def approve_withdrawal(dataset: Dataset, *, by: Person, comment: str = "") -> Dataset:
-    """The head of agency (機關首長) approves the withdrawal; the notice comes next."""
+    """The plan's approver (the head of agency, 機關首長, by default) approves the withdrawal;
+    the public notice comes next, or the dataset is withdrawn when the plan needs none."""
     with transaction.atomic():
         current = _lock(dataset)
-        require(by, Action.WITHDRAWAL_APPROVE, current.organisation)
+        _require_withdrawal_approver(by, current)
         _require_status(current, (Status.WITHDRAWAL_APPROVAL,), doing=_("Approving a withdrawal"))
+        to = next_withdrawal_stage(
+            Status.WITHDRAWAL_APPROVAL, withdrawal_stages(current.organisation)
+        )
+        _expect(current, to, doing=_("Approving a withdrawal"))
         withdrawal = _open_withdrawal(current)
         withdrawal.approved_by = by
         withdrawal.approved_at = timezone.now()
         withdrawal.save()
         before = _snapshot(current)
-        current.status = Status.WITHDRAWAL_NOTICE
+        if to == Status.WITHDRAWN:
+            _withdraw(current, withdrawal)
+        current.status = to
         _finish(
             current,
             by=by,
@@ -134,18 +204,19 @@ def approve_withdrawal(dataset: Dataset, *, by: Person, comment: str = "") -> Da
             before=before,
             from_status=Status.WITHDRAWAL_APPROVAL,
             comment=comment,
-            next_action=Action.DATASET_PUBLISH,
+            next_action=Action.DATASET_PUBLISH if to == Status.WITHDRAWAL_NOTICE else None,
+            tell=_liaisons(current) if to == Status.WITHDRAWN else (),
         )
     dataset.refresh_from_db()
     return dataset
 
 
 def refuse_withdrawal(dataset: Dataset, *, by: Person, reasons: str) -> Dataset:
-    """The head of agency refuses the withdrawal: the dataset stays open."""
+    """The plan's approver refuses the withdrawal: the dataset stays open."""
     reasons = _require_reason(reasons, _("reasons for keeping it open"))
     with transaction.atomic():
         current = _lock(dataset)
-        require(by, Action.WITHDRAWAL_APPROVE, current.organisation)
+        _require_withdrawal_approver(by, current)
         _require_status(current, (Status.WITHDRAWAL_APPROVAL,), doing=_("Refusing a withdrawal"))
         withdrawal = _open_withdrawal(current)
         withdrawal.closed = True
@@ -194,13 +265,14 @@ def publish_withdrawal_notice(
             current, (Status.WITHDRAWAL_NOTICE,), doing=_("Publishing the withdrawal notice")
         )
         withdrawal = _open_withdrawal(current)
-        withdrawal.notice_text = (notice_text or "").strip() or default_notice(current, withdrawal)
-        withdrawal.notice_published_on = on or timezone.localdate()
-        withdrawal.closed = True
-        withdrawal.save()
         before = _snapshot(current)
+        _withdraw(
+            current,
+            withdrawal,
+            notice_text=(notice_text or "").strip() or default_notice(current, withdrawal),
+            on=on,
+        )
         current.status = Status.WITHDRAWN
-        current.classification_after_withdrawal = withdrawal.new_classification
         _finish(
             current,
             by=by,
