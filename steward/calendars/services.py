@@ -6,7 +6,9 @@ identical to the year in force, or to an earlier revision of it (an
 older published file must never turn a later revision back), is a no-op; a changed one becomes the next
 revision, its changed days are recorded, and every scheduled deadline that
 depends on that year is recomputed. The result lists what moved (old due
-date → new due date) so the notification issue can tell the people concerned.
+date → new due date), and the people who answer for the moved schedule items
+(lead organisations' liaisons, the information centre) are e-mailed once per
+batch, each with the list of their items (`plans.notices`), after commit.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from steward.audit.services import record
 from steward.calendars.models import CalendarChange, CalendarDay, CalendarImport
@@ -31,6 +34,7 @@ from steward.calendars.parsing import (
 )
 from steward.calendars.workdays import WorkingCalendar, forget_cached_years
 from steward.organisations.models import Person
+from steward.plans.notices import Letters, letters_for, send_letters
 from steward.plans.schedule import MovedDeadline, recompute_deadlines
 
 AUDIT_ACTION = "calendar.import"
@@ -48,6 +52,8 @@ class ImportResult:
     moved: list[MovedDeadline] = field(default_factory=list)
     # Set when the file is an earlier revision of the year, kept out of force.
     superseded_revision: CalendarImport | None = None
+    # Who is told about `moved`, with their moves (one e-mail each per batch).
+    letters: Letters = field(default_factory=dict)
 
     @property
     def unchanged(self) -> bool:
@@ -141,11 +147,29 @@ def import_calendar_files(
     try:
         with transaction.atomic():
             results = [_import_one(calendar_file, by=by) for calendar_file in parsed]
+            _tell_about_moves(results)
     finally:
         # The shared cache may have seen days of this transaction (or of a rolled-back one).
         forget_cached_years()
     transaction.on_commit(forget_cached_years)
     return results
+
+
+def _tell_about_moves(results: Sequence[ImportResult]) -> int:
+    """E-mail each person whose deadlines moved once for the whole batch (after commit)."""
+    merged: Letters = {}
+    causes = []
+    for result in results:
+        if result.letters:
+            causes.append(
+                _("%(file)s, revision %(revision)d")
+                % {"file": result.file_name, "revision": result.calendar_import.revision}
+            )
+        for person, moves in result.letters.items():
+            merged.setdefault(person, []).extend(moves)
+    if not merged:
+        return 0
+    return send_letters(merged, cause="; ".join(causes))
 
 
 def _import_one(parsed: CalendarFile, *, by: Person | None) -> ImportResult:
@@ -223,6 +247,7 @@ def _import_one(parsed: CalendarFile, *, by: Person | None) -> ImportResult:
     moved = recompute_deadlines(year, calendar=WorkingCalendar())
     calendar_import.moved_deadlines = len(moved)
     calendar_import.save(update_fields=["moved_deadlines"])
+    letters = letters_for(moved)
 
     record(
         actor=by,
@@ -250,9 +275,12 @@ def _import_one(parsed: CalendarFile, *, by: Person | None) -> ImportResult:
                 }
                 for move in moved
             ],
+            "notified": sorted(person.username for person in letters),
         },
     )
-    return ImportResult(year, parsed.file_name, calendar_import, True, list(changes), moved)
+    return ImportResult(
+        year, parsed.file_name, calendar_import, True, list(changes), moved, letters=letters
+    )
 
 
 def _state(is_day_off: bool, label: str) -> str:
