@@ -107,6 +107,23 @@ def holidays_year(year: int) -> YearDays:
     )
 
 
+def fallback_covers(year: int) -> bool:
+    """Does the `holidays` package know Taiwan's days off in `year`? Outside its range it
+    would call every weekday a working day, which is no answer at all."""
+    taiwan = holidays.country_holidays("TW")
+    return bool(taiwan.start_year <= year <= taiwan.end_year)
+
+
+def source_for_year(year: int) -> Source | None:
+    """Who can say which days of `year` are working days: an imported office calendar, else
+    the `holidays` package where it covers the year, else nobody (None)."""
+    from steward.calendars.models import CalendarImport
+
+    if CalendarImport.objects.filter(year=year).exists():
+        return Source.OFFICIAL
+    return Source.HOLIDAYS_PACKAGE if fallback_covers(year) else None
+
+
 def official_year(year: int) -> YearDays | None:
     """The year as imported (latest revision), or None when no file was imported."""
     from steward.calendars.models import CalendarDay, CalendarImport

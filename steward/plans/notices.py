@@ -29,7 +29,7 @@ from steward.organisations.models import (
     RoleAssignment,
 )
 from steward.plans.models import PlanVersion, ScheduleItem
-from steward.plans.schedule import MovedDeadline
+from steward.plans.schedule import MovedDeadline, version_in_force
 
 #: Roles told about a lead organisation's moved deadlines.
 RESPONSIBLE_ROLES = (Role.LIAISON, Role.INFORMATION_CENTRE)
@@ -68,11 +68,7 @@ def _in_force(version: PlanVersion, year: int, cache: dict[tuple[int, int], int 
     """Is `version` the one of its plan in force for plan year `year`?"""
     key = (version.plan_id, year)
     if key not in cache:
-        versions = PlanVersion.objects.filter(plan_id=version.plan_id).order_by(
-            "-adopted_on", "-pk"
-        )
-        chosen = versions.filter(adopted_on__lte=datetime.date(year, 12, 31)).first()
-        chosen = chosen or versions.first()
+        chosen = version_in_force(version.plan, year)
         cache[key] = chosen.pk if chosen is not None else None
     return cache[key] == version.pk
 

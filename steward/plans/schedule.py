@@ -26,7 +26,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from steward.calendars.workdays import Source, WorkingCalendar
-from steward.plans.models import Deadline, PlanVersion, ScheduledDeadline, ScheduleItem
+from steward.plans.models import Deadline, Plan, PlanVersion, ScheduledDeadline, ScheduleItem
 
 LIST_SEPARATOR = "、"
 
@@ -47,7 +47,37 @@ def due_date_for(
     return original
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class MovedDeadline:
+    """A scheduled deadline whose due date a calendar change moved (for notifications)."""
+
+    scheduled_deadline: ScheduledDeadline
+    old_due_date: datetime.date
+    new_due_date: datetime.date
+
+
+def version_in_force(plan: Plan, year: int) -> PlanVersion | None:
+    """The version of `plan` in force at the end of plan year `year` (else its first one)."""
+    versions = plan.versions.order_by("-adopted_on", "-pk")
+    return (
+        versions.filter(adopted_on__lte=datetime.date(year, 12, 31)).first()
+        or plan.versions.order_by("adopted_on", "pk").first()
+    )
+
+
+@dataclass(frozen=True)
+class ScheduleSync:
+    """What computing a plan year did: every row, how many were new, and which moved."""
+
+    rows: list[ScheduledDeadline]
+    created: int
+    moved: list[MovedDeadline]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.moved)
+
+
 def compute_schedule(
     version: PlanVersion, year: int, *, calendar: WorkingCalendar | None = None
 ) -> list[ScheduledDeadline]:
@@ -55,6 +85,15 @@ def compute_schedule(
 
     Returns them ordered by due date. Continuous items (持續運作) have no deadlines.
     """
+    return sync_schedule(version, year, calendar=calendar).rows
+
+
+@transaction.atomic
+def sync_schedule(
+    version: PlanVersion, year: int, *, calendar: WorkingCalendar | None = None
+) -> ScheduleSync:
+    """`compute_schedule`, also saying how many rows were created and which existing rows'
+    due dates moved. Idempotent: a second run creates and moves nothing."""
     calendar = calendar or WorkingCalendar()
     deadlines = list(
         Deadline.objects.filter(schedule_item__version=version, schedule_item__continuous=False)
@@ -67,6 +106,7 @@ def compute_schedule(
     }
     to_create: list[ScheduledDeadline] = []
     to_update: list[ScheduledDeadline] = []
+    moved: list[MovedDeadline] = []
     for deadline in deadlines:
         original = written_date(deadline, year)
         due = due_date_for(deadline, original, calendar)
@@ -78,6 +118,8 @@ def compute_schedule(
                 )
             )
         elif row.original_date != original or row.due_date != due:
+            if row.due_date != due:
+                moved.append(MovedDeadline(row, row.due_date, due))
             row.original_date, row.due_date = original, due
             to_update.append(row)
     ScheduledDeadline.objects.bulk_create(to_create)
@@ -86,20 +128,12 @@ def compute_schedule(
     for row in to_update:
         row.computed_at = now
     ScheduledDeadline.objects.bulk_update(to_update, ["original_date", "due_date", "computed_at"])
-    return list(
+    rows = list(
         ScheduledDeadline.objects.filter(deadline__in=deadlines, year=year)
         .select_related("deadline__schedule_item")
         .order_by("due_date", "deadline__schedule_item__position", "deadline__schedule_item__code")
     )
-
-
-@dataclass(frozen=True)
-class MovedDeadline:
-    """A scheduled deadline whose due date a calendar change moved (for notifications)."""
-
-    scheduled_deadline: ScheduledDeadline
-    old_due_date: datetime.date
-    new_due_date: datetime.date
+    return ScheduleSync(rows=rows, created=len(to_create), moved=moved)
 
 
 def deadlines_touching_year(year: int) -> Q:

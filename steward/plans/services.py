@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from steward.audit.services import record
+from steward.calendars.workdays import Source, WorkingCalendar, source_for_year
 from steward.organisations.models import Organisation, Person
 from steward.organisations.scope import Action, require
 from steward.plans.compare import compare_documents
@@ -33,6 +34,7 @@ from steward.plans.models import (
     ScheduleItem,
     Target,
 )
+from steward.plans.notices import letters_for, send_letters
 from steward.plans.planfile import (
     PlanError,
     PlanFile,
@@ -41,6 +43,7 @@ from steward.plans.planfile import (
     read_plan_file,
     read_plan_text,
 )
+from steward.plans.schedule import ScheduleSync, sync_schedule
 
 BUILTIN_DIR = Path(__file__).parent / "builtin"
 ORGANISATION_FIELDS = ("name", "short_name", "name_en", "kind", "agency_code")
@@ -402,3 +405,75 @@ def _sync_kpis(
             kpi_target.delete()
     for kpi in existing.values():
         kpi.delete()
+
+
+# ---------------------------------------------------------------- the year's deadlines
+
+
+class NoCalendarError(Exception):
+    """No office calendar and no `holidays` data for the year: deadlines cannot be placed."""
+
+
+def schedule_year(
+    version: PlanVersion,
+    year: int,
+    *,
+    by: Person | None = None,
+    calendar: WorkingCalendar | None = None,
+) -> ScheduleSync:
+    """Compute plan `year`'s deadlines of `version` on the office calendar (ScheduledDeadline).
+
+    Idempotent: rows already right are left alone. With `by` (a person rather than the
+    worker) they must be allowed to manage the plan. When rows are created or moved, one
+    audit event says so; people whose deadlines moved are told (`plans.notices`) after commit.
+    Raises NoCalendarError when no calendar covers the year (no file and beyond the
+    `holidays` package's range); nothing is computed then.
+    """
+    ministry = version.plan.ministry
+    if by is not None and ministry is not None:
+        require(by, Action.PLAN_MANAGE, ministry)
+    source = source_for_year(year)
+    if source is None:
+        raise NoCalendarError(
+            _(
+                "No working-day calendar covers %(year)d yet: import that year's office "
+                "calendar (辦公日曆表) first."
+            )
+            % {"year": year}
+        )
+    with transaction.atomic():
+        sync = sync_schedule(version, year, calendar=calendar)
+        if sync.changed:
+            record(
+                actor=by,
+                action="plan.schedule",
+                subject=version,
+                organisation=ministry,
+                comment=_("%(year)d: %(created)d deadlines computed, %(moved)d moved (%(source)s)")
+                % {
+                    "year": year,
+                    "created": sync.created,
+                    "moved": len(sync.moved),
+                    "source": Source(source).label,
+                },
+                changes={
+                    "year": year,
+                    "created": sync.created,
+                    "source": str(source),
+                    "moved_deadlines": [
+                        {
+                            "scheduled_deadline": move.scheduled_deadline.pk,
+                            "from": move.old_due_date.isoformat(),
+                            "to": move.new_due_date.isoformat(),
+                        }
+                        for move in sync.moved
+                    ],
+                },
+            )
+        if sync.moved:
+            send_letters(
+                letters_for(sync.moved),
+                cause=_("the working days of %(year)d, per %(source)s")
+                % {"year": year, "source": Source(source).label},
+            )
+    return sync
