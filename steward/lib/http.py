@@ -145,6 +145,11 @@ class AddressPolicy:
 
     allowed_hosts: frozenset[str] = frozenset()
     allowed_networks: tuple[IPNetwork, ...] = ()
+    #: URL host → None when it is a name (DNS answers are checked by `PolicyResolver`), else
+    #: the IP literal's address and whether it is allowed: a crawl asks about few hosts often.
+    _literals: dict[str, tuple[IPAddress, bool] | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     @classmethod
     def from_entries(cls, entries: Iterable[str]) -> AddressPolicy:
@@ -201,11 +206,18 @@ class AddressPolicy:
                 url=str(url),
                 detail=url.scheme,
             )
-        if not url.host:
+        host = url.host
+        if not host:
             raise FetchError("bad_url", _("The link has no host name."), url=str(url))
-        address = _as_address(url.host)
-        if address is not None:
-            self.check_address(str(address), host=url.host, url=str(url))
+        try:
+            literal = self._literals[host]
+        except KeyError:
+            address = _as_address(host)
+            literal = None if address is None else (address, self.allows(address, host=host))
+            if len(self._literals) < 10_000:
+                self._literals[host] = literal
+        if literal is not None and not literal[1]:
+            self.check_address(str(literal[0]), host=host, url=str(url))  # raises
 
 
 class PolicyResolver(AbstractResolver):
@@ -349,6 +361,20 @@ async def _read_capped(response: aiohttp.ClientResponse, max_bytes: int) -> tupl
     raw_read = 0
     if max_bytes <= 0:
         return b"", 0, not response.content.at_eof()
+    length = response.content_length
+    if decoder is None and length is not None and length <= max_bytes:
+        # the whole (declared) body fits: one read to the end, which the parser caps at
+        # Content-Length, instead of a chunked loop
+        try:
+            body = await response.content.read()
+        except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
+            raise FetchError(
+                "slow_body",
+                _("The server sends the body too slowly."),
+                transient=True,
+                detail="body not complete in time",
+            ) from exc
+        return body, len(body), False
     # Raw bytes are capped too: a compressed body is never larger than what it decodes to
     # for real files, and a hostile one must not make us read on for ever.
     while size < max_bytes and raw_read < max_bytes:
@@ -492,7 +518,7 @@ async def request(
                 method,
                 current,
                 allow_redirects=False,
-                headers=dict(headers or {}),
+                headers=headers,
                 json=json,
                 data=data,
             ) as response:
@@ -606,8 +632,28 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, when.timestamp() - current)
 
 
+_DEFAULT_PORTS = {"http": ":80", "https": ":443"}
+
+
 def host_key(url: str) -> str:
     """The host a per-host limit applies to (lower-case host name, with port if not default)."""
+    # the usual plain "http(s)://host[:port]/…" without yarl (a crawl asks for every input);
+    # anything unusual (user info, IPv6, non-ASCII names, odd ports) is parsed properly
+    scheme, separator, rest = url.strip().partition("://")
+    default = _DEFAULT_PORTS.get(scheme.lower()) if separator else None
+    if default is not None and rest.isascii():
+        end = len(rest)
+        for stop in "/?#":
+            found = rest.find(stop, 0, end)
+            if found >= 0:
+                end = found
+        netloc = rest[:end].lower()
+        name, colon, port = netloc.partition(":")
+        if name and "@" not in netloc and "[" not in netloc and "%" not in netloc:
+            if not colon:
+                return name
+            if port.isdigit() and 0 < int(port) < 65536:
+                return name if f":{int(port)}" == default else f"{name}:{int(port)}"
     try:
         parsed = URL(url.strip())
     except (ValueError, TypeError):

@@ -32,6 +32,7 @@ from enum import StrEnum
 from typing import Any
 
 import aiohttp
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from steward.lib.http import (
@@ -215,6 +216,24 @@ def reason(code: str) -> Reason:
     return REASONS.get(code) or Reason(State.BROKEN, code)
 
 
+_explained: dict[tuple[str, str | None], tuple[str, str]] = {}
+
+
+def explain(code: str) -> tuple[str, str]:
+    """The explanation of a reason code and how to fix it, in the active language.
+
+    Every report asks; the few codes times the languages are translated once each.
+    """
+    key = (code, translation.get_language())
+    found = _explained.get(key)
+    if found is None:
+        meaning = reason(code)
+        found = (str(meaning.explanation), str(meaning.how_to_fix))
+        if code in REASONS:
+            _explained[key] = found
+    return found
+
+
 def looks_like_html(head: bytes) -> bool:
     """Is this the start of an HTML page (an error or login page served in place of a file)?"""
     start = head[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
@@ -245,11 +264,11 @@ class FetchResult:
 
     @property
     def explanation(self) -> str:
-        return str(reason(self.reason).explanation)
+        return explain(self.reason)[0]
 
     @property
     def how_to_fix(self) -> str:
-        return str(reason(self.reason).how_to_fix)
+        return explain(self.reason)[1]
 
     @property
     def content_type(self) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp.abc import AbstractResolver, ResolveResult
+from yarl import URL
 
 from steward.lib.http import (
     AddressPolicy,
@@ -18,6 +19,7 @@ from steward.lib.http import (
     Timeouts,
     client_session,
     fetch_sync,
+    host_key,
     is_forbidden_address,
     parse_retry_after,
 )
@@ -212,3 +214,40 @@ def test_retry_after_is_read_as_seconds_or_an_http_date() -> None:
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412490.0) == 0.0
     assert parse_retry_after("soon") is None
     assert parse_retry_after(None) is None
+
+
+def test_an_ip_literal_is_judged_the_same_every_time_by_each_policy() -> None:
+    # the verdict on a host is remembered per policy: a refusal stays a refusal, and one
+    # policy's exception never leaks into another
+    strict, lenient = AddressPolicy(), AddressPolicy.from_entries(["127.0.0.0/8"])
+    loopback = URL("http://127.0.0.1:8080/data.csv")
+    for _ in range(2):
+        with pytest.raises(FetchError) as refused:
+            strict.check_url(loopback)
+        assert refused.value.code == "forbidden_address"
+        lenient.check_url(loopback)  # allowed, twice
+    strict.check_url(URL("http://data.gov.tw/x"))  # a name: DNS answers are checked later
+
+
+@pytest.mark.parametrize(
+    ("url", "key"),
+    [
+        ("http://Example.COM/a", "example.com"),
+        ("https://example.com:443/x", "example.com"),
+        ("https://example.com:80/x", "example.com:80"),
+        ("http://example.com:80", "example.com"),
+        ("http://example.com:8080?q", "example.com:8080"),
+        ("HTTP://EXAMPLE.com#f", "example.com"),
+        ("http://127.0.0.1:18765/ok/1.csv", "127.0.0.1:18765"),
+        ("http://user:secret@host/x", "host"),
+        ("http://[::1]:8080/x", "::1:8080"),
+        ("http://例子.tw/a", "例子.tw"),
+        ("http://host:08080/x", "host:8080"),
+        ("http://host:99999/", ""),
+        ("  https://data.gov.tw/dataset/1  ", "data.gov.tw"),
+    ],
+)
+def test_the_per_host_key_is_the_lower_case_host_with_any_port_that_is_not_the_default(
+    url: str, key: str
+) -> None:
+    assert host_key(url) == key
