@@ -4,16 +4,18 @@
 
 Starts `bench/hostile_server.py` as a separate process on 127.0.0.1…127.0.0.N, then runs:
 
-1. our crawler, full checks (fetch + sniff + encoding + table + personal data + scores), the
-   checks in worker processes beside the loop (`--check-workers`, default cores - 1);
-2. the same with every check in the crawler's own process (what one core can do);
-3. our crawler, fetch only (link verdicts, no checks) — the like-for-like figure;
+1. our crawler, full checks (fetch + sniff + encoding + table + personal data + scores), split
+   by host across crawler processes (`--processes`, default STEWARD_CRAWL_PROCESSES: one per
+   core);
+2. the same in one process (what one core can do);
+3. our crawler, fetch only (link verdicts, no checks), split the same way — the like-for-like
+   figure for the peer;
 4. the peer: httpx.AsyncClient doing the same GETs (redirects followed, body read), with
    the same per-host limits, no checks.
 
 URLs: 80 % plain CSV, 10 % redirecting, 5 % slow (20 ms), 5 % 404. After each run the
 server's highest in-flight count per host is compared with the per-host limit, and the CPU
-seconds of the crawler, its check workers and the local server are printed. Each CSV differs
+seconds of the crawler, its shard processes and the local server are printed. Each CSV differs
 from the others (its last row carries its number), and each pair of resources has its own
 主要欄位說明, so nothing is checked once for all.
 Everything stays on loopback; the run is bounded by the URL count.
@@ -43,7 +45,6 @@ import django  # noqa: E402
 django.setup()
 
 from steward.lib.http import AddressPolicy, Timeouts, host_key  # noqa: E402
-from steward.quality.checkpool import worker_pids  # noqa: E402
 from steward.quality.crawler import (  # noqa: E402
     CrawlConfig,
     ResourceRef,
@@ -133,24 +134,33 @@ async def peer_httpx(all_urls: list[str], *, concurrency: int, per_host: int) ->
     return states
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc)."""
+def fork_server_pid() -> int:
+    """The multiprocessing fork server's process id (the shards are its children), or 0."""
+    from multiprocessing import forkserver
+
+    return forkserver._forkserver._forkserver_pid or 0  # type: ignore[attr-defined]
+
+
+def cpu_seconds(pid: int, *, children: bool = False) -> float:
+    """User + system CPU time of a process so far, or of its ended children (Linux /proc)."""
+    if not pid:
+        return 0.0
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    first = 13 if children else 11  # cutime, cstime: children waited for (the shards)
+    return (int(fields[first]) + int(fields[first + 1])) / os.sysconf("SC_CLK_TCK")
 
 
 def timed(label: str, count: int, run: Any, port: int, per_host: int, server: int) -> float:
     before = stats(port)["served"]
-    workers = worker_pids()
-    cpu_before = [cpu_seconds(pid) for pid in (server, *workers)]
+    shards = fork_server_pid()
+    server_before, shards_before = cpu_seconds(server), cpu_seconds(shards, children=True)
     own_before = time.process_time()
     started = time.perf_counter()
     states = asyncio.run(run)
     elapsed = time.perf_counter() - started
     own = time.process_time() - own_before
-    server_cpu, *worker_cpu = (
-        cpu_seconds(pid) - was for pid, was in zip((server, *workers), cpu_before, strict=True)
-    )
+    server_cpu = cpu_seconds(server) - server_before
+    shards_cpu = cpu_seconds(shards, children=True) - shards_before
     after = stats(port)
     worst = max(after["max_in_flight"].values())
     rate = count / elapsed
@@ -159,8 +169,8 @@ def timed(label: str, count: int, run: Any, port: int, per_host: int, server: in
         f"requests {after['served'] - before}  states {states}  "
         f"max in flight per host {worst} (limit {per_host}) "
         f"{'OK' if worst <= per_host else 'EXCEEDED'}\n"
-        f"{'':<34} CPU s: crawler {own:.2f}, check workers "
-        f"{' + '.join(f'{c:.2f}' for c in worker_cpu) or '-'}, local server {server_cpu:.2f}"
+        f"{'':<34} CPU s: caller {own:.2f}, shard processes {shards_cpu:.2f}, "
+        f"local server {server_cpu:.2f}"
     )
     return rate
 
@@ -183,10 +193,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=18765)
     parser.add_argument("--skip-peer", action="store_true")
     parser.add_argument(
-        "--check-workers",
+        "--processes",
         type=int,
         default=None,
-        help="processes running the checks (default: STEWARD_CHECK_WORKERS, cores - 1)",
+        help="crawler processes (default: STEWARD_CRAWL_PROCESSES, one per core)",
     )
     arguments = parser.parse_args()
     concurrency = arguments.hosts * arguments.per_host
@@ -210,19 +220,15 @@ def main() -> None:
             need_bytes=64 * 1024,
             max_attempts=1,
             timeouts=Timeouts(connect=5, read=10, total=30),
-            **(
-                {}
-                if arguments.check_workers is None
-                else {"check_workers": arguments.check_workers}
-            ),
+            **({} if arguments.processes is None else {"processes": arguments.processes}),
         )
-        print(f"check workers {config.check_workers}, batches of {config.check_batch}")
+        print(f"crawler processes {config.processes} (one host never spans two)")
         # A short warm-up (imports, first connections) that is not measured.
-        asyncio.run(ours(items[:200], config, full=True))
+        asyncio.run(ours(items[:200], replace(config, processes_from=1), full=True))
         timed("steward crawler, full checks", len(items), ours(items, config, full=True),
               arguments.port, arguments.per_host, server.pid)  # fmt: skip
-        timed("steward crawler, checks in the loop", len(items),
-              ours(items, replace(config, check_workers=0), full=True),
+        timed("steward crawler, one process", len(items),
+              ours(items, replace(config, processes=0), full=True),
               arguments.port, arguments.per_host, server.pid)  # fmt: skip
         timed("steward crawler, fetch only", len(items), ours(items, config, full=False),
               arguments.port, arguments.per_host, server.pid)  # fmt: skip

@@ -134,8 +134,10 @@ STEWARD_USER_AGENT = env_str(
 )
 # Hosts or CIDR ranges the crawler may reach even though they are private or loopback.
 STEWARD_HTTP_ALLOWED_PRIVATE = env_list("STEWARD_HTTP_ALLOWED_PRIVATE", [])
-# Processes that run the quality checks beside the crawler (0: in the crawler's own process).
-STEWARD_CHECK_WORKERS = env_int("STEWARD_CHECK_WORKERS", max((os.cpu_count() or 1) - 1, 0))
+# Crawler processes a large quality check is split across, by host (0: in the caller's process).
+STEWARD_CRAWL_PROCESSES = env_int(
+    "STEWARD_CRAWL_PROCESSES", (os.cpu_count() or 1) if (os.cpu_count() or 1) > 1 else 0
+)
 
 # National portal (data.gov.tw) publishing adapter.
 STEWARD_PORTAL_URL = env_str("STEWARD_PORTAL_URL", "https://data.gov.tw")

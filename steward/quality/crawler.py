@@ -17,37 +17,30 @@ input resource, in completion order. How it stays polite and robust:
   the consumer through a bounded queue.
 
 The checks themselves run in `steward.quality.pipeline.run_checks` (the default checker);
-a bug in a check becomes a finding on that resource, never a stopped run. They are CPU work:
-with `config.check_workers` > 0 they run in worker processes (`steward.quality.checkpool`),
-in batches of up to `config.check_batch`, while the loop goes on fetching; at most two
-batches per worker are in flight, so a slow check holds back fetching instead of piling up
-bodies in memory.
+a bug in a check becomes a finding on that resource, never a stopped run.
+
+Fetching and checking both cost CPU, so one loop caps a crawl at what one core can do: a crawl
+of at least `config.processes_from` resources is split by host across `config.processes`
+crawler processes (`steward.quality.shards`), each running this crawler with the same limits.
+Smaller crawls, and checks that cannot be sent to another process (closures), stay in the
+caller's loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 
 from steward.lib.http import AddressPolicy, Timeouts, client_session, host_key
-from steward.quality.checkpool import (
-    CheckContext,
-    check_batch,
-    check_one,
-    default_workers,
-    discard_pool,
-    picklable,
-    reattach,
-    shared_pool,
-)
-from steward.quality.fetch import FetchResult, State, fetch_resource
+from steward.quality.fetch import FetchResult, State, explain, fetch_resource
+from steward.quality.shards import ShardedCrawl, default_processes, picklable
 
 #: Declared formats (檔案格式) that are services or pages rather than downloadable files.
 NON_FILE_FORMATS = frozenset({"SERVICES", "TOOLS", "HTML", "WEBSERVICES", "API", "網頁", "其他"})
@@ -131,13 +124,14 @@ Checker = Callable[[ResourceRef, FetchResult], ResourceReport]
 
 def link_only_report(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
     """A report from the fetch alone (used when the pure checks are not wanted)."""
+    explanation, how_to_fix = explain(fetched.reason)
     return ResourceReport(
         ref=ref,
         fetch=fetched,
         state=fetched.state,
         reason=fetched.reason,
-        explanation=fetched.explanation,
-        how_to_fix=fetched.how_to_fix,
+        explanation=explanation,
+        how_to_fix=how_to_fix,
     )
 
 
@@ -156,9 +150,10 @@ class CrawlConfig:
     max_redirects: int = 5
     max_buffered: int = 20_000
     timeouts: Timeouts = field(default_factory=Timeouts)
-    #: Processes running the checks beside the loop; 0 runs them in the loop.
-    check_workers: int = field(default_factory=default_workers)
-    check_batch: int = 64
+    #: Crawler processes a large crawl is split across, by host; 0 crawls in the caller's loop.
+    processes: int = field(default_factory=default_processes)
+    #: A crawl of fewer resources than this stays in the caller's loop (starting is not free).
+    processes_from: int = 500
 
 
 class TokenBucket:
@@ -199,7 +194,8 @@ class _Host:
         await self.bucket.take()
 
 
-_DONE = object()
+#: Marks the end of a results queue.
+DONE = object()
 
 
 class Crawler:
@@ -222,16 +218,6 @@ class Crawler:
         self.room = asyncio.Event()
         self.workers: set[asyncio.Task[None]] = set()
         self.failure: BaseException | None = None
-        # checks in worker processes: fetched resources wait in `to_check`, batches in flight
-        # are bounded by `batch_slots`
-        # (the link-only report is too cheap to be worth a trip to another process)
-        pooled = check is not link_only_report and picklable(check)
-        workers = config.check_workers if pooled else 0
-        self.pool = shared_pool(workers) if workers > 0 else None
-        self.to_check: asyncio.Queue[Any] = asyncio.Queue(maxsize=config.check_batch * 2)
-        self.batch_slots = asyncio.Semaphore(2 * max(workers, 1))
-        self.batches: set[asyncio.Task[None]] = set()
-        self.context = CheckContext.current()
 
     async def fetch_with_retries(self, host: _Host, ref: ResourceRef) -> FetchResult:
         config = self.config
@@ -257,48 +243,21 @@ class Crawler:
             host.not_before = max(host.not_before, time.monotonic() + delay)
 
     def run_check(self, ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
-        return check_one(self.check, ref, fetched)
-
-    async def checker(self) -> None:
-        """Send fetched resources to the pool in batches of whatever is waiting."""
-        while True:
-            item = await self.to_check.get()
-            if item is _DONE:
-                break
-            batch = [item]
-            while len(batch) < self.config.check_batch:
-                try:
-                    item = self.to_check.get_nowait()
-                except asyncio.QueueEmpty:
-                    break
-                if item is _DONE:
-                    self.to_check.put_nowait(_DONE)  # seen again after this batch
-                    break
-                batch.append(item)
-            await self.batch_slots.acquire()
-            task = asyncio.create_task(self.check_in_pool(batch))
-            self.batches.add(task)
-            task.add_done_callback(self.batches.discard)
-        await asyncio.gather(*list(self.batches))
-
-    async def check_in_pool(self, batch: list[tuple[ResourceRef, FetchResult]]) -> None:
+        """Run the check; a bug in it becomes a finding on the resource, never a stopped run."""
         try:
-            pool = self.pool
-            assert pool is not None
-            loop = asyncio.get_running_loop()
-            try:
-                found = await loop.run_in_executor(
-                    pool, check_batch, self.check, batch, self.context
-                )
-                reports = reattach(found, batch)
-            except BrokenProcessPool:
-                # a worker died (killed, out of memory): check here, and start afresh next time
-                discard_pool(pool)
-                reports = [self.run_check(ref, fetched) for ref, fetched in batch]
-            for report in reports:
-                await self.results.put(report)
-        finally:
-            self.batch_slots.release()
+            report = self.check(ref, fetched)
+        except Exception as exc:  # a bug in a check must not stop the run
+            report = link_only_report(ref, fetched)
+            report.findings.append(
+                {
+                    "code": "check_failed",
+                    "severity": "bad",
+                    "message": f"檢測程式發生錯誤：{type(exc).__name__}: {exc}",
+                    "fix": "",
+                }
+            )
+        fetched.head = b""  # the body is not kept past the checks
+        return report
 
     async def host_worker(self, host: _Host) -> None:
         try:
@@ -307,10 +266,7 @@ class Crawler:
                 self.buffered -= 1
                 self.room.set()
                 fetched = await self.fetch_with_retries(host, ref)
-                if self.pool is not None:
-                    await self.to_check.put((ref, fetched))
-                else:
-                    await self.results.put(self.run_check(ref, fetched))
+                await self.results.put(self.run_check(ref, fetched))
         finally:
             host.workers -= 1
 
@@ -334,8 +290,12 @@ class Crawler:
         if not task.cancelled() and task.exception() is not None and self.failure is None:
             self.failure = task.exception()
 
+    async def finish(self) -> None:
+        """Wait until every resource enqueued so far has been fetched and checked."""
+        while self.workers:
+            await asyncio.gather(*list(self.workers), return_exceptions=True)
+
     async def feed(self, refs: Iterable[ResourceRef]) -> None:
-        checker = asyncio.create_task(self.checker()) if self.pool is not None else None
         try:
             for count, ref in enumerate(refs, 1):
                 while self.buffered >= self.config.max_buffered:
@@ -344,34 +304,27 @@ class Crawler:
                 self.enqueue(ref)
                 if count % 64 == 0:
                     await asyncio.sleep(0)  # let workers start while reading a long file
-            while self.workers:
-                await asyncio.gather(*list(self.workers), return_exceptions=True)
-            if checker is not None:
-                await self.to_check.put(_DONE)
-                await checker
+            await self.finish()
         except BaseException as exc:
             self.failure = exc
             raise
         finally:
-            if checker is not None and not checker.done():
-                checker.cancel()
-                await asyncio.gather(checker, return_exceptions=True)
-            await self.results.put(_DONE)
+            await self.results.put(DONE)
 
     async def run(self, refs: Iterable[ResourceRef]) -> AsyncIterator[ResourceReport]:
         feeder = asyncio.create_task(self.feed(refs))
         try:
             while True:
                 item = await self.results.get()
-                if item is _DONE:
+                if item is DONE:
                     break
                 yield item
             if self.failure is not None:
                 raise self.failure
         finally:
-            for task in [feeder, *self.workers, *self.batches]:
+            for task in [feeder, *self.workers]:
                 task.cancel()
-            await asyncio.gather(feeder, *self.workers, *self.batches, return_exceptions=True)
+            await asyncio.gather(feeder, *self.workers, return_exceptions=True)
 
 
 async def crawl(
@@ -387,6 +340,18 @@ async def crawl(
         from steward.quality.pipeline import run_checks
 
         check = run_checks
+    if config.processes > 0 and picklable(check):
+        # look ahead: only a crawl large enough to repay starting processes is split
+        inputs = iter(refs)
+        ahead = list(itertools.islice(inputs, min(config.processes_from, config.max_buffered)))
+        refs = itertools.chain(ahead, inputs)
+        if len(ahead) >= config.processes_from:
+            sharded = ShardedCrawl(
+                config=config, policy=policy or AddressPolicy.from_settings(), check=check
+            )
+            async for report in sharded.run(refs):
+                yield report
+            return
     async with client_session(
         policy=policy,
         timeouts=config.timeouts,
