@@ -44,7 +44,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from steward.lib.http import AddressPolicy, Timeouts, host_key  # noqa: E402
+from steward.lib.http import AddressPolicy, Timeouts, host_key, run_loop  # noqa: E402
 from steward.quality.crawler import (  # noqa: E402
     CrawlConfig,
     ResourceRef,
@@ -156,7 +156,7 @@ def timed(label: str, count: int, run: Any, port: int, per_host: int, server: in
     server_before, shards_before = cpu_seconds(server), cpu_seconds(shards, children=True)
     own_before = time.process_time()
     started = time.perf_counter()
-    states = asyncio.run(run)
+    states = run_loop(run)
     elapsed = time.perf_counter() - started
     own = time.process_time() - own_before
     server_cpu = cpu_seconds(server) - server_before
@@ -224,7 +224,7 @@ def main() -> None:
         )
         print(f"crawler processes {config.processes} (one host never spans two)")
         # A short warm-up (imports, first connections) that is not measured.
-        asyncio.run(ours(items[:200], replace(config, processes_from=1), full=True))
+        run_loop(ours(items[:200], replace(config, processes_from=1), full=True))
         timed("steward crawler, full checks", len(items), ours(items, config, full=True),
               arguments.port, arguments.per_host, server.pid)  # fmt: skip
         timed("steward crawler, one process", len(items),

@@ -32,7 +32,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from steward.audit.services import record
-from steward.lib.http import AddressPolicy
+from steward.lib.http import AddressPolicy, run_loop
 from steward.organisations.models import Organisation, Person
 from steward.quality.crawler import CrawlConfig, ResourceRef, ResourceReport, crawl
 from steward.quality.fetch import State
@@ -275,7 +275,7 @@ def _reports_in_thread(
 
     def run() -> None:
         try:
-            asyncio.run(produce())
+            run_loop(produce())
             handover.put(done)
         except BaseException as exc:
             handover.put(exc)

@@ -22,5 +22,9 @@ with contextlib.suppress(Exception):
         import steward.quality.pii
         import steward.quality.pipeline
         import steward.quality.scores
+        import steward.quality.shards
         import steward.quality.sniff
         import steward.quality.tables  # noqa: F401
+
+    with contextlib.suppress(ImportError):
+        import uvloop  # noqa: F401

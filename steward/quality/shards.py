@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.utils import translation
 
-from steward.lib.http import AddressPolicy, client_session, host_key
+from steward.lib.http import AddressPolicy, client_session, host_key, run_loop
 
 if TYPE_CHECKING:
     from steward.quality.crawler import CrawlConfig, ResourceRef, ResourceReport
@@ -107,15 +107,15 @@ class CheckContext:
 
     @contextlib.contextmanager
     def applied(self) -> Iterator[None]:
-        from django.test.utils import override_settings
-
         changed: dict[str, Any] = {}
         if self.time_zone != settings.TIME_ZONE:
             changed["TIME_ZONE"] = self.time_zone
         if self.quality != getattr(settings, "STEWARD_QUALITY", None):
             changed["STEWARD_QUALITY"] = self.quality
         with contextlib.ExitStack() as stack:
-            if changed:
+            if changed:  # (django.test costs a shard a quarter-second to import: only then)
+                from django.test.utils import override_settings
+
                 stack.enter_context(override_settings(**changed))
             if self.language:
                 stack.enter_context(translation.override(self.language))
@@ -162,7 +162,7 @@ def shard_main(conn: Connection, setup: ShardSetup, checking: Any) -> None:
 
     django.setup()  # already done by the fork server's preload; cheap when it was
     try:
-        asyncio.run(_serve(conn, setup, checking))
+        run_loop(_serve(conn, setup, checking))
     except BaseException:
         with contextlib.suppress(OSError, ValueError):
             conn.send_bytes(pickle.dumps(("failed", traceback.format_exc()), _PROTOCOL))
@@ -351,11 +351,13 @@ class ShardedCrawl:
         with contextlib.suppress(OSError, ValueError):
             shard.conn.send_bytes(pickle.dumps(message, _PROTOCOL))
 
-    def _stop(self, shard: _Shard) -> None:
-        """Make sure the shard process is gone (it is exiting already unless the crawl was
-        abandoned), then release its reader thread and connection."""
-        if shard.done:
-            shard.process.join(EXIT_GRACE)
+    def _stop(self, shard: _Shard, *, grace: float = 0.0) -> None:
+        """Make sure the shard process is gone, then release its reader thread and connection.
+
+        A shard that was told "end" and owes nothing more gets ``grace`` seconds to exit.
+        """
+        if shard.done or grace:
+            shard.process.join(EXIT_GRACE if shard.done else grace)
         if shard.process.is_alive():
             shard.process.terminate()
             shard.process.join(EXIT_GRACE)
@@ -550,9 +552,12 @@ class ShardedCrawl:
                     yield report
 
     async def _close(self) -> None:
+        # after a complete crawl every shard has its "end" and is finishing: let it; after an
+        # abandoned one (an error, a consumer that stopped early) nothing more is wanted
+        complete = self.ending and self.out == 0
         for shard in self.slots:
             if shard is not None:
-                self._stop(shard)
+                self._stop(shard, grace=EXIT_GRACE if complete else 0.0)
         self.slots = [None] * len(self.slots)
         for task in self.fallback_tasks:
             task.cancel()
