@@ -452,7 +452,7 @@ class ShardedCrawl:
             self.restarts += 1
             try:
                 replacement = self._start(shard.slot)
-            except OSError:
+            except (OSError, ValueError):  # ValueError: no fork server on this platform
                 logger.exception("could not start a crawl shard; crawling in this process")
         for number, ref in shard.outstanding.items():
             crashes = self.crashes[number] = self.crashes.get(number, 0) + 1
@@ -508,7 +508,7 @@ class ShardedCrawl:
         try:
             for slot in range(len(self.slots)):
                 self._start(slot)
-        except OSError:
+        except (OSError, ValueError):
             logger.exception("could not start crawl shards; crawling in this process")
             for shard in self.slots:
                 if shard is not None:

@@ -276,3 +276,16 @@ def test_a_consumer_that_stops_early_stops_the_shards(hostile_server: HostileSer
 def test_the_crawl_processes_setting_is_the_default(processes: int) -> None:
     with override_settings(STEWARD_CRAWL_PROCESSES=processes):
         assert CrawlConfig().processes == processes
+
+
+def test_where_no_process_can_be_started_the_caller_crawls_everything(
+    hostile_server: HostileServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_fork_server() -> None:
+        raise ValueError("cannot find context for 'forkserver'")  # as on Windows
+
+    monkeypatch.setattr("steward.quality.shards._context", no_fork_server)
+    reports = run(refs(hostile_server), SHARDED, pid_check)
+    assert sorted(reports) == sorted(PATHS)
+    assert {r.findings[-1]["message"] for r in reports.values()} == {str(os.getpid())}
+    assert reports["/national-ids.csv"].pii  # full checks, in the caller's loop
