@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import math
 import multiprocessing
@@ -161,6 +162,9 @@ def shard_main(conn: Connection, setup: ShardSetup, checking: Any) -> None:
     import django
 
     django.setup()  # already done by the fork server's preload; cheap when it was
+    # what the fork server preloaded (Django, the checks) lives as long as the shard: keep the
+    # collector from walking it again and again (and from copying its pages on write)
+    gc.freeze()
     try:
         run_loop(_serve(conn, setup, checking))
     except BaseException:
