@@ -505,7 +505,7 @@ async def request(
     policy = _policy_of(session)
     started = time.monotonic()
     redirects: list[tuple[int, str]] = []
-    seen: set[str] = set()
+    seen: set[str] = set()  # filled when a redirect comes: most requests need none
     method = method.upper()
     try:
         current = URL(url.strip(), encoded=False)
@@ -513,7 +513,6 @@ async def request(
         raise FetchError("bad_url", _("The link is not a valid URL."), url=url) from exc
     while True:
         policy.check_url(current)
-        seen.add(str(current))
         try:
             async with session.request(
                 method,
@@ -535,6 +534,7 @@ async def request(
                             detail=location,
                         ) from exc
                     redirects.append((response.status, str(target)))
+                    seen.add(str(current))
                 else:
                     body, raw_read, truncated = await _read_capped(response, max_bytes)
                     return Response(

@@ -208,6 +208,17 @@ REASONS: dict[str, Reason] = {
 }
 
 TRANSIENT_STATUSES = frozenset({408, 425, 429, 502, 503, 504})
+#: Response headers a fetch result keeps (what the checks read, and what explains a verdict);
+#: a report travels between processes, so it carries no more.
+KEPT_HEADERS = (
+    "content-type",
+    "content-length",
+    "content-encoding",
+    "content-disposition",
+    "last-modified",
+    "etag",
+    "retry-after",
+)
 HEAD_REFUSED_STATUSES = frozenset({403, 405, 501})
 HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<title")
 
@@ -363,7 +374,7 @@ def _result_from_response(
         status=response.status,
         final_url=response.url,
         redirects=response.redirects,
-        headers=response.headers,
+        headers={k: response.headers[k] for k in KEPT_HEADERS if k in response.headers},
         head=response.body,
         bytes_read=response.bytes_read,
         truncated=response.truncated,
