@@ -173,6 +173,18 @@ def scan_csv(
         text.detach()
 
 
+def scan_parsed_csv(
+    text: str, records: Sequence[Sequence[str]], *, max_rows: int | None = None
+) -> PiiReport:
+    """:func:`scan_csv` of a small CSV already decoded (``text``) and parsed (``records``,
+    the header first), as ``parse_small_csv`` gives them: the same report, no second parse."""
+    header = records[0] if records else []
+    rows = records[1:]
+    if _CANDIDATE_RE.search(text) is None:
+        return _count_only(rows, max_rows=max_rows)
+    return scan_rows(header, rows, max_rows=max_rows)
+
+
 def _count_only(rows: Iterable[object], *, max_rows: int | None) -> PiiReport:
     report = PiiReport()
     for _row in rows:

@@ -42,6 +42,11 @@ def _finding(item: Any) -> dict[str, str]:
     }
 
 
+def _codec(enc: Any) -> str:
+    """The codec both the table and the personal-data checks read a CSV with."""
+    return enc.codec if enc is not None and enc.codec else "utf-8-sig"
+
+
 def _file_name(url: str) -> str:
     return url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
 
@@ -81,9 +86,10 @@ def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
     from steward.datasets.standard import FieldDescriptionError, parse_field_description
     from steward.quality import scores
     from steward.quality.encoding import detect_encoding
-    from steward.quality.pii import scan_csv
+    from steward.quality.pii import SCREEN_BYTES, scan_csv, scan_parsed_csv
     from steward.quality.sniff import SNIFF_BYTES, FileFormat, sniff_format
-    from steward.quality.tables import validate_table
+    from steward.quality.tables import parse_small_csv, validate_parsed_csv, validate_table
+    from steward.quality.tables_csv import SMALL_CSV_BYTES
 
     report = link_only_report(ref, fetched)
     head = fetched.head
@@ -145,14 +151,27 @@ def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
                 if fmt.format.value in {"CSV", "TXT"}
                 else head
             )
-            table = validate_table(
-                io.BytesIO(body),
-                format=fmt.format,
-                declared_fields=declared,
-                encoding=enc.encoding if enc else None,
-                delimiter=fmt.delimiter or ",",
-                complete=complete,
-            )
+            delimiter = fmt.delimiter or ","
+            parsed = None
+            if fmt.format is FileFormat.CSV and len(body) <= min(SMALL_CSV_BYTES, SCREEN_BYTES):
+                # one decode and one parse for both the table and the personal-data checks
+                parsed = parse_small_csv(body, codec=_codec(enc), delimiter=delimiter)
+            if parsed is not None:
+                table = validate_parsed_csv(
+                    parsed,
+                    declared_fields=declared,
+                    encoding=enc.encoding if enc else None,
+                    complete=complete,
+                )
+            else:
+                table = validate_table(
+                    io.BytesIO(body),
+                    format=fmt.format,
+                    declared_fields=declared,
+                    encoding=enc.encoding if enc else None,
+                    delimiter=delimiter,
+                    complete=complete,
+                )
             if not complete and fmt.format.value not in {"CSV", "TXT"}:
                 # A cut JSON/XML document is not malformed: judge the header only.
                 table.well_formed = table.well_formed or bool(table.header)
@@ -165,12 +184,15 @@ def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
             }
             report.findings.extend(_finding(f) for f in table.findings)
             if fmt.format is FileFormat.CSV:
-                pii = scan_csv(
-                    io.BytesIO(body),
-                    codec=(enc.codec if enc and enc.codec else "utf-8-sig"),
-                    delimiter=fmt.delimiter or ",",
-                    max_rows=PII_SAMPLE_ROWS,
-                )
+                if parsed is not None:
+                    pii = scan_parsed_csv(parsed.text, parsed.records, max_rows=PII_SAMPLE_ROWS)
+                else:
+                    pii = scan_csv(
+                        io.BytesIO(body),
+                        codec=_codec(enc),
+                        delimiter=delimiter,
+                        max_rows=PII_SAMPLE_ROWS,
+                    )
                 report.pii = {column: sum(kinds.values()) for column, kinds in pii.columns.items()}
                 if pii.found:
                     report.checks["pii"] = {

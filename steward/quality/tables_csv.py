@@ -3,6 +3,8 @@
 Small inputs (at most SMALL_CSV_BYTES, e.g. the head the crawler fetched) are read in one go
 and checked with the csv module: pyarrow's reader costs more to set up than such a file costs
 to parse. Both engines give the same report (tests run every case through both).
+`parse_small_csv` decodes and parses such an input once, so that the pipeline can hand the same
+records to the table check and to the personal-data scan.
 The fast path parses blocks with pyarrow (on all cores by default) and checks columns with vector
 kernels; ragged rows are skipped by pyarrow's invalid-row handler and counted. A multithreaded
 parse does not know row numbers, so when ragged rows exist a second, single-threaded pass reads
@@ -18,6 +20,7 @@ import csv
 import io
 import re
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import IO, Any, Literal
 
 import pyarrow as pa
@@ -312,6 +315,62 @@ def _unbalanced_quote(report: TableReport, quotes: int, codec: str) -> None:
         )
 
 
+@dataclass(frozen=True)
+class ParsedCsv:
+    """A small CSV decoded and parsed once, so that several checks can share the work."""
+
+    #: The input decoded (undecodable bytes replaced).
+    text: str
+    #: Every record, the header first; blank lines are empty lists, as csv.reader gives them.
+    records: list[list[str]]
+
+
+def parse_small_csv(data: bytes, *, codec: str, delimiter: str) -> ParsedCsv | None:
+    """Decode and parse a small input (at most SMALL_CSV_BYTES) in one go.
+
+    None when the csv module raises on some record: callers then take their row-by-row path,
+    which reports where the syntax broke.
+    """
+    csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
+    text = data.decode(codec, errors="replace")
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error:
+        return None
+    return ParsedCsv(text, records)
+
+
+def check_parsed_csv(
+    parsed: ParsedCsv,
+    report: TableReport,
+    required: set[str],
+    types: Mapping[str, ColumnType],
+    *,
+    complete: bool,
+) -> None:
+    """The python engine's checks over an input parsed by :func:`parse_small_csv`."""
+    codec = report.codec or "utf-8-sig"
+    report.engine = "python"
+    quotes = parsed.text.count('"')
+    records = parsed.records
+    if not records or not records[0]:
+        _no_header(report)
+        return
+    report.header = [h.lstrip("\ufeff") for h in records[0]]
+    # a head cut inside a quoted cell: its last record is a fragment, not a ragged row
+    cut_in_quotes = not complete and quotes % 2 == 1
+    _check_rows(iter(records[1:-1] if cut_in_quotes else records[1:]), report, required, types)
+    if complete:
+        _unbalanced_quote(report, quotes, codec)
+
+
+def _no_header(report: TableReport) -> None:
+    report.well_formed = False
+    report.findings.append(
+        error("empty", "檔案沒有任何內容或標題列。", "請提供含標題列的完整檔案。")
+    )
+
+
 def _csv_in_memory(
     data: bytes,
     report: TableReport,
@@ -323,8 +382,12 @@ def _csv_in_memory(
 ) -> None:
     """The python engine over a small input held in memory: one decode, one parse."""
     codec = report.codec or "utf-8-sig"
+    parsed = parse_small_csv(data, codec=codec, delimiter=delimiter)
+    if parsed is not None:
+        check_parsed_csv(parsed, report, required, types, complete=complete)
+        return
+    # the csv module objects to some record: read lazily, to report where it broke
     report.engine = "python"
-    csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
     text = data.decode(codec, errors="replace")
     quotes = text.count('"')
     cut_in_quotes = not complete and quotes % 2 == 1
@@ -334,10 +397,7 @@ def _csv_in_memory(
     except csv.Error:
         header = None
     if not header:
-        report.well_formed = False
-        report.findings.append(
-            error("empty", "檔案沒有任何內容或標題列。", "請提供含標題列的完整檔案。")
-        )
+        _no_header(report)
         return
     report.header = [h.lstrip("\ufeff") for h in header]
     records: Iterator[list[str]] = reader
