@@ -19,8 +19,16 @@ from typing import Any
 
 from django.utils import timezone
 
+from steward.datasets.standard import FieldDescriptionError, parse_field_description
+from steward.quality import scores
 from steward.quality.crawler import ResourceRef, ResourceReport, link_only_report
+from steward.quality.encoding import EncodingReport, detect_encoding
 from steward.quality.fetch import FetchResult, State, reason
+from steward.quality.findings import Finding, Severity
+from steward.quality.pii import SCREEN_BYTES, scan_csv, scan_parsed_csv
+from steward.quality.sniff import SNIFF_BYTES, FileFormat, sniff_format
+from steward.quality.tables import parse_small_csv, validate_parsed_csv, validate_table
+from steward.quality.tables_csv import SMALL_CSV_BYTES
 
 #: Formats whose character encoding is worth checking.
 TEXT_FORMATS = frozenset({"CSV", "JSON", "XML", "KML", "RDF", "TXT"})
@@ -30,9 +38,21 @@ STREAMABLE_FORMATS = frozenset({"CSV", "TXT", "JSON", "XML", "KML", "RDF"})
 PII_SAMPLE_ROWS = 2000
 #: Broken outcomes where the link did answer (linkable), but not with the file.
 ANSWERED_BUT_NOT_A_FILE = frozenset({"html_instead_of_file", "empty_file"})
+#: Up to this size a CSV head is decoded and parsed once for the table and personal-data checks.
+ONE_PARSE_BYTES = min(SMALL_CSV_BYTES, SCREEN_BYTES)
+
+_SEVERITY_TEXT = {severity: str(severity.value) for severity in Severity}
 
 
 def _finding(item: Any) -> dict[str, str]:
+    if type(item) is Finding and item.severity in _SEVERITY_TEXT:
+        # the checks' own findings (all of them, in practice): no attribute probing
+        return {
+            "code": str(item.code),
+            "severity": _SEVERITY_TEXT[item.severity],
+            "message": str(item.message),
+            "fix": str(item.fix),
+        }
     severity = getattr(item, "severity", "bad")
     return {
         "code": str(getattr(item, "code", "")),
@@ -42,7 +62,7 @@ def _finding(item: Any) -> dict[str, str]:
     }
 
 
-def _codec(enc: Any) -> str:
+def _codec(enc: EncodingReport | None) -> str:
     """The codec both the table and the personal-data checks read a CSV with."""
     return enc.codec if enc is not None and enc.codec else "utf-8-sig"
 
@@ -83,14 +103,6 @@ def _parse_modified(ref: ResourceRef, fetched: FetchResult) -> datetime | None:
 
 def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
     """Check one fetched resource and score it (see the module docstring)."""
-    from steward.datasets.standard import FieldDescriptionError, parse_field_description
-    from steward.quality import scores
-    from steward.quality.encoding import detect_encoding
-    from steward.quality.pii import SCREEN_BYTES, scan_csv, scan_parsed_csv
-    from steward.quality.sniff import SNIFF_BYTES, FileFormat, sniff_format
-    from steward.quality.tables import parse_small_csv, validate_parsed_csv, validate_table
-    from steward.quality.tables_csv import SMALL_CSV_BYTES
-
     report = link_only_report(ref, fetched)
     head = fetched.head
     complete = not fetched.truncated
@@ -153,7 +165,7 @@ def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
             )
             delimiter = fmt.delimiter or ","
             parsed = None
-            if fmt.format is FileFormat.CSV and len(body) <= min(SMALL_CSV_BYTES, SCREEN_BYTES):
+            if fmt.format is FileFormat.CSV and len(body) <= ONE_PARSE_BYTES:
                 # one decode and one parse for both the table and the personal-data checks
                 parsed = parse_small_csv(body, codec=_codec(enc), delimiter=delimiter)
             if parsed is not None:
@@ -204,14 +216,15 @@ def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
     if fetched.state is State.UNKNOWN:
         # Not judged this time: no flags, no mark, no stars (they would count it as broken).
         return report
+    overrides = scores.quality_settings()  # read once, not once per score
     flags = scores.platform_flags(
         linkable=answered, format_report=fmt, encoding_report=enc, table_report=table
     )
     report.flags = flags.as_dict()
     mark = scores.mark_for(
         flags,
-        rules=scores.configured("MARK_RULES", scores.MARK_RULES),
-        weights=scores.configured("MARK_WEIGHTS", scores.MARK_WEIGHTS),
+        rules=overrides.get("MARK_RULES", scores.MARK_RULES),
+        weights=overrides.get("MARK_WEIGHTS", scores.MARK_WEIGHTS),
     )
     report.mark = mark.mark.value
     report.checks["mark"] = {
@@ -224,8 +237,8 @@ def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
         licence=str(ref.metadata.get("licence", "")),
         declared_format=ref.declared_format,
         sniffed=fmt,
-        table=scores.configured("STAR_TABLE", scores.STAR_TABLE),
-        open_licences=scores.configured("OPEN_LICENCES", scores.OPEN_LICENCES),
+        table=overrides.get("STAR_TABLE", scores.STAR_TABLE),
+        open_licences=overrides.get("OPEN_LICENCES", scores.OPEN_LICENCES),
     )
     report.stars = stars.stars
     report.checks["stars"] = {"rule": stars.rule, "explanation": stars.explanation}

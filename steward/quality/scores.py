@@ -446,12 +446,16 @@ def metadata_completeness(
     return CompletenessScore(score, required, recommended, explanation, fix)
 
 
+def quality_settings() -> Mapping[str, Any]:
+    """The overrides in ``settings.STEWARD_QUALITY`` (empty when there are none)."""
+    from django.conf import settings
+
+    return getattr(settings, "STEWARD_QUALITY", None) or {}
+
+
 def configured(name: str, default: Any) -> Any:
     """A quality setting from ``settings.STEWARD_QUALITY[name]``, or ``default``.
 
     Names: ``MARK_RULES``, ``MARK_WEIGHTS``, ``STAR_TABLE``, ``OPEN_LICENCES``.
     """
-    from django.conf import settings
-
-    overrides = getattr(settings, "STEWARD_QUALITY", None) or {}
-    return overrides.get(name, default)
+    return quality_settings().get(name, default)
