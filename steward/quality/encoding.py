@@ -41,26 +41,30 @@ class Encoding(enum.StrEnum):
     @property
     def label(self) -> str:
         """How the portal would write it in 編碼格式."""
-        return {
-            Encoding.ASCII: "UTF-8",
-            Encoding.UTF8: "UTF-8",
-            Encoding.UTF8_BOM: "UTF-8",
-            Encoding.BIG5: "BIG5",
-            Encoding.CP950: "BIG5",
-        }.get(self, "其他")
+        return _LABELS.get(self, "其他")
 
     @property
     def codec(self) -> str | None:
         """The Python codec that decodes this text (None when nothing can)."""
-        return {
-            Encoding.ASCII: "utf-8",
-            Encoding.UTF8: "utf-8",
-            Encoding.UTF8_BOM: "utf-8-sig",
-            Encoding.UTF16_LE: "utf-16",  # BOM-aware; a BOM-less file decodes as LE anyway
-            Encoding.UTF16_BE: "utf-16-be",
-            Encoding.BIG5: "cp950",  # CP950 decodes all of Big5 and more
-            Encoding.CP950: "cp950",
-        }.get(self)
+        return _CODECS.get(self)
+
+
+_LABELS: dict[Encoding, str] = {
+    Encoding.ASCII: "UTF-8",
+    Encoding.UTF8: "UTF-8",
+    Encoding.UTF8_BOM: "UTF-8",
+    Encoding.BIG5: "BIG5",
+    Encoding.CP950: "BIG5",
+}
+_CODECS: dict[Encoding, str] = {
+    Encoding.ASCII: "utf-8",
+    Encoding.UTF8: "utf-8",
+    Encoding.UTF8_BOM: "utf-8-sig",
+    Encoding.UTF16_LE: "utf-16",  # BOM-aware; a BOM-less file decodes as LE anyway
+    Encoding.UTF16_BE: "utf-16-be",
+    Encoding.BIG5: "cp950",  # CP950 decodes all of Big5 and more
+    Encoding.CP950: "cp950",
+}
 
 
 @dataclass
@@ -87,8 +91,8 @@ class EncodingReport:
 
 
 def _utf16_by_nul_pattern(sample: bytes) -> Encoding | None:
-    if len(sample) < 4:
-        return None
+    if len(sample) < 4 or b"\x00" not in sample:
+        return None  # (without NUL bytes neither half can be 30 % NUL)
     even, odd = sample[0::2], sample[1::2]
     even_nul = even.count(0) / len(even)
     odd_nul = odd.count(0) / max(len(odd), 1)
@@ -101,6 +105,12 @@ def _utf16_by_nul_pattern(sample: bytes) -> Encoding | None:
 
 def _decode_prefix(sample: bytes, codec: str, *, complete: bool) -> tuple[str | None, int, bool]:
     """Strictly decode; returns (text or None, offset of the first bad byte, tail was cut)."""
+    if complete and codec == "utf-8":
+        # the whole sample at once, as the incremental decoder would with final=True
+        try:
+            return sample.decode(codec), -1, False
+        except UnicodeDecodeError as exc:
+            return None, exc.start, False
     decoder = codecs.getincrementaldecoder(codec)(errors="strict")
     try:
         text = decoder.decode(sample, final=complete)

@@ -18,6 +18,7 @@ import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from operator import methodcaller
 
 from steward.datasets.standard import normalise_format_label
 
@@ -327,28 +328,55 @@ def _sniff_text(text: str, report: FormatReport, *, complete: bool) -> None:
             report.flavour = "broken JSON"
 
 
-def _csv_delimiter(text: str, *, complete: bool) -> str | None:
-    """The delimiter giving the same number (>1) of fields on most of the first lines."""
+#: Delimiter detection looks at this many non-blank first lines.
+DELIMITER_LINES = 50
+
+
+def _first_lines(text: str, *, complete: bool) -> list[str]:
+    """The first lines of ``text`` that delimiter detection looks at (blank ones included).
+
+    Splits only a first chunk when it holds enough lines: a 64 KB head has thousands.
+    """
+    enough = DELIMITER_LINES + 2  # one more, so that the lines kept all end inside the chunk
+    lines = text[:8192].splitlines()
+    if len(lines) >= enough:
+        return lines[:DELIMITER_LINES]  # the whole text has a further (maybe cut) last line
     lines = text.splitlines()
     if not complete and len(lines) > 1:
         lines = lines[:-1]  # the last line of a head is probably cut
-    lines = [line for line in lines[:50] if line.strip()]
+    return lines[:DELIMITER_LINES]
+
+
+def _csv_delimiter(text: str, *, complete: bool) -> str | None:
+    """The delimiter giving the same number (>1) of fields on most of the first lines."""
+    lines = _first_lines(text, complete=complete)
+    if not all(map(str.strip, lines)):
+        lines = [line for line in lines if line.strip()]
     if not lines:
         return None
     best: tuple[float, str] | None = None
     sample = "".join(lines)
+    quoted = '"' in sample
     for delimiter in (",", "\t", ";", "|"):
         if delimiter not in sample:
             continue
-        try:
-            counts = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
-        except csv.Error:
+        # delimiters per record (fields - 1); without quotes, simply those in each line, as
+        # csv.reader splits a line that holds no quote and no line break
+        if quoted:
+            try:
+                counts = [len(row) - 1 for row in csv.reader(lines, delimiter=delimiter)]
+            except csv.Error:
+                continue
+        else:
+            counts = list(map(methodcaller("count", delimiter), lines))
+        if not counts or max(counts) < 1:
             continue
-        if not counts or max(counts) < 2:
-            continue
-        usual = max(set(counts), key=counts.count)
+        if counts.count(counts[0]) == len(counts):
+            usual = counts[0]
+        else:
+            usual = max(set(counts), key=counts.count)
         share = counts.count(usual) / len(counts)
-        if usual >= 2 and share >= 0.6 and (best is None or share > best[0]):
+        if usual >= 1 and share >= 0.6 and (best is None or share > best[0]):
             best = (share, delimiter)
             if share == 1:
                 break  # nothing later can do better (ties go to the earlier delimiter)
