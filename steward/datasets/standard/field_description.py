@@ -6,6 +6,8 @@ real records also use full-width parentheses （）, full-width commas and bare 
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -43,25 +45,39 @@ def parse_field_description(text: str, *, strict: bool = False) -> list[Declared
     Lenient by default (empty items skipped, an unclosed bracket closes at the end of the text);
     with ``strict=True`` those raise :class:`FieldDescriptionError` naming the item.
     """
+    return list(_parse(text, strict))
+
+
+#: Brackets and separators: the only characters the parser looks at.
+_SPECIAL = re.compile("[" + re.escape(_OPEN + _CLOSE + _SEPARATORS) + "]")
+
+
+@functools.lru_cache(maxsize=4096)  # the resources of a dataset share one description
+def _parse(text: str, strict: bool) -> tuple[DeclaredField, ...]:
     items: list[str] = []
-    current: list[str] = []
+    current: list[str] = []  # pieces of the item being read (a stray ")" is left out)
     depth = 0
-    for char in text:
+    start = 0  # where the text not yet added to ``current`` begins
+    for match in _SPECIAL.finditer(text):
+        char, at = match.group(), match.start()
         if char in _OPEN:
             depth += 1
         elif char in _CLOSE:
             if depth == 0:
+                current.append(text[start:at])
                 if strict:
                     raise FieldDescriptionError(
                         f"第 {len(items) + 1} 項「{''.join(current).strip()}{char}」多了一個右括號。"
                     )
+                start = at + 1
                 continue
             depth -= 1
-        elif char in _SEPARATORS and depth == 0:
+        elif depth == 0:  # a separator
+            current.append(text[start:at])
             items.append("".join(current))
             current = []
-            continue
-        current.append(char)
+            start = at + 1
+    current.append(text[start:])
     items.append("".join(current))
     if strict and depth:
         raise FieldDescriptionError(f"第 {len(items)} 項「{items[-1].strip()}」的括號沒有關閉。")
@@ -76,11 +92,12 @@ def parse_field_description(text: str, *, strict: bool = False) -> list[Declared
         fields.append(_parse_item(item, number, strict=strict))
     if strict and not fields:
         raise FieldDescriptionError("沒有任何欄位。")
-    return fields
+    return tuple(fields)
 
 
 def _parse_item(item: str, number: int, *, strict: bool) -> DeclaredField:
-    start = min((item.find(c) for c in _OPEN if c in item), default=-1)
+    half, full = item.find("("), item.find("（")
+    start = full if half < 0 else half if full < 0 else min(half, full)
     if start < 0:
         return DeclaredField(item)
     name = item[:start].strip()
