@@ -86,7 +86,7 @@ def test_one_parse_gives_the_personal_data_report_of_scan_csv(name: str) -> None
     for head, _complete in _heads(data):
         parsed = parse_small_csv(head, codec=codec, delimiter=delimiter)
         assert parsed is not None
-        for max_rows in (None, 2, 2000):
+        for max_rows in (None, -1, 0, 2, 2000):
             expected = scan_csv(
                 io.BytesIO(head), codec=codec, delimiter=delimiter, max_rows=max_rows
             )
