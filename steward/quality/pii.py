@@ -16,9 +16,12 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from .findings import Finding, error, info
+
+if TYPE_CHECKING:  # the scan takes it as it comes, without loading the table readers
+    from .tables_csv import ParsedCsv
 
 #: Letter → two-digit code used by the check-digit formula (I, O, W, X, Y, Z are out of order).
 LETTER_CODES: dict[str, int] = {
@@ -191,17 +194,16 @@ def scan_csv(
         text.detach()
 
 
-def scan_parsed_csv(
-    text: str, records: Sequence[Sequence[str]], *, max_rows: int | None = None
-) -> PiiReport:
-    """:func:`scan_csv` of a small CSV already decoded (``text``) and parsed (``records``,
-    the header first), as ``parse_small_csv`` gives them: the same report, no second parse."""
-    if not _may_hold_pii(text):
-        rows = max(len(records) - 1, 0)
+def scan_parsed_csv(parsed: ParsedCsv, *, max_rows: int | None = None) -> PiiReport:
+    """:func:`scan_csv` of a small CSV already decoded and parsed by ``parse_small_csv``:
+    the same report, without a second parse (nor, mostly, any look at the cells)."""
+    if not _may_hold_pii(parsed.text):
+        rows = max(len(parsed) - 1, 0)
         report = PiiReport(rows_scanned=rows if max_rows is None else min(rows, max(max_rows, 0)))
         report.truncated = report.rows_scanned < rows
         _explain(report)
         return report
+    records = parsed.records
     return scan_rows(records[0] if records else [], records[1:], max_rows=max_rows)
 
 

@@ -197,7 +197,7 @@ def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
             report.findings.extend(_finding(f) for f in table.findings)
             if fmt.format is FileFormat.CSV:
                 if parsed is not None:
-                    pii = scan_parsed_csv(parsed.text, parsed.records, max_rows=PII_SAMPLE_ROWS)
+                    pii = scan_parsed_csv(parsed, max_rows=PII_SAMPLE_ROWS)
                 else:
                     pii = scan_csv(
                         io.BytesIO(body),

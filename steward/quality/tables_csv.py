@@ -20,7 +20,6 @@ import csv
 import io
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import IO, Any, Literal
 
 import pyarrow as pa
@@ -315,14 +314,59 @@ def _unbalanced_quote(report: TableReport, quotes: int, codec: str) -> None:
         )
 
 
-@dataclass(frozen=True)
-class ParsedCsv:
-    """A small CSV decoded and parsed once, so that several checks can share the work."""
+#: Delimiters that csv.reader treats like any other character but the delimiter.
+_PLAIN_DELIMITERS = frozenset({",", "\t", ";", "|"})
 
-    #: The input decoded (undecodable bytes replaced).
-    text: str
-    #: Every record, the header first; blank lines are empty lists, as csv.reader gives them.
-    records: list[list[str]]
+
+class ParsedCsv:
+    """A small CSV decoded and parsed once, so that several checks can share the work.
+
+    A text without quotes is only split into lines (one record each, as csv.reader would read
+    them); its cells are split when first asked for, which most checks never do.
+    """
+
+    __slots__ = ("_delimiter", "_lines", "_records", "text")
+
+    def __init__(
+        self,
+        text: str,
+        *,
+        delimiter: str,
+        records: list[list[str]] | None = None,
+        lines: list[str] | None = None,
+    ) -> None:
+        #: The input decoded (undecodable bytes replaced).
+        self.text = text
+        self._delimiter = delimiter
+        self._records = records
+        self._lines = lines
+
+    def __len__(self) -> int:
+        """The number of records, the header included."""
+        return len(self._records if self._records is not None else self._lines or ())
+
+    @property
+    def records(self) -> list[list[str]]:
+        """Every record, the header first; blank lines are empty lists, as csv.reader gives."""
+        if self._records is None:
+            delimiter = self._delimiter
+            self._records = [line.split(delimiter) if line else [] for line in self._lines or ()]
+        return self._records
+
+    @property
+    def header(self) -> list[str] | None:
+        """The first record (None when there is none)."""
+        if self._records is not None or not self._lines:
+            return self._records[0] if self._records else None
+        first = self._lines[0]
+        return first.split(self._delimiter) if first else []
+
+    def field_counts(self) -> list[int]:
+        """How many fields each record has (0 for a blank line)."""
+        if self._records is not None:
+            return list(map(len, self._records))
+        delimiter = self._delimiter
+        return [line.count(delimiter) + 1 if line else 0 for line in self._lines or ()]
 
 
 def parse_small_csv(data: bytes, *, codec: str, delimiter: str) -> ParsedCsv | None:
@@ -331,13 +375,24 @@ def parse_small_csv(data: bytes, *, codec: str, delimiter: str) -> ParsedCsv | N
     None when the csv module raises on some record: callers then take their row-by-row path,
     which reports where the syntax broke.
     """
-    csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
+    limit = max(csv.field_size_limit(), _FIELD_LIMIT)
+    csv.field_size_limit(limit)
     text = data.decode(codec, errors="replace")
+    if '"' not in text and delimiter in _PLAIN_DELIMITERS and len(text) <= limit:
+        # Without quotes csv.reader ends a record at each line break (\r\n, \r or \n, as
+        # newline="" reads them) and splits it at each delimiter; a blank line is []. (No
+        # field can pass the size limit that would make it raise.)
+        lines = (text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text).split(
+            "\n"
+        )
+        if not lines[-1]:
+            lines.pop()  # after the last line break, or an empty text
+        return ParsedCsv(text, delimiter=delimiter, lines=lines)
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error:
         return None
-    return ParsedCsv(text, records)
+    return ParsedCsv(text, delimiter=delimiter, records=records)
 
 
 def check_parsed_csv(
@@ -352,16 +407,32 @@ def check_parsed_csv(
     codec = report.codec or "utf-8-sig"
     report.engine = "python"
     quotes = parsed.text.count('"')
-    records = parsed.records
-    if not records or not records[0]:
+    header = parsed.header
+    if not header:
         _no_header(report)
         return
-    report.header = [h.lstrip("\ufeff") for h in records[0]]
+    report.header = [h.lstrip("\ufeff") for h in header]
     # a head cut inside a quoted cell: its last record is a fragment, not a ragged row
     cut_in_quotes = not complete and quotes % 2 == 1
-    _check_rows(iter(records[1:-1] if cut_in_quotes else records[1:]), report, required, types)
+    if required or types:
+        records = parsed.records
+        _check_rows(iter(records[1:-1] if cut_in_quotes else records[1:]), report, required, types)
+    else:
+        counts = parsed.field_counts()
+        _count_rows(counts[1:-1] if cut_in_quotes else counts[1:], report)
     if complete:
         _unbalanced_quote(report, quotes, codec)
+
+
+def _count_rows(field_counts: list[int], report: TableReport) -> None:
+    """What _check_rows finds when no column is required or typed: rows, and ragged ones."""
+    width = len(report.header)
+    blank = field_counts.count(0)
+    report.rows = len(field_counts) - blank
+    if field_counts.count(width) + blank < len(field_counts):
+        for number, count in enumerate(field_counts, start=2):  # the header is row 1
+            if count and count != width:
+                report.ragged.add(number)
 
 
 def _no_header(report: TableReport) -> None:

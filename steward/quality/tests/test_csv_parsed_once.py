@@ -90,7 +90,7 @@ def test_one_parse_gives_the_personal_data_report_of_scan_csv(name: str) -> None
             expected = scan_csv(
                 io.BytesIO(head), codec=codec, delimiter=delimiter, max_rows=max_rows
             )
-            got = scan_parsed_csv(parsed.text, parsed.records, max_rows=max_rows)
+            got = scan_parsed_csv(parsed, max_rows=max_rows)
             assert got == expected, (head, max_rows)
 
 
@@ -110,3 +110,21 @@ def test_a_record_the_csv_module_refuses_is_left_to_the_row_by_row_reader(
         csv.field_size_limit(limit)
     assert (report.rows, report.well_formed) == (1, False)
     assert [f.code for f in report.findings] == ["csv_syntax"]
+
+
+def test_a_text_without_quotes_is_split_into_the_records_csv_reader_gives() -> None:
+    import csv
+    import random
+
+    pick = random.Random(11)
+    pieces = ["a", "年度", " ", ",", ";", "\t", "|", "\n", "\r", "\r\n", "\x0b", "\u2028", "\x00"]
+    for _ in range(3000):
+        text = "".join(pick.choice(pieces) for _ in range(pick.randint(0, 30)))
+        for delimiter in (",", ";", "\t", "|"):
+            parsed = parse_small_csv(text.encode(), codec="utf-8", delimiter=delimiter)
+            assert parsed is not None
+            expected = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+            assert len(parsed) == len(expected), text
+            assert parsed.header == (expected[0] if expected else None), text
+            assert parsed.field_counts() == [len(record) for record in expected], text
+            assert parsed.records == expected, text
