@@ -156,6 +156,9 @@ def _cp950_only_characters(sample: bytes, limit: int = 10) -> list[str]:
     return found
 
 
+_UTF16_BOMS = ((codecs.BOM_UTF16_LE, Encoding.UTF16_LE), (codecs.BOM_UTF16_BE, Encoding.UTF16_BE))
+
+
 def identify_encoding(sample: bytes, *, complete: bool = False) -> EncodingReport:
     """What encoding ``sample`` is in, without judging it against 編碼格式 (no findings).
 
@@ -168,13 +171,13 @@ def identify_encoding(sample: bytes, *, complete: bool = False) -> EncodingRepor
         if text is not None:
             return EncodingReport(Encoding.UTF8_BOM, bom=True, truncated_tail=cut, text=text)
         return EncodingReport(Encoding.UNKNOWN, bom=True, bad_offset=bad + 3)
-    for bom, encoding in ((codecs.BOM_UTF16_LE, Encoding.UTF16_LE), (codecs.BOM_UTF16_BE, Encoding.UTF16_BE)):  # fmt: skip
+    for bom, encoding in _UTF16_BOMS:
         if sample.startswith(bom):
             return EncodingReport(encoding, bom=True, truncated_tail=len(sample) % 2 == 1)
-    by_nul = _utf16_by_nul_pattern(sample[:4096])
-    if by_nul is not None:
-        return EncodingReport(by_nul, truncated_tail=len(sample) % 2 == 1)
-    if b"\x00" in sample:
+    if b"\x00" in sample:  # (else neither BOM-less UTF-16 nor binary)
+        by_nul = _utf16_by_nul_pattern(sample[:4096])
+        if by_nul is not None:
+            return EncodingReport(by_nul, truncated_tail=len(sample) % 2 == 1)
         return EncodingReport(Encoding.BINARY, bad_offset=sample.index(b"\x00"))
     if sample.isascii():
         return EncodingReport(Encoding.ASCII, text=sample.decode("ascii"))

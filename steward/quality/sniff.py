@@ -166,7 +166,13 @@ _ODF_MIMETYPES = {
 }
 
 
+#: The first bytes of the magic numbers below: any other first byte is text (or unknown).
+_MAGIC_FIRST_BYTES = frozenset(b"%\xd0P\x89\xffG\x1f\x00")
+
+
 def _sniff_magic(head: bytes, file_name: str) -> FileFormat | None:
+    if not head or head[0] not in _MAGIC_FIRST_BYTES:
+        return None
     if head.startswith(b"%PDF-"):
         return FileFormat.PDF
     if head.startswith(_OLE2):
@@ -281,8 +287,8 @@ _XML_ROOT = re.compile(r"<([A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)[\s/>]")
 
 def _sniff_text(text: str, report: FormatReport, *, complete: bool) -> None:
     stripped = text.lstrip("\ufeff \t\r\n")
-    lowered = stripped[:2048].lower()
     if stripped.startswith("<"):
+        lowered = stripped[:2048].lower()
         xml_prolog = lowered.startswith("<?xml")
         if (
             "<html" in lowered
@@ -338,10 +344,12 @@ def _first_lines(text: str, *, complete: bool) -> list[str]:
     Splits only a first chunk when it holds enough lines: a 64 KB head has thousands.
     """
     enough = DELIMITER_LINES + 2  # one more, so that the lines kept all end inside the chunk
-    lines = text[:8192].splitlines()
+    chunk = 8192
+    lines = text[:chunk].splitlines() if len(text) > chunk else text.splitlines()
     if len(lines) >= enough:
         return lines[:DELIMITER_LINES]  # the whole text has a further (maybe cut) last line
-    lines = text.splitlines()
+    if len(text) > chunk:
+        lines = text.splitlines()
     if not complete and len(lines) > 1:
         lines = lines[:-1]  # the last line of a head is probably cut
     return lines[:DELIMITER_LINES]
@@ -463,7 +471,7 @@ def _judge(report: FormatReport, content_type: str, file_name: str) -> None:
     extension = file_name.rsplit(".", 1)[-1].upper() if "." in file_name else ""
     if extension in _EXPECTATIONS and found is not FileFormat.HTML:
         exact, close = _EXPECTATIONS[extension]
-        if found not in exact | close and found is not FileFormat.EMPTY:
+        if found not in exact and found not in close and found is not FileFormat.EMPTY:
             findings.append(
                 warning(
                     "extension",
