@@ -82,9 +82,12 @@ def _whole_lines(head: bytes, *, complete: bool) -> bytes:
 def _parse_modified(ref: ResourceRef, fetched: FetchResult) -> datetime | None:
     text = ref.modified.strip()
     try:  # the usual "2025-01-31 09:00:00" and ISO forms, without strptime's cost
-        return timezone.make_aware(datetime.fromisoformat(text))
+        parsed = datetime.fromisoformat(text)
     except ValueError:
-        pass
+        parsed = None
+    if parsed is not None and parsed.utcoffset() is None:
+        return parsed.replace(tzinfo=timezone.get_current_timezone())  # make_aware
+    # (make_aware refuses a time with an offset: such a text goes on like an unreadable one)
     for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d"):
         try:
             return timezone.make_aware(datetime.strptime(text, fmt))

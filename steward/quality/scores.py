@@ -167,10 +167,7 @@ def mark_for(
         # a flag left at 2 after an earlier failure fails too; the cascade guarantees that
         # an earlier required flag is then FAIL, so checking FAIL is enough
         if not failing:
-            mark = Mark(name)
-            explanation = (
-                f"符合{mark.label}的條件（{'、'.join(_FLAG_LABELS[f][0] for f in required)}）。"
-            )
+            mark, explanation = _mark_explained(name, tuple(required))
             fix = _fix_for(failing_for_best)
             return MarkScore(mark, weights.get(name, 0.0), explanation, fix)
         if not failing_for_best:
@@ -182,6 +179,12 @@ def mark_for(
         f"未達任何標章：{'、'.join(_FLAG_LABELS[f][0] for f in failing) or '未檢測'}未通過。",
         _fix_for(failing),
     )
+
+
+@functools.lru_cache(maxsize=64)  # a few rules, the same for every resource
+def _mark_explained(name: str, required: tuple[str, ...]) -> tuple[Mark, str]:
+    mark = Mark(name)
+    return mark, f"符合{mark.label}的條件（{'、'.join(_FLAG_LABELS[f][0] for f in required)}）。"
 
 
 def _fix_for(flags: Sequence[str]) -> str:
@@ -227,6 +230,14 @@ class StarScore:
 
 def licence_is_open(licence: str, *, open_licences: Sequence[str] = OPEN_LICENCES) -> bool:
     """Whether a 授權方式 is an open licence."""
+    try:
+        return _licence_is_open(licence, tuple(open_licences))
+    except TypeError:  # something unhashable in the list: judge it without the cache
+        return _licence_is_open.__wrapped__(licence, tuple(open_licences))
+
+
+@functools.lru_cache(maxsize=1024)  # a catalogue uses a handful of licences
+def _licence_is_open(licence: str, open_licences: tuple[str, ...]) -> bool:
     text = licence.strip()
     if not text or any(m in text.upper() for m in ("-NC", " NC", "-ND", " ND")):
         return False
@@ -354,16 +365,23 @@ def update_timeliness(
             Timeliness.ON_TIME,
             due,
             None,
-            f"依更新頻率「{frequency}」，下次應於 {due:%Y-%m-%d %H:%M} 前更新，目前未逾期。",
+            f"依更新頻率「{frequency}」，下次應於 {_minute(due)} 前更新，目前未逾期。",
         )
     late = now - due
     return TimelinessScore(
         Timeliness.LATE,
         due,
         late,
-        f"依更新頻率「{frequency}」，應於 {due:%Y-%m-%d %H:%M} 前更新，已逾期 {_duration(late)}。",
+        f"依更新頻率「{frequency}」，應於 {_minute(due)} 前更新，已逾期 {_duration(late)}。",
         "請更新資料並同步更新「資料資源最後更新時間」；若已不再更新，請將更新頻率改為「不更新」或「不定期」。",
     )
+
+
+def _minute(moment: datetime) -> str:
+    """``moment`` as %Y-%m-%d %H:%M (without strftime, which costs more than the rest)."""
+    if moment.year < 1000:  # strftime's %Y does not pad those on every platform
+        return f"{moment:%Y-%m-%d %H:%M}"
+    return f"{moment.year}-{moment.month:02}-{moment.day:02} {moment.hour:02}:{moment.minute:02}"
 
 
 def _duration(delta: timedelta) -> str:

@@ -216,6 +216,15 @@ def test_licences() -> None:
     assert not licence_is_open("本機關所有，禁止轉載")
 
 
+def test_licences_are_judged_against_any_sequence_of_open_names() -> None:
+    # the answers are remembered per (licence, open names): lists and generators must work too
+    for _ in range(2):
+        assert licence_is_open("其他授權", open_licences=["其他授權"])
+        assert not licence_is_open("其他授權", open_licences=iter(["CC0"]))  # type: ignore[arg-type]
+        assert licence_is_open(OPEN, open_licences=("政府資料開放授權條款",))
+        assert not licence_is_open(OPEN, open_licences=[])
+
+
 # --- timeliness -------------------------------------------------------------------------------
 
 NOW = datetime(2026, 11, 23, 12, 0)
@@ -252,6 +261,17 @@ def test_irregular_data_is_not_judged(text: str) -> None:
 def test_unknown_frequency_or_time_cannot_be_judged() -> None:
     assert update_timeliness("偶爾", last_modified=NOW, now=NOW).status is Timeliness.UNKNOWN
     assert update_timeliness("每日", last_modified=None, now=NOW).status is Timeliness.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    "last", [datetime(2026, 1, 31, 9, 5), datetime(999, 12, 31, 23, 59), datetime(9999, 1, 1)]
+)
+def test_the_due_time_is_written_to_the_minute(last: datetime) -> None:
+    due = last + timedelta(days=1)
+    on_time = update_timeliness("每日", last_modified=last, now=last)
+    late = update_timeliness("每日", last_modified=last - timedelta(days=2), now=last)
+    assert f"下次應於 {due:%Y-%m-%d %H:%M} 前更新" in on_time.explanation
+    assert f"應於 {last - timedelta(days=1):%Y-%m-%d %H:%M} 前更新" in late.explanation
 
 
 def test_realtime_data_late_after_a_day() -> None:
