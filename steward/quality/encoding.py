@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import codecs
 import enum
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -285,7 +286,7 @@ def detect_encoding(
     else:
         report.matches = wanted == "OTHER"
     if report.matches:
-        findings.append(info("match", f"實際編碼與編碼格式「{report.declared}」相符。"))
+        findings.append(_match(report.declared))
     else:
         findings.append(
             error(
@@ -295,6 +296,11 @@ def detect_encoding(
             )
         )
     return report
+
+
+@functools.lru_cache(maxsize=256)  # one per declared spelling (findings are immutable)
+def _match(declared: str) -> Finding:
+    return info("match", f"實際編碼與編碼格式「{declared}」相符。")
 
 
 def describe(encoding: Encoding) -> str:

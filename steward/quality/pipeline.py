@@ -26,7 +26,7 @@ from steward.quality.encoding import EncodingReport, detect_encoding
 from steward.quality.fetch import FetchResult, State, reason
 from steward.quality.findings import Finding, Severity
 from steward.quality.pii import SCREEN_BYTES, scan_csv, scan_parsed_csv
-from steward.quality.sniff import SNIFF_BYTES, FileFormat, sniff_format
+from steward.quality.sniff import SNIFF_BYTES, FileFormat, FormatVerdict, sniff_format
 from steward.quality.tables import parse_small_csv, validate_parsed_csv, validate_table
 from steward.quality.tables_csv import SMALL_CSV_BYTES
 
@@ -34,6 +34,8 @@ from steward.quality.tables_csv import SMALL_CSV_BYTES
 TEXT_FORMATS = frozenset({"CSV", "JSON", "XML", "KML", "RDF", "TXT"})
 #: Formats that can be checked from a head (row by row); others need the whole file.
 STREAMABLE_FORMATS = frozenset({"CSV", "TXT", "JSON", "XML", "KML", "RDF"})
+#: Formats read line by line: a cut last line is dropped before the table check.
+LINE_FORMATS = frozenset({"CSV", "TXT"})
 #: Rows sampled for personal data.
 PII_SAMPLE_ROWS = 2000
 #: Broken outcomes where the link did answer (linkable), but not with the file.
@@ -119,20 +121,22 @@ def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
             content_type=fetched.content_type or None,
             complete=complete,
         )
-        report.detected_format = fmt.format.value
+        # (StrEnum members are their values; ``_value_`` gives the plain str without the
+        # enum property's cost, and the checks below compare members with str sets directly)
+        report.detected_format = fmt.format._value_
         report.checks["format"] = {
-            "verdict": fmt.verdict.value,
+            "verdict": fmt.verdict._value_,
             "flavour": fmt.flavour,
             "structured": fmt.structured,
             "downloadable": fmt.downloadable,
         }
         report.findings.extend(_finding(f) for f in fmt.findings)
-        if fmt.verdict.value == "refused":
+        if fmt.verdict is FormatVerdict.REFUSED:
             # A zip bomb: the link answers, but nobody can use what it gives.
             report.state, report.reason = State.BROKEN, "refused_archive"
             report.explanation = str(reason("refused_archive").explanation)
             report.how_to_fix = str(reason("refused_archive").how_to_fix)
-        if fmt.format.value in TEXT_FORMATS:
+        if fmt.format in TEXT_FORMATS:
             # sniffing identified the encoding of the same bytes already: judge that one
             same_bytes = len(head) <= SNIFF_BYTES
             enc = detect_encoding(
@@ -141,10 +145,10 @@ def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
                 complete=complete,
                 identified=fmt.identified if same_bytes else None,
             )
-            report.detected_encoding = enc.encoding.value
+            report.detected_encoding = enc.encoding._value_
             report.encoding_matches = enc.matches
             report.findings.extend(_finding(f) for f in enc.findings)
-        if fmt.structured and (complete or fmt.format.value in STREAMABLE_FORMATS):
+        if fmt.structured and (complete or fmt.format in STREAMABLE_FORMATS):
             try:
                 declared = (
                     parse_field_description(ref.field_description)
@@ -161,11 +165,7 @@ def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
                         "fix": "",
                     }
                 )
-            body = (
-                _whole_lines(head, complete=complete)
-                if fmt.format.value in {"CSV", "TXT"}
-                else head
-            )
+            body = _whole_lines(head, complete=complete) if fmt.format in LINE_FORMATS else head
             delimiter = fmt.delimiter or ","
             parsed = None
             if fmt.format is FileFormat.CSV and len(body) <= ONE_PARSE_BYTES:
@@ -187,7 +187,7 @@ def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
                     delimiter=delimiter,
                     complete=complete,
                 )
-            if not complete and fmt.format.value not in {"CSV", "TXT"}:
+            if not complete and fmt.format not in LINE_FORMATS:
                 # A cut JSON/XML document is not malformed: judge the header only.
                 table.well_formed = table.well_formed or bool(table.header)
             report.fields_match = table.desc_match
@@ -229,7 +229,7 @@ def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
         rules=overrides.get("MARK_RULES", scores.MARK_RULES),
         weights=overrides.get("MARK_WEIGHTS", scores.MARK_WEIGHTS),
     )
-    report.mark = mark.mark.value
+    report.mark = mark.mark._value_
     report.checks["mark"] = {
         "weight": mark.weight,
         "explanation": mark.explanation,
@@ -248,9 +248,10 @@ def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
     timeliness = scores.update_timeliness(
         ref.update_frequency, last_modified=_parse_modified(ref, fetched), now=timezone.now()
     )
-    report.timely = {"on_time": True, "late": False}.get(timeliness.status.value)
+    status = timeliness.status._value_
+    report.timely = {"on_time": True, "late": False}.get(status)
     report.checks["timeliness"] = {
-        "status": timeliness.status.value,
+        "status": status,
         "explanation": timeliness.explanation,
     }
     if report.timely is False:

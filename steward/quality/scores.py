@@ -62,7 +62,14 @@ class PlatformFlags:
     csv: Flag = Flag.NOT_EVALUATED
 
     def as_dict(self) -> dict[str, int]:
-        return {name: int(getattr(self, name)) for name in FLAG_NAMES}
+        return {  # the order of FLAG_NAMES
+            "linkable": int(self.linkable),
+            "downloadable": int(self.downloadable),
+            "structure": int(self.structure),
+            "encoding_match": int(self.encoding_match),
+            "desc_match": int(self.desc_match),
+            "csv": int(self.csv),
+        }
 
 
 class Mark(enum.StrEnum):
@@ -117,18 +124,16 @@ def platform_flags(
     structured = format_report.structured and (table_report is None or table_report.structure_ok)
     if not structured:
         return PlatformFlags(Flag.PASS, Flag.PASS, Flag.FAIL)
-    text_format = format_report.format in (
-        FileFormat.CSV,
-        FileFormat.JSON,
-        FileFormat.XML,
-        FileFormat.KML,
-        FileFormat.RDF,
-    )
+    text_format = format_report.format in _TEXT_FORMATS
     if not text_format or encoding_report is None or encoding_report.matches is None:
         encoding = Flag.NOT_EVALUATED
     else:
         encoding = Flag.PASS if encoding_report.matches else Flag.FAIL
     desc = table_report.desc_match if table_report is not None else None
+    if desc is None:
+        desc_flag = Flag.NOT_EVALUATED
+    else:
+        desc_flag = Flag.PASS if desc is True else Flag.FAIL if desc is False else Flag(int(desc))
     csv = Flag.NOT_EVALUATED
     if format_report.format is FileFormat.CSV and table_report is not None:
         csv = Flag.PASS if table_report.csv_ok else Flag.FAIL
@@ -137,9 +142,15 @@ def platform_flags(
         Flag.PASS,
         Flag.PASS,
         encoding,
-        Flag.NOT_EVALUATED if desc is None else Flag(int(desc)),
+        desc_flag,
         csv,
     )
+
+
+#: Formats whose encoding the platform checks.
+_TEXT_FORMATS = frozenset(
+    {FileFormat.CSV, FileFormat.JSON, FileFormat.XML, FileFormat.KML, FileFormat.RDF}
+)
 
 
 @dataclass(frozen=True)

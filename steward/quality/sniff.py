@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import enum
+import functools
 import io
 import re
 import struct
@@ -445,6 +446,14 @@ _FIX_PAGE = (
 )
 
 
+_NOTHING_EXPECTED: tuple[frozenset[FileFormat], frozenset[FileFormat]] = (frozenset(), frozenset())
+
+
+@functools.lru_cache(maxsize=256)  # one per declared spelling (findings are immutable)
+def _match(declared: str) -> Finding:
+    return info("match", f"實際格式與檔案格式「{declared}」相符。")
+
+
 def _judge(report: FormatReport, content_type: str, file_name: str) -> None:
     findings = report.findings
     found = report.format
@@ -500,10 +509,10 @@ def _judge(report: FormatReport, content_type: str, file_name: str) -> None:
             )
         )
         return
-    exact, close = _EXPECTATIONS.get(declared, (frozenset(), frozenset()))
+    exact, close = _EXPECTATIONS.get(declared, _NOTHING_EXPECTED)
     if found in exact:
         report.verdict = FormatVerdict.MATCH
-        findings.append(info("match", f"實際格式與檔案格式「{report.declared}」相符。"))
+        findings.append(_match(report.declared))
     elif found in close:
         report.verdict = FormatVerdict.COMPATIBLE
         findings.append(

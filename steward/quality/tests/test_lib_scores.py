@@ -11,6 +11,7 @@ import pytest
 from steward.datasets.standard import Level
 from steward.quality.encoding import detect_encoding
 from steward.quality.scores import (
+    FLAG_NAMES,
     MARK_RULES,
     Flag,
     Mark,
@@ -128,6 +129,13 @@ def test_xlsx_gold_does_not_need_an_encoding() -> None:
     )
     assert (flags.encoding_match, flags.desc_match, flags.csv) == (N, P, N)
     assert mark_for(flags).mark is Mark.GOLD
+
+
+def test_flags_are_given_in_the_platforms_order() -> None:
+    flags = PlatformFlags(Flag.PASS, Flag.FAIL, Flag.NOT_EVALUATED, Flag.PASS, Flag.FAIL, Flag.PASS)
+    assert list(flags.as_dict().items()) == [
+        (name, int(getattr(flags, name))) for name in FLAG_NAMES
+    ]
 
 
 def test_mark_rules_can_be_overridden() -> None:
