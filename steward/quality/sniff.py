@@ -19,7 +19,6 @@ import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
-from operator import methodcaller
 
 from steward.datasets.standard import normalise_format_label
 
@@ -356,6 +355,24 @@ def _first_lines(text: str, *, complete: bool) -> list[str]:
     return lines[:DELIMITER_LINES]
 
 
+#: For each delimiter sniffed, the bytes other than it and the line feed (for bytes.translate).
+_ALL_BUT = {
+    delimiter: bytes(b for b in range(256) if b not in (ord(delimiter), 0x0A))
+    for delimiter in (",", "\t", ";", "|")
+}
+
+
+def same_delimiter_count(lines: str, number: int, delimiter: str, count: int) -> bool:
+    """Whether each of the ``number`` lines of ``lines`` holds ``count`` delimiters.
+
+    ``lines`` are joined by line feeds and hold no other ones. The delimiters and line feeds
+    are picked out of the UTF-8 bytes (where they are single bytes) and compared with the
+    expected pattern at once, instead of counting line by line.
+    """
+    kept = lines.encode("utf-8", "surrogatepass").translate(None, _ALL_BUT[delimiter])
+    return kept == ((delimiter * count + "\n").encode() * number)[:-1]
+
+
 def _csv_delimiter(text: str, *, complete: bool) -> str | None:
     """The delimiter giving the same number (>1) of fields on most of the first lines."""
     lines = _first_lines(text, complete=complete)
@@ -364,7 +381,7 @@ def _csv_delimiter(text: str, *, complete: bool) -> str | None:
     if not lines:
         return None
     best: tuple[float, str] | None = None
-    sample = "".join(lines)
+    sample = "\n".join(lines)  # (the lines hold no line feed)
     quoted = '"' in sample
     for delimiter in (",", "\t", ";", "|"):
         if delimiter not in sample:
@@ -377,7 +394,10 @@ def _csv_delimiter(text: str, *, complete: bool) -> str | None:
             except csv.Error:
                 continue
         else:
-            counts = list(map(methodcaller("count", delimiter), lines))
+            first = lines[0].count(delimiter)
+            if first and same_delimiter_count(sample, len(lines), delimiter, first):
+                return delimiter  # every line alike: the best share (1) of the first delimiter
+            counts = [line.count(delimiter) for line in lines]
         if not counts or max(counts) < 1:
             continue
         if counts.count(counts[0]) == len(counts):

@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .findings import error, info
+from .sniff import same_delimiter_count
 from .table_report import FIRST_ROWS, TYPE_PATTERNS, ColumnChecks, ColumnType, RowIssue, TableReport
 
 _FIELD_LIMIT = 16 * 1024 * 1024
@@ -365,8 +366,11 @@ class ParsedCsv:
         """How many fields each record has (0 for a blank line)."""
         if self._records is not None:
             return list(map(len, self._records))
-        delimiter = self._delimiter
-        return [line.count(delimiter) + 1 if line else 0 for line in self._lines or ()]
+        delimiter, lines = self._delimiter, self._lines or []
+        width = lines[0].count(delimiter) + 1 if lines else 0
+        if width > 1 and same_delimiter_count("\n".join(lines), len(lines), delimiter, width - 1):
+            return [width] * len(lines)  # the usual table: every line as wide as the header
+        return [line.count(delimiter) + 1 if line else 0 for line in lines]
 
 
 def parse_small_csv(data: bytes, *, codec: str, delimiter: str) -> ParsedCsv | None:

@@ -118,8 +118,17 @@ def test_a_text_without_quotes_is_split_into_the_records_csv_reader_gives() -> N
 
     pick = random.Random(11)
     pieces = ["a", "年度", " ", ",", ";", "\t", "|", "\n", "\r", "\r\n", "\x0b", "\u2028", "\x00"]
-    for _ in range(3000):
-        text = "".join(pick.choice(pieces) for _ in range(pick.randint(0, 30)))
+    texts = ["".join(pick.choice(pieces) for _ in range(pick.randint(0, 30))) for _ in range(3000)]
+    for _ in range(500):  # tables, most of them with every line as wide as the header
+        cells = ["a", "年度", "", " ", "\x0b", "碁"]
+        width, end = pick.randint(1, 4), pick.choice(["\n", "\r\n", "\r"])
+        delimiter = pick.choice([",", ";", "\t", "|"])
+        rows = [
+            delimiter.join(pick.choice(cells) for _ in range(width + (pick.random() < 0.05)))
+            for _ in range(pick.randint(1, 40))
+        ]
+        texts.append(end.join(rows) + pick.choice(["", end]))
+    for text in texts:
         for delimiter in (",", ";", "\t", "|"):
             parsed = parse_small_csv(text.encode(), codec="utf-8", delimiter=delimiter)
             assert parsed is not None
