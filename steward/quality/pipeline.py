@@ -81,20 +81,29 @@ def _whole_lines(head: bytes, *, complete: bool) -> bytes:
     return head[: end + 1] if end >= 0 else b""
 
 
-def _parse_modified(ref: ResourceRef, fetched: FetchResult) -> datetime | None:
+def _parse_modified(
+    ref: ResourceRef, fetched: FetchResult, *, in_zone: bool = True
+) -> datetime | None:
+    """最後更新時間 (or Last-Modified), in the current time zone.
+
+    ``in_zone=False`` leaves a time read from the text naive, for a caller that will not use
+    it: finding the current time zone costs more than reading the text.
+    """
     text = ref.modified.strip()
     try:  # the usual "2025-01-31 09:00:00" and ISO forms, without strptime's cost
         parsed = datetime.fromisoformat(text)
     except ValueError:
         parsed = None
     if parsed is not None and parsed.utcoffset() is None:
-        return parsed.replace(tzinfo=timezone.get_current_timezone())  # make_aware
+        # make_aware, without its checks (the time is naive)
+        return parsed.replace(tzinfo=timezone.get_current_timezone()) if in_zone else parsed
     # (make_aware refuses a time with an offset: such a text goes on like an unreadable one)
     for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d"):
         try:
-            return timezone.make_aware(datetime.strptime(text, fmt))
+            parsed = datetime.strptime(text, fmt)
         except ValueError:
             continue
+        return timezone.make_aware(parsed) if in_zone else parsed
     header = fetched.headers.get("last-modified")
     if header:
         from email.utils import parsedate_to_datetime
@@ -245,8 +254,11 @@ def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
     )
     report.stars = stars.stars
     report.checks["stars"] = {"rule": stars.rule, "explanation": stars.explanation}
+    frequency = ref.update_frequency
+    judged = scores.judges_timeliness(frequency)  # 不定期 and the like are never late
+    modified = _parse_modified(ref, fetched, in_zone=judged)
     timeliness = scores.update_timeliness(
-        ref.update_frequency, last_modified=_parse_modified(ref, fetched), now=timezone.now()
+        frequency, last_modified=modified if judged else None, now=timezone.now()
     )
     status = timeliness.status._value_
     report.timely = {"on_time": True, "late": False}.get(status)

@@ -22,6 +22,7 @@ from steward.datasets.standard import (
     FieldSpec,
     FrequencyKind,
     Level,
+    UpdateFrequency,
     UpdateFrequencyError,
     normalise_format_label,
     parse_update_frequency,
@@ -337,8 +338,41 @@ class TimelinessScore:
     fix: str = ""
 
 
-#: The same few 更新頻率 texts recur across a whole catalogue (the parse result is immutable).
-_parsed_frequency = functools.lru_cache(maxsize=512)(parse_update_frequency)
+@functools.lru_cache(maxsize=512)  # the same few 更新頻率 texts recur across a whole catalogue
+def _frequency(text: str) -> UpdateFrequency | str:
+    """The parsed 更新頻率, or the message saying why it cannot be read (immutable either way)."""
+    try:
+        return parse_update_frequency(text)
+    except UpdateFrequencyError as exc:
+        return str(exc)
+
+
+def judges_timeliness(frequency: str) -> bool:
+    """Whether :func:`update_timeliness` looks at the last modification time for ``frequency``
+    (not for 不定期, 不更新 or an unreadable 更新頻率), so callers can skip finding it."""
+    parsed = _frequency(frequency)
+    return not isinstance(parsed, str) and parsed.is_judged
+
+
+def _due(parsed: UpdateFrequency, last_modified: datetime) -> tuple[datetime, str]:
+    """When the next update is due, and that time written to the minute (for messages)."""
+    if type(last_modified) is datetime:
+        return _due_of_datetime(parsed, last_modified, id(last_modified.tzinfo), last_modified.fold)
+    due = parsed.due_after(last_modified)  # (a subclass is not remembered)
+    assert due is not None  # judged frequencies always have a due date
+    return due, _minute(due)
+
+
+@functools.lru_cache(maxsize=4096)
+def _due_of_datetime(
+    parsed: UpdateFrequency, last_modified: datetime, zone: int, fold: int
+) -> tuple[datetime, str]:
+    # Keyed also on the identity of the time zone and on fold: with the same tzinfo object,
+    # equal times have equal fields. (The id stays valid while the due time, which holds the
+    # tzinfo, is cached.)
+    due = parsed.due_after(last_modified)
+    assert due is not None  # judged frequencies always have a due date
+    return due, _minute(due)
 
 
 def update_timeliness(
@@ -349,10 +383,9 @@ def update_timeliness(
     grace: timedelta = timedelta(0),
 ) -> TimelinessScore:
     """Judge timeliness from 更新頻率 and the resource's last modification time."""
-    try:
-        parsed = _parsed_frequency(frequency)
-    except UpdateFrequencyError as exc:
-        return TimelinessScore(Timeliness.UNKNOWN, None, None, str(exc), "請修正更新頻率。")
+    parsed = _frequency(frequency)
+    if isinstance(parsed, str):
+        return TimelinessScore(Timeliness.UNKNOWN, None, None, parsed, "請修正更新頻率。")
     if not parsed.is_judged:
         word = "不定期更新" if parsed.kind is FrequencyKind.IRREGULAR else "不再更新"
         return TimelinessScore(
@@ -369,21 +402,20 @@ def update_timeliness(
             "不知道資料最後更新時間，無法判斷是否逾期。",
             "請填寫資料資源最後更新時間，或讓伺服器回傳 Last-Modified。",
         )
-    due = parsed.due_after(last_modified)
-    assert due is not None  # judged frequencies always have a due date
+    due, written = _due(parsed, last_modified)
     if now <= due + grace:
         return TimelinessScore(
             Timeliness.ON_TIME,
             due,
             None,
-            f"依更新頻率「{frequency}」，下次應於 {_minute(due)} 前更新，目前未逾期。",
+            f"依更新頻率「{frequency}」，下次應於 {written} 前更新，目前未逾期。",
         )
     late = now - due
     return TimelinessScore(
         Timeliness.LATE,
         due,
         late,
-        f"依更新頻率「{frequency}」，應於 {_minute(due)} 前更新，已逾期 {_duration(late)}。",
+        f"依更新頻率「{frequency}」，應於 {written} 前更新，已逾期 {_duration(late)}。",
         "請更新資料並同步更新「資料資源最後更新時間」；若已不再更新，請將更新頻率改為「不更新」或「不定期」。",
     )
 

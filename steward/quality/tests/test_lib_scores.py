@@ -282,6 +282,32 @@ def test_the_due_time_is_written_to_the_minute(last: datetime) -> None:
     assert f"應於 {last - timedelta(days=1):%Y-%m-%d %H:%M} 前更新" in late.explanation
 
 
+def test_the_same_moment_in_two_time_zones_is_due_at_each_zones_own_time() -> None:
+    from datetime import UTC, timezone
+    from zoneinfo import ZoneInfo
+
+    taipei = datetime(2026, 11, 1, 8, 0, tzinfo=ZoneInfo("Asia/Taipei"))
+    utc = taipei.astimezone(UTC)
+    named = taipei.astimezone(timezone(timedelta(hours=8), "CST"))
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    for _ in range(2):  # computed, then remembered
+        scores = [update_timeliness("每月", last_modified=t, now=now) for t in (taipei, utc, named)]
+        assert [s.due_at for s in scores] == [taipei.replace(month=12)] * 3
+        assert [s.due_at.tzinfo for s in scores] == [t.tzinfo for t in (taipei, utc, named)]
+        assert "2026-12-01 08:00" in scores[0].explanation
+        assert "2026-12-01 00:00" in scores[1].explanation
+
+
+def test_only_judged_frequencies_need_the_last_modification_time() -> None:
+    from steward.quality.scores import judges_timeliness
+
+    assert judges_timeliness("每1年") and judges_timeliness("即時")
+    assert not judges_timeliness("不定期") and not judges_timeliness("每零年")
+    for _ in range(2):  # an unreadable frequency is explained every time
+        score = update_timeliness("每零年", last_modified=NOW, now=NOW)
+        assert score.status is Timeliness.UNKNOWN and "每零年" in score.explanation
+
+
 def test_realtime_data_late_after_a_day() -> None:
     score = update_timeliness("即時", last_modified=NOW - timedelta(hours=30), now=NOW)
     assert score.status is Timeliness.LATE and "6 小時" in score.explanation
