@@ -139,7 +139,7 @@ def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
             "structured": fmt.structured,
             "downloadable": fmt.downloadable,
         }
-        report.findings.extend(_finding(f) for f in fmt.findings)
+        report.findings.extend(map(_finding, fmt.findings))
         if fmt.verdict is FormatVerdict.REFUSED:
             # A zip bomb: the link answers, but nobody can use what it gives.
             report.state, report.reason = State.BROKEN, "refused_archive"
@@ -156,7 +156,7 @@ def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
             )
             report.detected_encoding = enc.encoding._value_
             report.encoding_matches = enc.matches
-            report.findings.extend(_finding(f) for f in enc.findings)
+            report.findings.extend(map(_finding, enc.findings))
         if fmt.structured and (complete or fmt.format in STREAMABLE_FORMATS):
             try:
                 declared = (
@@ -206,7 +206,7 @@ def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
                 "ragged_rows": table.ragged.count,
                 "well_formed": table.well_formed,
             }
-            report.findings.extend(_finding(f) for f in table.findings)
+            report.findings.extend(map(_finding, table.findings))
             if fmt.format is FileFormat.CSV:
                 if parsed is not None:
                     pii = scan_parsed_csv(parsed, max_rows=PII_SAMPLE_ROWS)
@@ -223,7 +223,7 @@ def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
                         column: {kind.value: n for kind, n in kinds.items()}
                         for column, kinds in pii.columns.items()
                     }
-                report.findings.extend(_finding(f) for f in pii.findings)
+                report.findings.extend(map(_finding, pii.findings))
 
     if fetched.state is State.UNKNOWN:
         # Not judged this time: no flags, no mark, no stars (they would count it as broken).

@@ -116,15 +116,15 @@ def platform_flags(
 ) -> PlatformFlags:
     """Compute the flags in the platform's order; a failed step leaves the later ones at 2."""
     if not linkable:
-        return PlatformFlags(Flag.FAIL)
+        return _flags(Flag.FAIL)
     if format_report is None:
-        return PlatformFlags(Flag.PASS)
+        return _flags(Flag.PASS)
     downloadable = format_report.downloadable and format_report.verdict is not FormatVerdict.REFUSED
     if not downloadable:
-        return PlatformFlags(Flag.PASS, Flag.FAIL)
+        return _flags(Flag.PASS, Flag.FAIL)
     structured = format_report.structured and (table_report is None or table_report.structure_ok)
     if not structured:
-        return PlatformFlags(Flag.PASS, Flag.PASS, Flag.FAIL)
+        return _flags(Flag.PASS, Flag.PASS, Flag.FAIL)
     text_format = format_report.format in _TEXT_FORMATS
     if not text_format or encoding_report is None or encoding_report.matches is None:
         encoding = Flag.NOT_EVALUATED
@@ -138,7 +138,7 @@ def platform_flags(
     csv = Flag.NOT_EVALUATED
     if format_report.format is FileFormat.CSV and table_report is not None:
         csv = Flag.PASS if table_report.csv_ok else Flag.FAIL
-    return PlatformFlags(
+    return _flags(
         Flag.PASS,
         Flag.PASS,
         Flag.PASS,
@@ -147,6 +147,9 @@ def platform_flags(
         csv,
     )
 
+
+#: The flags are immutable and take few values: every report with the same ones shares them.
+_flags = functools.lru_cache(maxsize=None)(PlatformFlags)
 
 #: Formats whose encoding the platform checks.
 _TEXT_FORMATS = frozenset(
