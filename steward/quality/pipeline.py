@@ -81,29 +81,35 @@ def _whole_lines(head: bytes, *, complete: bool) -> bytes:
     return head[: end + 1] if end >= 0 else b""
 
 
-def _parse_modified(
-    ref: ResourceRef, fetched: FetchResult, *, in_zone: bool = True
-) -> datetime | None:
-    """最後更新時間 (or Last-Modified), in the current time zone.
+#: The forms of 最後更新時間 read besides ISO 8601.
+_MODIFIED_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d",
+)
 
-    ``in_zone=False`` leaves a time read from the text naive, for a caller that will not use
-    it: finding the current time zone costs more than reading the text.
-    """
-    text = ref.modified.strip()
+
+def _modified_as_written(text: str) -> datetime | None:
+    """最後更新時間 as written: a naive wall time (of the current time zone), or None."""
+    text = text.strip()
     try:  # the usual "2025-01-31 09:00:00" and ISO forms, without strptime's cost
         parsed = datetime.fromisoformat(text)
     except ValueError:
         parsed = None
     if parsed is not None and parsed.utcoffset() is None:
-        # make_aware, without its checks (the time is naive)
-        return parsed.replace(tzinfo=timezone.get_current_timezone()) if in_zone else parsed
-    # (make_aware refuses a time with an offset: such a text goes on like an unreadable one)
-    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d"):
+        return parsed
+    # (a time with an offset is not taken, as make_aware refused it: it reads as unreadable)
+    for fmt in _MODIFIED_FORMATS:
         try:
-            parsed = datetime.strptime(text, fmt)
+            return datetime.strptime(text, fmt)
         except ValueError:
             continue
-        return timezone.make_aware(parsed) if in_zone else parsed
+    return None
+
+
+def _last_modified_header(fetched: FetchResult) -> datetime | None:
     header = fetched.headers.get("last-modified")
     if header:
         from email.utils import parsedate_to_datetime
@@ -113,6 +119,14 @@ def _parse_modified(
         except (TypeError, ValueError):
             return None
     return None
+
+
+def _parse_modified(ref: ResourceRef, fetched: FetchResult) -> datetime | None:
+    """最後更新時間 in the current time zone, or else Last-Modified (what timeliness judges)."""
+    written = _modified_as_written(ref.modified)
+    if written is not None:
+        return timezone.make_aware(written)
+    return _last_modified_header(fetched)
 
 
 def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
@@ -254,11 +268,14 @@ def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
     )
     report.stars = stars.stars
     report.checks["stars"] = {"rule": stars.rule, "explanation": stars.explanation}
-    frequency = ref.update_frequency
-    judged = scores.judges_timeliness(frequency)  # 不定期 and the like are never late
-    modified = _parse_modified(ref, fetched, in_zone=judged)
+    # 最後更新時間 is a wall time of the current time zone, which is looked up only when it
+    # can change the verdict (finding it costs more than the rest of the timeliness check)
+    modified = _modified_as_written(ref.modified)
+    zone = timezone.get_current_timezone if modified is not None else None
+    if modified is None:
+        modified = _last_modified_header(fetched)
     timeliness = scores.update_timeliness(
-        frequency, last_modified=modified if judged else None, now=timezone.now()
+        ref.update_frequency, last_modified=modified, now=timezone.now(), zone=zone
     )
     status = timeliness.status._value_
     report.timely = {"on_time": True, "late": False}.get(status)

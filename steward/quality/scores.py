@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from steward.datasets.standard import (
@@ -350,13 +350,6 @@ def _frequency(text: str) -> UpdateFrequency | str:
         return str(exc)
 
 
-def judges_timeliness(frequency: str) -> bool:
-    """Whether :func:`update_timeliness` looks at the last modification time for ``frequency``
-    (not for 不定期, 不更新 or an unreadable 更新頻率), so callers can skip finding it."""
-    parsed = _frequency(frequency)
-    return not isinstance(parsed, str) and parsed.is_judged
-
-
 def _due(parsed: UpdateFrequency, last_modified: datetime) -> tuple[datetime, str]:
     """When the next update is due, and that time written to the minute (for messages)."""
     if type(last_modified) is datetime:
@@ -378,14 +371,24 @@ def _due_of_datetime(
     return due, _minute(due)
 
 
+#: No UTC offset reaches a day (a tzinfo's utcoffset is strictly within ±24 hours).
+_LONGEST_OFFSET = timedelta(hours=24)
+
+
 def update_timeliness(
     frequency: str,
     *,
     last_modified: datetime | None,
     now: datetime,
     grace: timedelta = timedelta(0),
+    zone: Callable[[], tzinfo] | None = None,
 ) -> TimelinessScore:
-    """Judge timeliness from 更新頻率 and the resource's last modification time."""
+    """Judge timeliness from 更新頻率 and the resource's last modification time.
+
+    ``zone`` gives the time zone of a naive ``last_modified`` (a wall time, as Django reads naive
+    times) when ``now`` is aware. It is called only when it can change the verdict: a due time
+    more than a day ahead is on time whatever the offset. ``due_at`` is then naive too.
+    """
     parsed = _frequency(frequency)
     if isinstance(parsed, str):
         return TimelinessScore(Timeliness.UNKNOWN, None, None, parsed, "請修正更新頻率。")
@@ -406,14 +409,18 @@ def update_timeliness(
             "請填寫資料資源最後更新時間，或讓伺服器回傳 Last-Modified。",
         )
     due, written = _due(parsed, last_modified)
-    if now <= due + grace:
+    deadline: datetime | None = due
+    if zone is not None and due.tzinfo is None and now.tzinfo is not None:
+        # None: on time in every zone, so no need to know which
+        deadline = None if _before_any_offset(now, due, grace) else due.replace(tzinfo=zone())
+    if deadline is None or now <= deadline + grace:
         return TimelinessScore(
             Timeliness.ON_TIME,
             due,
             None,
             f"依更新頻率「{frequency}」，下次應於 {written} 前更新，目前未逾期。",
         )
-    late = now - due
+    late = now - deadline
     return TimelinessScore(
         Timeliness.LATE,
         due,
@@ -421,6 +428,14 @@ def update_timeliness(
         f"依更新頻率「{frequency}」，應於 {written} 前更新，已逾期 {_duration(late)}。",
         "請更新資料並同步更新「資料資源最後更新時間」；若已不再更新，請將更新頻率改為「不更新」或「不定期」。",
     )
+
+
+def _before_any_offset(now: datetime, due: datetime, grace: timedelta) -> bool:
+    """Whether ``now`` is on time for the naive ``due`` whatever its UTC offset."""
+    try:
+        return now + _LONGEST_OFFSET <= due.replace(tzinfo=UTC) + grace
+    except OverflowError:  # near the ends of the calendar: ask the zone
+        return False
 
 
 def _minute(moment: datetime) -> str:

@@ -300,14 +300,46 @@ def test_the_same_moment_in_two_time_zones_is_due_at_each_zones_own_time() -> No
         assert "2026-12-01 00:00" in scores[1].explanation
 
 
-def test_only_judged_frequencies_need_the_last_modification_time() -> None:
-    from steward.quality.scores import judges_timeliness
-
-    assert judges_timeliness("每1年") and judges_timeliness("即時")
-    assert not judges_timeliness("不定期") and not judges_timeliness("每零年")
-    for _ in range(2):  # an unreadable frequency is explained every time
+def test_an_unreadable_frequency_is_explained_every_time() -> None:
+    for _ in range(2):  # the message is remembered, not an exception
         score = update_timeliness("每零年", last_modified=NOW, now=NOW)
         assert score.status is Timeliness.UNKNOWN and "每零年" in score.explanation
+
+
+def test_a_naive_time_is_read_in_the_zone_given_which_is_asked_only_when_it_matters() -> None:
+    import functools
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+
+    asked: list[str] = []
+
+    def zone(name: str) -> ZoneInfo:
+        asked.append(name)
+        return ZoneInfo(name)
+
+    written = datetime(2026, 10, 23, 12, 0)  # due a month later, at 12:00 wall time
+    for now, name, on_time in [
+        (datetime(2026, 11, 20, 12, 0, tzinfo=UTC), "Asia/Taipei", True),  # days ahead
+        (datetime(2026, 11, 23, 5, 0, tzinfo=UTC), "Asia/Taipei", False),  # 13:00 in Taipei
+        (datetime(2026, 11, 23, 5, 0, tzinfo=UTC), "America/New_York", True),  # 00:00 there
+        (datetime(2026, 11, 23, 20, 0, tzinfo=UTC), "America/New_York", False),
+    ]:
+        asked.clear()
+        score = update_timeliness(
+            "每月", last_modified=written, now=now, zone=functools.partial(zone, name)
+        )
+        aware = update_timeliness(
+            "每月", last_modified=written.replace(tzinfo=ZoneInfo(name)), now=now
+        )
+        assert (score.status is Timeliness.ON_TIME) is on_time
+        assert (score.status, score.late_by, score.explanation, score.fix) == (
+            aware.status,
+            aware.late_by,
+            aware.explanation,
+            aware.fix,
+        )
+        assert score.due_at == datetime(2026, 11, 23, 12, 0)  # naive, as given
+        assert asked == ([] if now.day == 20 else [name])
 
 
 def test_realtime_data_late_after_a_day() -> None:
