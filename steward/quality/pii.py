@@ -65,13 +65,15 @@ class PiiKind(enum.StrEnum):
 _NOT_ASCII_LETTERS = bytes(b for b in range(256) if not chr(b).isascii() or not chr(b).isalpha())
 
 
-def _may_hold_pii(text: str) -> bool:
-    """Whether ``_CANDIDATE_RE`` matches somewhere in ``text``."""
+def _may_hold_pii(text: str, utf8: bytes | None = None) -> bool:
+    """Whether ``_CANDIDATE_RE`` matches somewhere in ``text`` (``utf8``: it in UTF-8, if known)."""
     if "@" in text or _CANDIDATE_MOBILE_RE.search(text) is not None:
         return True
     # An ID starts with an ASCII letter; tables often have none (the regex would look at
     # every character to find that out). In UTF-8 an ASCII letter is a byte of its own.
-    if not text.encode("utf-8", "surrogatepass").translate(None, _NOT_ASCII_LETTERS):
+    if utf8 is None:
+        utf8 = text.encode("utf-8", "surrogatepass")
+    if not utf8.translate(None, _NOT_ASCII_LETTERS):
         return False
     return _CANDIDATE_ID_RE.search(text) is not None
 
@@ -198,7 +200,7 @@ def scan_csv(
 def scan_parsed_csv(parsed: ParsedCsv, *, max_rows: int | None = None) -> PiiReport:
     """:func:`scan_csv` of a small CSV already decoded and parsed by ``parse_small_csv``:
     the same report, without a second parse (nor, mostly, any look at the cells)."""
-    if not _may_hold_pii(parsed.text):
+    if not _may_hold_pii(parsed.text, parsed.utf8):
         rows = max(len(parsed) - 1, 0)
         report = PiiReport(rows_scanned=rows if max_rows is None else min(rows, max(max_rows, 0)))
         report.truncated = report.rows_scanned < rows

@@ -137,6 +137,7 @@ def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
     answered = fetched.state is State.OK or fetched.reason in ANSWERED_BUT_NOT_A_FILE
     fmt = enc = table = None
     if answered and head:
+        same_bytes = len(head) <= SNIFF_BYTES  # sniffing looked at the whole head
         fmt = sniff_format(
             head,
             declared=ref.declared_format or None,
@@ -161,7 +162,6 @@ def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
             report.how_to_fix = str(reason("refused_archive").how_to_fix)
         if fmt.format in TEXT_FORMATS:
             # sniffing identified the encoding of the same bytes already: judge that one
-            same_bytes = len(head) <= SNIFF_BYTES
             enc = detect_encoding(
                 head,
                 declared=ref.declared_encoding or None,
@@ -193,7 +193,10 @@ def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
             parsed = None
             if fmt.format is FileFormat.CSV and len(body) <= ONE_PARSE_BYTES:
                 # one decode and one parse for both the table and the personal-data checks
-                parsed = parse_small_csv(body, codec=_codec(enc), delimiter=delimiter)
+                text = None
+                if enc is not None and enc is fmt.identified and complete and same_bytes:
+                    text = enc.text  # the whole head, decoded strictly to detect its encoding
+                parsed = parse_small_csv(body, codec=_codec(enc), delimiter=delimiter, text=text)
             if parsed is not None:
                 table = validate_parsed_csv(
                     parsed,

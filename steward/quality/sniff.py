@@ -362,14 +362,14 @@ _ALL_BUT = {
 }
 
 
-def same_delimiter_count(lines: str, number: int, delimiter: str, count: int) -> bool:
+def same_delimiter_count(lines: bytes, number: int, delimiter: str, count: int) -> bool:
     """Whether each of the ``number`` lines of ``lines`` holds ``count`` delimiters.
 
-    ``lines`` are joined by line feeds and hold no other ones. The delimiters and line feeds
-    are picked out of the UTF-8 bytes (where they are single bytes) and compared with the
-    expected pattern at once, instead of counting line by line.
+    ``lines`` are in UTF-8 (where delimiters and line feeds are bytes of their own), joined by
+    line feeds and holding no other ones. The delimiters and line feeds are picked out and
+    compared with the expected pattern at once, instead of counting line by line.
     """
-    kept = lines.encode("utf-8", "surrogatepass").translate(None, _ALL_BUT[delimiter])
+    kept = lines.translate(None, _ALL_BUT[delimiter])
     return kept == ((delimiter * count + "\n").encode() * number)[:-1]
 
 
@@ -395,7 +395,9 @@ def _csv_delimiter(text: str, *, complete: bool) -> str | None:
                 continue
         else:
             first = lines[0].count(delimiter)
-            if first and same_delimiter_count(sample, len(lines), delimiter, first):
+            if first and same_delimiter_count(
+                sample.encode("utf-8", "surrogatepass"), len(lines), delimiter, first
+            ):
                 return delimiter  # every line alike: the best share (1) of the first delimiter
             counts = [line.count(delimiter) for line in lines]
         if not counts or max(counts) < 1:

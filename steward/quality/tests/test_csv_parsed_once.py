@@ -137,3 +137,20 @@ def test_a_text_without_quotes_is_split_into_the_records_csv_reader_gives() -> N
             assert parsed.header == (expected[0] if expected else None), text
             assert parsed.field_counts() == [len(record) for record in expected], text
             assert parsed.records == expected, text
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_the_text_decoded_while_detecting_the_encoding_is_parsed_as_the_bytes_would_be(
+    name: str,
+) -> None:
+    from steward.quality.encoding import identify_encoding
+
+    data, _, delimiter = CASES[name]
+    identified = identify_encoding(data, complete=True)
+    if identified.text is None or identified.encoding.codec is None:
+        pytest.skip("no strict decoding to reuse")
+    codec = identified.encoding.codec
+    reused = parse_small_csv(data, codec=codec, delimiter=delimiter, text=identified.text)
+    decoded = parse_small_csv(data, codec=codec, delimiter=delimiter)
+    assert reused is not None and decoded is not None
+    assert reused.text == decoded.text and reused.records == decoded.records
