@@ -66,7 +66,8 @@ def _finding(item: Any) -> dict[str, str]:
 
 def _codec(enc: EncodingReport | None) -> str:
     """The codec both the table and the personal-data checks read a CSV with."""
-    return enc.codec if enc is not None and enc.codec else "utf-8-sig"
+    codec = enc.codec if enc is not None else None
+    return codec or "utf-8-sig"
 
 
 def _file_name(url: str) -> str:
@@ -148,10 +149,11 @@ def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
         # (StrEnum members are their values; ``_value_`` gives the plain str without the
         # enum property's cost, and the checks below compare members with str sets directly)
         report.detected_format = fmt.format._value_
+        structured = fmt.structured
         report.checks["format"] = {
             "verdict": fmt.verdict._value_,
             "flavour": fmt.flavour,
-            "structured": fmt.structured,
+            "structured": structured,
             "downloadable": fmt.downloadable,
         }
         report.findings.extend(map(_finding, fmt.findings))
@@ -171,7 +173,7 @@ def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
             report.detected_encoding = enc.encoding._value_
             report.encoding_matches = enc.matches
             report.findings.extend(map(_finding, enc.findings))
-        if fmt.structured and (complete or fmt.format in STREAMABLE_FORMATS):
+        if structured and (complete or fmt.format in STREAMABLE_FORMATS):
             try:
                 declared = (
                     parse_field_description(ref.field_description)
@@ -189,14 +191,14 @@ def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
                     }
                 )
             body = _whole_lines(head, complete=complete) if fmt.format in LINE_FORMATS else head
-            delimiter = fmt.delimiter or ","
+            delimiter, codec = fmt.delimiter or ",", _codec(enc)
             parsed = None
             if fmt.format is FileFormat.CSV and len(body) <= ONE_PARSE_BYTES:
                 # one decode and one parse for both the table and the personal-data checks
                 text = None
                 if enc is not None and enc is fmt.identified and complete and same_bytes:
                     text = enc.text  # the whole head, decoded strictly to detect its encoding
-                parsed = parse_small_csv(body, codec=_codec(enc), delimiter=delimiter, text=text)
+                parsed = parse_small_csv(body, codec=codec, delimiter=delimiter, text=text)
             if parsed is not None:
                 table = validate_parsed_csv(
                     parsed,
@@ -230,7 +232,7 @@ def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
                 else:
                     pii = scan_csv(
                         io.BytesIO(body),
-                        codec=_codec(enc),
+                        codec=codec,
                         delimiter=delimiter,
                         max_rows=PII_SAMPLE_ROWS,
                     )

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
+from django.conf import settings
+
 from steward.datasets.standard import (
     DATASET_FIELDS,
     RESOURCE_FIELDS,
@@ -203,6 +205,8 @@ def _mark_explained(name: str, required: tuple[str, ...]) -> tuple[Mark, str]:
 
 
 def _fix_for(flags: Sequence[str]) -> str:
+    if not flags:
+        return ""
     return "".join(_FLAG_LABELS[f][1] for f in flags)
 
 
@@ -527,8 +531,6 @@ def metadata_completeness(
 
 def quality_settings() -> Mapping[str, Any]:
     """The overrides in ``settings.STEWARD_QUALITY`` (empty when there are none)."""
-    from django.conf import settings
-
     return getattr(settings, "STEWARD_QUALITY", None) or {}
 
 

@@ -16,6 +16,7 @@ Memory stays bounded by the block size whatever the file size.
 from __future__ import annotations
 
 import bisect
+import codecs
 import csv
 import io
 import re
@@ -326,7 +327,7 @@ class ParsedCsv:
     them); its cells are split when first asked for, which most checks never do.
     """
 
-    __slots__ = ("_delimiter", "_lines", "_records", "_utf8", "text")
+    __slots__ = ("_delimiter", "_lines", "_records", "_utf8", "quotes", "text")
 
     def __init__(
         self,
@@ -335,13 +336,16 @@ class ParsedCsv:
         delimiter: str,
         records: list[list[str]] | None = None,
         lines: list[str] | None = None,
+        utf8: bytes | None = None,
     ) -> None:
         #: The input decoded (undecodable bytes replaced).
         self.text = text
+        #: How many double quotes the text holds.
+        self.quotes = 0 if lines is not None else text.count('"')  # (lines: none at all)
         self._delimiter = delimiter
         self._records = records
         self._lines = lines
-        self._utf8: bytes | None = None
+        self._utf8 = utf8
 
     @property
     def utf8(self) -> bytes:
@@ -393,14 +397,19 @@ def parse_small_csv(
 ) -> ParsedCsv | None:
     """Decode and parse a small input (at most SMALL_CSV_BYTES) in one go.
 
-    ``text`` is ``data`` already decoded with ``codec`` (e.g. strictly, when its encoding was
+    ``text`` is ``data`` already decoded strictly with ``codec`` (e.g. when its encoding was
     detected), which is then not decoded again. None when the csv module raises on some
     record: callers then take their row-by-row path, which reports where the syntax broke.
     """
     limit = max(csv.field_size_limit(), _FIELD_LIMIT)
     csv.field_size_limit(limit)
+    utf8 = None
     if text is None:
         text = data.decode(codec, errors="replace")
+    elif codec == "utf-8":
+        utf8 = data  # (strictly decoded UTF-8 is its own encoding)
+    elif codec == "utf-8-sig":
+        utf8 = data[3:] if data.startswith(codecs.BOM_UTF8) else data
     if '"' not in text and delimiter in _PLAIN_DELIMITERS and len(text) <= limit:
         # Without quotes csv.reader ends a record at each line break (\r\n, \r or \n, as
         # newline="" reads them) and splits it at each delimiter; a blank line is []. (No
@@ -410,12 +419,12 @@ def parse_small_csv(
         )
         if not lines[-1]:
             lines.pop()  # after the last line break, or an empty text
-        return ParsedCsv(text, delimiter=delimiter, lines=lines)
+        return ParsedCsv(text, delimiter=delimiter, lines=lines, utf8=utf8)
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error:
         return None
-    return ParsedCsv(text, delimiter=delimiter, records=records)
+    return ParsedCsv(text, delimiter=delimiter, records=records, utf8=utf8)
 
 
 def check_parsed_csv(
@@ -429,7 +438,7 @@ def check_parsed_csv(
     """The python engine's checks over an input parsed by :func:`parse_small_csv`."""
     codec = report.codec or "utf-8-sig"
     report.engine = "python"
-    quotes = parsed.text.count('"')
+    quotes = parsed.quotes
     header = parsed.header
     if not header:
         _no_header(report)

@@ -154,3 +154,4 @@ def test_the_text_decoded_while_detecting_the_encoding_is_parsed_as_the_bytes_wo
     decoded = parse_small_csv(data, codec=codec, delimiter=delimiter)
     assert reused is not None and decoded is not None
     assert reused.text == decoded.text and reused.records == decoded.records
+    assert reused.utf8 == decoded.utf8 == decoded.text.encode()
