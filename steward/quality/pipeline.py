@@ -9,6 +9,10 @@ timeliness against 更新頻率, the header against 主要欄位說明, and pers
 Only the head of the file is checked (`CrawlConfig.need_bytes`): a cut last line is dropped
 before the table and personal-data checks, and spreadsheets/zips that were cut are not
 opened (their structure cannot be judged from a part).
+
+It runs for every resource of a crawl, so it avoids repeated work: a small CSV head is decoded
+once (while its encoding is detected) and parsed once for both the table and the personal-data
+checks, and the current time zone is looked up only when it can change the timeliness verdict.
 """
 
 from __future__ import annotations
@@ -123,7 +127,11 @@ def _last_modified_header(fetched: FetchResult) -> datetime | None:
 
 
 def _parse_modified(ref: ResourceRef, fetched: FetchResult) -> datetime | None:
-    """最後更新時間 in the current time zone, or else Last-Modified (what timeliness judges)."""
+    """最後更新時間 made aware in the current time zone, or else Last-Modified.
+
+    The time the timeliness check judges; run_checks reads the two apart, so as to look the
+    zone up only when it matters.
+    """
     written = _modified_as_written(ref.modified)
     if written is not None:
         return timezone.make_aware(written)
