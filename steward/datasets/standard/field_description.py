@@ -48,40 +48,17 @@ def parse_field_description(text: str, *, strict: bool = False) -> list[Declared
     return list(_parse(text, strict))
 
 
-#: Brackets and separators: the only characters the parser looks at.
-_SPECIAL = re.compile("[" + re.escape(_OPEN + _CLOSE + _SEPARATORS) + "]")
+#: Brackets that balance and do not nest (the usual text): a regex reads the items then.
+_FLAT = re.compile(r"(?:[^()（）]|[(（][^()（）]*[)）])*")
+#: In such a text, an item (characters and whole bracketed parts) and the separator after it.
+_FLAT_ITEM = re.compile(r"((?:[^()（）、，,;；]|[(（][^()（）]*[)）])*+)[、，,;；]")
+#: Splits at brackets and separators (the only characters the parser looks at), keeping them.
+_SPECIAL = re.compile("([" + re.escape(_OPEN + _CLOSE + _SEPARATORS) + "])")
 
 
 @functools.lru_cache(maxsize=4096)  # the resources of a dataset share one description
 def _parse(text: str, strict: bool) -> tuple[DeclaredField, ...]:
-    items: list[str] = []
-    current: list[str] = []  # pieces of the item being read (a stray ")" is left out)
-    depth = 0
-    start = 0  # where the text not yet added to ``current`` begins
-    for match in _SPECIAL.finditer(text):
-        char, at = match.group(), match.start()
-        if char in _OPEN:
-            depth += 1
-        elif char in _CLOSE:
-            if depth == 0:
-                current.append(text[start:at])
-                if strict:
-                    raise FieldDescriptionError(
-                        f"第 {len(items) + 1} 項「{''.join(current).strip()}{char}」多了一個右括號。"
-                    )
-                start = at + 1
-                continue
-            depth -= 1
-        elif depth == 0:  # a separator
-            current.append(text[start:at])
-            items.append("".join(current))
-            current = []
-            start = at + 1
-    current.append(text[start:])
-    items.append("".join(current))
-    if strict and depth:
-        raise FieldDescriptionError(f"第 {len(items)} 項「{items[-1].strip()}」的括號沒有關閉。")
-
+    items = _flat_items(text) if _FLAT.fullmatch(text) else _split_items(text, strict=strict)
     fields: list[DeclaredField] = []
     for number, raw in enumerate(items, start=1):
         item = raw.strip()
@@ -89,10 +66,56 @@ def _parse(text: str, strict: bool) -> tuple[DeclaredField, ...]:
             if strict and (len(items) > 1 or not fields):
                 raise FieldDescriptionError(f"第 {number} 項是空的，請刪除多餘的分隔符號「、」。")
             continue
-        fields.append(_parse_item(item, number, strict=strict))
+        fields.append(_parse_item(item, number, strict=True) if strict else _lenient_item(item))
     if strict and not fields:
         raise FieldDescriptionError("沒有任何欄位。")
     return tuple(fields)
+
+
+def _flat_items(text: str) -> list[str]:
+    """The items of a text whose brackets balance and do not nest."""
+    items, start = [], 0
+    while (found := _FLAT_ITEM.match(text, start)) is not None:
+        items.append(found.group(1))
+        start = found.end()
+    items.append(text[start:])
+    return items
+
+
+def _split_items(text: str, *, strict: bool) -> list[str]:
+    """The items of any text: separators split only outside brackets, a stray ")" is dropped."""
+    items: list[str] = []
+    parts = _SPECIAL.split(text)  # text, special character, text, special character, …, text
+    current = [parts[0]]  # pieces of the item being read (a stray ")" is left out)
+    depth = 0
+    for index in range(1, len(parts), 2):
+        char = parts[index]
+        if char in _OPEN:
+            depth += 1
+        elif char in _CLOSE:
+            if depth == 0:
+                if strict:
+                    raise FieldDescriptionError(
+                        f"第 {len(items) + 1} 項「{''.join(current).strip()}{char}」多了一個右括號。"
+                    )
+                current.append(parts[index + 1])
+                continue
+            depth -= 1
+        elif depth == 0:  # a separator
+            items.append("".join(current))
+            current = [parts[index + 1]]
+            continue
+        current.append(char)
+        current.append(parts[index + 1])
+    items.append("".join(current))
+    if strict and depth:
+        raise FieldDescriptionError(f"第 {len(items)} 項「{items[-1].strip()}」的括號沒有關閉。")
+    return items
+
+
+@functools.lru_cache(maxsize=8192)  # items such as 年度(民國年) recur across whole catalogues
+def _lenient_item(item: str) -> DeclaredField:
+    return _parse_item(item, 0, strict=False)  # (the number only names an item in errors)
 
 
 def _parse_item(item: str, number: int, *, strict: bool) -> DeclaredField:
