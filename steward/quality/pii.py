@@ -12,7 +12,6 @@ from __future__ import annotations
 import codecs
 import csv
 import enum
-import functools
 import io
 import re
 from collections.abc import Iterable, Sequence
@@ -232,10 +231,7 @@ def _explain(report: PiiReport) -> None:
             )
         )
     if not report.columns:
-        report.findings.append(_nothing_found(report.rows_scanned, report.truncated))
-
-
-@functools.lru_cache(maxsize=1024)  # findings are immutable: reports can share them
-def _nothing_found(rows: int, truncated: bool) -> Finding:
-    scope = f"前 {rows} 列" if truncated else f"全部 {rows} 列"
-    return info("no_personal_data", f"檢查{scope}，未發現個人資料。")
+        scope = (
+            f"前 {report.rows_scanned} 列" if report.truncated else f"全部 {report.rows_scanned} 列"
+        )
+        report.findings.append(info("no_personal_data", f"檢查{scope}，未發現個人資料。"))

@@ -363,7 +363,7 @@ def _due(parsed: UpdateFrequency, last_modified: datetime) -> tuple[datetime, st
     return due, _minute(due)
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=512)
 def _due_of_datetime(
     parsed: UpdateFrequency, last_modified: datetime, zone: int, fold: int
 ) -> tuple[datetime, str]:

@@ -56,7 +56,11 @@ _FLAT_ITEM = re.compile(r"((?:[^()（）、，,;；]|[(（][^()（）]*[)）])*+
 _SPECIAL = re.compile("([" + re.escape(_OPEN + _CLOSE + _SEPARATORS) + "])")
 
 
-@functools.lru_cache(maxsize=4096)  # the resources of a dataset share one description
+# The resources of a dataset share one description and a crawl meets them close together: a
+# small cache catches them. It is full early, and from then on each entry it keeps replaces
+# one it drops; a cache that kept growing would bring the garbage collector's full
+# collections (which visit every object of the process) forward.
+@functools.lru_cache(maxsize=256)
 def _parse(text: str, strict: bool) -> tuple[DeclaredField, ...]:
     items = _flat_items(text) if _FLAT.fullmatch(text) else _split_items(text, strict=strict)
     fields: list[DeclaredField] = []
@@ -113,7 +117,7 @@ def _split_items(text: str, *, strict: bool) -> list[str]:
     return items
 
 
-@functools.lru_cache(maxsize=8192)  # items such as 年度(民國年) recur across whole catalogues
+@functools.lru_cache(maxsize=512)  # items such as 年度(民國年) recur across whole catalogues
 def _lenient_item(item: str) -> DeclaredField:
     return _parse_item(item, 0, strict=False)  # (the number only names an item in errors)
 
