@@ -285,7 +285,9 @@ def _inspect_zip_head(head: bytes, report: FormatReport) -> None:
 _XML_ROOT = re.compile(r"<([A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)[\s/>]")
 
 
-def _sniff_text(text: str, report: FormatReport, *, complete: bool) -> None:
+def _sniff_text(
+    text: str, report: FormatReport, *, complete: bool, utf8: bytes | None = None
+) -> None:
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped.startswith("<"):
         lowered = stripped[:2048].lower()
@@ -324,7 +326,7 @@ def _sniff_text(text: str, report: FormatReport, *, complete: bool) -> None:
         if stripped.startswith("{"):  # no CSV header starts with a brace: it is broken JSON
             report.format, report.flavour = FileFormat.TEXT, "broken JSON"
             return
-    delimiter = _csv_delimiter(text, complete=complete)
+    delimiter = _csv_delimiter(text, complete=complete, utf8=utf8)
     if delimiter is not None:
         report.format = FileFormat.CSV
         report.delimiter = delimiter
@@ -373,8 +375,11 @@ def same_delimiter_count(lines: bytes, number: int, delimiter: str, count: int) 
     return kept == ((delimiter * count + "\n").encode() * number)[:-1]
 
 
-def _csv_delimiter(text: str, *, complete: bool) -> str | None:
-    """The delimiter giving the same number (>1) of fields on most of the first lines."""
+def _csv_delimiter(text: str, *, complete: bool, utf8: bytes | None = None) -> str | None:
+    """The delimiter giving the same number (>1) of fields on most of the first lines.
+
+    ``utf8``: the text in UTF-8, when known (it saves encoding the lines again).
+    """
     lines = _first_lines(text, complete=complete)
     if not all(map(str.strip, lines)):
         lines = [line for line in lines if line.strip()]
@@ -396,7 +401,7 @@ def _csv_delimiter(text: str, *, complete: bool) -> str | None:
         else:
             first = lines[0].count(delimiter)
             if first and same_delimiter_count(
-                sample.encode("utf-8", "surrogatepass"), len(lines), delimiter, first
+                _in_utf8(sample, text, utf8), len(lines), delimiter, first
             ):
                 return delimiter  # every line alike: the best share (1) of the first delimiter
             counts = [line.count(delimiter) for line in lines]
@@ -412,6 +417,18 @@ def _csv_delimiter(text: str, *, complete: bool) -> str | None:
             if share == 1:
                 break  # nothing later can do better (ties go to the earlier delimiter)
     return best[1] if best else None
+
+
+def _in_utf8(lines: str, text: str, utf8: bytes | None) -> bytes:
+    """``lines`` (some lines of ``text`` joined by line feeds) in UTF-8."""
+    if (
+        utf8 is not None
+        and len(lines) + 1 == len(text)
+        and text.endswith("\n")
+        and text.startswith(lines)  # all the lines: the text but for its last line feed
+    ):
+        return utf8[:-1]
+    return lines.encode("utf-8", "surrogatepass")
 
 
 def _sniff_bytes(head: bytes, file_name: str = "", *, complete: bool = False) -> FormatReport:
@@ -430,11 +447,17 @@ def _sniff_bytes(head: bytes, file_name: str = "", *, complete: bool = False) ->
     if detected.codec is None:
         report.format = FileFormat.UNKNOWN
         return report
-    text = detected.text
+    text, utf8 = detected.text, None
     if text is None:
         text = sample.decode(detected.codec, errors="replace")
-    _sniff_text(text, report, complete=complete)
+    elif not detected.truncated_tail and detected.encoding in _UTF8_ENCODINGS:
+        # decoded strictly and whole: the sample is the text's UTF-8 (after a BOM)
+        utf8 = sample[3:] if detected.bom else sample
+    _sniff_text(text, report, complete=complete, utf8=utf8)
     return report
+
+
+_UTF8_ENCODINGS = frozenset({Encoding.ASCII, Encoding.UTF8, Encoding.UTF8_BOM})
 
 
 # --- the public check -------------------------------------------------------------------------
