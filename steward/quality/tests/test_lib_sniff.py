@@ -244,6 +244,8 @@ def _texts_for_delimiters() -> list[str]:
     texts = [
         "".join(pick.choice(pieces) for _ in range(n)) for n in (3, 20, 80) for _ in range(300)
     ]
+    texts += [text + "\n" for text in texts[:300]]  # (ending in a line feed, as files do)
+    texts += ["年度,金額\n113,1\n114,2\n", "a;b\n1;2\n", "a,b\n1,2\n\n"]
     for end in ("\n", "\r\n", "\r", "\u2028"):
         for width in range(150, 170):  # the 51st line ends around the first 8192 characters
             line = ("年度,金額;" * width)[: width - len(end)] + end
@@ -255,7 +257,8 @@ def test_delimiter_detection_counts_lines_as_csv_reader_would_split_them() -> No
     from steward.quality.sniff import _csv_delimiter
 
     for text in _texts_for_delimiters():
+        utf8 = text.encode("utf-8", "surrogatepass")
         for complete in (True, False):
-            assert _csv_delimiter(text, complete=complete) == _delimiter_by_csv_reader(
-                text, complete=complete
-            ), (text[:200], complete)
+            expected = _delimiter_by_csv_reader(text, complete=complete)
+            assert _csv_delimiter(text, complete=complete) == expected, (text[:200], complete)
+            assert _csv_delimiter(text, complete=complete, utf8=utf8) == expected
