@@ -354,22 +354,27 @@ def _frequency(text: str) -> UpdateFrequency | str:
         return str(exc)
 
 
-def _due(parsed: UpdateFrequency, last_modified: datetime) -> tuple[datetime, str]:
+def _due(frequency: str, parsed: UpdateFrequency, last_modified: datetime) -> tuple[datetime, str]:
     """When the next update is due, and that time written to the minute (for messages)."""
     if type(last_modified) is datetime:
-        return _due_of_datetime(parsed, last_modified, id(last_modified.tzinfo), last_modified.fold)
-    due = parsed.due_after(last_modified)  # (a subclass is not remembered)
-    assert due is not None  # judged frequencies always have a due date
-    return due, _minute(due)
+        zone, fold = id(last_modified.tzinfo), last_modified.fold
+        return _due_of_datetime(frequency, last_modified, zone, fold)
+    return _due_after(parsed, last_modified)  # (a subclass is not remembered)
 
 
 @functools.lru_cache(maxsize=512)
 def _due_of_datetime(
-    parsed: UpdateFrequency, last_modified: datetime, zone: int, fold: int
+    frequency: str, last_modified: datetime, zone: int, fold: int
 ) -> tuple[datetime, str]:
-    # Keyed also on the identity of the time zone and on fold: with the same tzinfo object,
-    # equal times have equal fields. (The id stays valid while the due time, which holds the
-    # tzinfo, is cached.)
+    # Keyed on the 更新頻率 text (whose parse is remembered), and also on the identity of the
+    # time zone and on fold: with the same tzinfo object, equal times have equal fields. (The
+    # id stays valid while the due time, which holds the tzinfo, is cached.)
+    parsed = _frequency(frequency)
+    assert not isinstance(parsed, str)  # only judged frequencies get here
+    return _due_after(parsed, last_modified)
+
+
+def _due_after(parsed: UpdateFrequency, last_modified: datetime) -> tuple[datetime, str]:
     due = parsed.due_after(last_modified)
     assert due is not None  # judged frequencies always have a due date
     return due, _minute(due)
@@ -412,7 +417,7 @@ def update_timeliness(
             "不知道資料最後更新時間，無法判斷是否逾期。",
             "請填寫資料資源最後更新時間，或讓伺服器回傳 Last-Modified。",
         )
-    due, written = _due(parsed, last_modified)
+    due, written = _due(frequency, parsed, last_modified)
     deadline: datetime | None = due
     if zone is not None and due.tzinfo is None and now.tzinfo is not None:
         # None: on time in every zone, so no need to know which

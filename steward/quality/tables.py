@@ -320,11 +320,13 @@ def _structure(report: TableReport, result: StructureResult, kind: str) -> None:
 def _summarise(report: TableReport, declared: Sequence[DeclaredField] | None) -> None:
     findings = report.findings
     if report.comparison is not None:
-        findings.extend(
-            f
-            for f in report.comparison.findings()
-            if declared is not None or f.code in ("blank_header", "duplicate_header")
-        )
+        found = report.comparison.findings()
+        if found:
+            findings.extend(
+                f
+                for f in found
+                if declared is not None or f.code in ("blank_header", "duplicate_header")
+            )
     elif declared:
         findings.append(
             warning(
