@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import codecs
 import enum
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -41,26 +42,30 @@ class Encoding(enum.StrEnum):
     @property
     def label(self) -> str:
         """How the portal would write it in 編碼格式."""
-        return {
-            Encoding.ASCII: "UTF-8",
-            Encoding.UTF8: "UTF-8",
-            Encoding.UTF8_BOM: "UTF-8",
-            Encoding.BIG5: "BIG5",
-            Encoding.CP950: "BIG5",
-        }.get(self, "其他")
+        return _LABELS.get(self, "其他")
 
     @property
     def codec(self) -> str | None:
         """The Python codec that decodes this text (None when nothing can)."""
-        return {
-            Encoding.ASCII: "utf-8",
-            Encoding.UTF8: "utf-8",
-            Encoding.UTF8_BOM: "utf-8-sig",
-            Encoding.UTF16_LE: "utf-16",  # BOM-aware; a BOM-less file decodes as LE anyway
-            Encoding.UTF16_BE: "utf-16-be",
-            Encoding.BIG5: "cp950",  # CP950 decodes all of Big5 and more
-            Encoding.CP950: "cp950",
-        }.get(self)
+        return _CODECS.get(self)
+
+
+_LABELS: dict[Encoding, str] = {
+    Encoding.ASCII: "UTF-8",
+    Encoding.UTF8: "UTF-8",
+    Encoding.UTF8_BOM: "UTF-8",
+    Encoding.BIG5: "BIG5",
+    Encoding.CP950: "BIG5",
+}
+_CODECS: dict[Encoding, str] = {
+    Encoding.ASCII: "utf-8",
+    Encoding.UTF8: "utf-8",
+    Encoding.UTF8_BOM: "utf-8-sig",
+    Encoding.UTF16_LE: "utf-16",  # BOM-aware; a BOM-less file decodes as LE anyway
+    Encoding.UTF16_BE: "utf-16-be",
+    Encoding.BIG5: "cp950",  # CP950 decodes all of Big5 and more
+    Encoding.CP950: "cp950",
+}
 
 
 @dataclass
@@ -87,8 +92,8 @@ class EncodingReport:
 
 
 def _utf16_by_nul_pattern(sample: bytes) -> Encoding | None:
-    if len(sample) < 4:
-        return None
+    if len(sample) < 4 or b"\x00" not in sample:
+        return None  # (without NUL bytes neither half can be 30 % NUL)
     even, odd = sample[0::2], sample[1::2]
     even_nul = even.count(0) / len(even)
     odd_nul = odd.count(0) / max(len(odd), 1)
@@ -101,6 +106,12 @@ def _utf16_by_nul_pattern(sample: bytes) -> Encoding | None:
 
 def _decode_prefix(sample: bytes, codec: str, *, complete: bool) -> tuple[str | None, int, bool]:
     """Strictly decode; returns (text or None, offset of the first bad byte, tail was cut)."""
+    if complete and codec == "utf-8":
+        # the whole sample at once, as the incremental decoder would with final=True
+        try:
+            return sample.decode(codec), -1, False
+        except UnicodeDecodeError as exc:
+            return None, exc.start, False
     decoder = codecs.getincrementaldecoder(codec)(errors="strict")
     try:
         text = decoder.decode(sample, final=complete)
@@ -146,6 +157,9 @@ def _cp950_only_characters(sample: bytes, limit: int = 10) -> list[str]:
     return found
 
 
+_UTF16_BOMS = ((codecs.BOM_UTF16_LE, Encoding.UTF16_LE), (codecs.BOM_UTF16_BE, Encoding.UTF16_BE))
+
+
 def identify_encoding(sample: bytes, *, complete: bool = False) -> EncodingReport:
     """What encoding ``sample`` is in, without judging it against 編碼格式 (no findings).
 
@@ -158,13 +172,13 @@ def identify_encoding(sample: bytes, *, complete: bool = False) -> EncodingRepor
         if text is not None:
             return EncodingReport(Encoding.UTF8_BOM, bom=True, truncated_tail=cut, text=text)
         return EncodingReport(Encoding.UNKNOWN, bom=True, bad_offset=bad + 3)
-    for bom, encoding in ((codecs.BOM_UTF16_LE, Encoding.UTF16_LE), (codecs.BOM_UTF16_BE, Encoding.UTF16_BE)):  # fmt: skip
+    for bom, encoding in _UTF16_BOMS:
         if sample.startswith(bom):
             return EncodingReport(encoding, bom=True, truncated_tail=len(sample) % 2 == 1)
-    by_nul = _utf16_by_nul_pattern(sample[:4096])
-    if by_nul is not None:
-        return EncodingReport(by_nul, truncated_tail=len(sample) % 2 == 1)
-    if b"\x00" in sample:
+    if b"\x00" in sample:  # (else neither BOM-less UTF-16 nor binary)
+        by_nul = _utf16_by_nul_pattern(sample[:4096])
+        if by_nul is not None:
+            return EncodingReport(by_nul, truncated_tail=len(sample) % 2 == 1)
         return EncodingReport(Encoding.BINARY, bad_offset=sample.index(b"\x00"))
     if sample.isascii():
         return EncodingReport(Encoding.ASCII, text=sample.decode("ascii"))
@@ -272,7 +286,7 @@ def detect_encoding(
     else:
         report.matches = wanted == "OTHER"
     if report.matches:
-        findings.append(info("match", f"實際編碼與編碼格式「{report.declared}」相符。"))
+        findings.append(_match(report.declared))
     else:
         findings.append(
             error(
@@ -282,6 +296,11 @@ def detect_encoding(
             )
         )
     return report
+
+
+@functools.lru_cache(maxsize=256)  # one per declared spelling (findings are immutable)
+def _match(declared: str) -> Finding:
+    return info("match", f"實際編碼與編碼格式「{declared}」相符。")
 
 
 def describe(encoding: Encoding) -> str:

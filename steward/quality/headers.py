@@ -140,6 +140,15 @@ def compare_header(
     """Match a real header against declared fields (a list, or the 主要欄位說明 text)."""
     fields = parse_field_description(declared) if isinstance(declared, str) else list(declared)
     cells = [cell.strip().lstrip("\ufeff") for cell in header]
+    keys = list(map(_key, cells))
+    if (
+        all(cells)
+        and keys == list(map(_key, [item.name for item in fields]))
+        and len(set(keys)) == len(keys)
+    ):
+        # the usual case: every declared name in order, nothing else (what the rest would find)
+        matched = list(zip(fields, cells, strict=True))
+        return HeaderComparison(cells, fields, matched)
     result = HeaderComparison(header=cells, declared=fields)
     result.blank_columns = [i + 1 for i, cell in enumerate(cells) if not cell]
     counts = Counter(_key(c) for c in cells if c)

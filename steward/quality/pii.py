@@ -16,9 +16,12 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from .findings import Finding, error, info
+
+if TYPE_CHECKING:  # the scan takes it as it comes, without loading the table readers
+    from .tables_csv import ParsedCsv
 
 #: Letter → two-digit code used by the check-digit formula (I, O, W, X, Y, Z are out of order).
 LETTER_CODES: dict[str, int] = {
@@ -32,6 +35,9 @@ _EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\
 #: Matches wherever any of the three patterns above could (their cores, without the context
 #: checks): text it does not match holds no personal data, so most rows are never split up.
 _CANDIDATE_RE = re.compile(r"@|[A-Za-z][12ABCDabcd89]\d{8}|9\d\d\)?[-\s]?\d{3}[-\s]?\d{3}")
+#: Its three alternatives apart: each alone searches much faster than the alternation.
+_CANDIDATE_ID_RE = re.compile(r"[A-Za-z][12ABCDabcd89]\d{8}")
+_CANDIDATE_MOBILE_RE = re.compile(r"9\d\d\)?[-\s]?\d{3}[-\s]?\d{3}")
 #: Inputs up to this size are screened as a whole before any row is looked at.
 SCREEN_BYTES = 256 * 1024
 
@@ -52,6 +58,23 @@ class PiiKind(enum.StrEnum):
             "mobile": "手機號碼",
             "email": "電子郵件地址",
         }[self.value]
+
+
+#: Every byte but the ASCII letters, for bytes.translate to delete.
+_NOT_ASCII_LETTERS = bytes(b for b in range(256) if not chr(b).isascii() or not chr(b).isalpha())
+
+
+def _may_hold_pii(text: str, utf8: bytes | None = None) -> bool:
+    """Whether ``_CANDIDATE_RE`` matches somewhere in ``text`` (``utf8``: it in UTF-8, if known)."""
+    if "@" in text or _CANDIDATE_MOBILE_RE.search(text) is not None:
+        return True
+    # An ID starts with an ASCII letter; tables often have none (the regex would look at
+    # every character to find that out). In UTF-8 an ASCII letter is a byte of its own.
+    if utf8 is None:
+        utf8 = text.encode("utf-8", "surrogatepass")
+    if not utf8.translate(None, _NOT_ASCII_LETTERS):
+        return False
+    return _CANDIDATE_ID_RE.search(text) is not None
 
 
 def _checksum_ok(letter: str, second: int, digits: str) -> bool:
@@ -124,7 +147,7 @@ def scan_rows(
             report.truncated = True
             break
         report.rows_scanned += 1
-        if not _CANDIDATE_RE.search("\x1f".join(str(cell) for cell in row if cell is not None)):
+        if not _may_hold_pii("\x1f".join(str(cell) for cell in row if cell is not None)):
             continue
         for index, cell in enumerate(row):
             if cell is None:
@@ -159,7 +182,7 @@ def scan_csv(
         whole = stream.read().decode(codec, errors="replace")
         reader = csv.reader(io.StringIO(whole, newline=""), delimiter=delimiter)
         header = next(reader, [])
-        if _CANDIDATE_RE.search(whole) is None:
+        if not _may_hold_pii(whole):
             return _count_only(reader, max_rows=max_rows)
         return scan_rows(header, reader, max_rows=max_rows)
     if start is not None:
@@ -171,6 +194,19 @@ def scan_csv(
         return scan_rows(header, reader, max_rows=max_rows)
     finally:
         text.detach()
+
+
+def scan_parsed_csv(parsed: ParsedCsv, *, max_rows: int | None = None) -> PiiReport:
+    """:func:`scan_csv` of a small CSV already decoded and parsed by ``parse_small_csv``:
+    the same report, without a second parse (nor, mostly, any look at the cells)."""
+    if not _may_hold_pii(parsed.text, parsed.utf8):
+        rows = max(len(parsed) - 1, 0)
+        report = PiiReport(rows_scanned=rows if max_rows is None else min(rows, max(max_rows, 0)))
+        report.truncated = report.rows_scanned < rows
+        _explain(report)
+        return report
+    records = parsed.records
+    return scan_rows(records[0] if records else [], records[1:], max_rows=max_rows)
 
 
 def _count_only(rows: Iterable[object], *, max_rows: int | None) -> PiiReport:

@@ -9,6 +9,10 @@ timeliness against 更新頻率, the header against 主要欄位說明, and pers
 Only the head of the file is checked (`CrawlConfig.need_bytes`): a cut last line is dropped
 before the table and personal-data checks, and spreadsheets/zips that were cut are not
 opened (their structure cannot be judged from a part).
+
+It runs for every resource of a crawl, so it avoids repeated work: a small CSV head is decoded
+once (while its encoding is detected) and parsed once for both the table and the personal-data
+checks, and the current time zone is looked up only when it can change the timeliness verdict.
 """
 
 from __future__ import annotations
@@ -19,20 +23,42 @@ from typing import Any
 
 from django.utils import timezone
 
+from steward.datasets.standard import FieldDescriptionError, parse_field_description
+from steward.quality import scores
 from steward.quality.crawler import ResourceRef, ResourceReport, link_only_report
+from steward.quality.encoding import EncodingReport, detect_encoding
 from steward.quality.fetch import FetchResult, State, reason
+from steward.quality.findings import Finding, Severity
+from steward.quality.pii import SCREEN_BYTES, scan_csv, scan_parsed_csv
+from steward.quality.sniff import SNIFF_BYTES, FileFormat, FormatVerdict, sniff_format
+from steward.quality.tables import parse_small_csv, validate_parsed_csv, validate_table
+from steward.quality.tables_csv import SMALL_CSV_BYTES
 
 #: Formats whose character encoding is worth checking.
 TEXT_FORMATS = frozenset({"CSV", "JSON", "XML", "KML", "RDF", "TXT"})
 #: Formats that can be checked from a head (row by row); others need the whole file.
 STREAMABLE_FORMATS = frozenset({"CSV", "TXT", "JSON", "XML", "KML", "RDF"})
+#: Formats read line by line: a cut last line is dropped before the table check.
+LINE_FORMATS = frozenset({"CSV", "TXT"})
 #: Rows sampled for personal data.
 PII_SAMPLE_ROWS = 2000
 #: Broken outcomes where the link did answer (linkable), but not with the file.
 ANSWERED_BUT_NOT_A_FILE = frozenset({"html_instead_of_file", "empty_file"})
+#: Up to this size a CSV head is decoded and parsed once for the table and personal-data checks.
+ONE_PARSE_BYTES = min(SMALL_CSV_BYTES, SCREEN_BYTES)
+
+_SEVERITY_TEXT = {severity: str(severity.value) for severity in Severity}
 
 
 def _finding(item: Any) -> dict[str, str]:
+    if type(item) is Finding and item.severity in _SEVERITY_TEXT:
+        # the checks' own findings (all of them, in practice): no attribute probing
+        return {
+            "code": str(item.code),
+            "severity": _SEVERITY_TEXT[item.severity],
+            "message": str(item.message),
+            "fix": str(item.fix),
+        }
     severity = getattr(item, "severity", "bad")
     return {
         "code": str(getattr(item, "code", "")),
@@ -40,6 +66,12 @@ def _finding(item: Any) -> dict[str, str]:
         "message": str(getattr(item, "message", item)),
         "fix": str(getattr(item, "fix", "")),
     }
+
+
+def _codec(enc: EncodingReport | None) -> str:
+    """The codec both the table and the personal-data checks read a CSV with."""
+    codec = enc.codec if enc is not None else None
+    return codec or "utf-8-sig"
 
 
 def _file_name(url: str) -> str:
@@ -54,17 +86,35 @@ def _whole_lines(head: bytes, *, complete: bool) -> bytes:
     return head[: end + 1] if end >= 0 else b""
 
 
-def _parse_modified(ref: ResourceRef, fetched: FetchResult) -> datetime | None:
-    text = ref.modified.strip()
+#: The forms of 最後更新時間 read besides ISO 8601.
+_MODIFIED_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d",
+)
+
+
+def _modified_as_written(text: str) -> datetime | None:
+    """最後更新時間 as written: a naive wall time (of the current time zone), or None."""
+    text = text.strip()
     try:  # the usual "2025-01-31 09:00:00" and ISO forms, without strptime's cost
-        return timezone.make_aware(datetime.fromisoformat(text))
+        parsed = datetime.fromisoformat(text)
     except ValueError:
-        pass
-    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d"):
+        parsed = None
+    if parsed is not None and parsed.utcoffset() is None:
+        return parsed
+    # (a time with an offset is not taken, as make_aware refused it: it reads as unreadable)
+    for fmt in _MODIFIED_FORMATS:
         try:
-            return timezone.make_aware(datetime.strptime(text, fmt))
+            return datetime.strptime(text, fmt)
         except ValueError:
             continue
+    return None
+
+
+def _last_modified_header(fetched: FetchResult) -> datetime | None:
     header = fetched.headers.get("last-modified")
     if header:
         from email.utils import parsedate_to_datetime
@@ -76,21 +126,27 @@ def _parse_modified(ref: ResourceRef, fetched: FetchResult) -> datetime | None:
     return None
 
 
+def _parse_modified(ref: ResourceRef, fetched: FetchResult) -> datetime | None:
+    """最後更新時間 made aware in the current time zone, or else Last-Modified.
+
+    The time the timeliness check judges; run_checks reads the two apart, so as to look the
+    zone up only when it matters.
+    """
+    written = _modified_as_written(ref.modified)
+    if written is not None:
+        return timezone.make_aware(written)
+    return _last_modified_header(fetched)
+
+
 def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
     """Check one fetched resource and score it (see the module docstring)."""
-    from steward.datasets.standard import FieldDescriptionError, parse_field_description
-    from steward.quality import scores
-    from steward.quality.encoding import detect_encoding
-    from steward.quality.pii import scan_csv
-    from steward.quality.sniff import SNIFF_BYTES, FileFormat, sniff_format
-    from steward.quality.tables import validate_table
-
     report = link_only_report(ref, fetched)
     head = fetched.head
     complete = not fetched.truncated
     answered = fetched.state is State.OK or fetched.reason in ANSWERED_BUT_NOT_A_FILE
     fmt = enc = table = None
     if answered and head:
+        same_bytes = len(head) <= SNIFF_BYTES  # sniffing looked at the whole head
         fmt = sniff_format(
             head,
             declared=ref.declared_format or None,
@@ -98,32 +154,34 @@ def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
             content_type=fetched.content_type or None,
             complete=complete,
         )
-        report.detected_format = fmt.format.value
+        # (StrEnum members are their values; ``_value_`` gives the plain str without the
+        # enum property's cost, and the checks below compare members with str sets directly)
+        report.detected_format = fmt.format._value_
+        structured = fmt.structured
         report.checks["format"] = {
-            "verdict": fmt.verdict.value,
+            "verdict": fmt.verdict._value_,
             "flavour": fmt.flavour,
-            "structured": fmt.structured,
+            "structured": structured,
             "downloadable": fmt.downloadable,
         }
-        report.findings.extend(_finding(f) for f in fmt.findings)
-        if fmt.verdict.value == "refused":
+        report.findings.extend(map(_finding, fmt.findings))
+        if fmt.verdict is FormatVerdict.REFUSED:
             # A zip bomb: the link answers, but nobody can use what it gives.
             report.state, report.reason = State.BROKEN, "refused_archive"
             report.explanation = str(reason("refused_archive").explanation)
             report.how_to_fix = str(reason("refused_archive").how_to_fix)
-        if fmt.format.value in TEXT_FORMATS:
+        if fmt.format in TEXT_FORMATS:
             # sniffing identified the encoding of the same bytes already: judge that one
-            same_bytes = len(head) <= SNIFF_BYTES
             enc = detect_encoding(
                 head,
                 declared=ref.declared_encoding or None,
                 complete=complete,
                 identified=fmt.identified if same_bytes else None,
             )
-            report.detected_encoding = enc.encoding.value
+            report.detected_encoding = enc.encoding._value_
             report.encoding_matches = enc.matches
-            report.findings.extend(_finding(f) for f in enc.findings)
-        if fmt.structured and (complete or fmt.format.value in STREAMABLE_FORMATS):
+            report.findings.extend(map(_finding, enc.findings))
+        if structured and (complete or fmt.format in STREAMABLE_FORMATS):
             try:
                 declared = (
                     parse_field_description(ref.field_description)
@@ -140,20 +198,32 @@ def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
                         "fix": "",
                     }
                 )
-            body = (
-                _whole_lines(head, complete=complete)
-                if fmt.format.value in {"CSV", "TXT"}
-                else head
-            )
-            table = validate_table(
-                io.BytesIO(body),
-                format=fmt.format,
-                declared_fields=declared,
-                encoding=enc.encoding if enc else None,
-                delimiter=fmt.delimiter or ",",
-                complete=complete,
-            )
-            if not complete and fmt.format.value not in {"CSV", "TXT"}:
+            body = _whole_lines(head, complete=complete) if fmt.format in LINE_FORMATS else head
+            delimiter, codec = fmt.delimiter or ",", _codec(enc)
+            parsed = None
+            if fmt.format is FileFormat.CSV and len(body) <= ONE_PARSE_BYTES:
+                # one decode and one parse for both the table and the personal-data checks
+                text = None
+                if enc is not None and enc is fmt.identified and complete and same_bytes:
+                    text = enc.text  # the whole head, decoded strictly to detect its encoding
+                parsed = parse_small_csv(body, codec=codec, delimiter=delimiter, text=text)
+            if parsed is not None:
+                table = validate_parsed_csv(
+                    parsed,
+                    declared_fields=declared,
+                    encoding=enc.encoding if enc else None,
+                    complete=complete,
+                )
+            else:
+                table = validate_table(
+                    io.BytesIO(body),
+                    format=fmt.format,
+                    declared_fields=declared,
+                    encoding=enc.encoding if enc else None,
+                    delimiter=delimiter,
+                    complete=complete,
+                )
+            if not complete and fmt.format not in LINE_FORMATS:
                 # A cut JSON/XML document is not malformed: judge the header only.
                 table.well_formed = table.well_formed or bool(table.header)
             report.fields_match = table.desc_match
@@ -163,35 +233,39 @@ def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
                 "ragged_rows": table.ragged.count,
                 "well_formed": table.well_formed,
             }
-            report.findings.extend(_finding(f) for f in table.findings)
+            report.findings.extend(map(_finding, table.findings))
             if fmt.format is FileFormat.CSV:
-                pii = scan_csv(
-                    io.BytesIO(body),
-                    codec=(enc.codec if enc and enc.codec else "utf-8-sig"),
-                    delimiter=fmt.delimiter or ",",
-                    max_rows=PII_SAMPLE_ROWS,
-                )
+                if parsed is not None:
+                    pii = scan_parsed_csv(parsed, max_rows=PII_SAMPLE_ROWS)
+                else:
+                    pii = scan_csv(
+                        io.BytesIO(body),
+                        codec=codec,
+                        delimiter=delimiter,
+                        max_rows=PII_SAMPLE_ROWS,
+                    )
                 report.pii = {column: sum(kinds.values()) for column, kinds in pii.columns.items()}
                 if pii.found:
                     report.checks["pii"] = {
                         column: {kind.value: n for kind, n in kinds.items()}
                         for column, kinds in pii.columns.items()
                     }
-                report.findings.extend(_finding(f) for f in pii.findings)
+                report.findings.extend(map(_finding, pii.findings))
 
     if fetched.state is State.UNKNOWN:
         # Not judged this time: no flags, no mark, no stars (they would count it as broken).
         return report
+    overrides = scores.quality_settings()  # read once, not once per score
     flags = scores.platform_flags(
         linkable=answered, format_report=fmt, encoding_report=enc, table_report=table
     )
     report.flags = flags.as_dict()
     mark = scores.mark_for(
         flags,
-        rules=scores.configured("MARK_RULES", scores.MARK_RULES),
-        weights=scores.configured("MARK_WEIGHTS", scores.MARK_WEIGHTS),
+        rules=overrides.get("MARK_RULES", scores.MARK_RULES),
+        weights=overrides.get("MARK_WEIGHTS", scores.MARK_WEIGHTS),
     )
-    report.mark = mark.mark.value
+    report.mark = mark.mark._value_
     report.checks["mark"] = {
         "weight": mark.weight,
         "explanation": mark.explanation,
@@ -202,17 +276,24 @@ def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
         licence=str(ref.metadata.get("licence", "")),
         declared_format=ref.declared_format,
         sniffed=fmt,
-        table=scores.configured("STAR_TABLE", scores.STAR_TABLE),
-        open_licences=scores.configured("OPEN_LICENCES", scores.OPEN_LICENCES),
+        table=overrides.get("STAR_TABLE", scores.STAR_TABLE),
+        open_licences=overrides.get("OPEN_LICENCES", scores.OPEN_LICENCES),
     )
     report.stars = stars.stars
     report.checks["stars"] = {"rule": stars.rule, "explanation": stars.explanation}
+    # 最後更新時間 is a wall time of the current time zone, which is looked up only when it
+    # can change the verdict (finding it costs more than the rest of the timeliness check)
+    modified = _modified_as_written(ref.modified)
+    zone = timezone.get_current_timezone if modified is not None else None
+    if modified is None:
+        modified = _last_modified_header(fetched)
     timeliness = scores.update_timeliness(
-        ref.update_frequency, last_modified=_parse_modified(ref, fetched), now=timezone.now()
+        ref.update_frequency, last_modified=modified, now=timezone.now(), zone=zone
     )
-    report.timely = {"on_time": True, "late": False}.get(timeliness.status.value)
+    status = timeliness.status._value_
+    report.timely = {"on_time": True, "late": False}.get(status)
     report.checks["timeliness"] = {
-        "status": timeliness.status.value,
+        "status": status,
         "explanation": timeliness.explanation,
     }
     if report.timely is False:

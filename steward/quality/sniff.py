@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import enum
+import functools
 import io
 import re
 import struct
@@ -165,7 +166,13 @@ _ODF_MIMETYPES = {
 }
 
 
+#: The first bytes of the magic numbers below: any other first byte is text (or unknown).
+_MAGIC_FIRST_BYTES = frozenset(b"%\xd0P\x89\xffG\x1f\x00")
+
+
 def _sniff_magic(head: bytes, file_name: str) -> FileFormat | None:
+    if not head or head[0] not in _MAGIC_FIRST_BYTES:
+        return None
     if head.startswith(b"%PDF-"):
         return FileFormat.PDF
     if head.startswith(_OLE2):
@@ -278,10 +285,12 @@ def _inspect_zip_head(head: bytes, report: FormatReport) -> None:
 _XML_ROOT = re.compile(r"<([A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)[\s/>]")
 
 
-def _sniff_text(text: str, report: FormatReport, *, complete: bool) -> None:
+def _sniff_text(
+    text: str, report: FormatReport, *, complete: bool, utf8: bytes | None = None
+) -> None:
     stripped = text.lstrip("\ufeff \t\r\n")
-    lowered = stripped[:2048].lower()
     if stripped.startswith("<"):
+        lowered = stripped[:2048].lower()
         xml_prolog = lowered.startswith("<?xml")
         if (
             "<html" in lowered
@@ -317,7 +326,7 @@ def _sniff_text(text: str, report: FormatReport, *, complete: bool) -> None:
         if stripped.startswith("{"):  # no CSV header starts with a brace: it is broken JSON
             report.format, report.flavour = FileFormat.TEXT, "broken JSON"
             return
-    delimiter = _csv_delimiter(text, complete=complete)
+    delimiter = _csv_delimiter(text, complete=complete, utf8=utf8)
     if delimiter is not None:
         report.format = FileFormat.CSV
         report.delimiter = delimiter
@@ -327,32 +336,99 @@ def _sniff_text(text: str, report: FormatReport, *, complete: bool) -> None:
             report.flavour = "broken JSON"
 
 
-def _csv_delimiter(text: str, *, complete: bool) -> str | None:
-    """The delimiter giving the same number (>1) of fields on most of the first lines."""
-    lines = text.splitlines()
+#: Delimiter detection looks at this many non-blank first lines.
+DELIMITER_LINES = 50
+
+
+def _first_lines(text: str, *, complete: bool) -> list[str]:
+    """The first lines of ``text`` that delimiter detection looks at (blank ones included).
+
+    Splits only a first chunk when it holds enough lines: a 64 KB head has thousands.
+    """
+    enough = DELIMITER_LINES + 2  # one more, so that the lines kept all end inside the chunk
+    chunk = 8192
+    lines = text[:chunk].splitlines() if len(text) > chunk else text.splitlines()
+    if len(lines) >= enough:
+        return lines[:DELIMITER_LINES]  # the whole text has a further (maybe cut) last line
+    if len(text) > chunk:
+        lines = text.splitlines()
     if not complete and len(lines) > 1:
         lines = lines[:-1]  # the last line of a head is probably cut
-    lines = [line for line in lines[:50] if line.strip()]
+    return lines[:DELIMITER_LINES]
+
+
+#: For each delimiter sniffed, the bytes other than it and the line feed (for bytes.translate).
+_ALL_BUT = {
+    delimiter: bytes(b for b in range(256) if b not in (ord(delimiter), 0x0A))
+    for delimiter in (",", "\t", ";", "|")
+}
+
+
+def same_delimiter_count(lines: bytes, number: int, delimiter: str, count: int) -> bool:
+    """Whether each of the ``number`` lines of ``lines`` holds ``count`` delimiters.
+
+    ``lines`` are in UTF-8 (where delimiters and line feeds are bytes of their own), joined by
+    line feeds and holding no other ones. The delimiters and line feeds are picked out and
+    compared with the expected pattern at once, instead of counting line by line.
+    """
+    kept = lines.translate(None, _ALL_BUT[delimiter])
+    return kept == ((delimiter * count + "\n").encode() * number)[:-1]
+
+
+def _csv_delimiter(text: str, *, complete: bool, utf8: bytes | None = None) -> str | None:
+    """The delimiter giving the same number (>1) of fields on most of the first lines.
+
+    ``utf8``: the text in UTF-8, when known (it saves encoding the lines again).
+    """
+    lines = _first_lines(text, complete=complete)
+    if not all(map(str.strip, lines)):
+        lines = [line for line in lines if line.strip()]
     if not lines:
         return None
     best: tuple[float, str] | None = None
-    sample = "".join(lines)
+    sample = "\n".join(lines)  # (the lines hold no line feed)
+    quoted = '"' in sample
     for delimiter in (",", "\t", ";", "|"):
         if delimiter not in sample:
             continue
-        try:
-            counts = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
-        except csv.Error:
+        # delimiters per record (fields - 1); without quotes, simply those in each line, as
+        # csv.reader splits a line that holds no quote and no line break
+        if quoted:
+            try:
+                counts = [len(row) - 1 for row in csv.reader(lines, delimiter=delimiter)]
+            except csv.Error:
+                continue
+        else:
+            first = lines[0].count(delimiter)
+            if first and same_delimiter_count(
+                _in_utf8(sample, text, utf8), len(lines), delimiter, first
+            ):
+                return delimiter  # every line alike: the best share (1) of the first delimiter
+            counts = [line.count(delimiter) for line in lines]
+        if not counts or max(counts) < 1:
             continue
-        if not counts or max(counts) < 2:
-            continue
-        usual = max(set(counts), key=counts.count)
+        if counts.count(counts[0]) == len(counts):
+            usual = counts[0]
+        else:
+            usual = max(set(counts), key=counts.count)
         share = counts.count(usual) / len(counts)
-        if usual >= 2 and share >= 0.6 and (best is None or share > best[0]):
+        if usual >= 1 and share >= 0.6 and (best is None or share > best[0]):
             best = (share, delimiter)
             if share == 1:
                 break  # nothing later can do better (ties go to the earlier delimiter)
     return best[1] if best else None
+
+
+def _in_utf8(lines: str, text: str, utf8: bytes | None) -> bytes:
+    """``lines`` (some lines of ``text`` joined by line feeds) in UTF-8."""
+    if (
+        utf8 is not None
+        and len(lines) + 1 == len(text)
+        and text.endswith("\n")
+        and text.startswith(lines)  # all the lines: the text but for its last line feed
+    ):
+        return utf8[:-1]
+    return lines.encode("utf-8", "surrogatepass")
 
 
 def _sniff_bytes(head: bytes, file_name: str = "", *, complete: bool = False) -> FormatReport:
@@ -371,11 +447,17 @@ def _sniff_bytes(head: bytes, file_name: str = "", *, complete: bool = False) ->
     if detected.codec is None:
         report.format = FileFormat.UNKNOWN
         return report
-    text = detected.text
+    text, utf8 = detected.text, None
     if text is None:
         text = sample.decode(detected.codec, errors="replace")
-    _sniff_text(text, report, complete=complete)
+    elif not detected.truncated_tail and detected.encoding in _UTF8_ENCODINGS:
+        # decoded strictly and whole: the sample is the text's UTF-8 (after a BOM)
+        utf8 = sample[3:] if detected.bom else sample
+    _sniff_text(text, report, complete=complete, utf8=utf8)
     return report
+
+
+_UTF8_ENCODINGS = frozenset({Encoding.ASCII, Encoding.UTF8, Encoding.UTF8_BOM})
 
 
 # --- the public check -------------------------------------------------------------------------
@@ -409,6 +491,14 @@ _FIX_PAGE = (
 )
 
 
+_NOTHING_EXPECTED: tuple[frozenset[FileFormat], frozenset[FileFormat]] = (frozenset(), frozenset())
+
+
+@functools.lru_cache(maxsize=256)  # one per declared spelling (findings are immutable)
+def _match(declared: str) -> Finding:
+    return info("match", f"實際格式與檔案格式「{declared}」相符。")
+
+
 def _judge(report: FormatReport, content_type: str, file_name: str) -> None:
     findings = report.findings
     found = report.format
@@ -435,7 +525,7 @@ def _judge(report: FormatReport, content_type: str, file_name: str) -> None:
     extension = file_name.rsplit(".", 1)[-1].upper() if "." in file_name else ""
     if extension in _EXPECTATIONS and found is not FileFormat.HTML:
         exact, close = _EXPECTATIONS[extension]
-        if found not in exact | close and found is not FileFormat.EMPTY:
+        if found not in exact and found not in close and found is not FileFormat.EMPTY:
             findings.append(
                 warning(
                     "extension",
@@ -464,10 +554,10 @@ def _judge(report: FormatReport, content_type: str, file_name: str) -> None:
             )
         )
         return
-    exact, close = _EXPECTATIONS.get(declared, (frozenset(), frozenset()))
+    exact, close = _EXPECTATIONS.get(declared, _NOTHING_EXPECTED)
     if found in exact:
         report.verdict = FormatVerdict.MATCH
-        findings.append(info("match", f"實際格式與檔案格式「{report.declared}」相符。"))
+        findings.append(_match(report.declared))
     elif found in close:
         report.verdict = FormatVerdict.COMPATIBLE
         findings.append(

@@ -26,9 +26,17 @@ from .headers import compare_header
 from .sniff import FileFormat
 from .structured import CHUNK, StructureResult, check_json, check_xml
 from .table_report import TYPE_PATTERNS, ColumnChecks, ColumnType, RowIssue, TableReport
-from .tables_csv import CsvEngine, validate_csv
+from .tables_csv import CsvEngine, ParsedCsv, check_parsed_csv, parse_small_csv, validate_csv
 
-__all__ = ["ColumnType", "RowIssue", "TableReport", "validate_table"]
+__all__ = [
+    "ColumnType",
+    "ParsedCsv",
+    "RowIssue",
+    "TableReport",
+    "parse_small_csv",
+    "validate_parsed_csv",
+    "validate_table",
+]
 
 Source = str | os.PathLike[str] | IO[bytes]
 
@@ -122,12 +130,37 @@ def validate_table(
                 )
             )
             return report
+    _compare_and_summarise(report, declared_fields)
+    return report
+
+
+def validate_parsed_csv(
+    parsed: ParsedCsv,
+    *,
+    declared_fields: Sequence[DeclaredField] | None = None,
+    encoding: Encoding | None = None,
+    complete: bool = True,
+) -> TableReport:
+    """:func:`validate_table` of a small CSV already parsed by :func:`parse_small_csv`.
+
+    Gives the same report as ``validate_table`` on the bytes that were parsed (with the codec
+    of ``encoding`` and the same delimiter), without decoding and parsing them again.
+    """
+    report = TableReport(FileFormat.CSV)
+    report.codec = _codec_for(encoding)
+    check_parsed_csv(parsed, report, set(), {}, complete=complete)
+    _compare_and_summarise(report, declared_fields)
+    return report
+
+
+def _compare_and_summarise(
+    report: TableReport, declared_fields: Sequence[DeclaredField] | None
+) -> None:
     if declared_fields is not None and report.header:
         report.comparison = compare_header(report.header, declared_fields)
     elif report.header:
         report.comparison = compare_header(report.header, [])
     _summarise(report, declared_fields)
-    return report
 
 
 def _codec_for(encoding: Encoding | None) -> str:
@@ -287,11 +320,13 @@ def _structure(report: TableReport, result: StructureResult, kind: str) -> None:
 def _summarise(report: TableReport, declared: Sequence[DeclaredField] | None) -> None:
     findings = report.findings
     if report.comparison is not None:
-        findings.extend(
-            f
-            for f in report.comparison.findings()
-            if declared is not None or f.code in ("blank_header", "duplicate_header")
-        )
+        found = report.comparison.findings()
+        if found:
+            findings.extend(
+                f
+                for f in found
+                if declared is not None or f.code in ("blank_header", "duplicate_header")
+            )
     elif declared:
         findings.append(
             warning(

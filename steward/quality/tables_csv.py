@@ -3,6 +3,8 @@
 Small inputs (at most SMALL_CSV_BYTES, e.g. the head the crawler fetched) are read in one go
 and checked with the csv module: pyarrow's reader costs more to set up than such a file costs
 to parse. Both engines give the same report (tests run every case through both).
+`parse_small_csv` decodes and parses such an input once, so that the pipeline can hand the same
+records to the table check and to the personal-data scan.
 The fast path parses blocks with pyarrow (on all cores by default) and checks columns with vector
 kernels; ragged rows are skipped by pyarrow's invalid-row handler and counted. A multithreaded
 parse does not know row numbers, so when ragged rows exist a second, single-threaded pass reads
@@ -14,6 +16,7 @@ Memory stays bounded by the block size whatever the file size.
 from __future__ import annotations
 
 import bisect
+import codecs
 import csv
 import io
 import re
@@ -25,6 +28,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .findings import error, info
+from .sniff import same_delimiter_count
 from .table_report import FIRST_ROWS, TYPE_PATTERNS, ColumnChecks, ColumnType, RowIssue, TableReport
 
 _FIELD_LIMIT = 16 * 1024 * 1024
@@ -312,6 +316,164 @@ def _unbalanced_quote(report: TableReport, quotes: int, codec: str) -> None:
         )
 
 
+#: Delimiters that csv.reader treats like any other character but the delimiter.
+_PLAIN_DELIMITERS = frozenset({",", "\t", ";", "|"})
+
+
+class ParsedCsv:
+    """A small CSV decoded and parsed once, so that several checks can share the work.
+
+    A text without quotes is only split into lines (one record each, as csv.reader would read
+    them); its cells are split when first asked for, which most checks never do.
+    """
+
+    __slots__ = ("_delimiter", "_lines", "_records", "_utf8", "quotes", "text")
+
+    def __init__(
+        self,
+        text: str,
+        *,
+        delimiter: str,
+        records: list[list[str]] | None = None,
+        lines: list[str] | None = None,
+        utf8: bytes | None = None,
+    ) -> None:
+        #: The input decoded (undecodable bytes replaced).
+        self.text = text
+        #: How many double quotes the text holds.
+        self.quotes = 0 if lines is not None else text.count('"')  # (lines: none at all)
+        self._delimiter = delimiter
+        self._records = records
+        self._lines = lines
+        self._utf8 = utf8
+
+    @property
+    def utf8(self) -> bytes:
+        """The text in UTF-8, for scans that go faster over bytes (made once)."""
+        if self._utf8 is None:
+            self._utf8 = self.text.encode("utf-8", "surrogatepass")
+        return self._utf8
+
+    def __len__(self) -> int:
+        """The number of records, the header included."""
+        return len(self._records if self._records is not None else self._lines or ())
+
+    @property
+    def records(self) -> list[list[str]]:
+        """Every record, the header first; blank lines are empty lists, as csv.reader gives."""
+        if self._records is None:
+            delimiter = self._delimiter
+            self._records = [line.split(delimiter) if line else [] for line in self._lines or ()]
+        return self._records
+
+    @property
+    def header(self) -> list[str] | None:
+        """The first record (None when there is none)."""
+        if self._records is not None or not self._lines:
+            return self._records[0] if self._records else None
+        first = self._lines[0]
+        return first.split(self._delimiter) if first else []
+
+    def field_counts(self) -> list[int]:
+        """How many fields each record has (0 for a blank line)."""
+        if self._records is not None:
+            return list(map(len, self._records))
+        delimiter, lines = self._delimiter, self._lines or []
+        width = lines[0].count(delimiter) + 1 if lines else 0
+        if width > 1 and same_delimiter_count(self._joined(), len(lines), delimiter, width - 1):
+            return [width] * len(lines)  # the usual table: every line as wide as the header
+        return [line.count(delimiter) + 1 if line else 0 for line in lines]
+
+    def _joined(self) -> bytes:
+        """The lines joined by line feeds, in UTF-8."""
+        if "\r" in self.text:
+            return "\n".join(self._lines or ()).encode("utf-8", "surrogatepass")
+        # the text itself, but for the line feed after the last line
+        return self.utf8[:-1] if self.text.endswith("\n") else self.utf8
+
+
+def parse_small_csv(
+    data: bytes, *, codec: str, delimiter: str, text: str | None = None
+) -> ParsedCsv | None:
+    """Decode and parse a small input (at most SMALL_CSV_BYTES) in one go.
+
+    ``text`` is ``data`` already decoded strictly with ``codec`` (e.g. when its encoding was
+    detected), which is then not decoded again. None when the csv module raises on some
+    record: callers then take their row-by-row path, which reports where the syntax broke.
+    """
+    limit = max(csv.field_size_limit(), _FIELD_LIMIT)
+    csv.field_size_limit(limit)
+    utf8 = None
+    if text is None:
+        text = data.decode(codec, errors="replace")
+    elif codec == "utf-8":
+        utf8 = data  # (strictly decoded UTF-8 is its own encoding)
+    elif codec == "utf-8-sig":
+        utf8 = data[3:] if data.startswith(codecs.BOM_UTF8) else data
+    if '"' not in text and delimiter in _PLAIN_DELIMITERS and len(text) <= limit:
+        # Without quotes csv.reader ends a record at each line break (\r\n, \r or \n, as
+        # newline="" reads them) and splits it at each delimiter; a blank line is []. (No
+        # field can pass the size limit that would make it raise.)
+        lines = (text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text).split(
+            "\n"
+        )
+        if not lines[-1]:
+            lines.pop()  # after the last line break, or an empty text
+        return ParsedCsv(text, delimiter=delimiter, lines=lines, utf8=utf8)
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error:
+        return None
+    return ParsedCsv(text, delimiter=delimiter, records=records, utf8=utf8)
+
+
+def check_parsed_csv(
+    parsed: ParsedCsv,
+    report: TableReport,
+    required: set[str],
+    types: Mapping[str, ColumnType],
+    *,
+    complete: bool,
+) -> None:
+    """The python engine's checks over an input parsed by :func:`parse_small_csv`."""
+    codec = report.codec or "utf-8-sig"
+    report.engine = "python"
+    quotes = parsed.quotes
+    header = parsed.header
+    if not header:
+        _no_header(report)
+        return
+    report.header = [h.lstrip("\ufeff") for h in header]
+    # a head cut inside a quoted cell: its last record is a fragment, not a ragged row
+    cut_in_quotes = not complete and quotes % 2 == 1
+    if required or types:
+        records = parsed.records
+        _check_rows(iter(records[1:-1] if cut_in_quotes else records[1:]), report, required, types)
+    else:
+        counts = parsed.field_counts()
+        _count_rows(counts[1:-1] if cut_in_quotes else counts[1:], report)
+    if complete:
+        _unbalanced_quote(report, quotes, codec)
+
+
+def _count_rows(field_counts: list[int], report: TableReport) -> None:
+    """What _check_rows finds when no column is required or typed: rows, and ragged ones."""
+    width = len(report.header)
+    blank = field_counts.count(0)
+    report.rows = len(field_counts) - blank
+    if field_counts.count(width) + blank < len(field_counts):
+        for number, count in enumerate(field_counts, start=2):  # the header is row 1
+            if count and count != width:
+                report.ragged.add(number)
+
+
+def _no_header(report: TableReport) -> None:
+    report.well_formed = False
+    report.findings.append(
+        error("empty", "檔案沒有任何內容或標題列。", "請提供含標題列的完整檔案。")
+    )
+
+
 def _csv_in_memory(
     data: bytes,
     report: TableReport,
@@ -323,8 +485,12 @@ def _csv_in_memory(
 ) -> None:
     """The python engine over a small input held in memory: one decode, one parse."""
     codec = report.codec or "utf-8-sig"
+    parsed = parse_small_csv(data, codec=codec, delimiter=delimiter)
+    if parsed is not None:
+        check_parsed_csv(parsed, report, required, types, complete=complete)
+        return
+    # the csv module objects to some record: read lazily, to report where it broke
     report.engine = "python"
-    csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
     text = data.decode(codec, errors="replace")
     quotes = text.count('"')
     cut_in_quotes = not complete and quotes % 2 == 1
@@ -334,10 +500,7 @@ def _csv_in_memory(
     except csv.Error:
         header = None
     if not header:
-        report.well_formed = False
-        report.findings.append(
-            error("empty", "檔案沒有任何內容或標題列。", "請提供含標題列的完整檔案。")
-        )
+        _no_header(report)
         return
     report.header = [h.lstrip("\ufeff") for h in header]
     records: Iterator[list[str]] = reader

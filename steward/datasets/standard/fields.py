@@ -8,6 +8,7 @@ servant, saying what is wrong and how to fix it.
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -220,15 +221,20 @@ class FieldProblem:
     severity: Severity = Severity.ERROR
 
 
+@functools.lru_cache(maxsize=1024)  # a catalogue uses a handful of spellings
 def normalise_encoding_label(text: str) -> str | None:
     """Map a declared 編碼格式 (UTF-8, BIG5, BIG-5, 其他 …) to UTF-8 / BIG5 / OTHER, or None."""
     return ENCODING_LABELS.get(text.strip().upper().replace("_", "-"))
 
 
+_FORMAT_SYNONYMS = {"壓縮檔": "ZIP", "JSONLD": "JSON-LD", "GEO-JSON": "GEOJSON"}
+
+
+@functools.lru_cache(maxsize=1024)  # a catalogue uses a handful of spellings
 def normalise_format_label(text: str) -> str:
     """Upper-case a declared 檔案格式 and fold known synonyms (壓縮檔 → ZIP, .csv → CSV)."""
     value = text.strip().lstrip(".").upper()
-    return {"壓縮檔": "ZIP", "JSONLD": "JSON-LD", "GEO-JSON": "GEOJSON"}.get(value, value)
+    return _FORMAT_SYNONYMS.get(value, value)
 
 
 def _is_blank(value: Any) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -204,6 +205,71 @@ def test_field_description_strict_mode_names_the_broken_item() -> None:
         parse_field_description("a(甲", strict=True)
     # lenient mode reads what it can
     assert parse_field_description("a(甲)、、b") == [DeclaredField("a", "甲"), DeclaredField("b")]
+
+
+def _parse_by_character(text: str, *, strict: bool) -> list[DeclaredField]:
+    """The parser as first written (a loop over every character): the reference."""
+    from steward.datasets.standard.field_description import _parse_item
+
+    items: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for char in text:
+        if char in "(（":
+            depth += 1
+        elif char in ")）":
+            if depth == 0:
+                if strict:
+                    raise FieldDescriptionError(
+                        f"第 {len(items) + 1} 項「{''.join(current).strip()}{char}」多了一個右括號。"
+                    )
+                continue
+            depth -= 1
+        elif char in "、，,;；" and depth == 0:
+            items.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    items.append("".join(current))
+    if strict and depth:
+        raise FieldDescriptionError(f"第 {len(items)} 項「{items[-1].strip()}」的括號沒有關閉。")
+    fields: list[DeclaredField] = []
+    for number, raw in enumerate(items, start=1):
+        item = raw.strip()
+        if not item:
+            if strict and (len(items) > 1 or not fields):
+                raise FieldDescriptionError(f"第 {number} 項是空的，請刪除多餘的分隔符號「、」。")
+            continue
+        fields.append(_parse_item(item, number, strict=strict))
+    if strict and not fields:
+        raise FieldDescriptionError("沒有任何欄位。")
+    return fields
+
+
+def test_field_description_parses_as_a_loop_over_every_character_would() -> None:
+    import random
+
+    pick = random.Random(5)
+    pieces = ["a", "年度", " ", "(", "（", ")", "）", "、", "，", ",", ";", "；"]
+    for _ in range(5000):
+        text = "".join(pick.choice(pieces) for _ in range(pick.randint(0, 12)))
+        for strict in (False, True):
+            try:
+                expected = _parse_by_character(text, strict=strict)
+            except FieldDescriptionError as exc:
+                with pytest.raises(FieldDescriptionError, match=re.escape(str(exc))):
+                    parse_field_description(text, strict=strict)
+                continue
+            assert parse_field_description(text, strict=strict) == expected, text
+
+
+def test_field_description_is_parsed_once_but_each_caller_gets_its_own_list() -> None:
+    first = parse_field_description("a(甲)、b")
+    first.append(DeclaredField("x"))
+    assert parse_field_description("a(甲)、b") == [DeclaredField("a", "甲"), DeclaredField("b")]
+    for _ in range(2):  # a strict error is raised every time, not remembered as a result
+        with pytest.raises(FieldDescriptionError):
+            parse_field_description("a)", strict=True)
 
 
 # --- 更新頻率 -------------------------------------------------------------------------------------

@@ -105,3 +105,24 @@ def test_unknown_declared_label_is_a_warning() -> None:
     report = detect_encoding(CSV_TEXT.encode("utf-8"), declared="Unicode")
     assert report.matches is None
     assert [f.code for f in report.findings] == ["declared_unknown"]
+
+
+def test_a_whole_utf8_sample_is_decoded_as_the_incremental_decoder_would() -> None:
+    from steward.quality.encoding import _decode_prefix
+
+    samples = [
+        "年度,金額\n".encode(),
+        "年度".encode()[:-1],
+        b"a\xff\xfeb",
+        b"\xe4\xb8",
+        b"",
+        "碁".encode("cp950"),
+    ]
+    for sample in samples:
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
+        try:
+            text = decoder.decode(sample, final=True)
+            expected: tuple[str | None, int, bool] = (text, -1, False)
+        except UnicodeDecodeError as exc:
+            expected = (None, exc.start, False)
+        assert _decode_prefix(sample, "utf-8", complete=True) == expected

@@ -119,3 +119,22 @@ def test_screened_small_files_and_streamed_files_give_the_same_report(body: str)
         streamed.truncated,
     )
     assert [f.message for f in screened.findings] == [f.message for f in streamed.findings]
+
+
+def test_the_quick_screen_agrees_with_the_candidate_pattern() -> None:
+    import random
+
+    from steward.quality.pii import _CANDIDATE_RE, _may_hold_pii
+
+    pieces = ["A", "z", "1", "2", "8", "9", "0", "12345678", "８", "٣", "中", "@", "-", " ", ")"]
+    pick = random.Random(3)
+    texts = ["".join(pick.choice(pieces) for _ in range(n)) for n in range(12) for _ in range(2000)]
+    texts += [
+        "A123456789",
+        "中A1２３４５６７８９",
+        "a-123456789",
+        "0912-345-678",
+        "年度,金額\n113,1\n",
+    ]
+    for text in texts:
+        assert _may_hold_pii(text) == (_CANDIDATE_RE.search(text) is not None), text

@@ -11,6 +11,7 @@ import pytest
 from steward.datasets.standard import Level
 from steward.quality.encoding import detect_encoding
 from steward.quality.scores import (
+    FLAG_NAMES,
     MARK_RULES,
     Flag,
     Mark,
@@ -130,6 +131,13 @@ def test_xlsx_gold_does_not_need_an_encoding() -> None:
     assert mark_for(flags).mark is Mark.GOLD
 
 
+def test_flags_are_given_in_the_platforms_order() -> None:
+    flags = PlatformFlags(Flag.PASS, Flag.FAIL, Flag.NOT_EVALUATED, Flag.PASS, Flag.FAIL, Flag.PASS)
+    assert list(flags.as_dict().items()) == [
+        (name, int(getattr(flags, name))) for name in FLAG_NAMES
+    ]
+
+
 def test_mark_rules_can_be_overridden() -> None:
     flags = PlatformFlags(P, P, P, F, P, P)
     assert mark_for(flags).mark is Mark.SILVER
@@ -216,6 +224,15 @@ def test_licences() -> None:
     assert not licence_is_open("本機關所有，禁止轉載")
 
 
+def test_licences_are_judged_against_any_sequence_of_open_names() -> None:
+    # the answers are remembered per (licence, open names): lists and generators must work too
+    for _ in range(2):
+        assert licence_is_open("其他授權", open_licences=["其他授權"])
+        assert not licence_is_open("其他授權", open_licences=iter(["CC0"]))  # type: ignore[arg-type]
+        assert licence_is_open(OPEN, open_licences=("政府資料開放授權條款",))
+        assert not licence_is_open(OPEN, open_licences=[])
+
+
 # --- timeliness -------------------------------------------------------------------------------
 
 NOW = datetime(2026, 11, 23, 12, 0)
@@ -252,6 +269,77 @@ def test_irregular_data_is_not_judged(text: str) -> None:
 def test_unknown_frequency_or_time_cannot_be_judged() -> None:
     assert update_timeliness("偶爾", last_modified=NOW, now=NOW).status is Timeliness.UNKNOWN
     assert update_timeliness("每日", last_modified=None, now=NOW).status is Timeliness.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    "last", [datetime(2026, 1, 31, 9, 5), datetime(999, 12, 31, 23, 59), datetime(9999, 1, 1)]
+)
+def test_the_due_time_is_written_to_the_minute(last: datetime) -> None:
+    due = last + timedelta(days=1)
+    on_time = update_timeliness("每日", last_modified=last, now=last)
+    late = update_timeliness("每日", last_modified=last - timedelta(days=2), now=last)
+    assert f"下次應於 {due:%Y-%m-%d %H:%M} 前更新" in on_time.explanation
+    assert f"應於 {last - timedelta(days=1):%Y-%m-%d %H:%M} 前更新" in late.explanation
+
+
+def test_the_same_moment_in_two_time_zones_is_due_at_each_zones_own_time() -> None:
+    from datetime import UTC, timezone
+    from zoneinfo import ZoneInfo
+
+    taipei = datetime(2026, 11, 1, 8, 0, tzinfo=ZoneInfo("Asia/Taipei"))
+    utc = taipei.astimezone(UTC)
+    named = taipei.astimezone(timezone(timedelta(hours=8), "CST"))
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    for _ in range(2):  # computed, then remembered
+        scores = [update_timeliness("每月", last_modified=t, now=now) for t in (taipei, utc, named)]
+        assert [s.due_at for s in scores] == [taipei.replace(month=12)] * 3
+        assert [getattr(s.due_at, "tzinfo", None) for s in scores] == [
+            t.tzinfo for t in (taipei, utc, named)
+        ]
+        assert "2026-12-01 08:00" in scores[0].explanation
+        assert "2026-12-01 00:00" in scores[1].explanation
+
+
+def test_an_unreadable_frequency_is_explained_every_time() -> None:
+    for _ in range(2):  # the message is remembered, not an exception
+        score = update_timeliness("每零年", last_modified=NOW, now=NOW)
+        assert score.status is Timeliness.UNKNOWN and "每零年" in score.explanation
+
+
+def test_a_naive_time_is_read_in_the_zone_given_which_is_asked_only_when_it_matters() -> None:
+    import functools
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+
+    asked: list[str] = []
+
+    def zone(name: str) -> ZoneInfo:
+        asked.append(name)
+        return ZoneInfo(name)
+
+    written = datetime(2026, 10, 23, 12, 0)  # due a month later, at 12:00 wall time
+    for now, name, on_time in [
+        (datetime(2026, 11, 20, 12, 0, tzinfo=UTC), "Asia/Taipei", True),  # days ahead
+        (datetime(2026, 11, 23, 5, 0, tzinfo=UTC), "Asia/Taipei", False),  # 13:00 in Taipei
+        (datetime(2026, 11, 23, 5, 0, tzinfo=UTC), "America/New_York", True),  # 00:00 there
+        (datetime(2026, 11, 23, 20, 0, tzinfo=UTC), "America/New_York", False),
+    ]:
+        asked.clear()
+        score = update_timeliness(
+            "每月", last_modified=written, now=now, zone=functools.partial(zone, name)
+        )
+        aware = update_timeliness(
+            "每月", last_modified=written.replace(tzinfo=ZoneInfo(name)), now=now
+        )
+        assert (score.status is Timeliness.ON_TIME) is on_time
+        assert (score.status, score.late_by, score.explanation, score.fix) == (
+            aware.status,
+            aware.late_by,
+            aware.explanation,
+            aware.fix,
+        )
+        assert score.due_at == datetime(2026, 11, 23, 12, 0)  # naive, as given
+        assert asked == ([] if now.day == 20 else [name])
 
 
 def test_realtime_data_late_after_a_day() -> None:

@@ -209,3 +209,56 @@ def test_xml_with_a_body_element_is_not_html() -> None:
 def test_a_json_head_cut_inside_a_chinese_string_is_still_json(cut: int) -> None:
     data = json.dumps([{"機關": "行政院主計總處", "ok": True}] * 100, ensure_ascii=False).encode()
     assert sniff_format(data[:cut], declared="JSON").format is FileFormat.JSON
+
+
+def _delimiter_by_csv_reader(text: str, *, complete: bool) -> str | None:
+    """Delimiter detection as it was first written (csv.reader on every line): the reference."""
+    import csv
+
+    lines = text.splitlines()
+    if not complete and len(lines) > 1:
+        lines = lines[:-1]
+    lines = [line for line in lines[:50] if line.strip()]
+    best: tuple[float, str] | None = None
+    for delimiter in (",", "\t", ";", "|"):
+        if delimiter not in "".join(lines):
+            continue
+        try:
+            counts = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
+        except csv.Error:
+            continue
+        if not counts or max(counts) < 2:
+            continue
+        usual = max(set(counts), key=counts.count)
+        share = counts.count(usual) / len(counts)
+        if usual >= 2 and share >= 0.6 and (best is None or share > best[0]):
+            best = (share, delimiter)
+    return best[1] if best else None
+
+
+def _texts_for_delimiters() -> list[str]:
+    import random
+
+    pick = random.Random(7)
+    pieces = ["a", "中", " ", ",", ",", "\t", ";", "|", '"', "\n", "\r\n", "\r", "\x0c", "\u2028"]
+    texts = [
+        "".join(pick.choice(pieces) for _ in range(n)) for n in (3, 20, 80) for _ in range(300)
+    ]
+    texts += [text + "\n" for text in texts[:300]]  # (ending in a line feed, as files do)
+    texts += ["年度,金額\n113,1\n114,2\n", "a;b\n1;2\n", "a,b\n1,2\n\n"]
+    for end in ("\n", "\r\n", "\r", "\u2028"):
+        for width in range(150, 170):  # the 51st line ends around the first 8192 characters
+            line = ("年度,金額;" * width)[: width - len(end)] + end
+            texts += [line * 60, line * 52 + "a;b;c\n" * 40, (line * 60)[:8193]]
+    return texts
+
+
+def test_delimiter_detection_counts_lines_as_csv_reader_would_split_them() -> None:
+    from steward.quality.sniff import _csv_delimiter
+
+    for text in _texts_for_delimiters():
+        utf8 = text.encode("utf-8", "surrogatepass")
+        for complete in (True, False):
+            expected = _delimiter_by_csv_reader(text, complete=complete)
+            assert _csv_delimiter(text, complete=complete) == expected, (text[:200], complete)
+            assert _csv_delimiter(text, complete=complete, utf8=utf8) == expected

@@ -356,3 +356,12 @@ def test_auto_engine_reads_small_inputs_with_python_and_large_ones_with_pyarrow(
         ("python", 10, True),
         ("pyarrow", SMALL_CSV_BYTES // len(row) + 1, True),
     ]
+
+
+def test_a_header_naming_every_declared_field_in_order_matches_them_one_to_one() -> None:
+    comparison = compare_header(["\ufeffYear ", "ａｇｅｎｃｙ", "amount"], DECLARED)
+    assert comparison.matched == list(
+        zip(DECLARED, ["Year", "ａｇｅｎｃｙ", "amount"], strict=True)
+    )
+    assert (comparison.renamed, comparison.missing, comparison.extra) == ([], [], [])
+    assert comparison.matches and not comparison.order_differs and comparison.findings() == []
