@@ -99,7 +99,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # Traditional Chinese first, English second.
 LANGUAGE_CODE = "zh-hant"
 LANGUAGES = [("zh-hant", "繁體中文"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "steward" / "locale"]
+# steward/lib is not an installed app, so its catalogue (outbound HTTP messages) is listed here.
+LOCALE_PATHS = [BASE_DIR / "steward" / "locale", BASE_DIR / "steward" / "lib" / "locale"]
 TIME_ZONE = env_str("STEWARD_TIME_ZONE", "Asia/Taipei")
 USE_I18N = True
 USE_TZ = True

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connections
 
 from steward.conftest import Cast
 from steward.datasets.models import Dataset
@@ -50,6 +51,9 @@ def browser() -> Iterator[Any]:
             )
             yield chromium
             chromium.close()
+            # Playwright runs the test in its own context, so Django's per-context connections
+            # opened meanwhile would outlive it (PostgreSQL then refuses to drop the test DB).
+            connections.close_all()
     finally:
         if previous is None:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
