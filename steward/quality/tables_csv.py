@@ -133,6 +133,11 @@ class QuoteCounter(io.RawIOBase):
         pass  # the caller owns the real stream
 
 
+def _column(index: int) -> str:
+    """The name pyarrow gives the index-th column (the file's own header is read apart)."""
+    return f"c{index}"
+
+
 def _open_arrow(
     stream: Any,
     width: int,
@@ -143,12 +148,12 @@ def _open_arrow(
     on_invalid_row: Callable[[Any], str],
     checked: Collection[int] = (),
 ) -> pacsv.CSVStreamingReader:
-    """A streaming reader of every row's cells as text, column i named "ci".
+    """A streaming reader of every row's cells as text, columns named by :func:`_column`.
 
     Only the ``checked`` columns are converted (the first one when none is): every row is still
     parsed, so ragged rows are found, but the others cost no conversion.
     """
-    names = [f"c{i}" for i in range(width)]
+    names = [_column(i) for i in range(width)]
     return pacsv.open_csv(
         stream,
         read_options=pacsv.ReadOptions(
@@ -184,7 +189,7 @@ class _Blanks:
 
     def __call__(self, index: int) -> pa.Array:
         if index not in self.masks:
-            self.masks[index] = _blank(self.batch.column(f"c{index}"))
+            self.masks[index] = _blank(self.batch.column(_column(index)))
         return self.masks[index]
 
 
@@ -248,7 +253,7 @@ def _csv_pyarrow(
             if pc.any(mask).as_py():
                 note(report.blank_cells[report.header[i]], pc.indices_nonzero(mask))
         for i, kind in checks.typed:
-            bad = _bad_values(batch.column(f"c{i}"), kind, blanks, i)
+            bad = _bad_values(batch.column(_column(i)), kind, blanks, i)
             if bad is not None:
                 note(report.type_errors[report.header[i]], bad)
         valid += batch.num_rows
