@@ -252,10 +252,11 @@ class Crawler:
                 {
                     "code": "check_failed",
                     "severity": "bad",
-                    "message": f"檢測程式發生錯誤：{type(exc).__name__}: {exc}",
+                    "message": "檢測程式無法檢查此檔案，已記錄供系統維護人員處理。",
                     "fix": "",
                 }
             )
+            report.checks["error"] = f"{type(exc).__name__}: {exc}"  # for maintainers (JSON)
         fetched.head = b""  # the body is not kept past the checks
         return report
 

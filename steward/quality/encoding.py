@@ -49,6 +49,11 @@ class Encoding(enum.StrEnum):
         """The Python codec that decodes this text (None when nothing can)."""
         return _CODECS.get(self)
 
+    @property
+    def words(self) -> str:
+        """What a civil servant reads in a report or page (never a codec name)."""
+        return _WORDS[self]
+
 
 _LABELS: dict[Encoding, str] = {
     Encoding.ASCII: "UTF-8",
@@ -57,6 +62,30 @@ _LABELS: dict[Encoding, str] = {
     Encoding.BIG5: "BIG5",
     Encoding.CP950: "BIG5",
 }
+_WORDS: dict[Encoding, str] = {
+    Encoding.EMPTY: "空白檔案",
+    Encoding.ASCII: "UTF-8（僅含英數字）",
+    Encoding.UTF8: "UTF-8",
+    Encoding.UTF8_BOM: "UTF-8（含 BOM）",
+    Encoding.UTF16_LE: "UTF-16",
+    Encoding.UTF16_BE: "UTF-16",
+    Encoding.BIG5: "BIG5",
+    Encoding.CP950: "BIG5（含微軟擴充字）",
+    Encoding.UNKNOWN: "無法判定",
+    Encoding.BINARY: "非文字檔",
+}
+
+
+def encoding_words(value: str) -> str:
+    """The words for a stored encoding value ("cp950" → "BIG5（含微軟擴充字）"); "" stays ""."""
+    if not value:
+        return ""
+    try:
+        return Encoding(value).words
+    except ValueError:
+        return "其他"
+
+
 _CODECS: dict[Encoding, str] = {
     Encoding.ASCII: "utf-8",
     Encoding.UTF8: "utf-8",

@@ -278,9 +278,14 @@ def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
         sniffed=fmt,
         table=overrides.get("STAR_TABLE", scores.STAR_TABLE),
         open_licences=overrides.get("OPEN_LICENCES", scores.OPEN_LICENCES),
+        readable=table is None or table.well_formed,
     )
     report.stars = stars.stars
-    report.checks["stars"] = {"rule": stars.rule, "explanation": stars.explanation}
+    report.checks["stars"] = {
+        "rule": stars.rule,
+        "explanation": stars.explanation,
+        "fix": stars.fix,
+    }
     # 最後更新時間 is a wall time of the current time zone, which is looked up only when it
     # can change the verdict (finding it costs more than the rest of the timeliness check)
     modified = _modified_as_written(ref.modified)

@@ -90,6 +90,16 @@ class Mark(enum.StrEnum):
         ]
 
 
+def mark_words(value: str) -> str:
+    """The words for a stored mark value ("none" → "無標章"); "" (not judged) stays ""."""
+    if not value:
+        return ""
+    try:
+        return Mark(value).label
+    except ValueError:
+        return value
+
+
 #: Which flags each mark needs, best first (unverified: keep it configurable).
 MARK_RULES: dict[str, tuple[str, ...]] = {
     "gold": ("linkable", "downloadable", "structure", "encoding_match", "desc_match"),
@@ -277,9 +287,12 @@ def openness_stars(
     sniffed: FormatReport | None = None,
     table: Mapping[str, int] | None = None,
     open_licences: Sequence[str] = OPEN_LICENCES,
+    readable: bool = True,
 ) -> StarScore:
     """Stars by ordered rules: broken link → 0; format (sniffed first, then declared); closed
-    licence → 0. A zip counts as its best member; JSON-LD sniffed from JSON earns RDF's stars."""
+    licence → 0. A zip counts as its best member; JSON-LD sniffed from JSON earns RDF's stars.
+    A file its format's own parser cannot read (``readable`` False: malformed JSON, XML or
+    CSV) is on the web but not machine-readable: one star, with the way to its format's."""
     table = table or STAR_TABLE
     if not linkable:
         return StarScore(
@@ -314,6 +327,14 @@ def openness_stars(
             used,
             f"授權方式「{licence or '未填'}」不是開放授權，為 0 星。",
             "請採用「政府資料開放授權條款-第1版」或其他開放授權。",
+        )
+    if not readable and stars > 1:
+        return StarScore(
+            1,
+            "malformed",
+            used,
+            f"實際檔案是格式錯誤的 {used}，程式無法讀取，開放等級 1 星。",
+            f"請修正檔案的格式錯誤（見上方說明），即可達 {stars} 星。",
         )
     fix = "" if stars >= 3 else "請改以 CSV、JSON、XML 或 ODS 等非專屬格式提供，即可達 3 星。"
     source = "實際檔案" if rule == "sniffed_format" else "填報"

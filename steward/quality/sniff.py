@@ -286,8 +286,16 @@ _XML_ROOT = re.compile(r"<([A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)[\s/>]")
 
 
 def _sniff_text(
-    text: str, report: FormatReport, *, complete: bool, utf8: bytes | None = None
+    text: str,
+    report: FormatReport,
+    *,
+    complete: bool,
+    utf8: bytes | None = None,
+    declared: str = "",
 ) -> None:
+    """Text formats; ``declared`` (normalised 檔案格式) decides between a malformed file of that
+    format and another format: a broken JSON file declared JSON stays JSON, and a CSV with
+    ragged rows declared CSV stays CSV, so their own checks judge them (not a relabelling)."""
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped.startswith("<"):
         lowered = stripped[:2048].lower()
@@ -323,10 +331,17 @@ def _sniff_text(
             elif '"FeatureCollection"' in stripped[:4096]:
                 report.flavour = "GeoJSON"
             return
+        if declared == "JSON":  # a malformed JSON file, which the JSON check will show
+            report.format, report.flavour = FileFormat.JSON, "broken JSON"
+            return
         if stripped.startswith("{"):  # no CSV header starts with a brace: it is broken JSON
             report.format, report.flavour = FileFormat.TEXT, "broken JSON"
             return
     delimiter = _csv_delimiter(text, complete=complete, utf8=utf8)
+    if delimiter is None and declared == "CSV":
+        # too many ragged lines to be sure from the lines alone: the declared CSV's header
+        # names its delimiter, and the table check counts the ragged rows
+        delimiter = _header_delimiter(text)
     if delimiter is not None:
         report.format = FileFormat.CSV
         report.delimiter = delimiter
@@ -334,6 +349,14 @@ def _sniff_text(
         report.format = FileFormat.TEXT
         if stripped.startswith(("{", "[")):
             report.flavour = "broken JSON"
+
+
+def _header_delimiter(text: str) -> str | None:
+    """The delimiter the first non-blank line (a CSV header) is split by, if any."""
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    counts = {d: header.count(d) for d in (",", "\t", ";", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else None
 
 
 #: Delimiter detection looks at this many non-blank first lines.
@@ -431,7 +454,9 @@ def _in_utf8(lines: str, text: str, utf8: bytes | None) -> bytes:
     return lines.encode("utf-8", "surrogatepass")
 
 
-def _sniff_bytes(head: bytes, file_name: str = "", *, complete: bool = False) -> FormatReport:
+def _sniff_bytes(
+    head: bytes, file_name: str = "", *, complete: bool = False, declared: str = ""
+) -> FormatReport:
     report = FormatReport(FileFormat.UNKNOWN)
     if not head:
         report.format = FileFormat.EMPTY
@@ -453,7 +478,7 @@ def _sniff_bytes(head: bytes, file_name: str = "", *, complete: bool = False) ->
     elif not detected.truncated_tail and detected.encoding in _UTF8_ENCODINGS:
         # decoded strictly and whole: the sample is the text's UTF-8 (after a BOM)
         utf8 = sample[3:] if detected.bom else sample
-    _sniff_text(text, report, complete=complete, utf8=utf8)
+    _sniff_text(text, report, complete=complete, utf8=utf8, declared=declared)
     return report
 
 
@@ -478,7 +503,9 @@ def sniff_format(
     directory when ``complete`` (or when the directory happens to be in ``head``).
     """
     name = file_name or ""
-    report = _sniff_bytes(head, name, complete=complete)
+    report = _sniff_bytes(
+        head, name, complete=complete, declared=normalise_format_label(declared or "")
+    )
     if report.format is FileFormat.ZIP:
         _inspect_zip(head, report)
     report.declared = (declared or "").strip()

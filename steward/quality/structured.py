@@ -203,6 +203,31 @@ def check_json(chunks: Iterator[bytes], *, codec: str = "utf-8") -> StructureRes
 # --- XML --------------------------------------------------------------------------------------
 
 
+#: expat's error messages, in the words of the report (the rest: a general syntax error).
+_EXPAT_WORDS = {
+    expat.errors.codes[expat.errors.XML_ERROR_SYNTAX]: "語法錯誤",
+    expat.errors.codes[expat.errors.XML_ERROR_NO_ELEMENTS]: "找不到任何元素（檔案是空的或不完整）",
+    expat.errors.codes[expat.errors.XML_ERROR_INVALID_TOKEN]: "有不合法的字元或標記",
+    expat.errors.codes[expat.errors.XML_ERROR_UNCLOSED_TOKEN]: "標記沒有關閉",
+    expat.errors.codes[expat.errors.XML_ERROR_PARTIAL_CHAR]: "字元不完整（可能是編碼錯誤）",
+    expat.errors.codes[expat.errors.XML_ERROR_TAG_MISMATCH]: "開始與結束標籤不一致",
+    expat.errors.codes[expat.errors.XML_ERROR_DUPLICATE_ATTRIBUTE]: "同一元素有重複的屬性",
+    expat.errors.codes[expat.errors.XML_ERROR_JUNK_AFTER_DOC_ELEMENT]: "根元素結束後還有多餘的內容",
+    expat.errors.codes[expat.errors.XML_ERROR_UNDEFINED_ENTITY]: "使用了未定義的實體（entity）",
+    expat.errors.codes[expat.errors.XML_ERROR_UNKNOWN_ENCODING]: "XML 宣告了無法辨識的編碼",
+    expat.errors.codes[expat.errors.XML_ERROR_INCORRECT_ENCODING]: "XML 宣告的編碼與實際內容不符",
+    expat.errors.codes[expat.errors.XML_ERROR_UNCLOSED_CDATA_SECTION]: "CDATA 區段沒有關閉",
+    expat.errors.codes[expat.errors.XML_ERROR_MISPLACED_XML_PI]: "XML 宣告不在檔案開頭",
+    expat.errors.codes[expat.errors.XML_ERROR_UNBOUND_PREFIX]: "使用了未宣告的命名空間前綴",
+    expat.errors.codes[expat.errors.XML_ERROR_XML_DECL]: "XML 宣告的寫法不正確",
+}
+
+
+def expat_error_words(code: int | None) -> str:
+    """What an expat error code means, in Traditional Chinese (never expat's English)."""
+    return _EXPAT_WORDS.get(code or 0, "語法錯誤")
+
+
 def check_xml(chunks: Iterator[bytes], *, codec: str | None = None) -> StructureResult:
     """Validate XML well-formedness with expat, refusing every entity declaration.
 
@@ -259,7 +284,7 @@ def check_xml(chunks: Iterator[bytes], *, codec: str | None = None) -> Structure
         result.line, result.column = parser.CurrentLineNumber, parser.CurrentColumnNumber + 1
     except expat.ExpatError as exc:
         result.well_formed = False
-        result.error = expat.ErrorString(exc.code) if exc.code else str(exc)
+        result.error = expat_error_words(exc.code)
         result.line, result.column = exc.lineno, exc.offset + 1
     except UnicodeDecodeError as exc:
         result.well_formed = False

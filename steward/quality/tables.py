@@ -198,12 +198,12 @@ def _validate_spreadsheet(
         sheet = workbook.get_sheet_by_index(0)
         rows = sheet.iter_rows()
         header_row = next(rows, None)
-    except Exception as exc:  # calamine raises its own error types for broken files
+    except Exception:  # calamine raises its own error types for broken files
         report.well_formed = False
         report.findings.append(
             error(
                 "broken_spreadsheet",
-                f"試算表無法開啟（{exc}）。",
+                "試算表無法開啟：檔案已損毀，或不是它宣稱的試算表格式。",
                 "請以試算表軟體重新存檔後再上傳。",
             )
         )

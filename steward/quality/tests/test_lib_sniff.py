@@ -96,8 +96,14 @@ def test_json_and_json_ld() -> None:
     assert (report.format, report.flavour) == (FileFormat.JSON, "JSON-LD")
 
 
-def test_broken_json_in_a_complete_file_is_plain_text() -> None:
+def test_broken_json_declared_json_stays_json_for_the_json_check_to_judge() -> None:
     report = sniff_format(b'{"a": 1,', declared="JSON", complete=True)
+    assert report.format is FileFormat.JSON and report.flavour == "broken JSON"
+    assert report.verdict is FormatVerdict.MATCH  # no advice to relabel a file that is broken
+
+
+def test_broken_json_declared_otherwise_is_plain_text() -> None:
+    report = sniff_format(b'{"a": 1,', declared="XML", complete=True)
     assert report.format is FileFormat.TEXT and report.verdict is FormatVerdict.MISMATCH
 
 
