@@ -147,6 +147,8 @@ STEWARD_PORTAL_API_KEY = env_str("STEWARD_PORTAL_API_KEY", "")
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
+# A form sent from an expired page gets the site's own 403 page, in the person's language.
+CSRF_FAILURE_VIEW = "steward.errors.csrf_failure"
 
 LOGGING = {
     "version": 1,

@@ -22,3 +22,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = "steward.errors.bad_request"
+handler403 = "steward.errors.permission_denied"
+handler404 = "steward.errors.page_not_found"
+handler500 = "steward.errors.server_error"
