@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from steward.organisations.models import OrganisationKind
 from steward.plans.access import can_manage_plan, plan_for, plans_for, version_for
 from steward.plans.compare import _Names, compare_versions
 from steward.plans.document import CADENCE_LABELS, rules_from_document
@@ -99,7 +100,10 @@ def detail(request: HttpRequest, key: str) -> HttpResponse:
             "plan": plan,
             "version": version,
             "versions": versions,
-            "organisations": document.get("organisations", []),
+            "organisations": [
+                {**organisation, "kind_label": _kind_label(organisation.get("kind", ""))}
+                for organisation in document.get("organisations", [])
+            ],
             "targets": _targets(document, names),
             "schedule": _schedule(document, names),
             "rules": render_rules(rules_from_document(document)),
@@ -107,6 +111,11 @@ def detail(request: HttpRequest, key: str) -> HttpResponse:
             "can_manage": can_manage_plan(request.user, plan),  # type: ignore[arg-type]
         },
     )
+
+
+def _kind_label(kind: str) -> str:
+    """An organisation kind in words (本部 / 所屬機關 / 單位), never the plan file's key."""
+    return str(OrganisationKind(kind).label) if kind in OrganisationKind.values else kind
 
 
 @login_required

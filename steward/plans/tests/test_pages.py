@@ -200,5 +200,10 @@ def test_every_builtin_plan_page_renders_what_the_seed_says(db: None) -> None:
         page = client.get(reverse("plans:detail", args=[key])).content.decode()
         for fragment in fragments:
             assert fragment in page, (key, fragment)
+        # organisation kinds in words, and no KPI codes of the plan file
+        assert "<td>本部</td>" in page, key
+        assert not any(f"<td>{kind}</td>" in page for kind in ("ministry", "agency", "unit")), key
+        for code in Plan.objects.get(key=key).versions.last().document.get("kpis", []):  # type: ignore[union-attr]
+            assert f"({code['code']})" not in page, (key, code["code"])
     index = client.get(reverse("plans:index")).content.decode()
     assert all(reverse("plans:detail", args=[key]) in index for key in expected)
