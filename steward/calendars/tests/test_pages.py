@@ -53,7 +53,7 @@ def test_the_year_page_marks_days_off_and_make_up_days(client: Client, cast: Cas
 def test_a_year_without_a_file_says_the_fallback_decides(client: Client, cast: Cast) -> None:
     client.force_login(cast.liaison)
     page = client.get(reverse("calendars:year", args=[2031])).content.decode()
-    assert "holidays 套件（尚未匯入官方日曆表）" in page
+    assert "依國定假日推算（尚未匯入官方日曆表）" in page and "holidays" not in page
     assert 'data-date="2031-01-01" data-kind="holiday"' in page
 
 
