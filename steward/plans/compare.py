@@ -57,10 +57,10 @@ RULE_LABELS = {
 
 FIELD_LABELS = {
     "move_to_previous_working_day": "往前推至上班日",
-    "limit_days": "回應時限(日)",
+    "limit_days": "回應時限（日）",
     "day_kind": "日數計算",
     "cio_approves_replies": "回應經資訊長核准",
-    "on_time_share_target": "時限內回復比率目標(%)",
+    "on_time_share_target": "時限內回復比率目標（%）",
     "cadence": "頻率",
     "approved_by": "核定者",
     "shortfall_requires_reason": "未達預計目標值須敘明理由",

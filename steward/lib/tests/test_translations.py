@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import gettext
+import re
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,23 @@ def test_every_message_is_translated_and_compiled(po_path: Path) -> None:
         if "\x04" not in msgid and compiled.gettext(msgid) != msgstr
     ]
     assert not stale, f"{mo_path} is older than its .po: run compilemessages ({stale[:5]})"
+
+
+# A CJK character next to a half-width comma, colon, semicolon, !, ? or parenthesis.
+_CJK = r"[\u3400-\u9fff\uf900-\ufaff]"
+_HALF_WIDTH_BESIDE_CJK = re.compile(rf"(?<={_CJK})[,:;!?()]|[,:;!?(](?={_CJK})|\)(?={_CJK})")
+#: Text quoted as written elsewhere (a file's header row), where half-width is right.
+_QUOTED_AS_WRITTEN = ("西元日期,星期,是否放假,備註",)
+
+
+@pytest.mark.parametrize("po_path", CATALOGUES, ids=lambda p: str(p.relative_to(STEWARD)))
+def test_chinese_text_uses_full_width_punctuation(po_path: Path) -> None:
+    """Traditional Chinese uses ，：；！？（） — a half-width mark beside a CJK character is a slip."""
+    slips = []
+    for _msgid, msgstr, _fuzzy in entries(po_path):
+        text = msgstr
+        for quoted in _QUOTED_AS_WRITTEN:
+            text = text.replace(quoted, "")
+        if _HALF_WIDTH_BESIDE_CJK.search(text):
+            slips.append(msgstr)
+    assert not slips, slips[:5]
