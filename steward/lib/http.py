@@ -36,6 +36,7 @@ import time
 import zlib
 from collections.abc import Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import aiohttp
@@ -628,8 +629,12 @@ def fetch_sync(
     return result
 
 
-def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date), or None."""
+def parse_retry_after(value: str | None, *, now: float | datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date), or None.
+
+    ``now``: a Unix time or an aware datetime (for tests); the current time by default. The
+    crawler and the publishing adapter both read Retry-After through this one function.
+    """
     if not value:
         return None
     value = value.strip()
@@ -643,7 +648,14 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         return None
     if when is None:
         return None
-    current = time.time() if now is None else now
+    if when.tzinfo is None:  # an HTTP date is GMT
+        when = when.replace(tzinfo=UTC)
+    if now is None:
+        current = time.time()
+    elif isinstance(now, datetime):
+        current = now.timestamp()
+    else:
+        current = now
     return max(0.0, when.timestamp() - current)
 
 

@@ -23,10 +23,8 @@ honouring ``Retry-After``.
 
 from __future__ import annotations
 
-import email.utils
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 from urllib.parse import quote
@@ -34,7 +32,7 @@ from urllib.parse import quote
 from django.conf import settings
 from yarl import URL
 
-from steward.lib.http import AddressPolicy, FetchError, Timeouts, fetch_sync
+from steward.lib.http import AddressPolicy, FetchError, Timeouts, fetch_sync, parse_retry_after
 from steward.publishing.schema import SchemaProblem, validate_body
 
 WRITE_PATH = "/api/v1/rest/dataset"
@@ -138,22 +136,6 @@ def send_request(
             message = f"{method} {url}: {error.message} [{error.code}]"
         raise PortalError(kind, message, details=[error.detail] if error.detail else []) from error
     return RawResponse(response.status, dict(response.headers), response.body)
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def _problem_lines(payload: Any) -> list[str]:

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from steward.publishing.portal import PortalClient, PortalError, PortalErrorKind, parse_retry_after
+from steward.lib.http import parse_retry_after
+from steward.publishing.portal import PortalClient, PortalError, PortalErrorKind
 from steward.publishing.standin import Fault, FaultKind, RefusalRule, StandInPortal
 from steward.publishing.tests.bodies import body
 
