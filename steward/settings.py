@@ -171,6 +171,7 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one reaching the 
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "steward.organisations.signin.views.locked_out"  # 429, in zh-Hant
 AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = False  # unlock through /accounts/lockouts/, which writes the audit event
 # Behind a reverse proxy, how many proxies add to X-Forwarded-For (0: use the peer address).
 STEWARD_SIGNIN_PROXY_COUNT = env_int("STEWARD_SIGNIN_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "steward.organisations.signin.lockouts.client_address"

@@ -37,6 +37,15 @@ def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
+def _go_to(request: HttpRequest, url: str) -> HttpResponse:
+    """A redirect; for an htmx request, one the whole page follows (not a swapped fragment)."""
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
 def idle_minutes() -> int:
     return int(settings.STEWARD_SESSION_IDLE_MINUTES)
 
@@ -90,8 +99,9 @@ class IdleTimeoutMiddleware:
                         _("You were signed out after %(minutes)d minutes without activity.")
                         % {"minutes": limit},
                     )
-                    return redirect(
-                        f"{reverse(settings.LOGIN_URL)}?next={quote(request.get_full_path())}"
+                    return _go_to(
+                        request,
+                        f"{reverse(settings.LOGIN_URL)}?next={quote(request.get_full_path())}",
                     )
             elif last is None or now - float(last) >= TOUCH_EVERY_SECONDS:
                 request.session[LAST_SEEN] = now
@@ -140,4 +150,4 @@ class SecondFactorMiddleware:
             return self.get_response(request)
         if _is_api(request):
             return JsonResponse({"detail": message}, status=403)
-        return redirect(f"{reverse(target)}?next={quote(request.get_full_path())}")
+        return _go_to(request, f"{reverse(target)}?next={quote(request.get_full_path())}")

@@ -44,6 +44,18 @@ def test_activity_keeps_the_session_and_thirty_idle_minutes_end_it(
     assert event.changes == {"idle_minutes": 31, "limit_minutes": 30}
 
 
+def test_an_htmx_request_after_the_idle_time_sends_the_whole_page_to_sign_in(
+    client: Client, cast: Cast
+) -> None:
+    with time_machine.travel(START, tick=False) as clock:
+        client.force_login(cast.liaison)
+        client.get(reverse("home"))
+        clock.shift(datetime.timedelta(minutes=31))
+        response = client.get(reverse("datasets:index"), HTTP_HX_REQUEST="true")
+        assert response.status_code == 204
+        assert response["HX-Redirect"].startswith(reverse("login"))
+
+
 def test_the_api_answers_401_after_the_idle_time(client: Client, cast: Cast) -> None:
     with time_machine.travel(START, tick=False) as clock:
         client.force_login(cast.liaison)
