@@ -10,6 +10,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
 from openpyxl import load_workbook
 
 from steward.conftest import Cast, Tree
@@ -131,3 +134,26 @@ def test_an_export_with_formula_like_cells_imports_back_to_the_same_values_with_
         (f"export.{extension}", 3, "法令依據"),
     ]
     assert "formula" in result.warnings[0].reason
+
+
+def test_the_import_page_lists_formula_like_cells_with_file_row_and_column(
+    client: Client, tree: Tree, cast: Cast
+) -> None:
+    _hostile_items(tree)
+    content, _type, _ext = export_items(_items()[:1], "csv")
+    InventoryItem.objects.all().delete()
+    client.force_login(cast.liaison)
+    upload = SimpleUploadedFile("hostile.csv", content, content_type="text/csv")
+    response = client.post(
+        reverse("inventory:import"), {"organisation": tree.unit_a1.pk, "file": upload}, follow=True
+    )
+    assert response.status_code == 200
+    warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
+    reason = (
+        "此儲存格開頭像公式（=、+、-、@）；系統以文字保存，匯出時前面加上單引號，試算表不會執行它。"
+    )
+    assert warnings == [
+        f"hostile.csv › 第 2 列 › 資料名稱: {reason}",
+        f"hostile.csv › 第 2 列 › 資料說明: {reason}",
+    ]
+    assert InventoryItem.objects.get().name == HYPERLINK
