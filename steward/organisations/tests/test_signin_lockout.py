@@ -168,3 +168,24 @@ def test_the_navigation_shows_lockouts_to_the_information_centre_only(
 def test_a_person_named_like_an_address_is_not_confused(client: Client, db: None) -> None:
     Person.objects.create_user("192.0.2.5", password=PASSWORD)
     assert sign_in(client, "192.0.2.5", PASSWORD).status_code == 302
+
+
+def test_behind_a_proxy_the_address_the_proxy_saw_counts_not_one_the_client_wrote(
+    client: Client, cast: Cast, settings: Any
+) -> None:
+    settings.STEWARD_SIGNIN_PROXY_COUNT = 1
+    for n in range(LIMIT):  # the client varies the header it writes; the proxy adds the truth
+        client.post(
+            reverse("login"),
+            {"username": f"x{n}", "password": "wrong"},
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}, 192.0.2.44",
+        )
+    response = client.post(
+        reverse("login"),
+        {"username": "liaison", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="192.0.2.44",
+    )
+    assert response.status_code == 429
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"192.0.2.44"}
