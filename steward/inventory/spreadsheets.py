@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from steward.lib.cells import csv_row, csv_values, xlsx_text_cell
+from steward.lib.cells import csv_row, read_cell, read_cells, sheet_text, xlsx_text_cell
 
 DEFAULT_MAX_ROWS = 50_000
 # XLSX/ODS are zips; no honest inventory inflates beyond this, a zip bomb does.
@@ -206,6 +206,8 @@ def _read_workbook(name: str, data: bytes) -> list[Sheet]:
             kept = 0
             for offset, values in enumerate(calamine_sheet.iter_rows()):
                 cells = [_cell(v) for v in values]
+                # A CSV export saved as a workbook keeps the quote before formulas: drop it.
+                cells = [read_cell(c) if isinstance(c, str) else c for c in cells]
                 if _is_blank(cells):
                     continue
                 kept += 1
@@ -312,7 +314,7 @@ def _read_csv(name: str, data: bytes) -> list[Sheet]:
             kept += 1
             if kept > cap:
                 raise _too_many_rows(name, "")
-            sheet.rows.append((number, list[Cell](csv_values(values))))
+            sheet.rows.append((number, list[Cell](read_cells(values))))
     except csv.Error as exc:
         raise SpreadsheetError(
             [
@@ -423,7 +425,7 @@ def write_ods(headers: Sequence[str], rows: Sequence[Sequence[str]], *, title: s
         table_row = TableRow()
         for value in values:
             cell = TableCell(valuetype="string")
-            cell.addElement(P(text=value))
+            cell.addElement(P(text=sheet_text(value)))
             table_row.addElement(cell)
         table.addElement(table_row)
     document.spreadsheet.addElement(table)

@@ -6,12 +6,14 @@ a tab or carriage return, the same) as a formula: ``=HYPERLINK(...)`` leaks data
 before such a cell, which the spreadsheet shows as text. Plain numbers (``-3.5``, ``+12``)
 and telephone numbers (``+886-2-1234-5678``) cannot do harm and stay as they are.
 
-* CSV: `csv_row` escapes a row for writing; `csv_value` reads a cell back, removing the quote
-  from exactly the cells `csv_row` would have quoted, so an export re-imports to the same
-  values (a value that itself starts with quotes before a formula gets one more quote).
-* XLSX: `xlsx_text_cell` makes an openpyxl cell that is always a text value.
-* ODS: cells written with ``office:value-type="string"`` are text already (odfpy never
-  writes a formula unless asked for one).
+* CSV: `csv_row` escapes a row for writing.
+* XLSX: `xlsx_text_cell` makes an openpyxl cell that is always a text value; ODS cells are
+  written with ``office:value-type="string"`` (odfpy writes a formula only when asked).
+  `sheet_text` is the text either holds.
+* Reading any file back, `read_cell` removes the quote from exactly the cells `csv_row` would
+  have quoted, so every export re-imports to the same values, also a CSV export that somebody
+  opened in a spreadsheet program and saved as XLSX or ODS (the quote is then in the text).
+  A value that itself starts with quotes before a formula gets one quote more on the way out.
 * Imports: `formula_like` says which cells a spreadsheet would run, so the import can warn.
 """
 
@@ -67,15 +69,22 @@ def csv_row(values: Iterable[Any]) -> list[Any]:
     return [csv_escape(value) if isinstance(value, str) else value for value in values]
 
 
-def csv_value(cell: str) -> str:
-    """A CSV cell as read back: the quote `csv_escape` adds is removed, nothing else."""
+def sheet_text(value: str) -> str:
+    """The text of an XLSX or ODS cell: the value, with one more quote only in front of a
+    value that already starts with quotes before a formula (so `read_cell` gives it back)."""
+    return QUOTE + value if value.startswith(QUOTE) and _needs_quote(value) else value
+
+
+def read_cell(cell: str) -> str:
+    """A cell as read back from any export: the quote `csv_escape` adds is removed, nothing
+    else."""
     if cell.startswith(QUOTE) and _needs_quote(cell[1:]):
         return cell[1:]
     return cell
 
 
-def csv_values(cells: Sequence[str]) -> list[str]:
-    return [csv_value(cell) for cell in cells]
+def read_cells(cells: Sequence[str]) -> list[str]:
+    return [read_cell(cell) for cell in cells]
 
 
 def xlsx_text_cell(sheet: WriteOnlyWorksheet, value: Any) -> Cell | Any:
@@ -84,7 +93,7 @@ def xlsx_text_cell(sheet: WriteOnlyWorksheet, value: Any) -> Cell | Any:
         return value
     from openpyxl.cell import WriteOnlyCell
 
-    cell = WriteOnlyCell(sheet, value=value)
+    cell = WriteOnlyCell(sheet, value=sheet_text(value))
     # openpyxl makes any string starting with "=" a formula; data type "s" writes it as text,
     # and quotePrefix keeps it text when somebody edits the cell in Excel or LibreOffice.
     cell.data_type = "s"

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from steward.lib.cells import csv_row, csv_values, formula_like
+from steward.lib.cells import csv_row, formula_like, read_cells
 
 #: The export's columns, in order. The typo in the 9th column is in the real file.
 CATALOGUE_COLUMNS: tuple[str, ...] = (
@@ -258,7 +258,7 @@ def read_catalogue(stream: IO[Any]) -> Iterator[CatalogueRow]:
             if not cells or (len(cells) == 1 and not cells[0].strip()):
                 continue  # blank line
             row += 1
-            values = csv_values(cells)  # the quote a formula-like cell was written with goes
+            values = read_cells(cells)  # the quote a formula-like cell was written with goes
             built = _build_row(values, row, line)
             built.formula_columns = [
                 column

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from steward.lib.cells import csv_escape, csv_value, formula_like
+from steward.lib.cells import csv_escape, formula_like, read_cell, sheet_text
 
 DANGEROUS = [
     '=HYPERLINK("http://x","y")',
@@ -48,10 +48,17 @@ def test_numbers_telephone_numbers_and_text_are_left_alone(value: str) -> None:
     "value", [*DANGEROUS, *HARMLESS, "'=a", "''=a", "'a", "'", "'-3.5", "'+886-2-1234-5678"]
 )
 def test_reading_back_gives_exactly_the_value_written(value: str) -> None:
-    assert csv_value(csv_escape(value)) == value
+    assert read_cell(csv_escape(value)) == value
 
 
 def test_a_quote_a_person_typed_before_text_is_kept() -> None:
-    assert csv_value("'123") == "'123"
-    assert csv_value("'hello") == "'hello"
-    assert csv_value("'=1+1") == "=1+1"
+    assert read_cell("'123") == "'123"
+    assert read_cell("'hello") == "'hello"
+    assert read_cell("'=1+1") == "=1+1"
+
+
+@pytest.mark.parametrize("value", [*DANGEROUS, *HARMLESS, "'=a", "''=a", "'a", "'-3.5"])
+def test_spreadsheet_text_reads_back_exactly_and_leaves_formulas_unquoted(value: str) -> None:
+    assert read_cell(sheet_text(value)) == value
+    if not value.startswith("'"):
+        assert sheet_text(value) == value  # an XLSX or ODS text cell needs no quote

@@ -10,7 +10,7 @@ import io
 from django.utils import translation
 
 from steward.calendars.workdays import Source
-from steward.lib.cells import csv_values
+from steward.lib.cells import read_cells
 from steward.plans.schedule import ScheduleRow, write_csv
 
 
@@ -34,4 +34,4 @@ def test_a_formula_in_a_schedule_title_is_written_as_text() -> None:
     assert cells[:4] == ["-1", "'=cmd|' /C calc'!A0", "Q1", "'@3/31"]
     assert cells[4:6] == ["2026-03-31", "2026-03-31"]
     assert cells[8] == "+886-2-1234-5678"
-    assert csv_values(cells)[1] == "=cmd|' /C calc'!A0"
+    assert read_cells(cells)[1] == "=cmd|' /C calc'!A0"
