@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -25,6 +26,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "steward.organisations",
     "steward.audit",
     "steward.jobs",
@@ -46,8 +51,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "steward.organisations.signin.middleware.IdleTimeoutMiddleware",
+    "steward.organisations.signin.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "steward.urls"
@@ -149,6 +158,30 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 # A form sent from an expired page gets the site's own 403 page, in the person's language.
 CSRF_FAILURE_VIEW = "steward.errors.csrf_failure"
+
+# ---- Sign-in: lockout, second factor, idle timeout -----------------------------------------
+# (steward/organisations/signin/; kept apart from the HTTPS and headers settings.)
+# django-axes counts failed sign-ins per account and per address; at the limit both are
+# locked for the cool-off time or until the information centre unlocks them.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("STEWARD_SIGNIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("STEWARD_SIGNIN_COOLOFF_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one reaching the limit locks
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "steward.organisations.signin.views.locked_out"  # 429, in zh-Hant
+AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = False  # unlock through /accounts/lockouts/, which writes the audit event
+# Behind a reverse proxy, how many proxies add to X-Forwarded-For (0: use the peer address).
+STEWARD_SIGNIN_PROXY_COUNT = env_int("STEWARD_SIGNIN_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "steward.organisations.signin.lockouts.client_address"
+# Roles that must use a second factor (TOTP): role keys, "admin" for staff and superusers.
+STEWARD_REQUIRE_2FA_ROLES = env_list("STEWARD_REQUIRE_2FA_ROLES", [])
+OTP_TOTP_ISSUER = env_str("STEWARD_OTP_ISSUER", "OpenData Steward")
+# Signed out after this many minutes without a request (0: never).
+STEWARD_SESSION_IDLE_MINUTES = env_int("STEWARD_SESSION_IDLE_MINUTES", 30)
 
 LOGGING = {
     "version": 1,

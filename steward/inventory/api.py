@@ -135,6 +135,7 @@ class ImportOut(Schema):
     file: str
     created: int
     problems: list[ProblemOut]
+    warnings: list[ProblemOut] = []  # cells that look like formulas, imported as text
 
 
 class TargetOut(Schema):
@@ -263,6 +264,7 @@ def import_items(request: HttpRequest, organisation_id: Form[int], file: File[Up
         "file": name,
         "created": len(result.created),
         "problems": [p.as_dict() for p in result.problems],
+        "warnings": [p.as_dict() for p in result.warnings],
     }
     return Status(201 if result.ok else 400, body)
 

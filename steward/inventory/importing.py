@@ -32,6 +32,7 @@ from steward.inventory.spreadsheets import (
     SpreadsheetError,
     read_sheets,
 )
+from steward.lib.cells import FORMULA_WARNING, formula_like
 from steward.organisations.models import Organisation, OrganisationKind, Person
 from steward.organisations.scope import Action, can
 
@@ -154,11 +155,13 @@ def field_for_header(text: str) -> str | None:
 
 @dataclass
 class ImportCheck:
-    """What an import would do: the unsaved items and every problem found."""
+    """What an import would do: the unsaved items, every problem found, and warnings."""
 
     file: str
     items: list[InventoryItem] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # Cells a spreadsheet program would run as formulas: imported as text, but listed.
+    warnings: list[Problem] = field(default_factory=list)
     sheet: str = ""
 
     @property
@@ -478,6 +481,7 @@ def _check_rows(
         if number <= header.row:
             continue
         row = _Row(check, sheet, header, number, cells)
+        _warn_formulas(row)
         item = checker.item(row)
         if item is None:
             # Each message once, left to right as the columns stand in the file.
@@ -487,6 +491,20 @@ def _check_rows(
             )
         else:
             check.items.append(item)
+
+
+def _warn_formulas(row: _Row) -> None:
+    for field_name in row.header.columns:
+        if formula_like(row.cell(field_name)):
+            row.check.warnings.append(
+                Problem(
+                    row.check.file,
+                    str(FORMULA_WARNING),
+                    sheet=row.sheet.name,
+                    row=row.number,
+                    column=row.label(field_name),
+                )
+            )
 
 
 _RELATED_FIELDS = ["agency", "organisation", "updated_by", "dataset"]

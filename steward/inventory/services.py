@@ -226,6 +226,7 @@ class ImportResult:
     file: str
     created: list[InventoryItem] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # formula-like cells, kept as text
 
     @property
     def ok(self) -> bool:
@@ -242,7 +243,7 @@ def import_items(
     """
     require(by, Action.INVENTORY_EDIT, default_organisation)
     check = check_import(name, data, by=by, default_organisation=default_organisation)
-    result = ImportResult(name, problems=list(check.problems))
+    result = ImportResult(name, problems=list(check.problems), warnings=list(check.warnings))
     if not check.ok:
         return result
     if not check.items:

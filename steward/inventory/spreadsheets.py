@@ -19,6 +19,8 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from steward.lib.cells import csv_row, read_cell, read_cells, sheet_text, xlsx_text_cell
+
 DEFAULT_MAX_ROWS = 50_000
 # XLSX/ODS are zips; no honest inventory inflates beyond this, a zip bomb does.
 DEFAULT_MAX_UNCOMPRESSED_BYTES = 256 * 1024 * 1024
@@ -204,6 +206,8 @@ def _read_workbook(name: str, data: bytes) -> list[Sheet]:
             kept = 0
             for offset, values in enumerate(calamine_sheet.iter_rows()):
                 cells = [_cell(v) for v in values]
+                # A CSV export saved as a workbook keeps the quote before formulas: drop it.
+                cells = [read_cell(c) if isinstance(c, str) else c for c in cells]
                 if _is_blank(cells):
                     continue
                 kept += 1
@@ -310,7 +314,7 @@ def _read_csv(name: str, data: bytes) -> list[Sheet]:
             kept += 1
             if kept > cap:
                 raise _too_many_rows(name, "")
-            sheet.rows.append((number, list(values)))
+            sheet.rows.append((number, list[Cell](read_cells(values))))
     except csv.Error as exc:
         raise SpreadsheetError(
             [
@@ -371,8 +375,8 @@ def write_csv(headers: Sequence[str], rows: Sequence[Sequence[str]], *, encoding
     """
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(headers)
-    writer.writerows(rows)
+    writer.writerow(csv_row(headers))
+    writer.writerows(csv_row(row) for row in rows)
     text = buffer.getvalue()
     if encoding == "utf-8":
         return b"\xef\xbb\xbf" + text.encode("utf-8")
@@ -397,13 +401,13 @@ def write_csv(headers: Sequence[str], rows: Sequence[Sequence[str]], *, encoding
 
 
 def write_xlsx(headers: Sequence[str], rows: Sequence[Sequence[str]], *, title: str) -> bytes:
+    """One sheet whose every cell is a text value, never a formula (steward.lib.cells)."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
-    sheet.append(list(headers))
-    for row in rows:
-        sheet.append(list(row))
+    for values in [headers, *rows]:
+        sheet.append([xlsx_text_cell(sheet, value) for value in values])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -414,13 +418,14 @@ def write_ods(headers: Sequence[str], rows: Sequence[Sequence[str]], *, title: s
     from odf.table import Table, TableCell, TableRow
     from odf.text import P
 
+    # Every cell is of value type "string": text, never a formula.
     document = OpenDocumentSpreadsheet()
     table = Table(name=title[:31])
     for values in [headers, *rows]:
         table_row = TableRow()
         for value in values:
             cell = TableCell(valuetype="string")
-            cell.addElement(P(text=value))
+            cell.addElement(P(text=sheet_text(value)))
             table_row.addElement(cell)
         table.addElement(table_row)
     document.spreadsheet.addElement(table)

@@ -199,6 +199,8 @@ def import_view(request: HttpRequest) -> HttpResponse:
                 _("%(count)d items imported from %(file)s.")
                 % {"count": len(result.created), "file": upload.name},
             )
+            for warning in result.warnings:
+                messages.warning(request, str(warning))
             return redirect("inventory:index")
     return render(
         request,

@@ -1,7 +1,10 @@
-"""Sign in, sign out, password change and reset (Django's own views, our templates)."""
+"""Sign in, sign out, password change and reset (Django's own views, our templates); the
+second factor and the unlocking of sign-in lockouts (steward/organisations/signin)."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
+
+from steward.organisations.signin import views as signin_views
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -28,4 +31,10 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("two-factor/", signin_views.two_factor, name="two_factor"),
+    path("two-factor/enrol/", signin_views.two_factor_enrol, name="two_factor_enrol"),
+    path("two-factor/verify/", signin_views.two_factor_verify, name="two_factor_verify"),
+    path("two-factor/disable/", signin_views.two_factor_disable, name="two_factor_disable"),
+    path("lockouts/", signin_views.lockout_list, name="lockouts"),
+    path("lockouts/unlock/", signin_views.lockout_unlock, name="lockout_unlock"),
 ]

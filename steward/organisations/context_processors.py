@@ -23,6 +23,7 @@ NAVIGATION: list[tuple[Any, str, frozenset[Role]]] = [
     (_("Feedback"), "feedback:index", frozenset()),
     (_("Evaluation"), "evaluation:index", frozenset()),
     (_("Office calendar"), "calendars:index", frozenset()),
+    (_("Sign-in lockouts"), "lockouts", frozenset({Role.INFORMATION_CENTRE})),
 ]
 
 

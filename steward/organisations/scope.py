@@ -43,6 +43,7 @@ class Action(StrEnum):
     FEEDBACK_REPLY = "feedback.reply"
     FEEDBACK_APPROVE_REPLY = "feedback.approve_reply"
     REPORT_VIEW = "report.view"
+    ACCOUNT_UNLOCK = "account.unlock"  # lift a sign-in lockout (steward/organisations/signin)
 
 
 _EVERYONE = {Action.VIEW, Action.REPORT_VIEW}
@@ -72,6 +73,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.PLAN_MANAGE,
             Action.CALENDAR_IMPORT,
             Action.QUALITY_RUN,
+            Action.ACCOUNT_UNLOCK,
         }
     ),
     Role.CIO: frozenset(

@@ -26,6 +26,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from steward.calendars.workdays import Source, WorkingCalendar
+from steward.lib.cells import csv_row
 from steward.plans.models import Deadline, Plan, PlanVersion, ScheduledDeadline, ScheduleItem
 
 LIST_SEPARATOR = "、"
@@ -268,12 +269,13 @@ def _cells(row: ScheduleRow) -> list[str]:
 
 
 def write_csv(rows: Iterable[ScheduleRow]) -> bytes:
-    """CSV as UTF-8 with BOM and CRLF, which Excel in Taiwan opens without garbling."""
+    """CSV as UTF-8 with BOM and CRLF, which Excel in Taiwan opens without garbling; a cell
+    that looks like a formula gets a quote in front (steward.lib.cells)."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(column_titles())
+    writer.writerow(csv_row(column_titles()))
     for row in rows:
-        writer.writerow(_cells(row))
+        writer.writerow(csv_row(_cells(row)))
     return buffer.getvalue().encode("utf-8-sig")
 
 

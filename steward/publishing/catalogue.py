@@ -57,6 +57,7 @@ from steward.datasets.standard import (
     write_catalogue,
 )
 from steward.datasets.workflow import ON_PORTAL, Status
+from steward.lib.cells import FORMULA_WARNING
 from steward.organisations.models import Organisation, Person
 from steward.organisations.scope import Action, require, scope_q
 
@@ -551,6 +552,8 @@ def check_catalogue(data: bytes, *, ministry: Organisation, file: str) -> Import
                 continue
             if identifier:
                 seen[identifier] = row.row
+            for column in row.formula_columns:
+                report.warn(row.row, column, str(FORMULA_WARNING))
             planned = _plan_row(row, organisations, report)
             if planned is not None:
                 report.planned.append(planned)

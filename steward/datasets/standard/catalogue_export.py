@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from steward.lib.cells import csv_row, formula_like, read_cells
+
 #: The export's columns, in order. The typo in the 9th column is in the real file.
 CATALOGUE_COLUMNS: tuple[str, ...] = (
     "資料集識別碼",
@@ -133,6 +135,8 @@ class CatalogueRow:
     row: int = 0
     line: int = 0
     problems: list[RowProblem] = field(default_factory=list)
+    # Columns whose cell looks like a formula (steward.lib.cells): read as text, worth a warning.
+    formula_columns: list[str] = field(default_factory=list)
 
     def as_columns(self) -> list[str]:
         """The row as the 22 export cells, resources joined with ``;``."""
@@ -254,7 +258,14 @@ def read_catalogue(stream: IO[Any]) -> Iterator[CatalogueRow]:
             if not cells or (len(cells) == 1 and not cells[0].strip()):
                 continue  # blank line
             row += 1
-            yield _build_row(cells, row, line)
+            values = read_cells(cells)  # the quote a formula-like cell was written with goes
+            built = _build_row(values, row, line)
+            built.formula_columns = [
+                column
+                for column, value in zip(CATALOGUE_COLUMNS, values, strict=False)
+                if formula_like(value)
+            ]
+            yield built
     except UnicodeDecodeError as exc:
         raise CatalogueFormatError(
             f"檔案不是 UTF-8 編碼（{exc.reason}），請以 UTF-8 重新匯出。", row=row + 1
@@ -280,7 +291,7 @@ def write_catalogue(rows: Iterable[CatalogueRow], stream: IO[Any]) -> int:
     writer.writerow(CATALOGUE_COLUMNS)
     count = 0
     for item in rows:
-        writer.writerow(item.as_columns())
+        writer.writerow(csv_row(item.as_columns()))
         count += 1
     text.flush()
     if isinstance(text, io.TextIOWrapper) and text is not stream:

@@ -71,6 +71,8 @@ class Command(BaseCommand):
             by=self._person(options["username"]),
             default_organisation=self._organisation(options["organisation"]),
         )
+        for warning in check.warnings:
+            self.stdout.write(f"warning: {warning}")
         if check.problems:
             self._print_problems(check.problems)
         self.stdout.write(f"{path.name}: {len(check.items)} rows can be imported.")
@@ -83,6 +85,8 @@ class Command(BaseCommand):
             by=self._person(options["username"]),
             default_organisation=self._organisation(options["organisation"]),
         )
+        for warning in result.warnings:
+            self.stdout.write(f"warning: {warning}")
         if result.problems:
             self._print_problems(result.problems)
         self.stdout.write(f"{path.name}: {len(result.created)} items imported.")
