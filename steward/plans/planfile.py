@@ -104,16 +104,14 @@ def schema_validator() -> Draft202012Validator:
 
 
 def read_plan_file(path: Path) -> PlanFile:
-    """Read and check the plan file at `path` (UTF-8)."""
+    """Read and check the plan file at `path` (UTF-8). A file that cannot be read raises
+    OSError (the command line says which and why)."""
+    data = path.read_bytes()
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise PlanError(
             [Problem(path.name, "", f"the file is not UTF-8 text ({error.reason}).")]
-        ) from None
-    except OSError as error:
-        raise PlanError(
-            [Problem(path.name, "", f"cannot read the file: {error.strerror}.")]
         ) from None
     return read_plan_text(text, path.name)
 
@@ -181,19 +179,26 @@ def schema_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     errors = sorted(schema_validator().iter_errors(data), key=lambda e: list(map(str, e.path)))
     for error in errors:
-        found.append((format_path(error.absolute_path), _schema_reason(error)))
+        path = format_path(error.absolute_path)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            # Point at each unknown key itself (its own line), not at the table holding it.
+            schema: dict[str, Any] = error.schema if isinstance(error.schema, dict) else {}
+            allowed = sorted(schema.get("properties", {}))
+            for extra in sorted(set(error.instance) - set(allowed)):
+                found.append(
+                    (
+                        f"{path}.{extra}" if path else extra,
+                        f"unknown key {extra!r}; allowed keys: {', '.join(allowed)}.",
+                    )
+                )
+            continue
+        found.append((path, _schema_reason(error)))
     return found
 
 
 def _schema_reason(error: SchemaError) -> str:
     """A plain sentence for a schema error, naming the offending key where there is one."""
     schema: dict[str, Any] = error.schema if isinstance(error.schema, dict) else {}
-    if error.validator == "additionalProperties":
-        allowed = sorted(schema.get("properties", {}))
-        extra = (
-            sorted(set(error.instance) - set(allowed)) if isinstance(error.instance, dict) else []
-        )
-        return f"unknown key {', '.join(map(repr, extra))}; allowed keys: {', '.join(allowed)}."
     if error.validator == "required":
         return f"required key missing: {error.message.split(' is a required')[0]}."
     if error.validator == "enum":

@@ -172,9 +172,11 @@ def test_versions_out_of_order_are_refused(db: None) -> None:
 def test_schema_errors_name_unknown_keys_and_bad_values(db: None) -> None:
     text = GOOD.replace('day_kind = "working"', 'day_kind = "weekdays"\nlimit_dayz = 3')
     found = problems(text)
-    assert ("versions[0].rules.feedback", line_of(text, "[versions.rules.feedback]")) in [
+    # The unknown key is pointed at on its own line, not at its table's header.
+    assert ("versions[0].rules.feedback.limit_dayz", line_of(text, "limit_dayz = 3")) in [
         (p, n) for p, n, _ in found
     ]
+    assert line_of(text, "limit_dayz = 3") != line_of(text, "[versions.rules.feedback]")
     assert any("limit_dayz" in reason for _, _, reason in found)
     assert any(
         path == "versions[0].rules.feedback.day_kind" and "'weekdays' is not one of" in reason

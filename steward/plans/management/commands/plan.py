@@ -103,6 +103,10 @@ class Command(StewardCommand):
         if not paths:
             raise CommandError(_("Give plan files or --builtin."))
         by = person_named(options["username"]) if options["username"] else None
+        # A file that cannot be opened (missing, a folder, not allowed) stops the command
+        # before anything is installed.
+        for path in paths:
+            path.open("rb").close()
         failed = 0
         for path in paths:
             try:

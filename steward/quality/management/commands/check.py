@@ -38,6 +38,9 @@ class Command(StewardCommand, SystemCheckCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
+        for action in parser._actions:
+            if action.dest == "args" and not action.help:
+                action.help = "Apps whose system checks to run (default: all)."
         group = parser.add_argument_group("quality checks (品質檢核)")
         source = group.add_mutually_exclusive_group()
         source.add_argument(
