@@ -317,7 +317,7 @@ def test_plan_check_points_at_the_line_of_the_bad_key(steward: Any, tmp_path: Pa
     result = steward("plan", "check", str(path))
     assert result.code == 1
     assert result.lines[0].startswith(
-        f"demo.toml:{line} [versions[0].rules.feedback.limit_dayz]: unknown key 'limit_dayz'"
+        f"demo.toml:{line} [versions[0].rules.feedback.limit_dayz]: 不認得的鍵「limit_dayz」"
     )
     assert result.lines[-1] == f"錯誤：{path} 共有 1 個問題。"
 

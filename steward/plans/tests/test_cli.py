@@ -41,7 +41,7 @@ def test_check_exits_1_and_prints_every_problem(tmp_path: Path) -> None:
     result = run("plan", "check", str(bad), tmp_path=tmp_path)
     assert result.returncode == 1
     assert "bad.toml:" in result.stderr
-    assert "[versions[0].targets[0].values.demo-b]: unknown organisation 'demo-b'." in result.stderr
+    assert "[versions[0].targets[0].values.demo-b]: 沒有「demo-b」這個機關或單位。" in result.stderr
     assert "[versions[0].schedule[1].deadlines[0].date]: 9/31" in result.stderr
     assert "共有 2 個問題" in result.stderr
 
