@@ -15,16 +15,19 @@ STEWARD_LANGUAGE=en, or else LC_ALL / LC_MESSAGES / LANG (the first one set) sta
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
+import re
 import sys
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NoReturn
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.core.management.base import (
     BaseCommand,
     CommandError,
+    CommandParser,
     SystemCheckError,
     handle_default_options,
 )
@@ -161,6 +164,84 @@ def organisation_keyed(key: str, *, option: str) -> Any:
         ) from None
 
 
+def gettext_noop(message: str) -> str:
+    """Mark a message for translation without translating it (settings are not set up yet
+    when this module is imported, so Django's own cannot be called here)."""
+    return message
+
+
+#: argparse's messages (English only), recognised and said again in the command's language.
+ARGPARSE_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), message)
+    for pattern, message in (
+        (
+            r"^the following arguments are required: (?P<args>.+)$",
+            gettext_noop("the following arguments are required: %(args)s"),
+        ),
+        (
+            r"^unrecognized arguments: (?P<args>.+)$",
+            gettext_noop("unrecognized arguments: %(args)s"),
+        ),
+        (
+            r"^one of the arguments (?P<args>.+) is required$",
+            gettext_noop("one of the arguments %(args)s is required"),
+        ),
+        (
+            r"^argument (?P<argument>[^:]+): invalid choice: (?P<value>.+) "
+            r"\(choose from (?P<choices>.+)\)$",
+            gettext_noop(
+                "argument %(argument)s: invalid choice %(value)s (choose from %(choices)s)"
+            ),
+        ),
+        (
+            r"^argument (?P<argument>[^:]+): invalid (?P<type>\w+) value: (?P<value>.+)$",
+            gettext_noop("argument %(argument)s: %(value)s is not a valid %(type)s value"),
+        ),
+        (
+            r"^argument (?P<argument>[^:]+): expected one argument$",
+            gettext_noop("argument %(argument)s: expected one value"),
+        ),
+        (
+            r"^argument (?P<argument>[^:]+): not allowed with argument (?P<other>.+)$",
+            gettext_noop("argument %(argument)s: not allowed with %(other)s"),
+        ),
+        (
+            r"^ambiguous option: (?P<option>\S+) could match (?P<matches>.+)$",
+            gettext_noop("ambiguous option: %(option)s could match %(matches)s"),
+        ),
+    )
+)
+
+
+def translate_usage_error(message: str) -> str:
+    """An argparse message in the active language (unknown ones as they are)."""
+    for pattern, translated in ARGPARSE_MESSAGES:
+        match = pattern.match(message)
+        if match:
+            return _(translated) % match.groupdict()
+    return message
+
+
+class StewardParser(CommandParser):
+    """Django's parser, with usage errors in the command's language on one line."""
+
+    def error(self, message: str) -> NoReturn:
+        text = translate_usage_error(message)
+        if self.called_from_command_line:
+            self.print_usage(sys.stderr)
+            self.exit(2, _("Error: %(message)s") % {"message": text} + "\n")
+        raise CommandError(text, returncode=2)
+
+
+def _use_steward_parser(parser: argparse.ArgumentParser) -> None:
+    """Give `parser` and every sub-parser made in add_arguments our error() (same objects)."""
+    parser.__class__ = StewardParser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                _use_steward_parser(sub)
+
+
 class StewardCommand(BaseCommand):
     """Base of every `steward` command: one language, and errors as one line (see above).
 
@@ -179,6 +260,11 @@ class StewardCommand(BaseCommand):
                 raise
             raise command_error from None
 
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        _use_steward_parser(parser)
+        return parser
+
     def run_from_argv(self, argv: list[str]) -> None:
         """Django's, in the environment's language, printing an error as one line.
 
@@ -186,13 +272,13 @@ class StewardCommand(BaseCommand):
         (a test, the demo) keeps the language it has chosen.
         """
         self._called_from_command_line = True
-        parser = self.create_parser(argv[0], argv[1])
-        options = parser.parse_args(argv[2:])
-        cmd_options = vars(options)
-        args = cmd_options.pop("args", ())
-        handle_default_options(options)
         try:
             with translation.override(cli_language()):
+                parser = self.create_parser(argv[0], argv[1])
+                options = parser.parse_args(argv[2:])
+                cmd_options = vars(options)
+                args = cmd_options.pop("args", ())
+                handle_default_options(options)
                 try:
                     self.execute(*args, **cmd_options)
                 except CommandError as error:

@@ -265,7 +265,22 @@ def test_commands_that_act_as_the_operator_refuse_as_with_a_usage_error(
     result = steward(*argv, "--as", "liaison")
     assert result.code == 2
     assert "Traceback" not in result.err
-    assert "--as" in result.lines[-1]
+    assert result.lines[-1] == "錯誤：不認得的參數：--as liaison"
+
+
+def test_usage_errors_are_one_line_in_the_environments_language(
+    steward: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = steward("inventory", "import")
+    assert result.code == 2 and "Traceback" not in result.err
+    assert result.lines[-1] == "錯誤：缺少必要的參數：file, --as, --to"
+    assert steward("schedule", "abc", "--plan", "x").lines[-1] == (
+        "錯誤：參數 year：'abc' 不是有效的 int 值"
+    )
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    assert steward("inventory", "import").lines[-1] == (
+        "Error: the following arguments are required: file, --as, --to"
+    )
 
 
 def test_an_unknown_organisation_or_plan_is_one_line(steward: Any, tree: Tree, cast: Cast) -> None:
