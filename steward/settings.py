@@ -129,6 +129,9 @@ EMAIL_USE_TLS = env_bool("STEWARD_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("STEWARD_FROM_EMAIL", "opendata-steward@localhost")
 
 # Uploads: spreadsheets and calendar files are small; refuse anything larger.
+# Language of the `steward` command's messages: "en", or "zh-hant"; empty means from the locale
+# (LC_ALL, LC_MESSAGES, LANG): English when it starts with "en", else Traditional Chinese.
+STEWARD_LANGUAGE = env_str("STEWARD_LANGUAGE", "")
 STEWARD_MAX_UPLOAD_BYTES = env_int("STEWARD_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = STEWARD_MAX_UPLOAD_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

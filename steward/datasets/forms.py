@@ -24,6 +24,27 @@ from steward.organisations.models import Organisation, Person
 _TEXTAREAS = {"description": 4, "fieldDescription": 3, "notes": 2}
 
 
+class IsoDateInput(forms.DateInput):
+    """`<input type=date>`: its value must be ISO (YYYY-MM-DD) whatever the language's format.
+
+    With the zh-Hant input format (2020/01/01) the browser shows an empty field and a save
+    erases the date, so every date input of these pages uses this widget.
+    """
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+def _with_unix_newlines(cleaned: dict[str, Any]) -> dict[str, Any]:
+    """Browsers post a textarea's line breaks as CRLF; store them as they were written (LF)."""
+    for key, value in cleaned.items():
+        if isinstance(value, str) and "\r" in value:
+            cleaned[key] = value.replace("\r\n", "\n").replace("\r", "\n")
+    return cleaned
+
+
 def _formfield(field: models.Field[Any, Any], **kwargs: Any) -> forms.Field | None:
     """Model fields to form fields; URLs typed without a scheme get https:// (Django 6 default)."""
     if isinstance(field, models.URLField):
@@ -45,8 +66,8 @@ class DatasetForm(forms.ModelForm):
         formfield_callback = _formfield
         fields = [*EDITABLE_KEYS, "gender_statistics"]
         widgets = {
-            "temporalCoverageFrom": forms.DateInput(attrs={"type": "date"}),
-            "temporalCoverageTo": forms.DateInput(attrs={"type": "date"}),
+            "temporalCoverageFrom": IsoDateInput(),
+            "temporalCoverageTo": IsoDateInput(),
             **{key: forms.Textarea(attrs={"rows": rows}) for key, rows in _TEXTAREAS.items()},
         }
 
@@ -74,6 +95,10 @@ class DatasetForm(forms.ModelForm):
 
     def clean_keyword(self) -> list[str]:
         return split_keywords(self.cleaned_data.get("keyword"))
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        return _with_unix_newlines(self.cleaned_data)
 
     def values(self) -> dict[str, Any]:
         """The cleaned values as the services take them."""
@@ -109,6 +134,10 @@ class ResourceForm(forms.ModelForm):
             if spec is not None and spec.hint and not field.help_text:
                 field.help_text = spec.hint
             field.required = False
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        return _with_unix_newlines(self.cleaned_data)
 
     def values(self) -> dict[str, Any]:
         data = {key: self.cleaned_data.get(key) or "" for key in EDITABLE_RESOURCE_KEYS}
@@ -183,7 +212,7 @@ class CommitteeDecisionForm(forms.Form):
 
 
 class ScheduleForm(forms.Form):
-    on = forms.DateField(label=_("Publish on"), widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(label=_("Publish on"), widget=IsoDateInput())
     comment = forms.CharField(label=_("Comment"), required=False)
 
 
@@ -234,7 +263,7 @@ class NoticeForm(forms.Form):
     on = forms.DateField(
         label=_("Published on"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=IsoDateInput(),
     )
 
 
@@ -243,7 +272,7 @@ class MeetingForm(forms.ModelForm):
         model = CommitteeMeeting
         fields = ["held_on", "number", "attendees", "civil_representatives", "minutes"]
         widgets = {
-            "held_on": forms.DateInput(attrs={"type": "date"}),
+            "held_on": IsoDateInput(),
             "attendees": forms.Textarea(attrs={"rows": 2}),
             "minutes": forms.Textarea(attrs={"rows": 4}),
         }

@@ -263,10 +263,14 @@ def create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = DatasetForm(request.POST)
         formset = ResourceFormSet(request.POST, queryset=Resource.objects.none(), prefix="res")
+        problems: list[FieldProblem] = []
         if chooser.is_valid() and form.is_valid() and formset.is_valid():
             organisation = chooser.cleaned_data["organisation"]
+            submitting = "submit" in request.POST
             try:
-                dataset = services.create_dataset(
+                # 「儲存並送審」 drafts and submits in one go: refused, it leaves no draft and
+                # uses up no identifier; the form comes back with everything typed in it.
+                dataset = (services.create_and_submit if submitting else services.create_dataset)(
                     by=person,
                     organisation=organisation,
                     values=form.values(),
@@ -274,20 +278,26 @@ def create(request: HttpRequest) -> HttpResponse:
                 )
             except ValidationError as error:
                 _apply_service_errors(error, form, formset)
+            except MetadataIncomplete as error:
+                messages.error(request, error.message)
+                problems = error.problems
             except DatasetError as error:
                 messages.error(request, error.message)
             else:
+                if submitting:
+                    messages.success(request, _("Submitted for review."))
+                    return redirect("datasets:detail", pk=dataset.pk)
                 messages.success(
                     request, _("Draft %(identifier)s saved.") % {"identifier": dataset.identifier}
                 )
-                return _after_save(request, dataset, person)
+                return redirect("datasets:edit", pk=dataset.pk)
         return _render_form(
             request,
             dataset=None,
             form=form,
             formset=formset,
             chooser=chooser,
-            problems=[],
+            problems=problems,
             status=400,
         )
     form = DatasetForm(initial=initial_values(first, person))

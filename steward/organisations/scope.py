@@ -12,11 +12,13 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import reduce
 from operator import or_
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from steward.organisations.models import Organisation, Person, Role
 
@@ -45,6 +47,29 @@ class Action(StrEnum):
     REPORT_VIEW = "report.view"
     ACCOUNT_UNLOCK = "account.unlock"  # lift a sign-in lockout (steward/organisations/signin)
 
+
+#: What each action is called in a refusal ("… may not import office calendars …").
+ACTION_LABELS: dict[Action, Any] = {
+    Action.VIEW: gettext_lazy("view this"),
+    Action.INVENTORY_EDIT: gettext_lazy("edit the inventory"),
+    Action.INVENTORY_SUBMIT: gettext_lazy("submit the inventory"),
+    Action.INVENTORY_COMPILE: gettext_lazy("compile the inventory"),
+    Action.INVENTORY_APPROVE: gettext_lazy("approve the inventory"),
+    Action.DATASET_DRAFT: gettext_lazy("draft datasets"),
+    Action.DATASET_UNIT_REVIEW: gettext_lazy("review datasets (unit review)"),
+    Action.DATASET_CENTRE_REVIEW: gettext_lazy("review datasets (centre review)"),
+    Action.DATASET_COMMITTEE_DECISION: gettext_lazy("record committee decisions"),
+    Action.DATASET_APPROVE: gettext_lazy("approve datasets"),
+    Action.DATASET_PUBLISH: gettext_lazy("publish datasets"),
+    Action.WITHDRAWAL_REQUEST: gettext_lazy("request withdrawals"),
+    Action.WITHDRAWAL_APPROVE: gettext_lazy("approve withdrawals"),
+    Action.PLAN_MANAGE: gettext_lazy("manage action plans"),
+    Action.CALENDAR_IMPORT: gettext_lazy("import office calendars"),
+    Action.QUALITY_RUN: gettext_lazy("run quality checks"),
+    Action.FEEDBACK_REPLY: gettext_lazy("reply to feedback"),
+    Action.FEEDBACK_APPROVE_REPLY: gettext_lazy("approve replies to feedback"),
+    Action.REPORT_VIEW: gettext_lazy("view reports"),
+}
 
 _EVERYONE = {Action.VIEW, Action.REPORT_VIEW}
 
@@ -149,7 +174,7 @@ def require(person: Person, action: Action, organisation: Organisation) -> None:
     if not can(person, action, organisation):
         raise PermissionDenied(
             _("%(person)s may not %(action)s for %(organisation)s.")
-            % {"person": person, "action": action.value, "organisation": organisation}
+            % {"person": person, "action": ACTION_LABELS[action], "organisation": organisation}
         )
 
 

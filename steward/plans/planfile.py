@@ -19,6 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaError
 
@@ -104,16 +105,20 @@ def schema_validator() -> Draft202012Validator:
 
 
 def read_plan_file(path: Path) -> PlanFile:
-    """Read and check the plan file at `path` (UTF-8)."""
+    """Read and check the plan file at `path` (UTF-8). A file that cannot be read raises
+    OSError (the command line says which and why)."""
+    data = path.read_bytes()
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise PlanError(
-            [Problem(path.name, "", f"the file is not UTF-8 text ({error.reason}).")]
-        ) from None
-    except OSError as error:
-        raise PlanError(
-            [Problem(path.name, "", f"cannot read the file: {error.strerror}.")]
+            [
+                Problem(
+                    path.name,
+                    "",
+                    _("the file is not UTF-8 text (%(reason)s).") % {"reason": error.reason},
+                )
+            ]
         ) from None
     return read_plan_text(text, path.name)
 
@@ -129,8 +134,13 @@ def read_plan_text(text: str, name: str) -> PlanFile:
         line = int(match.group(1)) if match else None
         reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
         if match:
-            reason = f"{reason} (column {match.group(2)})"
-        raise PlanError([Problem(name, "", f"not valid TOML: {reason}.", line)]) from None
+            reason = _("%(reason)s (column %(column)s)") % {
+                "reason": reason,
+                "column": match.group(2),
+            }
+        raise PlanError(
+            [Problem(name, "", _("not valid TOML: %(reason)s.") % {"reason": reason}, line)]
+        ) from None
     lines = LineIndex(text)
     plain = _jsonable(data)
     problems = [
@@ -181,31 +191,53 @@ def schema_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     errors = sorted(schema_validator().iter_errors(data), key=lambda e: list(map(str, e.path)))
     for error in errors:
-        found.append((format_path(error.absolute_path), _schema_reason(error)))
+        path = format_path(error.absolute_path)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            # Point at each unknown key itself (its own line), not at the table holding it.
+            schema: dict[str, Any] = error.schema if isinstance(error.schema, dict) else {}
+            allowed = sorted(schema.get("properties", {}))
+            for extra in sorted(set(error.instance) - set(allowed)):
+                found.append(
+                    (
+                        f"{path}.{extra}" if path else extra,
+                        _("unknown key '%(key)s'; allowed keys: %(allowed)s.")
+                        % {"key": extra, "allowed": ", ".join(allowed)},
+                    )
+                )
+            continue
+        found.append((path, _schema_reason(error)))
     return found
 
 
 def _schema_reason(error: SchemaError) -> str:
     """A plain sentence for a schema error, naming the offending key where there is one."""
     schema: dict[str, Any] = error.schema if isinstance(error.schema, dict) else {}
-    if error.validator == "additionalProperties":
-        allowed = sorted(schema.get("properties", {}))
-        extra = (
-            sorted(set(error.instance) - set(allowed)) if isinstance(error.instance, dict) else []
-        )
-        return f"unknown key {', '.join(map(repr, extra))}; allowed keys: {', '.join(allowed)}."
     if error.validator == "required":
-        return f"required key missing: {error.message.split(' is a required')[0]}."
+        return _("required key missing: %(key)s.") % {
+            "key": error.message.split(" is a required")[0]
+        }
     if error.validator == "enum":
         options = ", ".join(repr(option) for option in list(error.validator_value))  # type: ignore[arg-type]
-        return f"{error.instance!r} is not one of {options}."
+        return _("%(value)s is not one of %(options)s.") % {
+            "value": repr(error.instance),
+            "options": options,
+        }
     if error.validator == "const":
-        return f"must be {error.validator_value!r}, not {error.instance!r}."
+        return _("must be %(expected)s, not %(value)s.") % {
+            "expected": repr(error.validator_value),
+            "value": repr(error.instance),
+        }
     if error.validator == "pattern":
         expected = schema.get("description") or error.validator_value
-        return f"{error.instance!r} does not have the expected form ({expected})."
+        return _("%(value)s does not have the expected form (%(expected)s).") % {
+            "value": repr(error.instance),
+            "expected": expected,
+        }
     if error.validator == "type":
-        return f"{error.instance!r} should be of type {error.validator_value}."
+        return _("%(value)s should be of type %(type)s.") % {
+            "value": repr(error.instance),
+            "type": error.validator_value,
+        }
     return error.message + "."
 
 
@@ -227,7 +259,10 @@ def semantic_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
         path = f"organisations[{index}]"
         if organisation["key"] in organisations:
             found.append(
-                (f"{path}.key", f"organisation {organisation['key']!r} is declared twice.")
+                (
+                    f"{path}.key",
+                    _("organisation '%(key)s' is declared twice.") % {"key": organisation["key"]},
+                )
             )
         organisations[organisation["key"]] = organisation
     codes: dict[str, str] = {}
@@ -235,23 +270,27 @@ def semantic_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
         path = f"organisations[{index}]"
         parent = organisation.get("parent")
         if organisation["kind"] == "ministry" and parent:
-            found.append((f"{path}.parent", "a ministry is the root of its tree: no parent."))
+            found.append((f"{path}.parent", _("a ministry is the root of its tree: no parent.")))
         if organisation["kind"] != "ministry" and not parent:
-            found.append((f"{path}.parent", "agencies and units need a parent."))
+            found.append((f"{path}.parent", _("agencies and units need a parent.")))
         if parent and parent not in organisations:
-            found.append((f"{path}.parent", f"unknown organisation {parent!r}."))
+            found.append((f"{path}.parent", _unknown_organisation(parent)))
         code = organisation.get("agency_code", "")
         if code:
             if code in codes:
                 found.append(
-                    (f"{path}.agency_code", f"agency code {code} is also {codes[code]!r}.")
+                    (
+                        f"{path}.agency_code",
+                        _("agency code %(code)s is also '%(key)s'.")
+                        % {"code": code, "key": codes[code]},
+                    )
                 )
             codes[code] = organisation["key"]
     ministry = data["plan"]["ministry"]
     if ministry not in organisations:
-        found.append(("plan.ministry", f"unknown organisation {ministry!r}."))
+        found.append(("plan.ministry", _unknown_organisation(ministry)))
     elif organisations[ministry]["kind"] != "ministry":
-        found.append(("plan.ministry", f"{ministry!r} is not a ministry."))
+        found.append(("plan.ministry", _("'%(key)s' is not a ministry.") % {"key": ministry}))
     cycles = _cycles(organisations)
     found.extend(cycles)
     if not cycles and ministry in organisations:
@@ -263,8 +302,11 @@ def semantic_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
                 found.append(
                     (
                         f"organisations[{index}].parent",
-                        f"{organisation['key']!r} belongs to {root!r}, not to the plan's "
-                        f"ministry {ministry!r}.",
+                        _(
+                            "'%(key)s' belongs to '%(root)s', not to the plan's "
+                            "ministry '%(ministry)s'."
+                        )
+                        % {"key": organisation["key"], "root": root, "ministry": ministry},
                     )
                 )
 
@@ -273,25 +315,45 @@ def semantic_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
     for index, version in enumerate(data["versions"]):
         path = f"versions[{index}]"
         if version["label"] in labels:
-            found.append((f"{path}.label", f"version {version['label']!r} appears twice."))
+            found.append(
+                (
+                    f"{path}.label",
+                    _("version '%(label)s' appears twice.") % {"label": version["label"]},
+                )
+            )
         labels.add(version["label"])
         try:
             adopted = datetime.date.fromisoformat(version["adopted_on"]).isoformat()
         except ValueError:
-            found.append((f"{path}.adopted_on", f"{version['adopted_on']!r} is not a real date."))
+            found.append(
+                (
+                    f"{path}.adopted_on",
+                    _("'%(value)s' is not a real date.") % {"value": version["adopted_on"]},
+                )
+            )
             continue
         if previous is not None and adopted <= previous:
             found.append(
                 (
                     f"{path}.adopted_on",
-                    f"versions must be in the order adopted: {adopted} is not after {previous}.",
+                    _(
+                        "versions must be in the order adopted: %(adopted)s is not after "
+                        "%(previous)s."
+                    )
+                    % {"adopted": adopted, "previous": previous},
                 )
             )
         previous = adopted
         if index == 0 and version.get("inherit"):
-            found.append((f"{path}.inherit", "the first version has no previous one to inherit."))
+            found.append(
+                (f"{path}.inherit", _("the first version has no previous one to inherit."))
+            )
         found.extend(_version_problems(version, path, organisations))
     return found
+
+
+def _unknown_organisation(key: str) -> str:
+    return _("unknown organisation '%(key)s'.") % {"key": key}
 
 
 def _cycles(organisations: dict[str, dict[str, Any]]) -> list[tuple[str, str]]:
@@ -301,7 +363,12 @@ def _cycles(organisations: dict[str, dict[str, Any]]) -> list[tuple[str, str]]:
         parent = organisations[key].get("parent")
         while parent and parent in organisations:
             if parent in seen:
-                found.append((f"organisations[{index}].parent", f"{key!r} is inside itself."))
+                found.append(
+                    (
+                        f"organisations[{index}].parent",
+                        _("'%(key)s' is inside itself.") % {"key": key},
+                    )
+                )
                 break
             seen.add(parent)
             parent = organisations[parent].get("parent")
@@ -312,7 +379,7 @@ def _org_problems(
     refs: list[str], path: str, organisations: dict[str, dict[str, Any]]
 ) -> list[tuple[str, str]]:
     return [
-        (f"{path}[{index}]", f"unknown organisation {ref!r}.")
+        (f"{path}[{index}]", _unknown_organisation(ref))
         for index, ref in enumerate(refs)
         if ref not in ORGANISATION_TOKENS and ref not in organisations
     ]
@@ -326,7 +393,12 @@ def _version_problems(
     for index, item in enumerate(version.get("schedule", [])):
         item_path = f"{path}.schedule[{index}]"
         if item["code"] in codes:
-            found.append((f"{item_path}.code", f"schedule item {item['code']!r} appears twice."))
+            found.append(
+                (
+                    f"{item_path}.code",
+                    _("schedule item '%(code)s' appears twice.") % {"code": item["code"]},
+                )
+            )
         codes.add(item["code"])
         found.extend(_org_problems(item["lead"], f"{item_path}.lead", organisations))
         found.extend(
@@ -334,7 +406,7 @@ def _version_problems(
         )
         if not item.get("deadlines") and not item.get("continuous") and not item.get("months"):
             found.append(
-                (item_path, "a schedule item needs deadlines, months, or continuous = true.")
+                (item_path, _("a schedule item needs deadlines, months, or continuous = true."))
             )
         for number, deadline in enumerate(item.get("deadlines", [])):
             deadline_path = f"{item_path}.deadlines[{number}]"
@@ -343,7 +415,8 @@ def _version_problems(
                 found.append(
                     (
                         f"{deadline_path}.date",
-                        f"{deadline['date']} is not a date that exists every year.",
+                        _("%(date)s is not a date that exists every year.")
+                        % {"date": deadline["date"]},
                     )
                 )
             elif (
@@ -353,7 +426,8 @@ def _version_problems(
                 found.append(
                     (
                         f"{deadline_path}.date",
-                        f"{deadline['date']} is not in {deadline['period']}.",
+                        _("%(date)s is not in %(period)s.")
+                        % {"date": deadline["date"], "period": deadline["period"]},
                     )
                 )
     seen_targets: set[tuple[str, int | None, bool]] = set()
@@ -362,30 +436,43 @@ def _version_problems(
         identity = (target["measure"], target.get("year"), bool(target.get("covers_subtree")))
         if identity in seen_targets:
             found.append(
-                (target_path, "another target has the same measure, year and covers_subtree.")
+                (
+                    target_path,
+                    _("another target has the same measure, year and covers_subtree."),
+                )
             )
         seen_targets.add(identity)
         for key in target["values"]:
             if key not in organisations:
-                found.append((f"{target_path}.values.{key}", f"unknown organisation {key!r}."))
+                found.append((f"{target_path}.values.{key}", _unknown_organisation(key)))
     kpi_codes: set[str] = set()
     for index, kpi in enumerate(version.get("kpis", [])):
         kpi_path = f"{path}.kpis[{index}]"
         if kpi["code"] in kpi_codes:
-            found.append((f"{kpi_path}.code", f"KPI {kpi['code']!r} appears twice."))
+            found.append(
+                (f"{kpi_path}.code", _("KPI '%(code)s' appears twice.") % {"code": kpi["code"]})
+            )
         kpi_codes.add(kpi["code"])
         for key in kpi.get("targets", {}):
             if key not in organisations:
-                found.append((f"{kpi_path}.targets.{key}", f"unknown organisation {key!r}."))
+                found.append((f"{kpi_path}.targets.{key}", _unknown_organisation(key)))
         if kpi.get("unit") == "percent":
             for key, value in kpi.get("targets", {}).items():
                 if value > 100:
-                    found.append((f"{kpi_path}.targets.{key}", f"{value} is more than 100%."))
+                    found.append(
+                        (
+                            f"{kpi_path}.targets.{key}",
+                            _("%(value)s is more than 100%%.") % {"value": value},
+                        )
+                    )
     stages = [stage["key"] for stage in version.get("rules", {}).get("review_stages", [])]
     for index, key in enumerate(stages):
         if key in stages[:index]:
             found.append(
-                (f"{path}.rules.review_stages[{index}].key", f"review stage {key!r} appears twice.")
+                (
+                    f"{path}.rules.review_stages[{index}].key",
+                    _("review stage '%(key)s' appears twice.") % {"key": key},
+                )
             )
     withdrawal = version.get("rules", {}).get("withdrawal", {})
     if (
@@ -395,8 +482,10 @@ def _version_problems(
         found.append(
             (
                 f"{path}.rules.withdrawal.approved_by",
-                "the committee cannot approve a withdrawal it does not discuss "
-                "(committee_discussion = false).",
+                _(
+                    "the committee cannot approve a withdrawal it does not discuss "
+                    "(committee_discussion = false)."
+                ),
             )
         )
     return found

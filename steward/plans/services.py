@@ -159,7 +159,8 @@ def _check_database(plan_file: PlanFile) -> None:
             Problem(
                 plan_file.name,
                 "plan.ministry",
-                f"plan {plan.key!r} already belongs to {plan.ministry.key!r}.",
+                _("plan '%(plan)s' already belongs to '%(ministry)s'.")
+                % {"plan": plan.key, "ministry": plan.ministry.key},
                 lines.line_of("plan.ministry"),
             )
         )
@@ -173,7 +174,8 @@ def _check_database(plan_file: PlanFile) -> None:
                     Problem(
                         plan_file.name,
                         f"{path}.agency_code",
-                        f"agency code {code} already belongs to {holder.key!r} ({holder.name}).",
+                        _("agency code %(code)s already belongs to '%(key)s' (%(name)s).")
+                        % {"code": code, "key": holder.key, "name": holder.name},
                         lines.line_of(f"{path}.agency_code"),
                     )
                 )
@@ -185,7 +187,8 @@ def _check_database(plan_file: PlanFile) -> None:
                     Problem(
                         plan_file.name,
                         f"{path}.key",
-                        f"organisation {raw['key']!r} already belongs to {root.key!r}.",
+                        _("organisation '%(key)s' already belongs to '%(ministry)s'.")
+                        % {"key": raw["key"], "ministry": root.key},
                         lines.line_of(f"{path}.key"),
                     )
                 )
@@ -208,7 +211,7 @@ def _upsert_organisations(plan_file: PlanFile, changes: list[str]) -> dict[str, 
                 raw, organisations.get(parent_key) if parent_key else None, changes
             )
         if len(waiting) == len(pending):  # cannot happen after planfile's cycle check
-            raise PlanError([Problem(plan_file.name, "organisations", "parents form a cycle.")])
+            raise PlanError([Problem(plan_file.name, "organisations", _("parents form a cycle."))])
         pending = waiting
     return organisations
 

@@ -13,6 +13,7 @@ scheduled on the plan's date → published (登載); a rejection anywhere return
 
 from steward.datasets.errors import DatasetError, MetadataIncomplete, TransitionNotAllowed
 from steward.datasets.services.drafting import (
+    create_and_submit,
     create_dataset,
     import_published,
     update_dataset,
@@ -52,6 +53,7 @@ __all__ = [
     "approve_edit",
     "approve_unit_review",
     "approve_withdrawal",
+    "create_and_submit",
     "create_dataset",
     "default_notice",
     "discard_edit",

@@ -205,12 +205,27 @@ def _save_metadata(
     values: Mapping[str, Any],
     resources: Sequence[Mapping[str, Any]] | None,
 ) -> None:
+    """Apply `values` (and `resources`, when given); 最後更新時間 moves only if the metadata did.
+
+    Saving a form unchanged must leave the record exactly as it was, 最後更新時間 included.
+    """
+    before = _metadata_without_modified(dataset) if dataset.pk else None
     _apply_values(dataset, values)
     dataset.full_clean(exclude=["organisation", "created_by", "identifier"])
-    dataset.modified = timezone.now().replace(microsecond=0)
+    if before is None:
+        dataset.modified = timezone.now().replace(microsecond=0)
     dataset.save()
     if resources is not None:
         _apply_resources(dataset, resources)
+    if before is not None and _metadata_without_modified(dataset) != before:
+        dataset.modified = timezone.now().replace(microsecond=0)
+        dataset.save(update_fields=["modified", "updated_at"])
+
+
+def _metadata_without_modified(dataset: Dataset) -> dict[str, Any]:
+    flat = flatten(record_of(dataset))
+    flat.pop("modified", None)
+    return flat
 
 
 def _check_identifier(identifier: str) -> str:

@@ -30,6 +30,7 @@ from steward.datasets.services._common import (
     _save_metadata,
     _snapshot,
 )
+from steward.datasets.services.review import submit_for_review
 from steward.datasets.standard import IdentifierError
 from steward.datasets.workflow import (
     EDITABLE,
@@ -85,6 +86,26 @@ def create_dataset(
                     {"identifier": [_("That identifier was just taken; please try again.")]}
                 ) from None
     raise AssertionError("unreachable")
+
+
+def create_and_submit(
+    *,
+    by: Person,
+    organisation: Organisation,
+    values: Mapping[str, Any],
+    resources: Sequence[Mapping[str, Any]] = (),
+    comment: str = "",
+) -> Dataset:
+    """「儲存並送審」 on a new form: draft the dataset and submit it, or do neither.
+
+    The identifier is taken only when the submission succeeds; metadata that breaks the
+    standard raises `MetadataIncomplete` and leaves no draft behind, so no serial is used up.
+    """
+    with transaction.atomic():
+        dataset = create_dataset(
+            by=by, organisation=organisation, values=values, resources=resources
+        )
+        return submit_for_review(dataset, by=by, comment=comment)
 
 
 def update_dataset(

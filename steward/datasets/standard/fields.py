@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import functools
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -126,7 +127,14 @@ CATEGORY_RE = re.compile(r"^(?:[1-9]00|[A-I]00)$")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 _EMAIL_RE = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
-_PHONE_RE = re.compile(r"^[0-9０-９+＋()（）#＃\-－ 　,.~轉分機extEXT]+$")
+#: One telephone number: an optional +country code, digits in groups separated by dashes, spaces
+#: or an area code in brackets, then an optional extension (#123, 轉123, 分機123, ext. 123).
+#: Checked after NFKC folding, so full-width digits and brackets count as their ASCII forms.
+_PHONE_RE = re.compile(
+    r"^(?:\+\d{1,3}[- ]?)?(?:\(\d{1,4}\)[- ]?)?\d[\d -]*\d"
+    r"(?:\s*(?:#|轉|分機|ext\.?)\s*\d{1,6})?$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -314,13 +322,13 @@ def _check_value(spec: FieldSpec, key: str, value: Any) -> list[FieldProblem]:
                 )
             )
     elif spec.kind is Kind.PHONES:
-        bad = [p for p in _split_contacts(text) if not _PHONE_RE.match(p)]
+        bad = [p for p in _split_contacts(text) if not is_phone_number(p)]
         if bad:
             problems.append(
                 problem(
                     "phone",
-                    f"「{'、'.join(bad)}」看起來不是電話號碼，請寫成 02-12345678#123 這類格式。",
-                    Severity.WARNING,
+                    f"「{'、'.join(bad)}」不是電話號碼，請寫成 02-2345-6789、(02)2345-6789#123、"
+                    "0912-345-678 或 +886-2-2345-6789 這類格式；多支電話請以半形逗號分隔。",
                 )
             )
     elif spec.kind is Kind.FIELD_DESCRIPTION:
@@ -334,6 +342,34 @@ def _check_value(spec: FieldSpec, key: str, value: Any) -> list[FieldProblem]:
         except UpdateFrequencyError as exc:
             problems.append(problem("update_frequency", str(exc)))
     return problems
+
+
+def is_phone_number(text: str) -> bool:
+    """Whether `text` is one telephone number (7 to 15 digits before any extension)."""
+    folded = unicodedata.normalize("NFKC", text).strip()
+    if not _PHONE_RE.match(folded):
+        return False
+    number = re.split(r"#|轉|分機|ext", folded, maxsplit=1, flags=re.IGNORECASE)[0]
+    return 7 <= sum(ch.isdigit() for ch in number) <= 15
+
+
+def _coverage_order(record: Mapping[str, Any]) -> list[FieldProblem]:
+    """結束收錄日期 may not come before 開始收錄日期 (both well-formed dates)."""
+    start, end = (
+        str(record.get(key) or "").strip() for key in ("temporalCoverageFrom", "temporalCoverageTo")
+    )
+    if not (start and end and _DATE_RE.match(start) and _DATE_RE.match(end)):
+        return []
+    if not (_parses(start, "%Y-%m-%d") and _parses(end, "%Y-%m-%d")) or end >= start:
+        return []
+    return [
+        FieldProblem(
+            "temporalCoverageTo",
+            "結束收錄日期",
+            "coverage_order",
+            f"結束收錄日期：「{end}」早於開始收錄日期「{start}」，請確認兩個日期（結束不可早於開始）。",
+        )
+    ]
 
 
 def _parses(text: str, fmt: str) -> bool:
@@ -387,6 +423,7 @@ def validate_metadata(record: Mapping[str, Any]) -> list[FieldProblem]:
     fields that are blank come back as warnings.
     """
     problems = _check_fields(DATASET_FIELDS, record, "")
+    problems.extend(_coverage_order(record))
     identifier = str(record.get("identifier") or "").strip()
     distributions = record.get("distribution")
     if _is_blank(distributions):

@@ -7,6 +7,7 @@ decision, the CIO's approval, scheduling and publishing; the history shows every
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 from collections.abc import Iterator
@@ -207,3 +208,47 @@ def test_a_dataset_walks_from_draft_to_published_through_the_real_roles(
     assert "已發布" in history
     for session in (liaison, reviewer, centre, cio):
         session.close()
+
+
+def test_the_edit_form_shows_the_coverage_dates_and_saving_it_unchanged_changes_nothing(
+    live_server: Any, browser: Any, cast: Cast, walk_to: Any
+) -> None:
+    """開始收錄日期/結束收錄日期 used to render as 2020/01/01, which a date input shows as empty;
+    saving then erased them. The schedule date of the publishing step had the same fault."""
+    from steward.datasets import services
+    from steward.datasets.metadata import record_of
+
+    dataset = walk_to(Status.DRAFT)
+    services.update_dataset(
+        dataset, by=cast.liaison, values={"temporalCoverageTo": datetime.date(2025, 12, 31)}
+    )
+    dataset.refresh_from_db()
+    before = record_of(dataset)
+    assert before["temporalCoverageFrom"] == "2020-01-01"
+
+    liaison = Session(browser, live_server.url, "liaison")
+    page = liaison.go(f"/datasets/{dataset.pk}/edit/")
+    assert page.input_value("#id_temporalCoverageFrom") == "2020-01-01"
+    assert page.input_value("#id_temporalCoverageTo") == "2025-12-31"
+    page.click("button[name=save]")
+    page.wait_for_url(re.compile(r"/edit/$"))
+    _expect_message(page, "已儲存")
+    dataset.refresh_from_db()
+    assert record_of(dataset) == before
+    # Reopened, the dates are still there.
+    page = liaison.go(f"/datasets/{dataset.pk}/edit/")
+    assert page.input_value("#id_temporalCoverageFrom") == "2020-01-01"
+    liaison.close()
+
+    # The publishing step's date shows the planned day and is what gets scheduled.
+    dataset = walk_to(Status.APPROVED)
+    centre = Session(browser, live_server.url, "centre")
+    page = centre.go(f"/datasets/{dataset.pk}/")
+    shown = page.input_value("#id_on")
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", shown)
+    page.click("[data-step=schedule]")
+    _expect_message(page, "已排定登載")
+    dataset.refresh_from_db()
+    assert dataset.status == Status.SCHEDULED
+    assert dataset.scheduled_publish_on == datetime.date.fromisoformat(shown)
+    centre.close()

@@ -71,7 +71,7 @@ def test_a_liaison_drafts_through_the_form_and_sees_problems_beside_the_fields(
     assert field_block is not None and "括號" in field_block.group(0)
 
 
-def test_save_and_submit_with_missing_fields_keeps_the_draft_and_says_why(
+def test_save_and_submit_with_missing_fields_saves_nothing_keeps_the_form_and_says_why(
     client: Client, tree: Tree, cast: Cast
 ) -> None:
     client.force_login(cast.liaison)
@@ -83,11 +83,13 @@ def test_save_and_submit_with_missing_fields_keeps_the_draft_and_says_why(
             organisation=str(tree.unit_a1.pk),
             submit="1",
         ),
-        follow=True,
     )
-    dataset = Dataset.objects.get()
-    assert dataset.status == Status.DRAFT
-    assert "提供機關聯絡人電子郵件：必填欄位未填寫" in text(response)
+    assert response.status_code == 400
+    assert not Dataset.objects.exists()
+    body = text(response)
+    block = re.search(r'data-field="publisherContactEmail".*?</div>', body, re.S)
+    assert block is not None and "提供機關聯絡人電子郵件：必填欄位未填寫" in block.group(0)
+    assert 'value="甲署業務統計"' in body  # what was typed is still in the form
 
 
 def test_a_complete_draft_is_submitted_from_the_form(

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from steward.audit.models import AuditEvent
 from steward.organisations.models import Organisation
 from steward.plans.models import Plan, PlanVersion, ScheduleItem, Target
 from steward.plans.planfile import PlanError, read_plan_text
 from steward.plans.services import install_plan_file
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    """Reasons are matched in English here; by default they are Traditional Chinese
+    (see test_reasons_are_traditional_chinese_by_default)."""
+    with translation.override("en"):
+        yield
+
 
 GOOD = """\
 format_version = 1
@@ -172,9 +183,11 @@ def test_versions_out_of_order_are_refused(db: None) -> None:
 def test_schema_errors_name_unknown_keys_and_bad_values(db: None) -> None:
     text = GOOD.replace('day_kind = "working"', 'day_kind = "weekdays"\nlimit_dayz = 3')
     found = problems(text)
-    assert ("versions[0].rules.feedback", line_of(text, "[versions.rules.feedback]")) in [
+    # The unknown key is pointed at on its own line, not at its table's header.
+    assert ("versions[0].rules.feedback.limit_dayz", line_of(text, "limit_dayz = 3")) in [
         (p, n) for p, n, _ in found
     ]
+    assert line_of(text, "limit_dayz = 3") != line_of(text, "[versions.rules.feedback]")
     assert any("limit_dayz" in reason for _, _, reason in found)
     assert any(
         path == "versions[0].rules.feedback.day_kind" and "'weekdays' is not one of" in reason
@@ -230,3 +243,11 @@ def test_a_changed_file_updates_the_version_in_place_and_says_what_changed(
     assert [v.label for v in added.versions] == ["v1", "v2"]
     assert added.changes == ["new version v2"]
     assert added.versions[1].schedule_items.count() == 2  # inherited
+
+
+def test_reasons_are_traditional_chinese_by_default() -> None:
+    text = GOOD.replace("demo-a = 20 }", "demo-b = 20 }").replace('"9/10"', '"9/31"')
+    with translation.override("zh-hant"), pytest.raises(PlanError) as caught:
+        read_plan_text(text, "demo.toml")
+    reasons = {problem.reason for problem in caught.value.problems}
+    assert reasons == {"沒有「demo-b」這個機關或單位。", "9/31 不是每年都有的日期。"}

@@ -41,9 +41,9 @@ def test_check_exits_1_and_prints_every_problem(tmp_path: Path) -> None:
     result = run("plan", "check", str(bad), tmp_path=tmp_path)
     assert result.returncode == 1
     assert "bad.toml:" in result.stderr
-    assert "[versions[0].targets[0].values.demo-b]: unknown organisation 'demo-b'." in result.stderr
+    assert "[versions[0].targets[0].values.demo-b]: 沒有「demo-b」這個機關或單位。" in result.stderr
     assert "[versions[0].schedule[1].deadlines[0].date]: 9/31" in result.stderr
-    assert "2 problem(s)" in result.stderr
+    assert "共有 2 個問題" in result.stderr
 
 
 def test_install_show_and_compare(db: None) -> None:
@@ -63,5 +63,5 @@ def test_install_show_and_compare(db: None) -> None:
 
 
 def test_show_of_an_unknown_plan_is_a_clear_error(db: None) -> None:
-    with pytest.raises(CommandError, match="No plan 'nope'"):
+    with pytest.raises(CommandError, match="沒有「nope」這個行動方案"):
         call_command("plan", "show", "nope")

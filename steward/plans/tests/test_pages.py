@@ -153,7 +153,7 @@ def test_a_bad_upload_lists_every_problem_and_changes_nothing(cast: Cast, plans:
     assert response.status_code == 200
     assert "versions[0].targets[0].values.t-agency-z" in page
     assert "versions[1].schedule[0].deadlines[0].date" in page
-    assert "unknown organisation" in page and "4/31" in page
+    assert "這個機關或單位" in page and "4/31" in page
     assert PlanVersion.objects.count() == before
 
 

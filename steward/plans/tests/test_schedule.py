@@ -164,9 +164,9 @@ def test_ods_needs_an_output_file(moea_2017: PlanVersion) -> None:
 
 
 def test_an_unknown_plan_or_version_is_a_clear_error(moea_2017: PlanVersion) -> None:
-    with pytest.raises(CommandError, match="No plan 'nope'"):
+    with pytest.raises(CommandError, match="No plan “nope”"):
         call_command("schedule", "2017", "--plan", "nope")
-    with pytest.raises(CommandError, match="no version '1999'"):
+    with pytest.raises(CommandError, match="no version “1999”"):
         call_command("schedule", "2017", "--plan", "moea-test", "--version", "1999")
 
 

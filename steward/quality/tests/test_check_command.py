@@ -188,5 +188,5 @@ def test_a_file_with_the_wrong_header_is_refused(tmp_path: Path) -> None:
 
 def test_without_a_source_it_is_still_djangos_system_check() -> None:
     call_command("check", "--fail-level", "WARNING")
-    with pytest.raises(CommandError, match="--catalogue or --datasets"):
+    with pytest.raises(CommandError, match="--catalogue 或 --datasets"):
         call_command("check", "--json", "x.json")

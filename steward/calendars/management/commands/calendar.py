@@ -10,8 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
+from django.utils.translation import gettext as _
 
+from steward.calendars.access import require_calendar_import
 from steward.calendars.models import CalendarChange, CalendarDay, CalendarImport
 from steward.calendars.parsing import DayKind
 from steward.calendars.services import (
@@ -21,9 +23,10 @@ from steward.calendars.services import (
     import_calendar_files,
 )
 from steward.calendars.workdays import Source, holidays_year
+from steward.cli import StewardCommand, person_named
 
 
-class Command(BaseCommand):
+class Command(StewardCommand):
     help = "Import official office calendars (辦公日曆表) or show a year's days off."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -31,34 +34,47 @@ class Command(BaseCommand):
         importer = commands.add_parser(
             "import", help="Import calendar CSV files (or the shipped ones with --builtin)."
         )
-        importer.add_argument("files", nargs="*", type=Path, metavar="FILE")
+        importer.add_argument(
+            "files", nargs="*", type=Path, metavar="FILE", help="Calendar CSV files."
+        )
+        importer.add_argument(
+            "--as",
+            dest="username",
+            default="",
+            help="Import as this person (the information centre); default: the operator.",
+        )
         importer.add_argument(
             "--builtin",
             action="store_true",
             help="Import every file in STEWARD_CALENDAR_DIR, each year's revisions in order.",
         )
         show = commands.add_parser("show", help="Show a year's days off and make-up working days.")
-        show.add_argument("year", type=int)
+        show.add_argument("year", type=int, help="The year, e.g. 2026.")
         show.add_argument("--all", action="store_true", help="List every day, not only exceptions.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "import":
-            self.import_files(options["files"], builtin=options["builtin"])
+            self.import_files(
+                options["files"], builtin=options["builtin"], username=options["username"]
+            )
         else:
             self.show(options["year"], every_day=options["all"])
 
-    def import_files(self, files: list[Path], *, builtin: bool) -> None:
+    def import_files(self, files: list[Path], *, builtin: bool, username: str = "") -> None:
         if builtin == bool(files):
-            raise CommandError("Give calendar files or --builtin (not both).")
+            raise CommandError(_("Give calendar files or --builtin (not both)."))
+        by = person_named(username) if username else None
+        if by is not None:
+            require_calendar_import(by)
         paths = builtin_calendar_files() if builtin else files
-        for path in paths:
-            if not path.is_file():
-                raise CommandError(f"{path}: no such file.")
+        contents = [(path.name, path.read_bytes()) for path in paths]
         try:
-            results = import_calendar_files([(path.name, path.read_bytes()) for path in paths])
+            results = import_calendar_files(contents, by=by)
         except CalendarImportError as error:
+            for problem in error.problems:
+                self.stderr.write(f"  {problem}")
             raise CommandError(
-                "Nothing was imported:\n" + "\n".join(f"  {p}" for p in error.problems)
+                _("%(count)d problem(s); nothing was imported.") % {"count": len(error.problems)}
             ) from None
         for result in results:
             self.stdout.write(describe_result(result))

@@ -11,8 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
+from django.utils.translation import gettext as _
 
+from steward.cli import StewardCommand, organisation_keyed, person_named
 from steward.inventory.exporting import FORMATS, export_items
 from steward.inventory.importing import check_import
 from steward.inventory.models import InventoryItem
@@ -22,7 +24,7 @@ from steward.inventory.targets import target_rows
 from steward.organisations.models import Organisation, Person
 
 
-class Command(BaseCommand):
+class Command(StewardCommand):
     help = "Import, check and export the inventory (資料資產盤點表); show targets."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -32,36 +34,33 @@ class Command(BaseCommand):
             ("import", "Import a file."),
         ]:
             sub = commands.add_parser(name, help=text)
-            sub.add_argument("file", type=Path)
+            sub.add_argument("file", type=Path, help="The XLSX, ODS or CSV file.")
             sub.add_argument("--as", dest="username", required=True, help="Who imports.")
             sub.add_argument("--to", dest="organisation", required=True,
                              help="Organisation key for rows without agency or unit.")  # fmt: skip
         export = commands.add_parser("export", help="Export the inventory.")
-        export.add_argument("--format", choices=sorted(FORMATS), default="xlsx")
+        export.add_argument("--format", choices=sorted(FORMATS), default="xlsx",
+                            help="File format (default xlsx).")  # fmt: skip
         export.add_argument("--agency", help="Organisation key; default: every agency.")
-        export.add_argument("-o", "--output", type=Path, required=True)
+        export.add_argument("-o", "--output", type=Path, required=True, help="File to write.")
         targets = commands.add_parser("targets", help="Planned openings against targets.")
-        targets.add_argument("--year", type=int, required=True)
+        targets.add_argument("--year", type=int, required=True, help="Plan year, e.g. 2026.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         getattr(self, "_" + options["subcommand"])(options)
 
-    def _organisation(self, key: str) -> Organisation:
-        try:
-            return Organisation.objects.get(key=key)
-        except Organisation.DoesNotExist:
-            raise CommandError(f"No organisation with key {key!r}.") from None
+    def _organisation(self, key: str, option: str = "--to") -> Organisation:
+        organisation: Organisation = organisation_keyed(key, option=option)
+        return organisation
 
     def _person(self, username: str) -> Person:
-        try:
-            return Person.objects.get(username=username)
-        except Person.DoesNotExist:
-            raise CommandError(f"No person {username!r}.") from None
+        person: Person = person_named(username)
+        return person
 
     def _print_problems(self, problems: list[Problem]) -> None:
         for problem in problems:
             self.stderr.write(str(problem))
-        raise CommandError(f"{len(problems)} problem(s); nothing imported.")
+        raise CommandError(_("%(count)d problem(s); nothing imported.") % {"count": len(problems)})
 
     def _check(self, options: dict[str, Any]) -> None:
         path: Path = options["file"]
@@ -96,7 +95,7 @@ class Command(BaseCommand):
             "agency__path", "identifier"
         )
         if options["agency"]:
-            items = items.filter(agency=self._organisation(options["agency"]))
+            items = items.filter(agency=self._organisation(options["agency"], "--agency"))
         try:
             content, _type, _extension = export_items(items, options["format"])
         except ExportError as error:

@@ -7,14 +7,15 @@ import time
 from types import FrameType
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 from django.db import close_old_connections, connection
 
+from steward.cli import StewardCommand
 from steward.jobs import scheduler
 from steward.jobs.services import run_next, worker_name
 
 
-class Command(BaseCommand):
+class Command(StewardCommand):
     help = "Run background jobs (and the periodic scheduler) until SIGTERM."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -23,7 +24,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--tick", type=float, default=60.0, help="Seconds between scheduler ticks."
         )
-        parser.add_argument("--no-scheduler", action="store_true")
+        parser.add_argument(
+            "--no-scheduler", action="store_true", help="Run jobs only; queue no periodic work."
+        )
         parser.add_argument("--name", default="", help="Worker name (default host:pid).")
         parser.add_argument("--kind", action="append", dest="kinds", help="Only these kinds.")
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from steward.cli import StewardCommand
 from steward.organisations.models import (
     CommitteeSeat,
     Organisation,
@@ -116,7 +116,7 @@ def _demo_resource(title: str) -> dict[str, Any]:
     }
 
 
-class Command(BaseCommand):
+class Command(StewardCommand):
     help = "Load the demo ministry (MOL), the built-in plans and calendars, and demo logins."
 
     def handle(self, *args: Any, **options: Any) -> None:

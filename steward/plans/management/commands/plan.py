@@ -11,8 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
+from django.utils.translation import gettext as _
 
+from steward.cli import StewardCommand, person_named
 from steward.plans.compare import compare_versions
 from steward.plans.models import Plan, PlanVersion
 from steward.plans.planfile import PlanError, read_plan_file
@@ -20,21 +22,28 @@ from steward.plans.render import render_comparison, render_version
 from steward.plans.services import builtin_plan_paths, install_plan
 
 
-class Command(BaseCommand):
+class Command(StewardCommand):
     help = "Check, show, install and compare action plan files (資料開放行動方案)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         commands = parser.add_subparsers(dest="subcommand", required=True)
         check = commands.add_parser("check", help="Check a plan file; exit 1 on any problem.")
-        check.add_argument("file", type=Path)
+        check.add_argument("file", type=Path, help="The plan file (TOML).")
         show = commands.add_parser("show", help="Show an installed plan as text.")
         show.add_argument("name", help="Plan key, e.g. mol.")
         show.add_argument("--version", dest="label", help="Version label (default: current).")
         install = commands.add_parser("install", help="Install plan files.")
-        install.add_argument("files", nargs="*", type=Path)
+        install.add_argument("files", nargs="*", type=Path, help="Plan files (TOML).")
         install.add_argument("--builtin", action="store_true", help="The four built-in plans.")
+        install.add_argument(
+            "--as",
+            dest="username",
+            default="",
+            help="Install as this person (needs plan management in the plan's ministry); "
+            "default: the server's operator.",
+        )
         compare = commands.add_parser("compare", help="Amendment comparison table (修正對照表).")
-        compare.add_argument("name")
+        compare.add_argument("name", help="Plan key, e.g. moea.")
         compare.add_argument("old", help="Label of the version in force (現行).")
         compare.add_argument("new", help="Label of the amended version (修正).")
 
@@ -49,7 +58,9 @@ class Command(BaseCommand):
             for problem in error.problems:
                 self.stderr.write(str(problem))
             raise CommandError(
-                f"{len(error.problems)} problem(s) in {path}.", returncode=1
+                _("%(count)d problem(s) in %(file)s.")
+                % {"count": len(error.problems), "file": path},
+                returncode=1,
             ) from None
         items = sum(len(v["schedule"]) for v in plan_file.versions)
         self.stdout.write(
@@ -62,14 +73,19 @@ class Command(BaseCommand):
         try:
             return Plan.objects.get(key=name)
         except Plan.DoesNotExist:
-            known = ", ".join(Plan.objects.values_list("key", flat=True)) or "none installed"
-            raise CommandError(f"No plan {name!r} (known: {known}).") from None
+            known = ", ".join(Plan.objects.values_list("key", flat=True)) or _("none installed")
+            raise CommandError(
+                _("No plan “%(name)s” (known: %(known)s).") % {"name": name, "known": known}
+            ) from None
 
     def _version(self, plan: Plan, label: str | None) -> PlanVersion:
         version = plan.versions.filter(label=label).first() if label else plan.current_version()
         if version is None:
             labels = ", ".join(plan.versions.values_list("label", flat=True))
-            raise CommandError(f"Plan {plan.key} has no version {label!r} (versions: {labels}).")
+            raise CommandError(
+                _("Plan %(plan)s has no version “%(label)s” (versions: %(labels)s).")
+                % {"plan": plan.key, "label": label, "labels": labels}
+            )
         return version
 
     def _show(self, options: dict[str, Any]) -> None:
@@ -85,12 +101,19 @@ class Command(BaseCommand):
         if builtin:
             paths += builtin_plan_paths()
         if not paths:
-            raise CommandError("Give plan files or --builtin.")
+            raise CommandError(_("Give plan files or --builtin."))
+        by = person_named(options["username"]) if options["username"] else None
+        # A file that cannot be opened (missing, a folder, not allowed) stops the command
+        # before anything is installed.
+        for path in paths:
+            path.open("rb").close()
         failed = 0
         for path in paths:
             try:
                 report = install_plan(
-                    read_plan_file(path), built_in=builtin and path in builtin_plan_paths()
+                    read_plan_file(path),
+                    by=by,
+                    built_in=builtin and path in builtin_plan_paths(),
                 )
             except PlanError as error:
                 failed += 1
@@ -106,7 +129,9 @@ class Command(BaseCommand):
                     for change in report.changes:
                         self.stdout.write(f"  {change}")
         if failed:
-            raise CommandError(f"{failed} file(s) not installed.", returncode=1)
+            raise CommandError(
+                _("%(count)d file(s) not installed.") % {"count": failed}, returncode=1
+            )
 
     def _compare(self, options: dict[str, Any]) -> None:
         plan = self._plan(options["name"])

@@ -12,10 +12,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from steward.calendars.workdays import Source, WorkingCalendar
+from steward.cli import StewardCommand
 from steward.plans.models import Plan, PlanVersion
 from steward.plans.schedule import schedule_rows, write_csv, write_ods, write_text
 
@@ -27,9 +29,10 @@ def version_for_year(plan: Plan, year: int, label: str | None) -> PlanVersion:
         try:
             return versions.get(label=label)
         except PlanVersion.DoesNotExist:
-            known = ", ".join(versions.values_list("label", flat=True)) or "none"
+            known = ", ".join(versions.values_list("label", flat=True)) or "—"
             raise CommandError(
-                f"Plan {plan.key} has no version {label!r} (versions: {known})."
+                _("Plan %(plan)s has no version “%(label)s” (versions: %(labels)s).")
+                % {"plan": plan.key, "label": label, "labels": known}
             ) from None
     version = (
         versions.filter(adopted_on__lte=datetime.date(year, 12, 31))
@@ -39,11 +42,11 @@ def version_for_year(plan: Plan, year: int, label: str | None) -> PlanVersion:
     if version is None:
         version = plan.current_version()
     if version is None:
-        raise CommandError(f"Plan {plan.key} has no versions loaded.")
+        raise CommandError(_("Plan %(plan)s has no versions loaded.") % {"plan": plan.key})
     return version
 
 
-class Command(BaseCommand):
+class Command(StewardCommand):
     help = "Print or export a plan year's deadlines on the office calendar (工作時程)."
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
@@ -60,17 +63,22 @@ class Command(BaseCommand):
             metavar="LABEL",
             help="Version label (default: in force that year).",
         )
-        parser.add_argument("--format", choices=["text", "csv", "ods"], default="text")
+        parser.add_argument(
+            "--format", choices=["text", "csv", "ods"], default="text", help="Output format."
+        )
         parser.add_argument("--output", type=Path, help="Write to this file instead of stdout.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         year: int = options["year"]
         if not 1912 <= year <= 2200:
-            raise CommandError(f"{year} is not a plausible plan year.")
+            raise CommandError(_("%(year)d is not a plausible plan year.") % {"year": year})
         plan = Plan.objects.filter(Q(key=options["plan"]) | Q(name=options["plan"])).first()
         if plan is None:
-            known = ", ".join(Plan.objects.values_list("key", flat=True)) or "none loaded"
-            raise CommandError(f"No plan {options['plan']!r} (plans: {known}).")
+            known = ", ".join(Plan.objects.values_list("key", flat=True)) or _("none installed")
+            raise CommandError(
+                _("No plan “%(name)s” (known: %(known)s).")
+                % {"name": options["plan"], "known": known}
+            )
         version = version_for_year(plan, year, options["version_label"])
         calendar = WorkingCalendar()
         rows = schedule_rows(version, year, calendar=calendar)
@@ -79,7 +87,7 @@ class Command(BaseCommand):
 
         if fmt == "ods":
             if output is None:
-                raise CommandError("ODS is a binary file: give --output FILE.ods.")
+                raise CommandError(_("ODS is a binary file: give --output FILE.ods."))
             output.write_bytes(write_ods(rows, sheet_name=str(year)))
         elif fmt == "csv":
             data = write_csv(rows)

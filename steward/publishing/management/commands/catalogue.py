@@ -12,9 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
+from django.utils.translation import gettext as _
 
+from steward.cli import StewardCommand, person_named
 from steward.organisations.models import Organisation, OrganisationKind, Person
 from steward.publishing.catalogue import (
     CatalogueImportError,
@@ -26,13 +27,13 @@ from steward.publishing.catalogue import (
 )
 
 
-class Command(BaseCommand):
+class Command(StewardCommand):
     help = "Import or export the national portal's catalogue CSV for a ministry."
 
     def add_arguments(self, parser: CommandParser) -> None:
         commands = parser.add_subparsers(dest="action", required=True)
         importing = commands.add_parser("import", help="Create a ministry's published datasets.")
-        importing.add_argument("file", type=Path)
+        importing.add_argument("file", type=Path, help="The catalogue CSV (22 columns).")
         importing.add_argument("--ministry", required=True, help="The ministry's key.")
         importing.add_argument("--check", action="store_true", help="Report only; import nothing.")
         importing.add_argument("--as", dest="username", default="", help="Act as this person.")
@@ -46,39 +47,40 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         ministry = self._ministry(options["ministry"])
         person = self._person(options["username"])
-        try:
-            if options["action"] == "import":
-                self._import(options["file"], ministry, person, check=options["check"])
-            else:
-                self._export(options["output"], ministry, person)
-        except PermissionDenied as error:
-            raise CommandError(str(error)) from None
+        if options["action"] == "import":
+            self._import(options["file"], ministry, person, check=options["check"])
+        else:
+            self._export(options["output"], ministry, person)
 
     @staticmethod
     def _ministry(key: str) -> Organisation:
         try:
             return Organisation.objects.get(key=key, kind=OrganisationKind.MINISTRY)
         except Organisation.DoesNotExist:
-            raise CommandError(f"No ministry has the key {key!r}.") from None
+            raise CommandError(
+                _("--ministry: no ministry has the key “%(key)s”.") % {"key": key}, returncode=2
+            ) from None
 
     @staticmethod
     def _person(username: str) -> Person | None:
         if not username:
             return None
-        try:
-            return Person.objects.get(username=username)
-        except Person.DoesNotExist:
-            raise CommandError(f"Nobody has the username {username!r}.") from None
+        person: Person = person_named(username)
+        return person
 
     def _import(
         self, path: Path, ministry: Organisation, person: Person | None, *, check: bool
     ) -> None:
-        if not path.is_file():
-            raise CommandError(f"{path}: no such file.")
-        if path.stat().st_size > upload_limit():
+        size = path.stat().st_size
+        if size > upload_limit():
             raise CommandError(
-                f"{path}: {path.stat().st_size:,} bytes; the most accepted is {upload_limit():,} "
-                "(STEWARD_MAX_UPLOAD_BYTES)."
+                _("%(file)s: %(size)s bytes; the most accepted is %(limit)s (%(setting)s).")
+                % {
+                    "file": path,
+                    "size": f"{size:,}",
+                    "limit": f"{upload_limit():,}",
+                    "setting": "STEWARD_MAX_UPLOAD_BYTES",
+                }
             )
         data = path.read_bytes()
         if check:
@@ -91,8 +93,8 @@ class Command(BaseCommand):
         self._print(report)
         if not report.ok:
             raise CommandError(
-                f"{path.name}: {len(report.problems) + report.more_problems} problem(s); "
-                "nothing was imported."
+                _("%(file)s: %(count)d problem(s); nothing was imported.")
+                % {"file": path.name, "count": len(report.problems) + report.more_problems}
             )
         verb = "imported" if report.created else "can be imported"
         count = len(report.created) if report.created else len(report.planned)
@@ -102,7 +104,9 @@ class Command(BaseCommand):
         for problem in report.problems:
             self.stderr.write(str(problem))
         if report.more_problems:
-            self.stderr.write(f"… and {report.more_problems} more problem(s).")
+            self.stderr.write(
+                _("… and %(count)d more problem(s).") % {"count": report.more_problems}
+            )
         for warning in report.warnings:
             self.stdout.write(f"warning: {warning}")
 

@@ -14,17 +14,20 @@ import threading
 from types import FrameType
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
+from steward.cli import StewardCommand
 from steward.publishing.standin import StandInPortal
 
 
-class Command(BaseCommand):
+class Command(StewardCommand):
     help = "Run a local stand-in for data.gov.tw's dataset API that enforces the schema."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=8765)
+        parser.add_argument("--host", default="127.0.0.1", help="Address to listen on.")
+        parser.add_argument(
+            "--port", type=int, default=8765, help="Port to listen on (0: any free port)."
+        )
         parser.add_argument("--api-key", default="standin-key", help="Expected Authorization.")
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -13,15 +13,17 @@ import time
 from types import FrameType
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import close_old_connections
 from django.db.models import Count
+from django.utils.translation import gettext as _
 
+from steward.cli import StewardCommand
 from steward.publishing.models import PROBLEM_STATUSES, OutboxStatus, PublishingOutboxEntry
 from steward.publishing.services import deliver_due
 
 
-class Command(BaseCommand):
+class Command(StewardCommand):
     help = "Send due metadata to the national portal (the publishing outbox)."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -43,7 +45,7 @@ class Command(BaseCommand):
             self._status()
             return
         if not options["drain"]:
-            raise CommandError("Say --drain (optionally with --loop), or --status.")
+            raise CommandError(_("Say --drain (optionally with --loop), or --status."))
         stopping = False
 
         def stop(signum: int, frame: FrameType | None) -> None:

@@ -16,17 +16,21 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import CommandError, CommandParser
 from django.core.management.commands.check import Command as SystemCheckCommand
+from django.utils.translation import gettext as _
 
+from steward.cli import StewardCommand, person_named
 from steward.lib.http import AddressPolicy, Timeouts
-from steward.organisations.models import Organisation, Person
+from steward.organisations.models import Organisation, OrganisationKind, Person
+from steward.organisations.scope import Action, organisations_for, require
 from steward.quality.crawler import CrawlConfig
 from steward.quality.models import CheckKind
 from steward.quality.report import RunWriter
 
 
-class Command(SystemCheckCommand):
+class Command(StewardCommand, SystemCheckCommand):
     help = (
         "Quality-check open-data resources (--catalogue FILE or --datasets); "
         "without those, Django's system checks."
@@ -34,6 +38,9 @@ class Command(SystemCheckCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
+        for action in parser._actions:
+            if action.dest == "args" and not action.help:
+                action.help = "Apps whose system checks to run (default: all)."
         group = parser.add_argument_group("quality checks (品質檢核)")
         source = group.add_mutually_exclusive_group()
         source.add_argument(
@@ -45,10 +52,19 @@ class Command(SystemCheckCommand):
         group.add_argument("--agency", help="Only this organisation (key or agency code).")
         group.add_argument("--due-only", action="store_true", help="Only resources due a check.")
         group.add_argument("--limit", type=int, default=0, help="Check at most N resources.")
-        group.add_argument("--concurrency", type=int, default=32)
-        group.add_argument("--per-host", type=int, default=2)
+        group.add_argument(
+            "--concurrency", type=int, default=32, help="Requests in flight at most (default 32)."
+        )
+        group.add_argument(
+            "--per-host", type=int, default=2, help="Requests in flight per host (default 2)."
+        )
         group.add_argument("--rate", type=float, default=5.0, help="Requests/s per host (0: none).")
-        group.add_argument("--need-bytes", type=int, default=64 * 1024)
+        group.add_argument(
+            "--need-bytes",
+            type=int,
+            default=64 * 1024,
+            help="Bytes of each file to read for the checks (default 65536).",
+        )
         group.add_argument("--timeout", type=float, default=30.0, help="Total seconds per request.")
         group.add_argument(
             "--allow-private",
@@ -58,9 +74,18 @@ class Command(SystemCheckCommand):
             help="Allow a private/loopback range or host (repeatable).",
         )
         group.add_argument(
-            "--kind", choices=[c.value for c in CheckKind], default=CheckKind.ON_DEMAND.value
+            "--kind",
+            choices=[c.value for c in CheckKind],
+            default=CheckKind.ON_DEMAND.value,
+            help="What the run is recorded as (default on_demand).",
         )
-        group.add_argument("--by", help="Username recorded as who ran the check.")
+        group.add_argument(
+            "--as",
+            "--by",
+            dest="by",
+            help="Run as this person (needs quality checks in --agency's scope); "
+            "recorded as who ran the check.",
+        )
         group.add_argument("--json", type=Path, dest="json_out", help="Write results as JSON.")
         group.add_argument("--report", type=Path, help="Write a readable report (Chinese).")
 
@@ -68,7 +93,10 @@ class Command(SystemCheckCommand):
         if not options["catalogue"] and not options["datasets"]:
             for name in ("agency", "json_out", "report"):
                 if options[name]:
-                    raise CommandError("--catalogue or --datasets is needed with --" + name)
+                    raise CommandError(
+                        _("--catalogue or --datasets is needed with --%(option)s.")
+                        % {"option": name.removesuffix("_out")}
+                    )
             super().handle(*app_labels, **options)
             return
         self.check_quality(options)
@@ -83,11 +111,10 @@ class Command(SystemCheckCommand):
         )
 
         organisation = self._organisation(options["agency"])
-        by = None
+        by: Person | None = None
         if options["by"]:
-            by = Person.objects.filter(username=options["by"]).first()
-            if by is None:
-                raise CommandError(f"--by: no person {options['by']!r}")
+            by = person_named(options["by"])
+            self._require_quality_run(by, organisation)
         config = CrawlConfig(
             concurrency=options["concurrency"],
             per_host=options["per_host"],
@@ -105,8 +132,6 @@ class Command(SystemCheckCommand):
         refs: Any
         catalogue: Path | None = options["catalogue"]
         if catalogue is not None:
-            if not catalogue.is_file():
-                raise CommandError(f"{catalogue}: no such file")
             index = _organisation_index()
             # Read the whole file once first: a broken row stops here, before anything is
             # recorded (all or nothing), with the row number.
@@ -170,6 +195,21 @@ class Command(SystemCheckCommand):
             f"broken {totals.get('broken', 0)}, unknown {totals.get('unknown', 0)}"
         )
 
+    @staticmethod
+    def _require_quality_run(by: Person, organisation: Organisation | None) -> None:
+        """With --as, the person must be allowed to run checks where the run reaches."""
+        if organisation is not None:
+            require(by, Action.QUALITY_RUN, organisation)
+        elif not by.is_superuser and not (
+            organisations_for(by, Action.QUALITY_RUN)
+            .filter(kind=OrganisationKind.MINISTRY)
+            .exists()
+        ):
+            raise PermissionDenied(
+                _("%(person)s may run quality checks only with --agency, within their scope.")
+                % {"person": by}
+            )
+
     def _organisation(self, key: str | None) -> Organisation | None:
         if not key:
             return None
@@ -177,7 +217,10 @@ class Command(SystemCheckCommand):
             Organisation.objects.filter(agency_code=key).first()
         )
         if found is None:
-            raise CommandError(f"--agency: no organisation with key or agency code {key!r}")
+            raise CommandError(
+                _("--agency: no organisation has the key or agency code “%(key)s”.") % {"key": key},
+                returncode=2,
+            )
         return found
 
 
