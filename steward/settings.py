@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "steward.inventory",
     "steward.datasets",
     "steward.publishing",
+    "steward.catalogue",
     "steward.quality",
     "steward.feedback",
     "steward.evaluation",
