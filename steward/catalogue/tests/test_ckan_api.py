@@ -169,26 +169,27 @@ def test_lists_of_organisations_groups_tags_and_resources(
 def test_the_real_ckanapi_client_reads_every_dataset_back(
     live_server: Any, catalogue: list[Dataset]
 ) -> None:
-    remote = ckanapi.RemoteCKAN(live_server.url, user_agent="steward-tests")
-    names = remote.action.package_list()
-    assert sorted(names) == sorted(d.identifier.lower() for d in catalogue)
-    for dataset in Dataset.objects.filter(pk__in=[d.pk for d in catalogue]):
-        package = remote.action.package_show(id=dataset.identifier.lower())
-        assert package["title"] == dataset.title
-        assert package["notes"] == dataset.description
-        assert package["license_title"] == dataset.license
-        assert [t["name"] for t in package["tags"]] == dataset.keyword
-        resources = list(dataset.resources.order_by("position"))
-        assert [r["id"] for r in package["resources"]] == [r.resourceID for r in resources]
-        assert [r["url"] for r in package["resources"]] == [r.downloadURL for r in resources]
-        assert [r["format"] for r in package["resources"]] == [r.format for r in resources]
-        extras = {item["key"]: item["value"] for item in package["extras"]}
-        assert extras["fieldDescription"] == dataset.fieldDescription
-        assert extras["publisherContactPhone"] == dataset.publisherContactPhone
-    found = remote.action.package_search(q="投保薪資", rows=5)
-    assert found["count"] == 1
-    with pytest.raises(ckanapi.NotFound):
-        remote.action.package_show(id="no-such-dataset")
-    with pytest.raises(ckanapi.ValidationError):
-        remote.action.package_search(fq="bogus:1")
-    assert CatalogueEntry.objects.count() == 3
+    # (closed at the end, so no kept-alive connection outlives the live server)
+    with ckanapi.RemoteCKAN(live_server.url, user_agent="steward-tests") as remote:
+        names = remote.action.package_list()
+        assert sorted(names) == sorted(d.identifier.lower() for d in catalogue)
+        for dataset in Dataset.objects.filter(pk__in=[d.pk for d in catalogue]):
+            package = remote.action.package_show(id=dataset.identifier.lower())
+            assert package["title"] == dataset.title
+            assert package["notes"] == dataset.description
+            assert package["license_title"] == dataset.license
+            assert [t["name"] for t in package["tags"]] == dataset.keyword
+            resources = list(dataset.resources.order_by("position"))
+            assert [r["id"] for r in package["resources"]] == [r.resourceID for r in resources]
+            assert [r["url"] for r in package["resources"]] == [r.downloadURL for r in resources]
+            assert [r["format"] for r in package["resources"]] == [r.format for r in resources]
+            extras = {item["key"]: item["value"] for item in package["extras"]}
+            assert extras["fieldDescription"] == dataset.fieldDescription
+            assert extras["publisherContactPhone"] == dataset.publisherContactPhone
+        found = remote.action.package_search(q="投保薪資", rows=5)
+        assert found["count"] == 1
+        with pytest.raises(ckanapi.NotFound):
+            remote.action.package_show(id="no-such-dataset")
+        with pytest.raises(ckanapi.ValidationError):
+            remote.action.package_search(fq="bogus:1")
+        assert CatalogueEntry.objects.count() == 3

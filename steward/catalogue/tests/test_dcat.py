@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from pyshacl import validate
 from rdflib import Graph, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF
+from rdflib import namespace as ns
 
 from steward.catalogue.dcat import file_type_code, frequency_code
 from steward.datasets.models import Dataset
@@ -43,8 +43,8 @@ def test_every_syntax_validates_with_no_violation(
         data, shacl_graph=shapes(), inference="none", abort_on_first=False, allow_warnings=True
     )
     assert conforms, text
-    assert len(set(data.subjects(RDF.type, DCAT.Dataset))) == 3
-    assert len(set(data.subjects(RDF.type, DCAT.Distribution))) == 4
+    assert len(set(data.subjects(ns.RDF.type, ns.DCAT.Dataset))) == 3
+    assert len(set(data.subjects(ns.RDF.type, ns.DCAT.Distribution))) == 4
 
 
 def test_the_standard_maps_onto_the_eu_vocabularies(
@@ -52,14 +52,14 @@ def test_the_standard_maps_onto_the_eu_vocabularies(
 ) -> None:
     data = fetch(client, "/catalog.ttl", "turtle")
     dataset = URIRef(f"http://testserver/dataset/{catalogue[0].identifier.lower()}")
-    assert (dataset, DCTERMS.accrualPeriodicity, URIRef(EU + "frequency/ANNUAL")) in data
-    formats = set(data.objects(None, DCTERMS.format))
+    assert (dataset, ns.DCTERMS.accrualPeriodicity, URIRef(EU + "frequency/ANNUAL")) in data
+    formats = set(data.objects(None, ns.DCTERMS.format))
     assert {URIRef(EU + "file-type/CSV"), URIRef(EU + "file-type/JSON")} <= formats
-    publisher = data.value(dataset, DCTERMS.publisher)
-    assert (publisher, RDF.type, FOAF.Agent) in data
-    assert str(data.value(publisher, DCTERMS.identifier)) == "A17010000J"
-    assert str(data.value(publisher, FOAF.name)) == "甲署"
-    titles = {str(t) for t in data.objects(dataset, DCTERMS.title)}
+    publisher = data.value(dataset, ns.DCTERMS.publisher)
+    assert (publisher, ns.RDF.type, ns.FOAF.Agent) in data
+    assert str(data.value(publisher, ns.DCTERMS.identifier)) == "A17010000J"
+    assert str(data.value(publisher, ns.FOAF.name)) == "甲署"
+    titles = {str(t) for t in data.objects(dataset, ns.DCTERMS.title)}
     assert titles == {"勞工保險投保薪資分級表"}
 
 
@@ -93,14 +93,14 @@ def test_pages_follow_hydra_as_ckanext_dcat_does(
         second = fetch(client, "/catalog.ttl?page=2", "turtle")
     finally:
         views.PER_PAGE = views_page_size
-    [paging] = list(first.subjects(RDF.type, HYDRA.PagedCollection))
+    [paging] = list(first.subjects(ns.RDF.type, HYDRA.PagedCollection))
     assert str(first.value(paging, HYDRA.totalItems)) == "3"
     assert str(first.value(paging, HYDRA.itemsPerPage)) == "2"
     assert str(first.value(paging, HYDRA.nextPage)).endswith("/catalog.ttl?page=2")
     assert str(first.value(paging, HYDRA.lastPage)).endswith("page=2")
-    assert len(set(first.subjects(RDF.type, DCAT.Dataset))) == 2
-    assert len(set(second.subjects(RDF.type, DCAT.Dataset))) == 1
-    [paging2] = list(second.subjects(RDF.type, HYDRA.PagedCollection))
+    assert len(set(first.subjects(ns.RDF.type, ns.DCAT.Dataset))) == 2
+    assert len(set(second.subjects(ns.RDF.type, ns.DCAT.Dataset))) == 1
+    [paging2] = list(second.subjects(ns.RDF.type, HYDRA.PagedCollection))
     assert second.value(paging2, HYDRA.nextPage) is None
 
 
