@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "steward.inventory",
     "steward.datasets",
     "steward.publishing",
+    "steward.catalogue",
     "steward.quality",
     "steward.feedback",
     "steward.evaluation",

@@ -82,8 +82,14 @@ def _finish(
     next_action: Action | None = None,
     tell: Iterable[Person] = (),
 ) -> None:
-    """Save, audit and notify: the common tail of every step."""
+    """Save, audit, keep the public catalogue true and notify: the common tail of every step."""
     dataset.save()
+    if dataset.status in (Status.PUBLISHED, Status.WITHDRAWN):
+        # the entry the public sees: written with the version that makes it public, and
+        # removed with the withdrawal that ends it, in this same transaction
+        from steward.catalogue.services import refresh_entries
+
+        refresh_entries([dataset.pk])
     record(
         actor=by,
         action=f"dataset.{verb}",

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from steward.audit.services import diff, record
+from steward.catalogue.services import refresh_entries
 from steward.datasets.errors import DatasetError, TransitionNotAllowed
 from steward.datasets.metadata import (
     identifier_for,
@@ -197,6 +198,7 @@ def import_published(
             published_at=timezone.now(),
             published_by=by,
         )
+        refresh_entries([dataset.pk])  # public from now on, as the portal already has it
         record(
             actor=by,
             action="dataset.import",
