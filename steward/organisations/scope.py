@@ -43,6 +43,7 @@ class Action(StrEnum):
     FEEDBACK_REPLY = "feedback.reply"
     FEEDBACK_APPROVE_REPLY = "feedback.approve_reply"
     REPORT_VIEW = "report.view"
+    ROLES_MANAGE = "roles.manage"
 
 
 _EVERYONE = {Action.VIEW, Action.REPORT_VIEW}
@@ -72,6 +73,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.PLAN_MANAGE,
             Action.CALENDAR_IMPORT,
             Action.QUALITY_RUN,
+            Action.ROLES_MANAGE,
         }
     ),
     Role.CIO: frozenset(
