@@ -72,7 +72,9 @@ def test_a_shortfall_needs_a_written_reason_when_the_plan_says_so(tree: Tree, ca
     assert "shortfall_reason" in refused.value.message_dict
     assert "2" in refused.value.message_dict["shortfall_reason"][0]
     assert snapshot(inventory) == before
-    inventory = submit_inventory(inventory, by=cast.liaison, shortfall_reason="兩項系統改版延至明年")
+    inventory = submit_inventory(
+        inventory, by=cast.liaison, shortfall_reason="兩項系統改版延至明年"
+    )
     assert inventory.status == InventoryStatus.SUBMITTED
     assert (inventory.target, inventory.planned_openings) == (3, 1)
     assert inventory.shortfall_reason == "兩項系統改版延至明年"

@@ -30,9 +30,7 @@ def staff_centre(cast: Cast) -> Person:
     person = cast.centre
     person.is_staff = True
     person.save()
-    person.user_permissions.set(
-        Permission.objects.filter(codename__endswith="_roleassignment")
-    )
+    person.user_permissions.set(Permission.objects.filter(codename__endswith="_roleassignment"))
     return Person.objects.get(pk=person.pk)  # fresh permission cache
 
 
@@ -59,7 +57,10 @@ def test_nobody_but_the_centre_manages_roles(tree: Tree, cast: Cast, who: str) -
     before = table_snapshot()
     with pytest.raises(PermissionDenied):
         grant_role(
-            by=getattr(cast, who), person=cast.outsider, organisation=tree.unit_a1, role=Role.LIAISON
+            by=getattr(cast, who),
+            person=cast.outsider,
+            organisation=tree.unit_a1,
+            role=Role.LIAISON,
         )
     assert changed_tables(before, table_snapshot()) == []
 
@@ -85,9 +86,7 @@ def test_the_centre_cannot_reach_into_another_ministry(
     assert changed_tables(before, table_snapshot()) == []
 
 
-def test_the_centre_appoints_no_cio_and_never_changes_its_own_roles(
-    tree: Tree, cast: Cast
-) -> None:
+def test_the_centre_appoints_no_cio_and_never_changes_its_own_roles(tree: Tree, cast: Cast) -> None:
     before = table_snapshot()
     with pytest.raises(PermissionDenied, match="administrator"):
         grant_role(by=cast.centre, person=cast.outsider, organisation=tree.ministry, role=Role.CIO)
@@ -121,7 +120,10 @@ def test_a_revoked_role_is_granted_again_as_the_same_assignment(tree: Tree, cast
     )
     assert again.pk == assignment.pk and again.active
     changes = [e.changes for e in AuditEvent.objects.filter(action="role.change")]
-    assert changes == [{"active": {"from": True, "to": False}}, {"active": {"from": False, "to": True}}]
+    assert changes == [
+        {"active": {"from": True, "to": False}},
+        {"active": {"from": False, "to": True}},
+    ]
 
 
 # ---- the admin ------------------------------------------------------------------------------
