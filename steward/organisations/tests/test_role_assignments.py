@@ -88,7 +88,7 @@ def test_the_centre_cannot_reach_into_another_ministry(
 
 def test_the_centre_appoints_no_cio_and_never_changes_its_own_roles(tree: Tree, cast: Cast) -> None:
     before = table_snapshot()
-    with pytest.raises(PermissionDenied, match="administrator"):
+    with pytest.raises(PermissionDenied, match="只有系統管理者可以指派「資訊長」"):
         grant_role(by=cast.centre, person=cast.outsider, organisation=tree.ministry, role=Role.CIO)
     with pytest.raises(PermissionDenied):
         grant_role(by=cast.centre, person=cast.centre, organisation=tree.unit_a1, role=Role.LIAISON)
