@@ -39,6 +39,8 @@ from steward.inventory.services import (
     inventory_for,
     submit_inventory,
 )
+from steward.inventory.tests.helpers import plan_with_targets
+from steward.organisations.models import Organisation, Person
 from steward.plans.models import Plan
 from steward.publishing.services import request_publication
 from steward.publishing.tests.helpers import make_dataset
@@ -95,7 +97,7 @@ POST_ONLY_GET = 405
 
 # Parameters that name no object: the values to send.
 VALUES: dict[str, Any] = {
-    "year": YEAR,
+    "year": [YEAR, YEAR + 1],  # a year with a return and one without
     "step": [step.value for step in Step],
     "period": f"{YEAR}Q1",
     "date": f"{YEAR}-05-01",
@@ -115,9 +117,12 @@ VALUES: dict[str, Any] = {
 
 @dataclass
 class Objects:
-    """Ministry B's objects: one of each kind a route can name."""
+    """One ministry's objects: one of each kind a route can name."""
 
-    b: MinistryB
+    ministry: Organisation
+    agency: Organisation
+    unit: Organisation
+    centre: Person
     draft: Any
     scheduled: Any
     item: Any
@@ -130,52 +135,91 @@ class Objects:
     markers: list[str] = field(default_factory=list)
 
 
-@pytest.fixture
-def objects(ministry_b: MinistryB) -> Objects:
-    b = ministry_b
-    draft = make_dataset(b.unit, serial=1, status=Status.DRAFT, title="法務部牆外草稿資料集")
-    scheduled = make_dataset(
-        b.unit, serial=2, status=Status.SCHEDULED, title="法務部牆外排程資料集"
-    )
-    entry = request_publication(scheduled, by=b.centre)
+def build_objects(
+    *,
+    ministry: Organisation,
+    agency: Organisation,
+    unit: Organisation,
+    liaison: Person,
+    centre: Person,
+    plan: Plan,
+    title: str,
+) -> Objects:
+    """A dataset of each kind, an item, a submitted and compiled return, an outbox entry, a
+    check run and a committee meeting in `unit`'s ministry, made by its own people."""
+    draft = make_dataset(unit, serial=1, status=Status.DRAFT, title=f"{title}草稿資料集")
+    scheduled = make_dataset(unit, serial=2, status=Status.SCHEDULED, title=f"{title}排程資料集")
+    entry = request_publication(scheduled, by=centre)
     item = create_item(
-        by=b.liaison,
-        organisation=b.unit,
+        by=liaison,
+        organisation=unit,
         data={
-            "name": "法務部牆外資產",
+            "name": f"{title}資產",
             "classification": "open",
             "planned_year": YEAR,
             "planned_half": "H1",
             "status": "planned",
         },
     )
-    inventory = submit_inventory(
-        inventory_for(b.agency, YEAR), by=b.liaison, shortfall_reason="測試"
-    )
-    compilation = compile_inventories(b.ministry, YEAR, by=b.centre)
+    inventory = submit_inventory(inventory_for(agency, YEAR), by=liaison, shortfall_reason="測試")
+    compilation = compile_inventories(ministry, YEAR, by=centre)
     inventory.refresh_from_db()
     run = CheckRun.objects.create(
         kind=CheckKind.SELF_CHECK,
-        organisation=b.agency,
-        source="datasets:moj-aea",
+        organisation=agency,
+        source=f"datasets:{agency.key}",
         status=RunStatus.DONE,
         finished_at=timezone.now(),
     )
     meeting = record_meeting(
-        by=b.centre, ministry=b.ministry, held_on=datetime.date(YEAR, 4, 20), number="牆外第1次"
+        by=centre, ministry=ministry, held_on=datetime.date(YEAR, 4, 20), number=f"{title}第1次"
     )
-    plan = Plan.objects.get(key="moj")
-    markers = [
-        "法務部牆外",
-        b.agency.name,
-        b.unit.name,
-        b.liaison.username,
-        plan.name,
-        "A03010000E",
-        "牆外第1次",
-    ]
+    markers = [title, agency.name, unit.name, liaison.username, plan.name, agency.agency_code]
     return Objects(
-        b, draft, scheduled, item, inventory, compilation, entry, run, meeting, plan, markers
+        ministry,
+        agency,
+        unit,
+        centre,
+        draft,
+        scheduled,
+        item,
+        inventory,
+        compilation,
+        entry,
+        run,
+        meeting,
+        plan,
+        markers,
+    )
+
+
+@pytest.fixture
+def objects(ministry_b: MinistryB) -> Objects:
+    """Ministry B's objects, behind the wall."""
+    b = ministry_b
+    return build_objects(
+        ministry=b.ministry,
+        agency=b.agency,
+        unit=b.unit,
+        liaison=b.liaison,
+        centre=b.centre,
+        plan=Plan.objects.get(key="moj"),
+        title="法務部牆外",
+    )
+
+
+@pytest.fixture
+def own_objects(tree: Tree, cast: Cast) -> Objects:
+    """Ministry A's own objects, for the refused-requests-change-nothing matrix."""
+    plan = plan_with_targets(tree.ministry, [])
+    return build_objects(
+        ministry=tree.ministry,
+        agency=tree.agency_a,
+        unit=tree.unit_a1,
+        liaison=cast.liaison,
+        centre=cast.centre,
+        plan=plan.plan,
+        title="甲署自家",
     )
 
 
@@ -189,11 +233,11 @@ def object_params(o: Objects) -> dict[str, Any]:
         "dataset_id": [o.draft.pk, o.scheduled.pk],
         "dataset": o.scheduled.pk,
         "item_id": o.item.pk,
-        "agency_id": o.b.agency.pk,
-        "unit_id": o.b.unit.pk,
-        "organisation_id": [o.b.unit.pk, o.b.agency.pk, o.b.ministry.pk],
-        "ministry_id": o.b.ministry.pk,
-        "ministry": o.b.ministry.pk,
+        "agency_id": o.agency.pk,
+        "unit_id": o.unit.pk,
+        "organisation_id": [o.unit.pk, o.agency.pk, o.ministry.pk],
+        "ministry_id": o.ministry.pk,
+        "ministry": o.ministry.pk,
         "compilation_id": o.compilation.pk,
         "entry_id": o.entry.pk,
         "run_id": o.run.pk,
@@ -202,8 +246,8 @@ def object_params(o: Objects) -> dict[str, Any]:
         "old": version.label,
         "new": version.label,
         # pages
-        "agency_pk": o.b.agency.pk,
-        "ministry_pk": o.b.ministry.pk,
+        "agency_pk": o.agency.pk,
+        "ministry_pk": o.ministry.pk,
         "inventory:item_edit.pk": o.item.pk,
         "inventory:approve.pk": o.compilation.pk,
         "datasets:detail.pk": [o.draft.pk, o.scheduled.pk],
@@ -536,6 +580,30 @@ def test_no_role_of_ministry_a_reaches_ministry_b_on_any_route(
     assert not problems, f"{who} of ministry A reached ministry B:\n" + "\n".join(problems)
 
 
+@pytest.mark.parametrize("who", ROLES)
+def test_a_refused_request_changes_nothing_on_any_route_of_ones_own_ministry(
+    tree: Tree, cast: Cast, own_objects: Objects, who: str
+) -> None:
+    """Refuse before you write, inside the wall: the same routes on ministry A's own objects.
+    Whatever a role is refused (4xx) leaves every table as it was; what it may do, it does."""
+    params = object_params(own_objects)
+    client = Client()
+    client.force_login(getattr(cast, who))
+    schema = client.get("/api/openapi.json").json()
+    routes = page_routes(params) + api_routes(schema, params)
+    problems: list[str] = []
+    before = table_snapshot()
+    for route in routes:
+        status = send(client, route).status_code
+        after = table_snapshot()
+        if status >= 500:
+            problems.append(f"{route.label}: server error {status}")
+        elif status >= 400 and (changed := changed_tables(before, after)):
+            problems.append(f"{route.label}: refused with {status} but changed {changed}")
+        before = after
+    assert not problems, f"{who} was refused but something was written:\n" + "\n".join(problems)
+
+
 def test_every_api_url_is_in_the_openapi_schema(client: Client, db: None) -> None:
     """Operations hidden from the schema would escape the generated test."""
     schema = client.get("/api/openapi.json").json()
@@ -572,7 +640,7 @@ def test_the_admin_is_closed_to_every_role(cast: Cast, who: str) -> None:
 def test_ministry_bs_own_people_do_reach_their_objects(objects: Objects) -> None:
     """The same requests succeed inside the wall, so the 404s above are the wall's doing."""
     client = Client()
-    client.force_login(objects.b.centre)
+    client.force_login(objects.centre)
     assert client.get(f"/api/datasets/{objects.draft.pk}").status_code == 200
     assert client.get(f"/api/inventory/items/{objects.item.pk}").status_code == 200
     assert client.get(f"/api/quality/runs/{objects.run.pk}").status_code == 200
