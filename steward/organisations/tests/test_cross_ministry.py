@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, path, re_path, reverse
 from django.utils import timezone
 
 from steward.conftest import Cast, MinistryB, Tree, changed_tables, table_snapshot
@@ -325,7 +325,16 @@ def _url_patterns(
             yield prefix + str(pattern.pattern), name, params
 
 
-def _exempt(name: str) -> bool:
+# Unnamed routes exempt by where they start (`static()` and the like add such patterns).
+EXEMPT_PREFIXES: dict[str, str] = {
+    "static/": "static files (CSS, JavaScript, fonts): public, no ministry's data",
+    "media/": "static files: public, no ministry's data",
+}
+
+
+def _exempt(name: str, route: str = "") -> bool:
+    if route.lstrip("^").startswith(tuple(EXEMPT_PREFIXES)):
+        return True
     return any(name == key or (key.endswith(":") and name.startswith(key)) for key in EXEMPT)
 
 
@@ -333,7 +342,7 @@ def page_routes(objects: dict[str, Any]) -> list[Route]:
     """Every page of the URL conf (not the API, not exempt ones), by GET and by POST."""
     routes: list[Route] = []
     for route, name, params in _url_patterns(get_resolver().url_patterns):
-        if route.startswith("api/") or _exempt(name):
+        if route.startswith("api/") or _exempt(name, route):
             continue
         if not name or name.endswith(":"):
             raise Unfillable(f"the page {route!r} has no name: name it so it can be reversed")
@@ -626,6 +635,23 @@ def test_a_route_with_a_parameter_nobody_mapped_fails_the_test(objects: Objects)
     }  # fmt: skip
     with pytest.raises(Unfillable, match=r"thing_id.*object_params"):
         api_routes(schema, object_params(objects))
+
+
+class _UrlConfWithANewPage:
+    """A URL conf as it might look after somebody adds a page (and static files in DEBUG)."""
+
+    urlpatterns = [
+        re_path(r"^static/(?P<path>.*)$", lambda request, path: None),  # exempt, unnamed
+        path("things/<int:thing_pk>/", lambda request, thing_pk: None, name="thing"),
+    ]
+
+
+def test_a_page_with_a_parameter_nobody_mapped_fails_the_test(
+    objects: Objects, settings: Any
+) -> None:
+    settings.ROOT_URLCONF = _UrlConfWithANewPage
+    with pytest.raises(Unfillable, match=r"thing: cannot fill the parameter 'thing_pk'"):
+        page_routes(object_params(objects))
 
 
 @pytest.mark.parametrize("who", ["liaison", "centre", "cio", "auditor", "outsider"])
