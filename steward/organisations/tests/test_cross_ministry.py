@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, path, re_path, reverse
 from django.utils import timezone
@@ -641,8 +642,8 @@ class _UrlConfWithANewPage:
     """A URL conf as it might look after somebody adds a page (and static files in DEBUG)."""
 
     urlpatterns = [
-        re_path(r"^static/(?P<path>.*)$", lambda request, path: None),  # exempt, unnamed
-        path("things/<int:thing_pk>/", lambda request, thing_pk: None, name="thing"),
+        re_path(r"^static/(?P<path>.*)$", lambda request, path: HttpResponse()),  # exempt
+        path("things/<int:thing_pk>/", lambda request, thing_pk: HttpResponse(), name="thing"),
     ]
 
 
