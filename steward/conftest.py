@@ -6,14 +6,22 @@ ministry (部, A17000000J)
 │   └── unit A1
 └── agency B (A17020000J)
     └── unit B1
+
+`ministry_b` adds a second ministry behind the wall, the Ministry of Justice from its
+built-in plan, with its own people (`MinistryB`); `table_snapshot()` takes the contents of
+every table, so a test can show that a refused request changed nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.apps import apps
+from django.contrib.sessions.models import Session
+from django.db import connection
 
 from steward.organisations.factories import (
     OrganisationFactory,
@@ -118,3 +126,118 @@ def cast(tree: Tree) -> Cast:
         auditor=_person("auditor", tree.agency_a, Role.AUDITOR),
         outsider=_person("outsider", None, None),
     )
+
+
+@dataclass
+class MinistryB:
+    """A second ministry, the Ministry of Justice (法務部) as its built-in plan installs it,
+    with an agency and a unit added and one person per role. Nobody in `cast` may reach it.
+
+    moj (法務部, A03000000E)
+    ├── moj-ic (資訊中心, unit)
+    └── moj-aea (行政執行署, agency, A03010000E)
+        └── moj-aea-stats (行政執行署統計室, unit)
+    """
+
+    ministry: Organisation
+    information_centre_unit: Organisation
+    agency: Organisation
+    unit: Organisation
+    liaison: Person  # data liaison of the unit
+    reviewer: Person  # unit reviewer of the unit
+    centre: Person  # information centre (資訊中心)
+    cio: Person
+    head: Person  # head of the agency
+    committee_civil: Person
+    auditor: Person  # read-only auditor of the agency
+
+    @property
+    def people(self) -> list[Person]:
+        return [
+            self.liaison,
+            self.reviewer,
+            self.centre,
+            self.cio,
+            self.head,
+            self.committee_civil,
+            self.auditor,
+        ]
+
+
+@pytest.fixture
+def ministry_b(db: None) -> MinistryB:
+    """The Ministry of Justice from its built-in plan (steward/plans/builtin/moj.toml)."""
+    from steward.plans.services import BUILTIN_DIR, install_plan_file
+
+    install_plan_file(BUILTIN_DIR / "moj.toml")
+    ministry = Organisation.objects.get(key="moj")
+    Organisation.objects.filter(pk=ministry.pk).update(agency_code="A03000000E")
+    ministry.refresh_from_db()
+    centre_unit = Organisation.objects.get(key="moj-ic")
+    agency = OrganisationFactory.create(
+        key="moj-aea",
+        name="法務部行政執行署",
+        short_name="行政執行署",
+        kind=OrganisationKind.AGENCY,
+        parent=ministry,
+        agency_code="A03010000E",
+    )
+    unit = OrganisationFactory.create(
+        key="moj-aea-stats", name="行政執行署統計室", kind=OrganisationKind.UNIT, parent=agency
+    )
+    return MinistryB(
+        ministry=ministry,
+        information_centre_unit=centre_unit,
+        agency=agency,
+        unit=unit,
+        liaison=_person("moj_liaison", unit, Role.LIAISON),
+        reviewer=_person("moj_reviewer", unit, Role.UNIT_REVIEWER),
+        centre=_person("moj_centre", centre_unit, Role.INFORMATION_CENTRE),
+        cio=_person("moj_cio", ministry, Role.CIO),
+        head=_person("moj_head", agency, Role.HEAD_OF_AGENCY),
+        committee_civil=_person(
+            "moj_committee_civil",
+            ministry,
+            Role.COMMITTEE_MEMBER,
+            committee_seat=CommitteeSeat.CIVIL,
+        ),
+        auditor=_person("moj_auditor", agency, Role.AUDITOR),
+    )
+
+
+# Tables a refused request may legitimately touch: the visitor's own session (sign-in,
+# messages, idle timeout), which is not the product's data.
+SNAPSHOT_EXCLUDED = frozenset({Session._meta.label})
+
+
+def table_snapshot() -> dict[str, tuple[int, str]]:
+    """Every model's table: (row count, sha256 of all its rows in primary-key order).
+
+    Compare two snapshots to show that a refused request left every table as it was:
+    `assert table_snapshot() == before`. Sessions are left out (SNAPSHOT_EXCLUDED).
+    """
+    snapshot: dict[str, tuple[int, str]] = {}
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for model in apps.get_models(include_auto_created=True):
+            label = model._meta.label
+            if label in SNAPSHOT_EXCLUDED or not model._meta.managed:
+                continue
+            # Raw rows: no model or converter work, so a snapshot stays cheap enough to take
+            # after every request of a long matrix.
+            table, key = model._meta.db_table, model._meta.pk.column  # type: ignore[union-attr]
+            cursor.execute(f"SELECT * FROM {quote(table)} ORDER BY {quote(str(key))}")
+            rows = cursor.fetchall()
+            snapshot[label] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
+    return snapshot
+
+
+def changed_tables(
+    before: dict[str, tuple[int, str]], after: dict[str, tuple[int, str]]
+) -> list[str]:
+    """The tables whose contents differ between two snapshots, with their row counts."""
+    return [
+        f"{label}: {before.get(label, (0, ''))[0]} → {after.get(label, (0, ''))[0]} rows"
+        for label in sorted(set(before) | set(after))
+        if before.get(label) != after.get(label)
+    ]

@@ -304,12 +304,41 @@ def import_items(
 # ---- the yearly return -----------------------------------------------------------------------
 
 
+# The years a return may be for: those of the planned openings (InventoryItem.planned_year).
+FIRST_RETURN_YEAR, LAST_RETURN_YEAR = 2000, 2100
+
+
+def _check_year(year: int) -> None:
+    if not FIRST_RETURN_YEAR <= year <= LAST_RETURN_YEAR:
+        raise TransitionRefused(
+            {
+                "year": _("An inventory is for a year from %(first)d to %(last)d, not %(year)s.")
+                % {"first": FIRST_RETURN_YEAR, "last": LAST_RETURN_YEAR, "year": year}
+            }
+        )
+
+
 def inventory_for(agency: Organisation, year: int) -> AgencyInventory:
-    """The agency's return for `year`, created as an empty draft the first time it is asked."""
+    """The agency's return for `year`: the stored one, or an empty draft not yet saved.
+
+    Nothing is written here. The step that changes the return (`submit_inventory`) stores
+    it, after checking who asks: a refused request leaves no draft behind.
+    """
     if agency.kind not in (OrganisationKind.AGENCY, OrganisationKind.MINISTRY):
         raise TransitionRefused(_("Only an agency or the ministry submits an inventory."))
-    inventory, _created = AgencyInventory.objects.get_or_create(agency=agency, year=year)
-    return inventory
+    _check_year(year)
+    stored = AgencyInventory.objects.filter(agency=agency, year=year).first()
+    return stored or AgencyInventory(agency=agency, year=year)
+
+
+def _locked(inventory: AgencyInventory) -> AgencyInventory:
+    """The stored return of `inventory`'s agency and year, locked; created as a draft when
+    there is none yet. Call only after the permission check."""
+    _check_year(inventory.year)
+    stored, _created = AgencyInventory.objects.select_for_update().get_or_create(
+        agency=inventory.agency, year=inventory.year
+    )
+    return stored
 
 
 def _check_transition(current: str, transition: str) -> str:
@@ -351,7 +380,7 @@ def submit_inventory(
             _("You may not submit the inventory of %(agency)s.") % {"agency": inventory.agency}
         )
     with transaction.atomic():
-        inventory = AgencyInventory.objects.select_for_update().get(pk=inventory.pk)
+        inventory = _locked(inventory)
         from_state = inventory.status
         to_state = _check_transition(from_state, "submit")
         row = target_rules.target_row(inventory.agency, inventory.year)
@@ -412,6 +441,7 @@ def compile_inventories(
     require(by, Action.INVENTORY_COMPILE, ministry)
     if ministry.kind != OrganisationKind.MINISTRY:
         raise TransitionRefused(_("Inventories are compiled for a whole ministry."))
+    _check_year(year)
     with transaction.atomic():
         submitted = list(
             AgencyInventory.objects.select_for_update()
@@ -504,9 +534,13 @@ def approve_compilation(
 
 
 def return_inventory(inventory: AgencyInventory, *, by: Person, reason: str) -> AgencyInventory:
-    """Send an agency's inventory back for correction, with the reason (退回修正)."""
+    """Send an agency's inventory back for correction, with the reason (退回修正).
+
+    A return never creates the row: one not stored yet is a draft, which cannot go back.
+    """
     with transaction.atomic():
-        inventory = AgencyInventory.objects.select_for_update().get(pk=inventory.pk)
+        if inventory.pk is not None:
+            inventory = AgencyInventory.objects.select_for_update().get(pk=inventory.pk)
         allowed = can(by, Action.INVENTORY_APPROVE, inventory.agency) or (
             inventory.status == InventoryStatus.SUBMITTED
             and can(by, Action.INVENTORY_COMPILE, inventory.agency)

@@ -46,6 +46,7 @@ class Action(StrEnum):
     FEEDBACK_APPROVE_REPLY = "feedback.approve_reply"
     REPORT_VIEW = "report.view"
     ACCOUNT_UNLOCK = "account.unlock"  # lift a sign-in lockout (steward/organisations/signin)
+    ROLES_MANAGE = "roles.manage"
 
 
 #: What each action is called in a refusal ("… may not import office calendars …").
@@ -69,6 +70,8 @@ ACTION_LABELS: dict[Action, Any] = {
     Action.FEEDBACK_REPLY: gettext_lazy("reply to feedback"),
     Action.FEEDBACK_APPROVE_REPLY: gettext_lazy("approve replies to feedback"),
     Action.REPORT_VIEW: gettext_lazy("view reports"),
+    Action.ACCOUNT_UNLOCK: gettext_lazy("unlock sign-in lockouts"),
+    Action.ROLES_MANAGE: gettext_lazy("manage role assignments"),
 }
 
 _EVERYONE = {Action.VIEW, Action.REPORT_VIEW}
@@ -99,6 +102,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.CALENDAR_IMPORT,
             Action.QUALITY_RUN,
             Action.ACCOUNT_UNLOCK,
+            Action.ROLES_MANAGE,
         }
     ),
     Role.CIO: frozenset(

@@ -180,15 +180,22 @@ def _check_database(plan_file: PlanFile) -> None:
                     )
                 )
         existing = Organisation.objects.filter(key=raw["key"]).first()
-        if existing is not None and existing.parent_id is not None:
+        # Ministries are walls: a plan file creates and changes organisations of its own
+        # ministry only. Another ministry's root (no parent) counts too: re-parenting it
+        # would hand its whole tree to this ministry's roles.
+        if existing is not None:
             root = existing.ministry
             if root.key != ministry_key:
                 problems.append(
                     Problem(
                         plan_file.name,
                         f"{path}.key",
-                        _("organisation '%(key)s' already belongs to '%(ministry)s'.")
-                        % {"key": raw["key"], "ministry": root.key},
+                        _(
+                            "The organisation “%(key)s” belongs to another ministry"
+                            " (%(ministry)s); a plan file may only add or change"
+                            " organisations of its own ministry (“%(own)s”)."
+                        )
+                        % {"key": raw["key"], "ministry": root.name, "own": ministry_key},
                         lines.line_of(f"{path}.key"),
                     )
                 )

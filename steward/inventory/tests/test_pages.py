@@ -197,6 +197,6 @@ def test_a_shortfall_without_a_reason_is_refused_on_the_page_with_the_message(
     submit_url = reverse("inventory:submit", args=[tree.agency_a.pk, 2026])
     response = client_for(cast.liaison).post(submit_url, follow=True)
     assert "2" in response.content.decode()
-    assert AgencyInventory.objects.get().status == InventoryStatus.DRAFT
+    assert not AgencyInventory.objects.exists()  # refused: no draft left behind
     client_for(cast.liaison).post(submit_url, {"shortfall_reason": "預算刪減"})
     assert AgencyInventory.objects.get().shortfall_reason == "預算刪減"

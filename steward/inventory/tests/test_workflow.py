@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from steward.audit.models import AuditEvent
-from steward.conftest import Cast, Tree
+from steward.conftest import Cast, Tree, table_snapshot
 from steward.inventory.models import (
     AgencyInventory,
     InventoryCompilation,
@@ -29,10 +29,9 @@ YEAR = 2026
 pytestmark = pytest.mark.usefixtures("english")
 
 
-def snapshot(inventory: AgencyInventory) -> tuple[Any, ...]:
-    inventory.refresh_from_db()
-    return (inventory.status, inventory.shortfall_reason, inventory.return_reason,
-            inventory.compilation_id, AuditEvent.objects.count())  # fmt: skip
+def snapshot(inventory: AgencyInventory) -> dict[str, tuple[int, str]]:
+    """Every table's contents (the return itself may not be stored yet)."""
+    return table_snapshot()
 
 
 @pytest.mark.parametrize("who", ["liaison", "reviewer"])
@@ -42,8 +41,7 @@ def test_the_liaison_or_the_unit_reviewer_submits_their_agencys_inventory(
     open_item(tree.unit_a1, "1")
     inventory = inventory_for(tree.agency_a, YEAR)
     with django_capture_on_commit_callbacks(execute=True):
-        submit_inventory(inventory, by=getattr(cast, who))
-    inventory.refresh_from_db()
+        inventory = submit_inventory(inventory, by=getattr(cast, who))
     assert inventory.status == InventoryStatus.SUBMITTED
     assert inventory.planned_openings == 1
     assert inventory.snapshot["rows"][0][3] == "資料1"
@@ -74,8 +72,9 @@ def test_a_shortfall_needs_a_written_reason_when_the_plan_says_so(tree: Tree, ca
     assert "shortfall_reason" in refused.value.message_dict
     assert "2" in refused.value.message_dict["shortfall_reason"][0]
     assert snapshot(inventory) == before
-    submit_inventory(inventory, by=cast.liaison, shortfall_reason="兩項系統改版延至明年")
-    inventory.refresh_from_db()
+    inventory = submit_inventory(
+        inventory, by=cast.liaison, shortfall_reason="兩項系統改版延至明年"
+    )
     assert inventory.status == InventoryStatus.SUBMITTED
     assert (inventory.target, inventory.planned_openings) == (3, 1)
     assert inventory.shortfall_reason == "兩項系統改版延至明年"

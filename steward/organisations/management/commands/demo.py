@@ -20,6 +20,7 @@ from steward.organisations.models import (
     Role,
     RoleAssignment,
 )
+from steward.organisations.services import grant_role
 
 DEMO_PASSWORD = "steward-demo"
 
@@ -146,12 +147,17 @@ class Command(StewardCommand):
             if created:
                 person.set_password(DEMO_PASSWORD)
                 person.save()
-            RoleAssignment.objects.get_or_create(
-                person=person,
-                organisation=Organisation.objects.get(key=organisation_key),
-                role=role,
-                defaults={"committee_seat": seat},
-            )
+            organisation = Organisation.objects.get(key=organisation_key)
+            if not RoleAssignment.objects.filter(
+                person=person, organisation=organisation, role=role
+            ).exists():
+                grant_role(
+                    by=None,
+                    person=person,
+                    organisation=organisation,
+                    role=role,
+                    committee_seat=seat,
+                )
         if not Person.objects.filter(username="admin").exists():
             Person.objects.create_superuser(
                 "admin", "admin@demo.mol.gov.tw", DEMO_PASSWORD, display_name="系統管理者"
