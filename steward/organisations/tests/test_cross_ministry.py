@@ -68,6 +68,11 @@ EXEMPT: dict[str, str] = {
     },
     "set_language": "the visitor's language choice, kept in their session",
     "datasets:notices": "withdrawal notices are public by law (停止提供公告), no sign-in",
+    "catalogue:": (
+        "the public catalogue (CKAN Action API, DCAT): every ministry's published metadata is "
+        "public by design, and only that (steward/catalogue/tests: drafts and pending edits "
+        "never appear)"
+    ),
     "admin:": "staff only: every role here is refused (test_the_admin_is_closed_to_every_role)",
     "api:openapi-json": "the API's own description",
     "api:openapi-view": "the API's own description",
