@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Schema
 from ninja.responses import Status as HttpStatus
 
 from steward.audit.services import history as audit_history
@@ -25,6 +25,8 @@ from steward.datasets.errors import DatasetError, MetadataIncomplete, Transition
 from steward.datasets.metadata import EDITABLE_KEYS, record_of
 from steward.datasets.models import CommitteeMeeting, Dataset
 from steward.datasets.workflow import Status, available_steps, queue_q
+from steward.lib.api import Day, ErrorOut, FieldErrorsOut, Id, Router
+from steward.lib.bounds import MAX_ID
 from steward.organisations.models import Organisation, Person
 from steward.organisations.scope import Action, organisation_for, organisations_for, scope_q
 
@@ -86,14 +88,14 @@ class DatasetValues(Schema):
     language: str | None = None
     landingPage: str | None = None
     keyword: list[str] | None = None
-    numberOfData: int | None = Field(default=None, ge=0)
+    numberOfData: int | None = Field(default=None, ge=0, le=MAX_ID)
     notes: str | None = None
     gender_statistics: bool | None = None
     resources: list[ResourceIn] | None = None
 
 
 class DatasetCreate(DatasetValues):
-    organisation_id: int
+    organisation_id: Id
     identifier: str = Field(default="", description="Leave empty to take the agency's next.")
 
 
@@ -136,13 +138,13 @@ class ReasonsIn(Schema):
 
 
 class DecisionIn(Schema):
-    meeting_id: int
+    meeting_id: Id
     decision: str = Field(description="approve / reject, or withdraw / keep_open")
     reasons: str = ""
 
 
 class ScheduleIn(Schema):
-    on: datetime.date
+    on: Day
     comment: str = ""
 
 
@@ -161,14 +163,16 @@ class WithdrawalIn(Schema):
 
 class NoticeIn(Schema):
     notice_text: str = ""
-    on: datetime.date | None = None
+    on: Day | None = None
 
 
 class MeetingIn(Schema):
-    held_on: datetime.date
-    number: str
+    held_on: Day
+    number: str = Field(
+        min_length=1, max_length=60, pattern=r"\S", description="e.g. 115年第1次會議"
+    )
     attendees: str = ""
-    civil_representatives: int = Field(default=0, ge=0)
+    civil_representatives: int = Field(default=0, ge=0, le=1000)
     minutes: str = ""
 
 
@@ -181,7 +185,9 @@ class MeetingOut(Schema):
     minutes: str
 
 
-class ProblemOut(Schema):
+class MetadataProblemOut(Schema):
+    """One field that breaks the national metadata standard."""
+
     key: str
     label: str
     code: str
@@ -189,9 +195,11 @@ class ProblemOut(Schema):
     severity: str
 
 
-class ErrorOut(Schema):
+class MetadataErrorOut(Schema):
+    """Metadata the standard refuses (400): a sentence and every problem, field by field."""
+
     detail: str
-    problems: list[ProblemOut] = []
+    problems: list[MetadataProblemOut]
 
 
 # ---------------------------------------------------------------- helpers
@@ -203,7 +211,7 @@ def _person(request: HttpRequest) -> Person:
     return user
 
 
-def _dataset(request: HttpRequest, dataset_id: int) -> Dataset:
+def _dataset(request: HttpRequest, dataset_id: Id) -> Dataset:
     """The dataset if the person may see it, else 404 (scoped like the pages)."""
     visible = Dataset.objects.filter(scope_q(_person(request), Action.VIEW))
     return get_object_or_404(visible.select_related("organisation"), pk=dataset_id)
@@ -257,13 +265,13 @@ def _refusal(error: DatasetError) -> JsonResponse:
             json_dumps_params={"ensure_ascii": False},
         )
     return JsonResponse(
-        {"detail": error.message, "problems": []},
+        {"detail": error.message},
         status=409,
         json_dumps_params={"ensure_ascii": False},
     )
 
 
-def _step(request: HttpRequest, dataset_id: int, act: Callable[[Dataset, Person], object]) -> Any:
+def _step(request: HttpRequest, dataset_id: Id, act: Callable[[Dataset, Person], object]) -> Any:
     person = _person(request)
     dataset = _dataset(request, dataset_id)
     try:
@@ -273,7 +281,7 @@ def _step(request: HttpRequest, dataset_id: int, act: Callable[[Dataset, Person]
     return _detail(dataset, person)
 
 
-STEP_RESPONSES: dict[int, Any] = {200: DatasetDetailOut, 400: ErrorOut, 409: ErrorOut}
+STEP_RESPONSES: dict[int, Any] = {200: DatasetDetailOut, 400: MetadataErrorOut, 409: ErrorOut}
 
 
 def _meeting(request: HttpRequest, dataset: Dataset, meeting_id: int) -> CommitteeMeeting:
@@ -289,7 +297,7 @@ def _meeting(request: HttpRequest, dataset: Dataset, meeting_id: int) -> Committ
 def list_datasets(
     request: HttpRequest,
     status: str = "",
-    organisation_id: int | None = None,
+    organisation_id: Id | None = None,
     mine: bool = False,
 ) -> QuerySet[Dataset]:
     """Datasets in scope; `status` filters, `organisation_id` keeps a subtree, `mine` = my work."""
@@ -305,7 +313,7 @@ def list_datasets(
     return datasets
 
 
-@router.post("/", response={201: DatasetDetailOut, 400: ErrorOut, 409: ErrorOut})
+@router.post("/", response={201: DatasetDetailOut, 400: MetadataErrorOut, 409: ErrorOut})
 def create_dataset(request: HttpRequest, payload: DatasetCreate) -> Any:
     """Draft a dataset in an organisation where you are a liaison."""
     person = _person(request)
@@ -336,7 +344,7 @@ def list_meetings(request: HttpRequest) -> QuerySet[CommitteeMeeting]:
     return CommitteeMeeting.objects.filter(ministry_id__in=ministry_ids)
 
 
-@router.post("/meetings", response={201: MeetingOut})
+@router.post("/meetings", response={201: MeetingOut, 400: FieldErrorsOut})
 def create_meeting(request: HttpRequest, payload: MeetingIn) -> Any:
     """Record an advisory-committee meeting (information centre or committee member)."""
     person = _person(request)
@@ -344,17 +352,20 @@ def create_meeting(request: HttpRequest, payload: MeetingIn) -> Any:
     ministry: Organisation | None = roots.first()
     if ministry is None:
         raise PermissionDenied(_("You may not record committee meetings."))
-    meeting = services.record_meeting(by=person, ministry=ministry.ministry, **payload.dict())
+    try:
+        meeting = services.record_meeting(by=person, ministry=ministry.ministry, **payload.dict())
+    except DatasetError as error:
+        return HttpStatus(400, {"detail": {"__all__": [error.message]}})
     return HttpStatus(201, meeting)
 
 
 @router.get("/{dataset_id}", response=DatasetDetailOut)
-def get_dataset(request: HttpRequest, dataset_id: int) -> Any:
+def get_dataset(request: HttpRequest, dataset_id: Id) -> Any:
     return _detail(_dataset(request, dataset_id), _person(request))
 
 
 @router.patch("/{dataset_id}", response=STEP_RESPONSES)
-def update_dataset(request: HttpRequest, dataset_id: int, payload: DatasetValues) -> Any:
+def update_dataset(request: HttpRequest, dataset_id: Id, payload: DatasetValues) -> Any:
     """Change a draft or returned dataset (published ones: POST …/propose-edit)."""
     values, resources = _values(payload)
     return _step(
@@ -365,18 +376,18 @@ def update_dataset(request: HttpRequest, dataset_id: int, payload: DatasetValues
 
 
 @router.get("/{dataset_id}/metadata", response=dict[str, Any])
-def dataset_metadata(request: HttpRequest, dataset_id: int) -> dict[str, Any]:
+def dataset_metadata(request: HttpRequest, dataset_id: Id) -> dict[str, Any]:
     """The metadata as the national standard's JSON (data-gov-tw.md §1)."""
     return record_of(_dataset(request, dataset_id))
 
 
 @router.get("/{dataset_id}/resources", response=list[ResourceOut])
-def dataset_resources(request: HttpRequest, dataset_id: int) -> Any:
+def dataset_resources(request: HttpRequest, dataset_id: Id) -> Any:
     return list(_dataset(request, dataset_id).resources.all())
 
 
 @router.get("/{dataset_id}/history", response=list[EventOut])
-def dataset_history(request: HttpRequest, dataset_id: int) -> list[dict[str, Any]]:
+def dataset_history(request: HttpRequest, dataset_id: Id) -> list[dict[str, Any]]:
     """Every audit event: who, when, from → to, comment and the metadata diff."""
     return [
         {
@@ -396,7 +407,7 @@ def dataset_history(request: HttpRequest, dataset_id: int) -> list[dict[str, Any
 
 
 @router.post("/{dataset_id}/submit", response=STEP_RESPONSES)
-def submit(request: HttpRequest, dataset_id: int, payload: CommentIn) -> Any:
+def submit(request: HttpRequest, dataset_id: Id, payload: CommentIn) -> Any:
     return _step(
         request,
         dataset_id,
@@ -405,7 +416,7 @@ def submit(request: HttpRequest, dataset_id: int, payload: CommentIn) -> Any:
 
 
 @router.post("/{dataset_id}/approve", response=STEP_RESPONSES)
-def approve(request: HttpRequest, dataset_id: int, payload: CommentIn) -> Any:
+def approve(request: HttpRequest, dataset_id: Id, payload: CommentIn) -> Any:
     """Approve the current review stage: unit review, centre review or CIO approval."""
 
     def act(dataset: Dataset, person: Person) -> object:
@@ -426,7 +437,7 @@ def approve(request: HttpRequest, dataset_id: int, payload: CommentIn) -> Any:
 
 
 @router.post("/{dataset_id}/reject", response=STEP_RESPONSES)
-def reject(request: HttpRequest, dataset_id: int, payload: ReasonsIn) -> Any:
+def reject(request: HttpRequest, dataset_id: Id, payload: ReasonsIn) -> Any:
     """Return the dataset to the liaison with reasons (any review stage)."""
     return _step(
         request, dataset_id, lambda d, p: services.reject(d, by=p, reasons=payload.reasons)
@@ -434,7 +445,7 @@ def reject(request: HttpRequest, dataset_id: int, payload: ReasonsIn) -> Any:
 
 
 @router.post("/{dataset_id}/committee-decision", response=STEP_RESPONSES)
-def committee_decision(request: HttpRequest, dataset_id: int, payload: DecisionIn) -> Any:
+def committee_decision(request: HttpRequest, dataset_id: Id, payload: DecisionIn) -> Any:
     return _step(
         request,
         dataset_id,
@@ -449,7 +460,7 @@ def committee_decision(request: HttpRequest, dataset_id: int, payload: DecisionI
 
 
 @router.post("/{dataset_id}/schedule", response=STEP_RESPONSES)
-def schedule(request: HttpRequest, dataset_id: int, payload: ScheduleIn) -> Any:
+def schedule(request: HttpRequest, dataset_id: Id, payload: ScheduleIn) -> Any:
     return _step(
         request,
         dataset_id,
@@ -458,7 +469,7 @@ def schedule(request: HttpRequest, dataset_id: int, payload: ScheduleIn) -> Any:
 
 
 @router.post("/{dataset_id}/mark-published", response=STEP_RESPONSES)
-def mark_published(request: HttpRequest, dataset_id: int, payload: PublishedIn) -> Any:
+def mark_published(request: HttpRequest, dataset_id: Id, payload: PublishedIn) -> Any:
     return _step(
         request,
         dataset_id,
@@ -467,7 +478,7 @@ def mark_published(request: HttpRequest, dataset_id: int, payload: PublishedIn) 
 
 
 @router.post("/{dataset_id}/return-refused", response=STEP_RESPONSES)
-def return_refused(request: HttpRequest, dataset_id: int, payload: CommentIn) -> Any:
+def return_refused(request: HttpRequest, dataset_id: Id, payload: CommentIn) -> Any:
     """The information centre returns a dataset the portal refused to the liaison."""
     return _step(
         request,
@@ -477,7 +488,7 @@ def return_refused(request: HttpRequest, dataset_id: int, payload: CommentIn) ->
 
 
 @router.post("/{dataset_id}/propose-edit", response=STEP_RESPONSES)
-def propose_edit(request: HttpRequest, dataset_id: int, payload: EditIn) -> Any:
+def propose_edit(request: HttpRequest, dataset_id: Id, payload: EditIn) -> Any:
     """Change a published dataset; the plan's approver of edits approves it (DGBAS 伍五: the
     unit reviewer), or it is re-published at once when the plan needs no approval."""
     values, resources = _values(payload)
@@ -491,7 +502,7 @@ def propose_edit(request: HttpRequest, dataset_id: int, payload: EditIn) -> Any:
 
 
 @router.post("/{dataset_id}/approve-edit", response=STEP_RESPONSES)
-def approve_edit(request: HttpRequest, dataset_id: int, payload: CommentIn) -> Any:
+def approve_edit(request: HttpRequest, dataset_id: Id, payload: CommentIn) -> Any:
     return _step(
         request,
         dataset_id,
@@ -500,7 +511,7 @@ def approve_edit(request: HttpRequest, dataset_id: int, payload: CommentIn) -> A
 
 
 @router.post("/{dataset_id}/discard-edit", response=STEP_RESPONSES)
-def discard_edit(request: HttpRequest, dataset_id: int, payload: CommentIn) -> Any:
+def discard_edit(request: HttpRequest, dataset_id: Id, payload: CommentIn) -> Any:
     return _step(
         request,
         dataset_id,
@@ -509,7 +520,7 @@ def discard_edit(request: HttpRequest, dataset_id: int, payload: CommentIn) -> A
 
 
 @router.post("/{dataset_id}/request-withdrawal", response=STEP_RESPONSES)
-def request_withdrawal(request: HttpRequest, dataset_id: int, payload: WithdrawalIn) -> Any:
+def request_withdrawal(request: HttpRequest, dataset_id: Id, payload: WithdrawalIn) -> Any:
     return _step(
         request,
         dataset_id,
@@ -520,7 +531,7 @@ def request_withdrawal(request: HttpRequest, dataset_id: int, payload: Withdrawa
 
 
 @router.post("/{dataset_id}/withdrawal-discussion", response=STEP_RESPONSES)
-def withdrawal_discussion(request: HttpRequest, dataset_id: int, payload: DecisionIn) -> Any:
+def withdrawal_discussion(request: HttpRequest, dataset_id: Id, payload: DecisionIn) -> Any:
     return _step(
         request,
         dataset_id,
@@ -535,7 +546,7 @@ def withdrawal_discussion(request: HttpRequest, dataset_id: int, payload: Decisi
 
 
 @router.post("/{dataset_id}/approve-withdrawal", response=STEP_RESPONSES)
-def approve_withdrawal(request: HttpRequest, dataset_id: int, payload: CommentIn) -> Any:
+def approve_withdrawal(request: HttpRequest, dataset_id: Id, payload: CommentIn) -> Any:
     return _step(
         request,
         dataset_id,
@@ -544,7 +555,7 @@ def approve_withdrawal(request: HttpRequest, dataset_id: int, payload: CommentIn
 
 
 @router.post("/{dataset_id}/refuse-withdrawal", response=STEP_RESPONSES)
-def refuse_withdrawal(request: HttpRequest, dataset_id: int, payload: ReasonsIn) -> Any:
+def refuse_withdrawal(request: HttpRequest, dataset_id: Id, payload: ReasonsIn) -> Any:
     return _step(
         request,
         dataset_id,
@@ -553,7 +564,7 @@ def refuse_withdrawal(request: HttpRequest, dataset_id: int, payload: ReasonsIn)
 
 
 @router.post("/{dataset_id}/withdrawal-notice", response=STEP_RESPONSES)
-def withdrawal_notice(request: HttpRequest, dataset_id: int, payload: NoticeIn) -> Any:
+def withdrawal_notice(request: HttpRequest, dataset_id: Id, payload: NoticeIn) -> Any:
     return _step(
         request,
         dataset_id,
