@@ -93,7 +93,7 @@ class CalendarImportOut(Schema):
 
 class CalendarImportErrorOut(Schema):
     detail: str
-    problems: list[CalendarProblemOut]
+    problems: list[CalendarProblemOut] = []
 
 
 def _change_out(change: CalendarChange) -> ChangeOut:

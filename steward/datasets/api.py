@@ -25,7 +25,7 @@ from steward.datasets.errors import DatasetError, MetadataIncomplete, Transition
 from steward.datasets.metadata import EDITABLE_KEYS, record_of
 from steward.datasets.models import CommitteeMeeting, Dataset
 from steward.datasets.workflow import Status, available_steps, queue_q
-from steward.lib.api import Day, ErrorOut, FieldErrorsOut, Id, Router
+from steward.lib.api import BadRequestOut, Day, ErrorOut, Id, Router
 from steward.lib.bounds import MAX_ID
 from steward.organisations.models import Organisation, Person
 from steward.organisations.scope import Action, organisation_for, organisations_for, scope_q
@@ -195,11 +195,10 @@ class MetadataProblemOut(Schema):
     severity: str
 
 
-class MetadataErrorOut(Schema):
+class MetadataErrorOut(BadRequestOut):
     """Metadata the standard refuses (400): a sentence and every problem, field by field."""
 
-    detail: str
-    problems: list[MetadataProblemOut]
+    problems: list[MetadataProblemOut] = []
 
 
 # ---------------------------------------------------------------- helpers
@@ -344,7 +343,7 @@ def list_meetings(request: HttpRequest) -> QuerySet[CommitteeMeeting]:
     return CommitteeMeeting.objects.filter(ministry_id__in=ministry_ids)
 
 
-@router.post("/meetings", response={201: MeetingOut, 400: FieldErrorsOut})
+@router.post("/meetings", response={201: MeetingOut, 400: BadRequestOut})
 def create_meeting(request: HttpRequest, payload: MeetingIn) -> Any:
     """Record an advisory-committee meeting (information centre or committee member)."""
     person = _person(request)
@@ -355,7 +354,7 @@ def create_meeting(request: HttpRequest, payload: MeetingIn) -> Any:
     try:
         meeting = services.record_meeting(by=person, ministry=ministry.ministry, **payload.dict())
     except DatasetError as error:
-        return HttpStatus(400, {"detail": {"__all__": [error.message]}})
+        return HttpStatus(400, {"detail": error.message})
     return HttpStatus(201, meeting)
 
 

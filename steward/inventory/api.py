@@ -28,7 +28,7 @@ from steward.inventory.queries import (
 )
 from steward.inventory.spreadsheets import ExportError, SpreadsheetError, check_size
 from steward.inventory.targets import target_rows
-from steward.lib.api import ErrorOut, FieldErrorsOut, Id, Router, Year
+from steward.lib.api import BadRequestOut, ErrorOut, Id, Router, Year
 from steward.organisations.models import Person
 from steward.organisations.scope import organisation_for
 
@@ -222,7 +222,7 @@ def get_item(request: HttpRequest, item_id: Id) -> Any:
     return item_for(_person(request), item_id)
 
 
-@router.post("/items", response={201: ItemOut, 400: FieldErrorsOut})
+@router.post("/items", response={201: ItemOut, 400: BadRequestOut})
 def create_item(request: HttpRequest, payload: ItemIn) -> Any:
     person = _person(request)
     organisation = organisation_for(person, payload.organisation_id)
@@ -230,7 +230,7 @@ def create_item(request: HttpRequest, payload: ItemIn) -> Any:
     return Status(201, services.create_item(by=person, organisation=organisation, data=data))
 
 
-@router.patch("/items/{item_id}", response={200: ItemOut, 400: FieldErrorsOut})
+@router.patch("/items/{item_id}", response={200: ItemOut, 400: BadRequestOut})
 def update_item(request: HttpRequest, item_id: Id, payload: ItemPatch) -> Any:
     person = _person(request)
     item = item_for(person, item_id)
@@ -297,7 +297,7 @@ def list_returns(request: HttpRequest, year: Year) -> Any:
 
 @router.post(
     "/returns/{agency_id}/{year}/submit",
-    response={200: ReturnOut, 400: FieldErrorsOut},
+    response={200: ReturnOut, 400: BadRequestOut},
 )
 def submit(request: HttpRequest, agency_id: Id, year: Year, payload: SubmitIn) -> Any:
     person = _person(request)
@@ -310,7 +310,7 @@ def submit(request: HttpRequest, agency_id: Id, year: Year, payload: SubmitIn) -
 
 @router.post(
     "/returns/{agency_id}/{year}/return",
-    response={200: ReturnOut, 400: FieldErrorsOut},
+    response={200: ReturnOut, 400: BadRequestOut},
 )
 def return_inventory(request: HttpRequest, agency_id: Id, year: Year, payload: ReturnIn) -> Any:
     person = _person(request)
@@ -321,7 +321,7 @@ def return_inventory(request: HttpRequest, agency_id: Id, year: Year, payload: R
 
 @router.post(
     "/compilations/{ministry_id}/{year}/compile",
-    response={200: CompilationOut, 400: FieldErrorsOut},
+    response={200: CompilationOut, 400: BadRequestOut},
 )
 def compile_inventories(
     request: HttpRequest, ministry_id: Id, year: Year, payload: CompileIn
@@ -333,7 +333,7 @@ def compile_inventories(
 
 @router.post(
     "/compilations/{compilation_id}/approve",
-    response={200: CompilationOut, 400: FieldErrorsOut},
+    response={200: CompilationOut, 400: BadRequestOut},
 )
 def approve(request: HttpRequest, compilation_id: Id, payload: ApproveIn) -> Any:
     person = _person(request)

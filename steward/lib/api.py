@@ -6,9 +6,10 @@ the errors any operation can give beside the answers it declares itself:
 - 401 `ErrorOut`: not signed in;
 - 403 `ErrorOut`: the role may not do this (or the CSRF check failed on a write);
 - 404 `ErrorOut`: the object is not in the person's scope (operations with parameters);
-- 422 `ValidationErrorOut`: a parameter or body field breaks its type or bounds (likewise).
+- 422 `ValidationErrorOut`: a parameter or body field breaks its type or bounds (likewise);
+- 400 `BadRequestOut` on writes: a body that cannot be parsed, or input the rules refuse.
 
-A 400 or 409 an operation gives is declared on the operation, with its own schema.
+An operation with a 400 body of its own, or a 409, declares it with its own schema.
 """
 
 from __future__ import annotations
@@ -40,11 +41,12 @@ class ErrorOut(Schema):
     detail: str
 
 
-class FieldErrorsOut(Schema):
-    """Input the rules refuse, field by field (400): `{"field": ["why", …]}`; `__all__` for
-    problems of the whole."""
+class BadRequestOut(Schema):
+    """Input refused as bad (400): why in one sentence and, where the rules name fields, the
+    reasons field by field (`{"field": ["why", …]}`, `__all__` for the whole)."""
 
-    detail: dict[str, list[str]]
+    detail: str
+    fields: dict[str, list[str]] = {}
 
 
 class ValidationIssueOut(Schema):
@@ -90,6 +92,8 @@ class Router(NinjaRouter):
         errors: dict[int, Any] = {401: ErrorOut, 403: ErrorOut}
         if _takes_parameters(view_func):
             errors |= {404: ErrorOut, 422: ValidationErrorOut}
+        if any(method.upper() != "GET" for method in methods):
+            errors[400] = BadRequestOut
         for code, schema in errors.items():
             declared.setdefault(code, schema)
         super().add_api_operation(path, methods, view_func, response=declared, **kwargs)

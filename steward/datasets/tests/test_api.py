@@ -120,7 +120,7 @@ def test_a_duplicate_identifier_is_a_400_beside_the_identifier(
         {"organisation_id": tree.unit_a1.pk, "identifier": draft.identifier},
     )
     assert response.status_code == 400
-    assert "identifier" in response.json()["detail"]
+    assert "identifier" in response.json()["fields"]
     assert Dataset.objects.count() == 1
 
 
