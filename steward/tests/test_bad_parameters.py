@@ -14,7 +14,7 @@ from django.test import Client
 
 from steward.conftest import Cast, Tree
 from steward.datasets.models import CommitteeMeeting
-from steward.inventory.models import AgencyInventory
+from steward.inventory.models import AgencyInventory, InventoryItem
 
 HUGE = 2**63
 
@@ -120,3 +120,25 @@ def test_a_return_page_step_for_a_year_we_do_not_keep_is_404_and_creates_nothing
     ):
         assert client.post(path, {"reason": "缺漏"}).status_code == 404
     assert not AgencyInventory.objects.exists()
+
+
+def test_an_item_with_a_control_character_is_refused_so_the_export_never_breaks(
+    cast: Cast, tree: Tree
+) -> None:
+    """Schemathesis stored a name holding U+0002 through the API; the XLSX export then gave 500."""
+    client = signed_in(cast.liaison)
+    response = client.post(
+        "/api/inventory/items",
+        {
+            "organisation_id": tree.unit_a1.pk,
+            "name": "案件\x02統計",
+            "classification": "open",
+            "planned_year": 2026,
+            "planned_half": "H1",
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "U+0002" in response.json()["fields"]["name"][0]
+    assert not InventoryItem.objects.exists()
+    assert client.get("/api/inventory/export?format=xlsx").status_code == 200
