@@ -21,7 +21,7 @@ from ninja.responses import Status as HttpStatus
 
 from steward.audit.services import history as audit_history
 from steward.datasets import services
-from steward.datasets.errors import DatasetError, MetadataIncomplete, TransitionNotAllowed
+from steward.datasets.errors import DatasetError, MetadataIncomplete
 from steward.datasets.metadata import EDITABLE_KEYS, record_of
 from steward.datasets.models import CommitteeMeeting, Dataset
 from steward.datasets.workflow import Status, available_steps, queue_q
@@ -129,39 +129,49 @@ class EventOut(Schema):
     changes: dict[str, Any]
 
 
-class CommentIn(Schema):
+class StepIn(Schema):
+    """What every step names: the stage it acts on."""
+
+    stage: Status = Field(
+        description="The status the dataset was in when you chose this step (its `status`). "
+        "A dataset that has moved on meanwhile answers 409 and nothing changes, so a repeated "
+        "request never takes a second step."
+    )
+
+
+class CommentIn(StepIn):
     comment: str = ""
 
 
-class ReasonsIn(Schema):
+class ReasonsIn(StepIn):
     reasons: str
 
 
-class DecisionIn(Schema):
+class DecisionIn(StepIn):
     meeting_id: Id
     decision: str = Field(description="approve / reject, or withdraw / keep_open")
     reasons: str = ""
 
 
-class ScheduleIn(Schema):
+class ScheduleIn(StepIn):
     on: Day
     comment: str = ""
 
 
-class PublishedIn(Schema):
+class PublishedIn(StepIn):
     portal_identifier: str = ""
 
 
-class EditIn(DatasetValues):
+class EditIn(DatasetValues, StepIn):
     comment: str = ""
 
 
-class WithdrawalIn(Schema):
+class WithdrawalIn(StepIn):
     reason: str
     becomes: str = Field(description="on_request or not_provided")
 
 
-class NoticeIn(Schema):
+class NoticeIn(StepIn):
     notice_text: str = ""
     on: Day | None = None
 
@@ -270,7 +280,24 @@ def _refusal(error: DatasetError) -> JsonResponse:
     )
 
 
-def _step(request: HttpRequest, dataset_id: Id, act: Callable[[Dataset, Person], object]) -> Any:
+def _step(
+    request: HttpRequest,
+    dataset_id: int,
+    payload: StepIn,
+    act: Callable[[Dataset, Person], object],
+) -> Any:
+    """Take one step at the stage the request names (409 when the dataset has left it)."""
+    person = _person(request)
+    dataset = _dataset(request, dataset_id)
+    try:
+        with services.at_stage(dataset, payload.stage):
+            act(dataset, person)
+    except DatasetError as error:
+        return _refusal(error)
+    return _detail(dataset, person)
+
+
+def _edit(request: HttpRequest, dataset_id: int, act: Callable[[Dataset, Person], object]) -> Any:
     person = _person(request)
     dataset = _dataset(request, dataset_id)
     try:
@@ -367,7 +394,7 @@ def get_dataset(request: HttpRequest, dataset_id: Id) -> Any:
 def update_dataset(request: HttpRequest, dataset_id: Id, payload: DatasetValues) -> Any:
     """Change a draft or returned dataset (published ones: POST …/propose-edit)."""
     values, resources = _values(payload)
-    return _step(
+    return _edit(
         request,
         dataset_id,
         lambda d, p: services.update_dataset(d, by=p, values=values, resources=resources),
@@ -410,36 +437,27 @@ def submit(request: HttpRequest, dataset_id: Id, payload: CommentIn) -> Any:
     return _step(
         request,
         dataset_id,
+        payload,
         lambda d, p: services.submit_for_review(d, by=p, comment=payload.comment),
     )
 
 
 @router.post("/{dataset_id}/approve", response=STEP_RESPONSES)
 def approve(request: HttpRequest, dataset_id: Id, payload: CommentIn) -> Any:
-    """Approve the current review stage: unit review, centre review or CIO approval."""
-
-    def act(dataset: Dataset, person: Person) -> object:
-        approvers: dict[str, Callable[..., Dataset]] = {
-            Status.UNIT_REVIEW: services.approve_unit_review,
-            Status.CENTRE_REVIEW: services.approve_centre_review,
-            Status.CIO_APPROVAL: services.approve_by_cio,
-        }
-        approver = approvers.get(dataset.status)
-        if approver is None:
-            raise TransitionNotAllowed(
-                _("There is nothing to approve while the dataset is “%(status)s”.")
-                % {"status": dataset.get_status_display()}
-            )
-        return approver(dataset, by=person, comment=payload.comment)
-
-    return _step(request, dataset_id, act)
+    """Approve the review stage named by `stage`: unit review, centre review or CIO approval."""
+    return _step(
+        request,
+        dataset_id,
+        payload,
+        lambda d, p: services.approve(d, stage=payload.stage, by=p, comment=payload.comment),
+    )
 
 
 @router.post("/{dataset_id}/reject", response=STEP_RESPONSES)
 def reject(request: HttpRequest, dataset_id: Id, payload: ReasonsIn) -> Any:
     """Return the dataset to the liaison with reasons (any review stage)."""
     return _step(
-        request, dataset_id, lambda d, p: services.reject(d, by=p, reasons=payload.reasons)
+        request, dataset_id, payload, lambda d, p: services.reject(d, by=p, reasons=payload.reasons)
     )
 
 
@@ -448,6 +466,7 @@ def committee_decision(request: HttpRequest, dataset_id: Id, payload: DecisionIn
     return _step(
         request,
         dataset_id,
+        payload,
         lambda d, p: services.record_committee_decision(
             d,
             meeting=_meeting(request, d, payload.meeting_id),
@@ -463,6 +482,7 @@ def schedule(request: HttpRequest, dataset_id: Id, payload: ScheduleIn) -> Any:
     return _step(
         request,
         dataset_id,
+        payload,
         lambda d, p: services.schedule_publication(d, by=p, on=payload.on, comment=payload.comment),
     )
 
@@ -472,6 +492,7 @@ def mark_published(request: HttpRequest, dataset_id: Id, payload: PublishedIn) -
     return _step(
         request,
         dataset_id,
+        payload,
         lambda d, p: services.mark_published(d, by=p, portal_identifier=payload.portal_identifier),
     )
 
@@ -482,6 +503,7 @@ def return_refused(request: HttpRequest, dataset_id: Id, payload: CommentIn) -> 
     return _step(
         request,
         dataset_id,
+        payload,
         lambda d, p: services.return_refused_publication(d, by=p, comment=payload.comment),
     )
 
@@ -494,6 +516,7 @@ def propose_edit(request: HttpRequest, dataset_id: Id, payload: EditIn) -> Any:
     return _step(
         request,
         dataset_id,
+        payload,
         lambda d, p: services.propose_edit(
             d, by=p, values=values, resources=resources, comment=payload.comment
         ),
@@ -505,6 +528,7 @@ def approve_edit(request: HttpRequest, dataset_id: Id, payload: CommentIn) -> An
     return _step(
         request,
         dataset_id,
+        payload,
         lambda d, p: services.approve_edit(d, by=p, comment=payload.comment),
     )
 
@@ -514,6 +538,7 @@ def discard_edit(request: HttpRequest, dataset_id: Id, payload: CommentIn) -> An
     return _step(
         request,
         dataset_id,
+        payload,
         lambda d, p: services.discard_edit(d, by=p, comment=payload.comment),
     )
 
@@ -523,6 +548,7 @@ def request_withdrawal(request: HttpRequest, dataset_id: Id, payload: Withdrawal
     return _step(
         request,
         dataset_id,
+        payload,
         lambda d, p: services.request_withdrawal(
             d, by=p, reason=payload.reason, becomes=payload.becomes
         ),
@@ -534,6 +560,7 @@ def withdrawal_discussion(request: HttpRequest, dataset_id: Id, payload: Decisio
     return _step(
         request,
         dataset_id,
+        payload,
         lambda d, p: services.record_withdrawal_discussion(
             d,
             meeting=_meeting(request, d, payload.meeting_id),
@@ -549,6 +576,7 @@ def approve_withdrawal(request: HttpRequest, dataset_id: Id, payload: CommentIn)
     return _step(
         request,
         dataset_id,
+        payload,
         lambda d, p: services.approve_withdrawal(d, by=p, comment=payload.comment),
     )
 
@@ -558,6 +586,7 @@ def refuse_withdrawal(request: HttpRequest, dataset_id: Id, payload: ReasonsIn) 
     return _step(
         request,
         dataset_id,
+        payload,
         lambda d, p: services.refuse_withdrawal(d, by=p, reasons=payload.reasons),
     )
 
@@ -567,6 +596,7 @@ def withdrawal_notice(request: HttpRequest, dataset_id: Id, payload: NoticeIn) -
     return _step(
         request,
         dataset_id,
+        payload,
         lambda d, p: services.publish_withdrawal_notice(
             d, by=p, notice_text=payload.notice_text, on=payload.on
         ),
