@@ -142,3 +142,27 @@ def test_an_item_with_a_control_character_is_refused_so_the_export_never_breaks(
     assert "U+0002" in response.json()["fields"]["name"][0]
     assert not InventoryItem.objects.exists()
     assert client.get("/api/inventory/export?format=xlsx").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/inventory/?year={HUGE}&agency={HUGE}&unit={HUGE}&page={HUGE}",
+        f"/inventory/export/?year={HUGE}&agency={HUGE}",
+        f"/inventory/items/{HUGE}/",
+        "/inventory/returns/?year=-1",
+        f"/quality/runs/{HUGE}/",
+        f"/quality/measures/?period=9999Q4&organisation={HUGE}",
+        f"/calendars/{HUGE}/",
+        f"/datasets/{HUGE}/",
+        f"/datasets/?status=x&page={HUGE}",
+        f"/publishing/?dataset={HUGE}",
+        f"/plans/{'x' * 300}/",
+    ],
+)
+def test_a_page_given_out_of_range_parameters_answers_without_a_server_error(
+    cast: Cast, url: str
+) -> None:
+    client = signed_in(cast.centre)
+    client.raise_request_exception = False
+    assert client.get(url).status_code in (200, 302, 404)
