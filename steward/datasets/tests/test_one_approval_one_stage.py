@@ -9,11 +9,15 @@ through two stages.
 from __future__ import annotations
 
 import json
+import os
 import re
 from html import unescape
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
+from django.db import connections
 from django.test import Client
 
 from steward.audit.models import AuditEvent
@@ -23,6 +27,8 @@ from steward.datasets.tests.conftest import WalkTo
 from steward.datasets.workflow import Status
 from steward.organisations.factories import PersonFactory, RoleAssignmentFactory
 from steward.organisations.models import Person, Role
+
+CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture
@@ -137,3 +143,46 @@ def test_a_page_form_without_its_stage_changes_nothing(walk_to: WalkTo, two_hats
     assert "此請求未註明要處理的階段" in response.content.decode()
     dataset.refresh_from_db()
     assert dataset.status == Status.UNIT_REVIEW
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_in_chromium_an_approve_from_a_page_opened_before_is_refused(
+    walk_to: WalkTo, two_hats: Person, live_server: Any
+) -> None:
+    """Two tabs show the dataset at unit review; approving in the first, then in the second
+    (the stale one), passes one stage and the second tab says why nothing happened."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    dataset = walk_to(Status.UNIT_REVIEW)
+    signed_in = Client()
+    signed_in.force_login(two_hats)
+    session = signed_in.cookies[settings.SESSION_COOKIE_NAME].value
+    url = f"{live_server.url}/datasets/{dataset.pk}/"
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+            )
+            context = chromium.new_context(locale="zh-TW")
+            context.add_cookies(
+                [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
+            )
+            first, second = context.new_page(), context.new_page()
+            first.goto(url)
+            second.goto(url)
+            first.click("[data-step=approve]")
+            first.wait_for_load_state()
+            second.click("[data-step=approve]")
+            second.wait_for_load_state()
+            message = second.locator(".message.error").inner_text()
+            chromium.close()
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        connections.close_all()
+    assert "已不是您選擇此步驟時的「待單位初審」" in message
+    dataset.refresh_from_db()
+    assert dataset.status == Status.CENTRE_REVIEW
