@@ -290,8 +290,8 @@ def _step(
     person = _person(request)
     dataset = _dataset(request, dataset_id)
     try:
-        with services.at_stage(dataset, payload.stage):
-            act(dataset, person)
+        with services.at_stage(dataset, payload.stage) as current:
+            act(current, person)
     except DatasetError as error:
         return _refusal(error)
     return _detail(dataset, person)

@@ -194,8 +194,8 @@ def take_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     # opened before somebody else acted, is refused with a message instead of acting again.
     stage = request.POST.get("stage", "")
     try:
-        with services.at_stage(dataset, stage):
-            _run_step(Step(step), dataset, person, request.POST)
+        with services.at_stage(dataset, stage) as current:
+            _run_step(Step(step), current, person, request.POST)
     except MetadataIncomplete as error:
         messages.error(request, error.message)
         return redirect("datasets:edit", pk=dataset.pk)
