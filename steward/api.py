@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from django.shortcuts import render
+from ninja import NinjaAPI, Swagger
+from ninja.openapi.docs import _csrf_needed
 from ninja.security import SessionAuth
 
 from steward.calendars.api import router as calendars_router
@@ -17,12 +22,31 @@ from steward.plans.api import router as plans_router
 from steward.publishing.api import router as publishing_router
 from steward.quality.api import router as quality_router
 
+
+class OfflineSwagger(Swagger):
+    """Swagger UI from our own static files (npm swagger-ui-dist, vendored with its licence in
+    steward/static/steward/swagger-ui/), so /api/docs works without the internet."""
+
+    template = "api/docs.html"
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        context = {
+            "swagger_settings": json.dumps(self.settings, indent=1),
+            "api": api,
+            "add_csrf": _csrf_needed(api),
+        }
+        return render(request, self.template, context)
+
+
 api = NinjaAPI(
     title="OpenData Steward API",
     version="1",
     description="Every call is scoped to the signed-in person's organisations and roles.",
     auth=SessionAuth(),
     urls_namespace="api",
+    # No call to validator.swagger.io either: the page needs nothing outside this server.
+    docs=OfflineSwagger(settings={"validatorUrl": None}),
 )
 api.add_router("/organisations/", organisations_router)
 api.add_router("/calendars/", calendars_router)
@@ -47,5 +71,7 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(ValidationError)
 def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    return api.create_response(request, {"detail": detail}, status=400)
+    fields = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return api.create_response(
+        request, {"detail": " ".join(exc.messages), "fields": fields}, status=400
+    )

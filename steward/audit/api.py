@@ -1,5 +1,5 @@
 """JSON API of audit (mounted under /api/)."""
 
-from ninja import Router
+from steward.lib.api import Router
 
 router = Router(tags=["audit"])

@@ -10,8 +10,8 @@ import calendar as _stdlib_calendar
 import datetime
 
 from django.conf import settings
-from django.http import Http404, HttpRequest
-from ninja import File, Router, Schema
+from django.http import HttpRequest
+from ninja import File, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
@@ -20,6 +20,7 @@ from steward.calendars.models import CalendarChange, CalendarImport
 from steward.calendars.parsing import classify_day
 from steward.calendars.services import CalendarImportError, import_calendar_file
 from steward.calendars.workdays import WorkingCalendar, current_calendar
+from steward.lib.api import Day, Router, Year
 
 router = Router(tags=["calendars"])
 
@@ -67,7 +68,9 @@ class ChangeOut(Schema):
     description: str
 
 
-class ProblemOut(Schema):
+class CalendarProblemOut(Schema):
+    """One problem of a calendar file: the line and why."""
+
     file_name: str
     line: int | None
     reason: str
@@ -80,7 +83,7 @@ class MovedOut(Schema):
     new_due_date: datetime.date
 
 
-class ImportOut(Schema):
+class CalendarImportOut(Schema):
     year: int
     revision: int
     created: bool
@@ -88,9 +91,9 @@ class ImportOut(Schema):
     moved_deadlines: list[MovedOut]
 
 
-class ImportErrorOut(Schema):
+class CalendarImportErrorOut(Schema):
     detail: str
-    problems: list[ProblemOut]
+    problems: list[CalendarProblemOut] = []
 
 
 def _change_out(change: CalendarChange) -> ChangeOut:
@@ -128,10 +131,8 @@ def list_years(request: HttpRequest) -> list[YearOut]:
 
 
 @router.get("/years/{year}/days", response=list[DayOut])
-def year_days(request: HttpRequest, year: int) -> list[DayOut]:
+def year_days(request: HttpRequest, year: Year) -> list[DayOut]:
     """Every day of `year`, from the official calendar or else the holidays package."""
-    if not 1912 <= year <= 2200:
-        raise Http404("No calendar for that year.")
     calendar = WorkingCalendar()
     first = datetime.date(year, 1, 1)
     count = 366 if _stdlib_calendar.isleap(year) else 365
@@ -153,7 +154,7 @@ def year_days(request: HttpRequest, year: int) -> list[DayOut]:
 
 
 @router.get("/years/{year}/changes", response=list[ChangeOut])
-def year_changes(request: HttpRequest, year: int) -> list[ChangeOut]:
+def year_changes(request: HttpRequest, year: Year) -> list[ChangeOut]:
     """Days changed by each revision of `year`, oldest revision first."""
     changes = CalendarChange.objects.filter(calendar_import__year=year).select_related(
         "calendar_import"
@@ -162,7 +163,7 @@ def year_changes(request: HttpRequest, year: int) -> list[ChangeOut]:
 
 
 @router.get("/working-day", response=WorkingDayOut)
-def working_day(request: HttpRequest, date: datetime.date) -> WorkingDayOut:
+def working_day(request: HttpRequest, date: Day) -> WorkingDayOut:
     """Is `date` a working day, and where would a deadline on it move?"""
     calendar = current_calendar()
     decision = calendar.decide(date)
@@ -180,21 +181,26 @@ def working_day(request: HttpRequest, date: datetime.date) -> WorkingDayOut:
     )
 
 
-@router.post("/imports", response={201: ImportOut, 200: ImportOut, 400: ImportErrorOut})
+@router.post(
+    "/imports",
+    response={201: CalendarImportOut, 200: CalendarImportOut, 400: CalendarImportErrorOut},
+)
 def upload(
     request: HttpRequest,
     file: UploadedFile = File(...),  # noqa: B008 (django-ninja declares uploads this way)
-) -> Status[ImportOut | ImportErrorOut]:
+) -> Status[CalendarImportOut | CalendarImportErrorOut]:
     """Import an uploaded calendar file (information centre only); problems come back per line."""
     require_calendar_import(request.user)  # type: ignore[arg-type]
     limit = settings.STEWARD_MAX_UPLOAD_BYTES
     if file.size is not None and file.size > limit:
         return Status(
             400,
-            ImportErrorOut(
+            CalendarImportErrorOut(
                 detail=f"The file is larger than {limit} bytes.",
                 problems=[
-                    ProblemOut(file_name=file.name or "", line=None, reason="file too large")
+                    CalendarProblemOut(
+                        file_name=file.name or "", line=None, reason="file too large"
+                    )
                 ],
             ),
         )
@@ -207,15 +213,15 @@ def upload(
     except CalendarImportError as error:
         return Status(
             400,
-            ImportErrorOut(
+            CalendarImportErrorOut(
                 detail="Nothing was imported.",
                 problems=[
-                    ProblemOut(file_name=p.file_name, line=p.line, reason=p.reason)
+                    CalendarProblemOut(file_name=p.file_name, line=p.line, reason=p.reason)
                     for p in error.problems
                 ],
             ),
         )
-    body = ImportOut(
+    body = CalendarImportOut(
         year=result.year,
         revision=result.calendar_import.revision,
         created=result.created,

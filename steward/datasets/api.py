@@ -16,15 +16,17 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Schema
 from ninja.responses import Status as HttpStatus
 
 from steward.audit.services import history as audit_history
 from steward.datasets import services
-from steward.datasets.errors import DatasetError, MetadataIncomplete, TransitionNotAllowed
+from steward.datasets.errors import DatasetError, MetadataIncomplete
 from steward.datasets.metadata import EDITABLE_KEYS, record_of
 from steward.datasets.models import CommitteeMeeting, Dataset
 from steward.datasets.workflow import Status, available_steps, queue_q
+from steward.lib.api import BadRequestOut, Day, ErrorOut, Id, Router
+from steward.lib.bounds import MAX_ID
 from steward.organisations.models import Organisation, Person
 from steward.organisations.scope import Action, organisation_for, organisations_for, scope_q
 
@@ -86,14 +88,14 @@ class DatasetValues(Schema):
     language: str | None = None
     landingPage: str | None = None
     keyword: list[str] | None = None
-    numberOfData: int | None = Field(default=None, ge=0)
+    numberOfData: int | None = Field(default=None, ge=0, le=MAX_ID)
     notes: str | None = None
     gender_statistics: bool | None = None
     resources: list[ResourceIn] | None = None
 
 
 class DatasetCreate(DatasetValues):
-    organisation_id: int
+    organisation_id: Id
     identifier: str = Field(default="", description="Leave empty to take the agency's next.")
 
 
@@ -127,48 +129,60 @@ class EventOut(Schema):
     changes: dict[str, Any]
 
 
-class CommentIn(Schema):
+class StepIn(Schema):
+    """What every step names: the stage it acts on."""
+
+    stage: Status = Field(
+        description="The status the dataset was in when you chose this step (its `status`). "
+        "A dataset that has moved on meanwhile answers 409 and nothing changes, so a repeated "
+        "request never takes a second step."
+    )
+
+
+class CommentIn(StepIn):
     comment: str = ""
 
 
-class ReasonsIn(Schema):
+class ReasonsIn(StepIn):
     reasons: str
 
 
-class DecisionIn(Schema):
-    meeting_id: int
+class DecisionIn(StepIn):
+    meeting_id: Id
     decision: str = Field(description="approve / reject, or withdraw / keep_open")
     reasons: str = ""
 
 
-class ScheduleIn(Schema):
-    on: datetime.date
+class ScheduleIn(StepIn):
+    on: Day
     comment: str = ""
 
 
-class PublishedIn(Schema):
+class PublishedIn(StepIn):
     portal_identifier: str = ""
 
 
-class EditIn(DatasetValues):
+class EditIn(DatasetValues, StepIn):
     comment: str = ""
 
 
-class WithdrawalIn(Schema):
+class WithdrawalIn(StepIn):
     reason: str
     becomes: str = Field(description="on_request or not_provided")
 
 
-class NoticeIn(Schema):
+class NoticeIn(StepIn):
     notice_text: str = ""
-    on: datetime.date | None = None
+    on: Day | None = None
 
 
 class MeetingIn(Schema):
-    held_on: datetime.date
-    number: str
+    held_on: Day
+    number: str = Field(
+        min_length=1, max_length=60, pattern=r"\S", description="e.g. 115年第1次會議"
+    )
     attendees: str = ""
-    civil_representatives: int = Field(default=0, ge=0)
+    civil_representatives: int = Field(default=0, ge=0, le=1000)
     minutes: str = ""
 
 
@@ -181,7 +195,9 @@ class MeetingOut(Schema):
     minutes: str
 
 
-class ProblemOut(Schema):
+class MetadataProblemOut(Schema):
+    """One field that breaks the national metadata standard."""
+
     key: str
     label: str
     code: str
@@ -189,9 +205,10 @@ class ProblemOut(Schema):
     severity: str
 
 
-class ErrorOut(Schema):
-    detail: str
-    problems: list[ProblemOut] = []
+class MetadataErrorOut(BadRequestOut):
+    """Metadata the standard refuses (400): a sentence and every problem, field by field."""
+
+    problems: list[MetadataProblemOut] = []
 
 
 # ---------------------------------------------------------------- helpers
@@ -203,7 +220,7 @@ def _person(request: HttpRequest) -> Person:
     return user
 
 
-def _dataset(request: HttpRequest, dataset_id: int) -> Dataset:
+def _dataset(request: HttpRequest, dataset_id: Id) -> Dataset:
     """The dataset if the person may see it, else 404 (scoped like the pages)."""
     visible = Dataset.objects.filter(scope_q(_person(request), Action.VIEW))
     return get_object_or_404(visible.select_related("organisation"), pk=dataset_id)
@@ -257,13 +274,30 @@ def _refusal(error: DatasetError) -> JsonResponse:
             json_dumps_params={"ensure_ascii": False},
         )
     return JsonResponse(
-        {"detail": error.message, "problems": []},
+        {"detail": error.message},
         status=409,
         json_dumps_params={"ensure_ascii": False},
     )
 
 
-def _step(request: HttpRequest, dataset_id: int, act: Callable[[Dataset, Person], object]) -> Any:
+def _step(
+    request: HttpRequest,
+    dataset_id: int,
+    payload: StepIn,
+    act: Callable[[Dataset, Person], object],
+) -> Any:
+    """Take one step at the stage the request names (409 when the dataset has left it)."""
+    person = _person(request)
+    dataset = _dataset(request, dataset_id)
+    try:
+        with services.at_stage(dataset, payload.stage) as current:
+            act(current, person)
+    except DatasetError as error:
+        return _refusal(error)
+    return _detail(dataset, person)
+
+
+def _edit(request: HttpRequest, dataset_id: int, act: Callable[[Dataset, Person], object]) -> Any:
     person = _person(request)
     dataset = _dataset(request, dataset_id)
     try:
@@ -273,7 +307,7 @@ def _step(request: HttpRequest, dataset_id: int, act: Callable[[Dataset, Person]
     return _detail(dataset, person)
 
 
-STEP_RESPONSES: dict[int, Any] = {200: DatasetDetailOut, 400: ErrorOut, 409: ErrorOut}
+STEP_RESPONSES: dict[int, Any] = {200: DatasetDetailOut, 400: MetadataErrorOut, 409: ErrorOut}
 
 
 def _meeting(request: HttpRequest, dataset: Dataset, meeting_id: int) -> CommitteeMeeting:
@@ -289,7 +323,7 @@ def _meeting(request: HttpRequest, dataset: Dataset, meeting_id: int) -> Committ
 def list_datasets(
     request: HttpRequest,
     status: str = "",
-    organisation_id: int | None = None,
+    organisation_id: Id | None = None,
     mine: bool = False,
 ) -> QuerySet[Dataset]:
     """Datasets in scope; `status` filters, `organisation_id` keeps a subtree, `mine` = my work."""
@@ -305,7 +339,7 @@ def list_datasets(
     return datasets
 
 
-@router.post("/", response={201: DatasetDetailOut, 400: ErrorOut, 409: ErrorOut})
+@router.post("/", response={201: DatasetDetailOut, 400: MetadataErrorOut, 409: ErrorOut})
 def create_dataset(request: HttpRequest, payload: DatasetCreate) -> Any:
     """Draft a dataset in an organisation where you are a liaison."""
     person = _person(request)
@@ -336,7 +370,7 @@ def list_meetings(request: HttpRequest) -> QuerySet[CommitteeMeeting]:
     return CommitteeMeeting.objects.filter(ministry_id__in=ministry_ids)
 
 
-@router.post("/meetings", response={201: MeetingOut})
+@router.post("/meetings", response={201: MeetingOut, 400: BadRequestOut})
 def create_meeting(request: HttpRequest, payload: MeetingIn) -> Any:
     """Record an advisory-committee meeting (information centre or committee member)."""
     person = _person(request)
@@ -344,20 +378,23 @@ def create_meeting(request: HttpRequest, payload: MeetingIn) -> Any:
     ministry: Organisation | None = roots.first()
     if ministry is None:
         raise PermissionDenied(_("You may not record committee meetings."))
-    meeting = services.record_meeting(by=person, ministry=ministry.ministry, **payload.dict())
+    try:
+        meeting = services.record_meeting(by=person, ministry=ministry.ministry, **payload.dict())
+    except DatasetError as error:
+        return HttpStatus(400, {"detail": error.message})
     return HttpStatus(201, meeting)
 
 
 @router.get("/{dataset_id}", response=DatasetDetailOut)
-def get_dataset(request: HttpRequest, dataset_id: int) -> Any:
+def get_dataset(request: HttpRequest, dataset_id: Id) -> Any:
     return _detail(_dataset(request, dataset_id), _person(request))
 
 
 @router.patch("/{dataset_id}", response=STEP_RESPONSES)
-def update_dataset(request: HttpRequest, dataset_id: int, payload: DatasetValues) -> Any:
+def update_dataset(request: HttpRequest, dataset_id: Id, payload: DatasetValues) -> Any:
     """Change a draft or returned dataset (published ones: POST …/propose-edit)."""
     values, resources = _values(payload)
-    return _step(
+    return _edit(
         request,
         dataset_id,
         lambda d, p: services.update_dataset(d, by=p, values=values, resources=resources),
@@ -365,18 +402,18 @@ def update_dataset(request: HttpRequest, dataset_id: int, payload: DatasetValues
 
 
 @router.get("/{dataset_id}/metadata", response=dict[str, Any])
-def dataset_metadata(request: HttpRequest, dataset_id: int) -> dict[str, Any]:
+def dataset_metadata(request: HttpRequest, dataset_id: Id) -> dict[str, Any]:
     """The metadata as the national standard's JSON (data-gov-tw.md §1)."""
     return record_of(_dataset(request, dataset_id))
 
 
 @router.get("/{dataset_id}/resources", response=list[ResourceOut])
-def dataset_resources(request: HttpRequest, dataset_id: int) -> Any:
+def dataset_resources(request: HttpRequest, dataset_id: Id) -> Any:
     return list(_dataset(request, dataset_id).resources.all())
 
 
 @router.get("/{dataset_id}/history", response=list[EventOut])
-def dataset_history(request: HttpRequest, dataset_id: int) -> list[dict[str, Any]]:
+def dataset_history(request: HttpRequest, dataset_id: Id) -> list[dict[str, Any]]:
     """Every audit event: who, when, from → to, comment and the metadata diff."""
     return [
         {
@@ -396,48 +433,40 @@ def dataset_history(request: HttpRequest, dataset_id: int) -> list[dict[str, Any
 
 
 @router.post("/{dataset_id}/submit", response=STEP_RESPONSES)
-def submit(request: HttpRequest, dataset_id: int, payload: CommentIn) -> Any:
+def submit(request: HttpRequest, dataset_id: Id, payload: CommentIn) -> Any:
     return _step(
         request,
         dataset_id,
+        payload,
         lambda d, p: services.submit_for_review(d, by=p, comment=payload.comment),
     )
 
 
 @router.post("/{dataset_id}/approve", response=STEP_RESPONSES)
-def approve(request: HttpRequest, dataset_id: int, payload: CommentIn) -> Any:
-    """Approve the current review stage: unit review, centre review or CIO approval."""
-
-    def act(dataset: Dataset, person: Person) -> object:
-        approvers: dict[str, Callable[..., Dataset]] = {
-            Status.UNIT_REVIEW: services.approve_unit_review,
-            Status.CENTRE_REVIEW: services.approve_centre_review,
-            Status.CIO_APPROVAL: services.approve_by_cio,
-        }
-        approver = approvers.get(dataset.status)
-        if approver is None:
-            raise TransitionNotAllowed(
-                _("There is nothing to approve while the dataset is “%(status)s”.")
-                % {"status": dataset.get_status_display()}
-            )
-        return approver(dataset, by=person, comment=payload.comment)
-
-    return _step(request, dataset_id, act)
+def approve(request: HttpRequest, dataset_id: Id, payload: CommentIn) -> Any:
+    """Approve the review stage named by `stage`: unit review, centre review or CIO approval."""
+    return _step(
+        request,
+        dataset_id,
+        payload,
+        lambda d, p: services.approve(d, stage=payload.stage, by=p, comment=payload.comment),
+    )
 
 
 @router.post("/{dataset_id}/reject", response=STEP_RESPONSES)
-def reject(request: HttpRequest, dataset_id: int, payload: ReasonsIn) -> Any:
+def reject(request: HttpRequest, dataset_id: Id, payload: ReasonsIn) -> Any:
     """Return the dataset to the liaison with reasons (any review stage)."""
     return _step(
-        request, dataset_id, lambda d, p: services.reject(d, by=p, reasons=payload.reasons)
+        request, dataset_id, payload, lambda d, p: services.reject(d, by=p, reasons=payload.reasons)
     )
 
 
 @router.post("/{dataset_id}/committee-decision", response=STEP_RESPONSES)
-def committee_decision(request: HttpRequest, dataset_id: int, payload: DecisionIn) -> Any:
+def committee_decision(request: HttpRequest, dataset_id: Id, payload: DecisionIn) -> Any:
     return _step(
         request,
         dataset_id,
+        payload,
         lambda d, p: services.record_committee_decision(
             d,
             meeting=_meeting(request, d, payload.meeting_id),
@@ -449,41 +478,45 @@ def committee_decision(request: HttpRequest, dataset_id: int, payload: DecisionI
 
 
 @router.post("/{dataset_id}/schedule", response=STEP_RESPONSES)
-def schedule(request: HttpRequest, dataset_id: int, payload: ScheduleIn) -> Any:
+def schedule(request: HttpRequest, dataset_id: Id, payload: ScheduleIn) -> Any:
     return _step(
         request,
         dataset_id,
+        payload,
         lambda d, p: services.schedule_publication(d, by=p, on=payload.on, comment=payload.comment),
     )
 
 
 @router.post("/{dataset_id}/mark-published", response=STEP_RESPONSES)
-def mark_published(request: HttpRequest, dataset_id: int, payload: PublishedIn) -> Any:
+def mark_published(request: HttpRequest, dataset_id: Id, payload: PublishedIn) -> Any:
     return _step(
         request,
         dataset_id,
+        payload,
         lambda d, p: services.mark_published(d, by=p, portal_identifier=payload.portal_identifier),
     )
 
 
 @router.post("/{dataset_id}/return-refused", response=STEP_RESPONSES)
-def return_refused(request: HttpRequest, dataset_id: int, payload: CommentIn) -> Any:
+def return_refused(request: HttpRequest, dataset_id: Id, payload: CommentIn) -> Any:
     """The information centre returns a dataset the portal refused to the liaison."""
     return _step(
         request,
         dataset_id,
+        payload,
         lambda d, p: services.return_refused_publication(d, by=p, comment=payload.comment),
     )
 
 
 @router.post("/{dataset_id}/propose-edit", response=STEP_RESPONSES)
-def propose_edit(request: HttpRequest, dataset_id: int, payload: EditIn) -> Any:
+def propose_edit(request: HttpRequest, dataset_id: Id, payload: EditIn) -> Any:
     """Change a published dataset; the plan's approver of edits approves it (DGBAS 伍五: the
     unit reviewer), or it is re-published at once when the plan needs no approval."""
     values, resources = _values(payload)
     return _step(
         request,
         dataset_id,
+        payload,
         lambda d, p: services.propose_edit(
             d, by=p, values=values, resources=resources, comment=payload.comment
         ),
@@ -491,28 +524,31 @@ def propose_edit(request: HttpRequest, dataset_id: int, payload: EditIn) -> Any:
 
 
 @router.post("/{dataset_id}/approve-edit", response=STEP_RESPONSES)
-def approve_edit(request: HttpRequest, dataset_id: int, payload: CommentIn) -> Any:
+def approve_edit(request: HttpRequest, dataset_id: Id, payload: CommentIn) -> Any:
     return _step(
         request,
         dataset_id,
+        payload,
         lambda d, p: services.approve_edit(d, by=p, comment=payload.comment),
     )
 
 
 @router.post("/{dataset_id}/discard-edit", response=STEP_RESPONSES)
-def discard_edit(request: HttpRequest, dataset_id: int, payload: CommentIn) -> Any:
+def discard_edit(request: HttpRequest, dataset_id: Id, payload: CommentIn) -> Any:
     return _step(
         request,
         dataset_id,
+        payload,
         lambda d, p: services.discard_edit(d, by=p, comment=payload.comment),
     )
 
 
 @router.post("/{dataset_id}/request-withdrawal", response=STEP_RESPONSES)
-def request_withdrawal(request: HttpRequest, dataset_id: int, payload: WithdrawalIn) -> Any:
+def request_withdrawal(request: HttpRequest, dataset_id: Id, payload: WithdrawalIn) -> Any:
     return _step(
         request,
         dataset_id,
+        payload,
         lambda d, p: services.request_withdrawal(
             d, by=p, reason=payload.reason, becomes=payload.becomes
         ),
@@ -520,10 +556,11 @@ def request_withdrawal(request: HttpRequest, dataset_id: int, payload: Withdrawa
 
 
 @router.post("/{dataset_id}/withdrawal-discussion", response=STEP_RESPONSES)
-def withdrawal_discussion(request: HttpRequest, dataset_id: int, payload: DecisionIn) -> Any:
+def withdrawal_discussion(request: HttpRequest, dataset_id: Id, payload: DecisionIn) -> Any:
     return _step(
         request,
         dataset_id,
+        payload,
         lambda d, p: services.record_withdrawal_discussion(
             d,
             meeting=_meeting(request, d, payload.meeting_id),
@@ -535,28 +572,31 @@ def withdrawal_discussion(request: HttpRequest, dataset_id: int, payload: Decisi
 
 
 @router.post("/{dataset_id}/approve-withdrawal", response=STEP_RESPONSES)
-def approve_withdrawal(request: HttpRequest, dataset_id: int, payload: CommentIn) -> Any:
+def approve_withdrawal(request: HttpRequest, dataset_id: Id, payload: CommentIn) -> Any:
     return _step(
         request,
         dataset_id,
+        payload,
         lambda d, p: services.approve_withdrawal(d, by=p, comment=payload.comment),
     )
 
 
 @router.post("/{dataset_id}/refuse-withdrawal", response=STEP_RESPONSES)
-def refuse_withdrawal(request: HttpRequest, dataset_id: int, payload: ReasonsIn) -> Any:
+def refuse_withdrawal(request: HttpRequest, dataset_id: Id, payload: ReasonsIn) -> Any:
     return _step(
         request,
         dataset_id,
+        payload,
         lambda d, p: services.refuse_withdrawal(d, by=p, reasons=payload.reasons),
     )
 
 
 @router.post("/{dataset_id}/withdrawal-notice", response=STEP_RESPONSES)
-def withdrawal_notice(request: HttpRequest, dataset_id: int, payload: NoticeIn) -> Any:
+def withdrawal_notice(request: HttpRequest, dataset_id: Id, payload: NoticeIn) -> Any:
     return _step(
         request,
         dataset_id,
+        payload,
         lambda d, p: services.publish_withdrawal_notice(
             d, by=p, notice_text=payload.notice_text, on=payload.on
         ),

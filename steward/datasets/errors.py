@@ -22,6 +22,11 @@ class TransitionNotAllowed(DatasetError):
     """The dataset is not in a state from which this step may be taken."""
 
 
+class StaleStep(TransitionNotAllowed):
+    """The step names a stage the dataset has already left: a repeated or out-of-date request
+    (two clicks on "approve", a page opened before somebody else acted). Nothing changes."""
+
+
 class MetadataIncomplete(DatasetError):
     """The metadata breaks the national standard; `problems` says where, field by field."""
 

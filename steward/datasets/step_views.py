@@ -6,7 +6,6 @@ message and nothing changes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -122,18 +121,7 @@ def _run_step(step: Step, dataset: Dataset, person: Person, data: Any) -> None:
         services.submit_for_review(dataset, by=person)
     elif step == Step.APPROVE:
         comment = _form_or_error(CommentForm(data))["comment"]
-        approvers: dict[str, Callable[..., Dataset]] = {
-            Status.UNIT_REVIEW: services.approve_unit_review,
-            Status.CENTRE_REVIEW: services.approve_centre_review,
-            Status.CIO_APPROVAL: services.approve_by_cio,
-        }
-        approver = approvers.get(dataset.status)
-        if approver is None:
-            raise DatasetError(
-                _("There is nothing to approve while the dataset is “%(status)s”.")
-                % {"status": dataset.get_status_display()}
-            )
-        approver(dataset, by=person, comment=comment)
+        services.approve(dataset, stage=Status(dataset.status), by=person, comment=comment)
     elif step == Step.REJECT:
         services.reject(dataset, by=person, reasons=_form_or_error(ReasonsForm(data))["reasons"])
     elif step in (Step.COMMITTEE, Step.WITHDRAWAL_DISCUSSION):
@@ -196,13 +184,18 @@ def _run_step(step: Step, dataset: Dataset, person: Person, data: Any) -> None:
 @login_required
 @require_POST
 def take_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
-    """Take one step of the chain; a refusal is shown as a message and nothing changes."""
+    """Take one step of the chain at the stage the form names; a refusal (a stale or repeated
+    form among them) is shown as a message and nothing changes."""
     person = person_of(request)
     dataset = dataset_for(person, pk)
     if step not in Step.values:
         raise Http404
+    # The form names the stage the person saw (a hidden input): a second click, or a page
+    # opened before somebody else acted, is refused with a message instead of acting again.
+    stage = request.POST.get("stage", "")
     try:
-        _run_step(Step(step), dataset, person, request.POST)
+        with services.at_stage(dataset, stage) as current:
+            _run_step(Step(step), current, person, request.POST)
     except MetadataIncomplete as error:
         messages.error(request, error.message)
         return redirect("datasets:edit", pk=dataset.pk)

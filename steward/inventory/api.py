@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import File, Form, Query, Schema, Status
 from ninja.files import UploadedFile
 
 from steward.inventory import services
@@ -28,6 +28,7 @@ from steward.inventory.queries import (
 )
 from steward.inventory.spreadsheets import ExportError, SpreadsheetError, check_size
 from steward.inventory.targets import target_rows
+from steward.lib.api import BadRequestOut, ErrorOut, Id, Router, Year
 from steward.organisations.models import Person
 from steward.organisations.scope import organisation_for
 
@@ -74,7 +75,7 @@ class ItemOut(Schema):
 class ItemIn(Schema):
     """An item to create; on update (PATCH) every field is optional."""
 
-    organisation_id: int
+    organisation_id: Id
     identifier: str = ""
     name: str
     description: str = ""
@@ -87,14 +88,14 @@ class ItemIn(Schema):
     priority_required_by_law: bool = False
     priority_statutory_duty: bool = False
     priority_high_demand: bool = False
-    planned_year: int | None = None
+    planned_year: Year | None = None
     planned_half: str = ""
     status: str = "inventoried"
     dataset_identifier: str = ""
 
 
 class ItemPatch(Schema):
-    organisation_id: int | None = None
+    organisation_id: Id | None = None
     identifier: str | None = None
     name: str | None = None
     description: str | None = None
@@ -107,23 +108,25 @@ class ItemPatch(Schema):
     priority_required_by_law: bool | None = None
     priority_statutory_duty: bool | None = None
     priority_high_demand: bool | None = None
-    planned_year: int | None = None
+    planned_year: Year | None = None
     planned_half: str | None = None
     status: str | None = None
     dataset_identifier: str | None = None
 
 
 class FiltersIn(Schema):
-    agency_id: int | None = None
-    unit_id: int | None = None
+    agency_id: Id | None = None
+    unit_id: Id | None = None
     classification: str = ""
-    year: int | None = None
+    year: Year | None = None
     status: str = ""
     gender_statistics: bool | None = None
     q: str = ""
 
 
-class ProblemOut(Schema):
+class SpreadsheetProblemOut(Schema):
+    """One problem of an imported spreadsheet: where it is and why."""
+
     file: str
     sheet: str
     row: int | None
@@ -131,11 +134,11 @@ class ProblemOut(Schema):
     reason: str
 
 
-class ImportOut(Schema):
+class InventoryImportOut(Schema):
     file: str
     created: int
-    problems: list[ProblemOut]
-    warnings: list[ProblemOut] = []  # cells that look like formulas, imported as text
+    problems: list[SpreadsheetProblemOut]
+    warnings: list[SpreadsheetProblemOut] = []  # cells that look like formulas, imported as text
 
 
 class TargetOut(Schema):
@@ -163,7 +166,7 @@ class ReturnOut(Schema):
     target: int | None
     shortfall_reason: str
     return_reason: str
-    compilation_id: int | None
+    compilation_id: Id | None
 
     @staticmethod
     def resolve_agency(inventory: Any) -> str:
@@ -194,10 +197,6 @@ class ApproveIn(Schema):
     comment: str = ""
 
 
-class ErrorOut(Schema):
-    detail: Any
-
-
 def _filters(person: Person, data: FiltersIn) -> ItemFilters:
     return ItemFilters(
         agency=agency_for(person, data.agency_id) if data.agency_id else None,
@@ -220,11 +219,11 @@ def list_items(request: HttpRequest, filters: Query[FiltersIn]) -> Any:
 
 
 @router.get("/items/{item_id}", response=ItemOut)
-def get_item(request: HttpRequest, item_id: int) -> Any:
+def get_item(request: HttpRequest, item_id: Id) -> Any:
     return item_for(_person(request), item_id)
 
 
-@router.post("/items", response={201: ItemOut, 400: ErrorOut, 403: ErrorOut})
+@router.post("/items", response={201: ItemOut, 400: BadRequestOut})
 def create_item(request: HttpRequest, payload: ItemIn) -> Any:
     person = _person(request)
     organisation = organisation_for(person, payload.organisation_id)
@@ -232,8 +231,8 @@ def create_item(request: HttpRequest, payload: ItemIn) -> Any:
     return Status(201, services.create_item(by=person, organisation=organisation, data=data))
 
 
-@router.patch("/items/{item_id}", response={200: ItemOut, 400: ErrorOut, 403: ErrorOut})
-def update_item(request: HttpRequest, item_id: int, payload: ItemPatch) -> Any:
+@router.patch("/items/{item_id}", response={200: ItemOut, 400: BadRequestOut})
+def update_item(request: HttpRequest, item_id: Id, payload: ItemPatch) -> Any:
     person = _person(request)
     item = item_for(person, item_id)
     data = {k: v for k, v in payload.dict(exclude={"organisation_id"}).items() if v is not None}
@@ -247,8 +246,8 @@ def update_item(request: HttpRequest, item_id: int, payload: ItemPatch) -> Any:
     return services.update_item(item, by=person, data=data, organisation=organisation)
 
 
-@router.post("/import", response={201: ImportOut, 400: ImportOut, 403: ErrorOut})
-def import_items(request: HttpRequest, organisation_id: Form[int], file: File[UploadedFile]) -> Any:
+@router.post("/import", response={201: InventoryImportOut, 400: InventoryImportOut})
+def import_items(request: HttpRequest, organisation_id: Form[Id], file: File[UploadedFile]) -> Any:
     """Import an XLSX, ODS or CSV file (multipart): every row, or none and every problem."""
     person = _person(request)
     organisation = organisation_for(person, organisation_id)
@@ -288,21 +287,21 @@ def export(request: HttpRequest, filters: Query[FiltersIn], format: str = "xlsx"
 
 
 @router.get("/targets", response=list[TargetOut])
-def targets(request: HttpRequest, year: int) -> Any:
+def targets(request: HttpRequest, year: Year) -> Any:
     """Planned openings, opened, target, shortfall and reason per agency for `year`."""
     return [row.as_dict() for row in target_rows(visible_agencies(_person(request)), year)]
 
 
 @router.get("/returns", response=list[ReturnOut])
-def list_returns(request: HttpRequest, year: int) -> Any:
+def list_returns(request: HttpRequest, year: Year) -> Any:
     return returns_of(_person(request), year)
 
 
 @router.post(
     "/returns/{agency_id}/{year}/submit",
-    response={200: ReturnOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: ReturnOut, 400: BadRequestOut},
 )
-def submit(request: HttpRequest, agency_id: int, year: int, payload: SubmitIn) -> Any:
+def submit(request: HttpRequest, agency_id: Id, year: Year, payload: SubmitIn) -> Any:
     person = _person(request)
     agency = agency_for(person, agency_id)
     inventory = services.inventory_for(agency, year)
@@ -313,9 +312,9 @@ def submit(request: HttpRequest, agency_id: int, year: int, payload: SubmitIn) -
 
 @router.post(
     "/returns/{agency_id}/{year}/return",
-    response={200: ReturnOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: ReturnOut, 400: BadRequestOut},
 )
-def return_inventory(request: HttpRequest, agency_id: int, year: int, payload: ReturnIn) -> Any:
+def return_inventory(request: HttpRequest, agency_id: Id, year: Year, payload: ReturnIn) -> Any:
     person = _person(request)
     agency = agency_for(person, agency_id)
     inventory = services.inventory_for(agency, year)
@@ -324,10 +323,10 @@ def return_inventory(request: HttpRequest, agency_id: int, year: int, payload: R
 
 @router.post(
     "/compilations/{ministry_id}/{year}/compile",
-    response={200: CompilationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: CompilationOut, 400: BadRequestOut},
 )
 def compile_inventories(
-    request: HttpRequest, ministry_id: int, year: int, payload: CompileIn
+    request: HttpRequest, ministry_id: Id, year: Year, payload: CompileIn
 ) -> Any:
     person = _person(request)
     ministry = agency_for(person, ministry_id)
@@ -336,9 +335,9 @@ def compile_inventories(
 
 @router.post(
     "/compilations/{compilation_id}/approve",
-    response={200: CompilationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: CompilationOut, 400: BadRequestOut},
 )
-def approve(request: HttpRequest, compilation_id: int, payload: ApproveIn) -> Any:
+def approve(request: HttpRequest, compilation_id: Id, payload: ApproveIn) -> Any:
     person = _person(request)
     compilation = compilation_for(person, compilation_id)
     return services.approve_compilation(compilation, by=person, comment=payload.comment)

@@ -17,6 +17,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from steward.lib.text import first_control_character
+
 # The national portal's dataset identifier (資料集編號): agency code, dash, 6-character serial.
 DATASET_IDENTIFIER_RE = re.compile(r"^[A-Za-z_0-9]{10}-[A-Za-z_0-9]{6}$")
 DATASET_IDENTIFIER_VALIDATOR = RegexValidator(
@@ -73,6 +75,18 @@ class ItemStatus(models.TextChoices):
 class Half(models.TextChoices):
     H1 = "H1", _("First half (上半年)")
     H2 = "H2", _("Second half (下半年)")
+
+
+#: The item's free-text fields (checked for characters a spreadsheet export cannot hold).
+TEXT_FIELDS = (
+    "identifier",
+    "name",
+    "description",
+    "source",
+    "legal_basis",
+    "restriction_note",
+    "dataset_identifier",
+)
 
 
 class InventoryItem(models.Model):
@@ -209,6 +223,14 @@ class InventoryItem(models.Model):
                 add(
                     "restriction_note",
                     _("Give the legal basis or explain the reason in writing."),
+                )
+        for name in TEXT_FIELDS:
+            character = first_control_character(getattr(self, name) or "")
+            if character is not None:
+                add(
+                    name,
+                    _("Remove the invisible control character U+%(code)04X from this text.")
+                    % {"code": ord(character)},
                 )
         if self.planned_year is not None and not 2000 <= self.planned_year <= 2100:
             add("planned_year", _("The planned year must be between 2000 and 2100 (民國89–189)."))

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from steward.inventory import views
+from steward.lib import converters  # noqa: F401 (registers <year:…>)
 
 app_name = "inventory"
 urlpatterns = [
@@ -12,8 +13,8 @@ urlpatterns = [
     path("import/", views.import_view, name="import"),
     path("export/", views.export, name="export"),
     path("returns/", views.returns, name="returns"),
-    path("returns/<int:agency_pk>/<int:year>/submit/", views.submit, name="submit"),
-    path("returns/<int:agency_pk>/<int:year>/return/", views.return_view, name="return"),
-    path("compilations/<int:ministry_pk>/<int:year>/compile/", views.compile_view, name="compile"),
+    path("returns/<int:agency_pk>/<year:year>/submit/", views.submit, name="submit"),
+    path("returns/<int:agency_pk>/<year:year>/return/", views.return_view, name="return"),
+    path("compilations/<int:ministry_pk>/<year:year>/compile/", views.compile_view, name="compile"),
     path("compilations/<int:pk>/approve/", views.approve, name="approve"),
 ]

@@ -41,6 +41,7 @@ from steward.inventory.queries import (
 )
 from steward.inventory.spreadsheets import ExportError, SpreadsheetError, check_size
 from steward.inventory.targets import target_rows
+from steward.lib.bounds import MAX_YEAR, MIN_YEAR, year_in_range
 from steward.organisations.models import Person
 from steward.organisations.scope import Action, can, organisations_for
 
@@ -52,10 +53,23 @@ def _person(request: HttpRequest) -> Person:
 
 
 def _year(request: HttpRequest) -> int:
+    """The year the page asks for; this year when it asks for none or for one we do not keep."""
+    this_year = timezone.localdate().year
+    asked = request.GET.get("year", "")
+    if not asked:
+        return this_year
     try:
-        return int(request.GET.get("year") or timezone.localdate().year)
+        year = int(asked)
     except ValueError:
-        return timezone.localdate().year
+        year = 0
+    if not year_in_range(year):
+        messages.error(
+            request,
+            _("“%(year)s” is not a year we keep (%(first)s to %(last)s); showing %(this)s.")
+            % {"year": asked, "first": MIN_YEAR, "last": MAX_YEAR, "this": this_year},
+        )
+        return this_year
+    return year
 
 
 def _filters(request: HttpRequest) -> tuple[FilterForm, ItemFilters]:

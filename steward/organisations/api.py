@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Schema
 
+from steward.lib.api import Router
 from steward.organisations.scope import Action, organisations_for
 
 router = Router(tags=["organisations"])

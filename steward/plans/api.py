@@ -11,8 +11,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Schema
 
+from steward.lib.api import Router
 from steward.plans.access import plan_for, plans_for, version_for
 from steward.plans.compare import compare_versions
 from steward.plans.document import rules_for

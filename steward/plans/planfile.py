@@ -125,6 +125,16 @@ def read_plan_file(path: Path) -> PlanFile:
 
 def read_plan_text(text: str, name: str) -> PlanFile:
     """Parse, validate and resolve a plan file's text; raise `PlanError` listing every problem."""
+    try:
+        return _read_plan_text(text, name)
+    except RecursionError:
+        # A hostile file of arrays inside arrays a thousand deep exhausts the parser's stack.
+        raise PlanError(
+            [Problem(name, "", _("The file nests arrays or tables too deeply to be read."))]
+        ) from None
+
+
+def _read_plan_text(text: str, name: str) -> PlanFile:
     text = text.removeprefix("\ufeff")
     try:
         data = tomllib.loads(text)

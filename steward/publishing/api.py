@@ -12,11 +12,12 @@ import io
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
 from steward.datasets.models import Dataset
+from steward.lib.api import Id, Router
 from steward.organisations.models import Organisation, Person
 from steward.organisations.scope import Action, scope_q
 from steward.publishing import services
@@ -51,12 +52,16 @@ class EntryOut(Schema):
     delivered_at: datetime.datetime | None
 
 
-class ErrorOut(Schema):
+class PublishingErrorOut(Schema):
+    """The outbox or the portal refused (400): a sentence and the portal's problems."""
+
     detail: str
     problems: list[str] = []
 
 
-class ProblemOut(Schema):
+class CatalogueProblemOut(Schema):
+    """One problem of a catalogue CSV: file, row, column and why."""
+
     file: str
     row: int
     column: str
@@ -70,9 +75,9 @@ class ReportOut(Schema):
     ok: bool
     imported: bool
     identifiers: list[str]
-    problems: list[ProblemOut]
+    problems: list[CatalogueProblemOut]
     more_problems: int
-    warnings: list[ProblemOut]
+    warnings: list[CatalogueProblemOut]
 
 
 def _entry_out(entry: PublishingOutboxEntry) -> EntryOut:
@@ -113,61 +118,64 @@ def _ministry_for(person: Person, pk: int, action: Action) -> Organisation:
 
 
 @router.get("/outbox", response=list[EntryOut])
-def list_outbox(request: HttpRequest, status: str = "", dataset: int = 0) -> list[EntryOut]:
+def list_outbox(
+    request: HttpRequest, status: str = "", dataset: Id | None = None
+) -> list[EntryOut]:
     """Outbox rows of the datasets you may see, newest first; filter by status or dataset."""
     entries = visible_entries(_person(request))
     if status:
         entries = entries.filter(status=status)
-    if dataset:
+    if dataset is not None:
         entries = entries.filter(dataset_id=dataset)
     return [_entry_out(entry) for entry in entries.order_by("-updated_at", "-pk")[:500]]
 
 
 @router.get("/outbox/{entry_id}", response=EntryOut)
-def get_entry(request: HttpRequest, entry_id: int) -> EntryOut:
+def get_entry(request: HttpRequest, entry_id: Id) -> EntryOut:
     return _entry_out(entry_for(_person(request), entry_id))
 
 
-@router.post("/outbox/{entry_id}/retry", response={200: EntryOut, 400: ErrorOut})
-def retry_entry(request: HttpRequest, entry_id: int) -> Status[Any]:
+@router.post("/outbox/{entry_id}/retry", response={200: EntryOut, 400: PublishingErrorOut})
+def retry_entry(request: HttpRequest, entry_id: Id) -> Status[Any]:
     """Send a refused or abandoned row again with the dataset's current metadata."""
     person = _person(request)
     entry = entry_for(person, entry_id)
     try:
         entry = services.retry(entry, by=person)
     except services.PublishingError as error:
-        return Status(400, ErrorOut(detail=error.message, problems=error.problems))
+        return Status(400, PublishingErrorOut(detail=error.message, problems=error.problems))
     return Status(200, _entry_out(entry))
 
 
-@router.post("/datasets/{dataset_id}/publish", response={202: EntryOut, 400: ErrorOut})
-def publish_dataset(request: HttpRequest, dataset_id: int) -> Status[Any]:
+@router.post("/datasets/{dataset_id}/publish", response={202: EntryOut, 400: PublishingErrorOut})
+def publish_dataset(request: HttpRequest, dataset_id: Id) -> Status[Any]:
     """Queue the dataset's approved metadata for the portal (scheduled or published only)."""
     person = _person(request)
     dataset = _dataset_for(person, dataset_id)
     try:
         entry = services.request_publication(dataset, by=person)
     except services.PublishingError as error:
-        return Status(400, ErrorOut(detail=error.message, problems=error.problems))
+        return Status(400, PublishingErrorOut(detail=error.message, problems=error.problems))
     return Status(202, _entry_out(entry))
 
 
-@router.post("/datasets/{dataset_id}/remove", response={202: EntryOut, 400: ErrorOut})
-def remove_dataset(request: HttpRequest, dataset_id: int) -> Status[Any]:
+@router.post("/datasets/{dataset_id}/remove", response={202: EntryOut, 400: PublishingErrorOut})
+def remove_dataset(request: HttpRequest, dataset_id: Id) -> Status[Any]:
     """Queue the removal of a withdrawn dataset from the portal."""
     person = _person(request)
     dataset = _dataset_for(person, dataset_id)
     try:
         entry = services.request_removal(dataset, by=person)
     except services.PublishingError as error:
-        return Status(400, ErrorOut(detail=error.message, problems=error.problems))
+        return Status(400, PublishingErrorOut(detail=error.message, problems=error.problems))
     return Status(202, _entry_out(entry))
 
 
 def _report_out(report: ImportReport) -> ReportOut:
-    def problems(items: list[Any]) -> list[ProblemOut]:
+    def problems(items: list[Any]) -> list[CatalogueProblemOut]:
         return [
-            ProblemOut(file=p.file, row=p.row, column=p.column, message=p.message) for p in items
+            CatalogueProblemOut(file=p.file, row=p.row, column=p.column, message=p.message)
+            for p in items
         ]
 
     return ReportOut(
@@ -186,7 +194,7 @@ def _report_out(report: ImportReport) -> ReportOut:
 @router.post("/catalogue/import", response={200: ReportOut, 201: ReportOut, 400: ReportOut})
 def catalogue_import(
     request: HttpRequest,
-    ministry: Form[int],
+    ministry: Form[Id],
     file: File[UploadedFile],
     check_only: Form[bool] = False,
 ) -> Status[ReportOut]:
@@ -209,7 +217,7 @@ def catalogue_import(
 
 
 @router.get("/catalogue/export")
-def catalogue_export(request: HttpRequest, ministry: int) -> HttpResponse:
+def catalogue_export(request: HttpRequest, ministry: Id) -> HttpResponse:
     """The ministry's catalogue CSV (UTF-8 with BOM, 22 columns)."""
     person = _person(request)
     organisation = _ministry_for(person, ministry, Action.VIEW)

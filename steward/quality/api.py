@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Schema, Status
 
+from steward.lib.api import ErrorOut, Id, Offset, Router
 from steward.organisations.models import Person
 from steward.organisations.scope import organisation_for
 from steward.quality import services
@@ -20,6 +21,9 @@ from steward.quality.measures import DatasetQuality, MeasureError, Period, measu
 from steward.quality.models import CheckState
 
 router = Router(tags=["quality"])
+
+RunsLimit = Annotated[int, Field(ge=1, le=500)]
+ResultsLimit = Annotated[int, Field(ge=1, le=1000)]
 
 
 def _person(request: HttpRequest) -> Person:
@@ -59,7 +63,7 @@ class ResultOut(Schema):
 
 
 class CheckRequestIn(Schema):
-    organisation_id: int
+    organisation_id: Id
 
 
 class CheckRequestOut(Schema):
@@ -68,25 +72,30 @@ class CheckRequestOut(Schema):
 
 
 @router.get("/runs", response=list[RunOut])
-def list_runs(request: HttpRequest, limit: int = 50) -> Any:
-    return list(services.visible_runs(_person(request))[: max(1, min(limit, 500))])
+def list_runs(request: HttpRequest, limit: RunsLimit = 50) -> Any:
+    """The newest check runs in your scope (at most `limit`, 1–500)."""
+    return list(services.visible_runs(_person(request))[:limit])
 
 
 @router.get("/runs/{run_id}", response=RunOut)
-def get_run(request: HttpRequest, run_id: int) -> Any:
+def get_run(request: HttpRequest, run_id: Id) -> Any:
     return services.run_for(_person(request), run_id)
 
 
 @router.get("/runs/{run_id}/results", response=list[ResultOut])
 def list_results(
-    request: HttpRequest, run_id: int, state: str = "", offset: int = 0, limit: int = 500
+    request: HttpRequest,
+    run_id: Id,
+    state: str = "",
+    offset: Offset = 0,
+    limit: ResultsLimit = 500,
 ) -> Any:
+    """The run's results by key: `limit` (1–1000) of them from `offset`."""
     run = services.run_for(_person(request), run_id)
     results = run.results.order_by("key")
     if state in CheckState.values:
         results = results.filter(state=state)
-    offset = max(offset, 0)
-    return list(results[offset : offset + max(1, min(limit, 1000))])
+    return list(results[offset : offset + limit])
 
 
 @router.post("/checks", response={202: CheckRequestOut})
@@ -168,10 +177,6 @@ MEASURE_FIELDS = (
 )  # fmt: skip
 
 
-class ErrorOut(Schema):
-    detail: str
-
-
 def _dataset(dataset: DatasetQuality) -> dict[str, Any]:
     return {
         "identifier": dataset.identifier,
@@ -186,7 +191,7 @@ def _dataset(dataset: DatasetQuality) -> dict[str, Any]:
 
 @router.get("/measures", response={200: MeasuresOut, 400: ErrorOut})
 def get_measures(
-    request: HttpRequest, organisation_id: int, period: str, subtree: bool = False
+    request: HttpRequest, organisation_id: Id, period: str, subtree: bool = False
 ) -> Any:
     """The accuracy rate (正確率) and three-star ratio of an organisation in a period.
 

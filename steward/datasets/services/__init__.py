@@ -11,7 +11,13 @@ liaison drafts → unit review 初審 → centre review 複審 → committee 諮
 scheduled on the plan's date → published (登載); a rejection anywhere returns it to the liaison.
 """
 
-from steward.datasets.errors import DatasetError, MetadataIncomplete, TransitionNotAllowed
+from steward.datasets.errors import (
+    DatasetError,
+    MetadataIncomplete,
+    StaleStep,
+    TransitionNotAllowed,
+)
+from steward.datasets.services._common import at_stage
 from steward.datasets.services.drafting import (
     create_and_submit,
     create_dataset,
@@ -27,6 +33,7 @@ from steward.datasets.services.publishing import (
     schedule_publication,
 )
 from steward.datasets.services.review import (
+    approve,
     approve_by_cio,
     approve_centre_review,
     approve_unit_review,
@@ -47,12 +54,15 @@ from steward.datasets.services.withdrawal import (
 __all__ = [
     "DatasetError",
     "MetadataIncomplete",
+    "StaleStep",
     "TransitionNotAllowed",
+    "approve",
     "approve_by_cio",
     "approve_centre_review",
     "approve_edit",
     "approve_unit_review",
     "approve_withdrawal",
+    "at_stage",
     "create_and_submit",
     "create_dataset",
     "default_notice",

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, NoReturn
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from steward.audit.services import diff, record
-from steward.datasets.errors import DatasetError, TransitionNotAllowed
+from steward.datasets.errors import DatasetError, StaleStep, TransitionNotAllowed
 from steward.datasets.metadata import (
     EDITABLE_KEYS,
     EDITABLE_RESOURCE_KEYS,
@@ -41,6 +43,32 @@ WORKFLOW_KEYS = ("status", "scheduled_publish_on", "portal_identifier", "returne
 
 def _lock(dataset: Dataset) -> Dataset:
     return Dataset.objects.select_for_update().select_related("organisation").get(pk=dataset.pk)
+
+
+@contextmanager
+def at_stage(dataset: Dataset, stage: str) -> Iterator[Dataset]:
+    """Hold the dataset's row locked at `stage`, the status the person saw when choosing a step.
+
+    Every step request (page form and API) names its stage. When the dataset has moved on
+    meanwhile, StaleStep says so and nothing changes: a second click on "approve" is refused
+    instead of approving the next stage too. The step's service runs inside this block, so no
+    other request can move the dataset between the check and the step.
+    """
+    if stage not in Status.values:
+        raise StaleStep(
+            _("The request does not say which stage it acts on; reload the page and try again.")
+        )
+    with transaction.atomic():
+        current = _lock(dataset)
+        if current.status != stage:
+            raise StaleStep(
+                _(
+                    "This dataset is now “%(status)s”, no longer “%(stage)s” as when you chose "
+                    "this step; nothing was changed. Reload the page to see what it needs now."
+                )
+                % {"status": Status(current.status).label, "stage": Status(stage).label}
+            )
+        yield current
 
 
 def _snapshot(dataset: Dataset) -> dict[str, Any]:

@@ -131,6 +131,24 @@ def approve_centre_review(dataset: Dataset, *, by: Person, comment: str = "") ->
     )
 
 
+def approve(dataset: Dataset, *, stage: Status, by: Person, comment: str = "") -> Dataset:
+    """Approve the review stage `stage` (初審, 複審 or 核定): the one home of the dispatch from a
+    stage to its approval, for pages and API alike. The stage's own service refuses a dataset
+    that is no longer at `stage`, so one request never approves two stages."""
+    approvers = {
+        Status.UNIT_REVIEW: approve_unit_review,
+        Status.CENTRE_REVIEW: approve_centre_review,
+        Status.CIO_APPROVAL: approve_by_cio,
+    }
+    approver = approvers.get(stage)
+    if approver is None:
+        raise TransitionNotAllowed(
+            _("There is nothing to approve while the dataset is “%(status)s”.")
+            % {"status": Status(stage).label}
+        )
+    return approver(dataset, by=by, comment=comment)
+
+
 def approve_by_cio(dataset: Dataset, *, by: Person, comment: str = "") -> Dataset:
     """The CIO (資訊長) approves (核定) opening the dataset."""
     return _approve_stage(

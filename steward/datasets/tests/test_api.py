@@ -40,20 +40,25 @@ def test_a_dataset_walks_the_whole_chain_through_the_api(
         url, json.dumps({"title": "甲署業務統計（新）"}), content_type="application/json"
     )
     assert patched.json()["title"] == "甲署業務統計（新）"
-    assert post(client, f"{url}/submit").json()["status"] == "unit_review"
+    assert post(client, f"{url}/submit", {"stage": "draft"}).json()["status"] == "unit_review"
 
     walk: list[tuple[Any, str, dict[str, Any], str]] = [
-        (cast.reviewer, "approve", {"comment": "ok"}, "centre_review"),
-        (cast.centre, "approve", {}, "committee"),
+        (cast.reviewer, "approve", {"stage": "unit_review", "comment": "ok"}, "centre_review"),
+        (cast.centre, "approve", {"stage": "centre_review"}, "committee"),
         (
             cast.committee_civil,
             "committee-decision",
-            {"meeting_id": meeting.pk, "decision": "approve"},
+            {"stage": "committee", "meeting_id": meeting.pk, "decision": "approve"},
             "cio_approval",
         ),
-        (cast.cio, "approve", {}, "approved"),
-        (cast.centre, "schedule", {"on": "2026-05-29"}, "scheduled"),
-        (cast.centre, "mark-published", {"portal_identifier": "170001"}, "published"),
+        (cast.cio, "approve", {"stage": "cio_approval"}, "approved"),
+        (cast.centre, "schedule", {"stage": "approved", "on": "2026-05-29"}, "scheduled"),
+        (
+            cast.centre,
+            "mark-published",
+            {"stage": "scheduled", "portal_identifier": "170001"},
+            "published",
+        ),
     ]
     for person, step, body, status in walk:
         client.force_login(person)
@@ -76,22 +81,24 @@ def test_the_api_refuses_clearly_and_changes_nothing(
     events = AuditEvent.objects.count()
 
     client.force_login(cast.other_reviewer)  # another agency: not even visible
-    assert post(client, f"{url}/approve").status_code == 404
+    assert post(client, f"{url}/approve", {"stage": "unit_review"}).status_code == 404
     assert client.get(url).status_code == 404
 
     client.force_login(cast.auditor)  # visible, but the wrong role
-    assert post(client, f"{url}/approve").status_code == 403
+    assert post(client, f"{url}/approve", {"stage": "unit_review"}).status_code == 403
 
     client.force_login(cast.reviewer)
-    response = post(client, f"{url}/schedule", {"on": "2026-05-29"})
+    response = post(client, f"{url}/schedule", {"stage": "unit_review", "on": "2026-05-29"})
     assert response.status_code == 403
     client.force_login(cast.centre)
-    response = post(client, f"{url}/schedule", {"on": "2026-05-29"})
+    response = post(client, f"{url}/schedule", {"stage": "unit_review", "on": "2026-05-29"})
     assert response.status_code == 409
     assert response.json()["detail"]
 
     client.force_login(cast.reviewer)
-    assert post(client, f"{url}/reject", {"reasons": " "}).status_code == 409
+    assert (
+        post(client, f"{url}/reject", {"stage": "unit_review", "reasons": " "}).status_code == 409
+    )
 
     dataset.refresh_from_db()
     assert dataset.status == Status.UNIT_REVIEW
@@ -103,7 +110,7 @@ def test_submitting_incomplete_metadata_returns_the_problems_field_by_field(
 ) -> None:
     client.force_login(cast.liaison)
     created = post(client, "/api/datasets/", {"organisation_id": tree.unit_a1.pk, "title": "x"})
-    response = post(client, f"/api/datasets/{created.json()['id']}/submit")
+    response = post(client, f"/api/datasets/{created.json()['id']}/submit", {"stage": "draft"})
     assert response.status_code == 400
     problems = {p["key"]: p for p in response.json()["problems"]}
     assert problems["description"]["message"].startswith("資料集描述：")
@@ -120,7 +127,7 @@ def test_a_duplicate_identifier_is_a_400_beside_the_identifier(
         {"organisation_id": tree.unit_a1.pk, "identifier": draft.identifier},
     )
     assert response.status_code == 400
-    assert "identifier" in response.json()["detail"]
+    assert "identifier" in response.json()["fields"]
     assert Dataset.objects.count() == 1
 
 

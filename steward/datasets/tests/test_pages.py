@@ -195,7 +195,11 @@ def test_a_step_by_the_wrong_role_is_refused_with_a_message_and_nothing_changes(
     dataset = walk_to(Status.UNIT_REVIEW)
     events = AuditEvent.objects.count()
     client.force_login(cast.auditor)  # sees agency A, may not review
-    response = client.post(f"/datasets/{dataset.pk}/step/approve/", {"comment": ""}, follow=True)
+    response = client.post(
+        f"/datasets/{dataset.pk}/step/approve/",
+        {"stage": "unit_review", "comment": ""},
+        follow=True,
+    )
     assert response.status_code == 200
     assert 'class="message error"' in text(response)
     dataset.refresh_from_db()
@@ -210,10 +214,12 @@ def test_a_rejection_from_the_page_needs_reasons(
 ) -> None:
     dataset = walk_to(Status.UNIT_REVIEW)
     client.force_login(cast.reviewer)
-    client.post(f"/datasets/{dataset.pk}/step/reject/", {"reasons": ""})
+    client.post(f"/datasets/{dataset.pk}/step/reject/", {"stage": "unit_review", "reasons": ""})
     dataset.refresh_from_db()
     assert dataset.status == Status.UNIT_REVIEW
-    client.post(f"/datasets/{dataset.pk}/step/reject/", {"reasons": "授權方式錯誤"})
+    client.post(
+        f"/datasets/{dataset.pk}/step/reject/", {"stage": "unit_review", "reasons": "授權方式錯誤"}
+    )
     dataset.refresh_from_db()
     assert (dataset.status, dataset.returned_reasons) == (Status.RETURNED, "授權方式錯誤")
 
@@ -268,7 +274,7 @@ def test_the_committee_records_a_meeting_and_then_its_decision(
     meeting = CommitteeMeeting.objects.get(number="115年第2次會議")
     client.post(
         f"/datasets/{dataset.pk}/step/committee/",
-        {"meeting": str(meeting.pk), "decision": "approve", "reasons": ""},
+        {"stage": "committee", "meeting": str(meeting.pk), "decision": "approve", "reasons": ""},
     )
     dataset.refresh_from_db()
     assert dataset.status == Status.CIO_APPROVAL

@@ -262,7 +262,8 @@ def test_what_a_withdrawn_dataset_may_become_and_the_reason_follow_the_plan(
     page = client.get(f"/datasets/{dataset.pk}/").content.decode()
     assert 'value="not_provided"' in page and 'value="on_request"' not in page
     response = client.post(
-        f"/datasets/{dataset.pk}/step/request_withdrawal/", {"becomes": "not_provided"}
+        f"/datasets/{dataset.pk}/step/request_withdrawal/",
+        {"stage": "published", "becomes": "not_provided"},
     )
     assert response.status_code == 302
     dataset.refresh_from_db()

@@ -97,7 +97,8 @@ def test_a_refused_new_dataset_goes_back_to_the_liaison_and_through_the_chain_ag
     mail.outbox.clear()
     with capture(execute=True):
         response = client.post(
-            f"/datasets/{dataset.pk}/step/return_refused/", {"comment": "請改用新網站的網址"}
+            f"/datasets/{dataset.pk}/step/return_refused/",
+            {"stage": "scheduled", "comment": "請改用新網站的網址"},
         )
     assert response.status_code == 302
     dataset.refresh_from_db()
@@ -250,12 +251,15 @@ def test_the_api_returns_a_refused_dataset(
     )
     url = f"/api/datasets/{dataset.pk}/return-refused"
     client.force_login(cast.liaison)
-    assert client.post(url, "{}", content_type="application/json").status_code == 403
+    stage = json.dumps({"stage": "scheduled"})
+    assert client.post(url, stage, content_type="application/json").status_code == 403
     client.force_login(cast.centre)
     before = client.get(f"/api/datasets/{dataset.pk}").json()
     assert "return_refused" in before["steps"]
     response = client.post(
-        url, json.dumps({"comment": "請修正相關網址"}), content_type="application/json"
+        url,
+        json.dumps({"stage": "scheduled", "comment": "請修正相關網址"}),
+        content_type="application/json",
     )
     assert response.status_code == 200, response.content
     assert response.json()["status"] == Status.RETURNED

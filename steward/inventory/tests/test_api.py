@@ -77,7 +77,7 @@ def test_items_are_created_and_updated_through_the_api(tree: Tree, cast: Cast) -
     assert response.status_code == 200 and response.json()["status"] == "opened"
     bad = client.patch(f"{API}/items/{item_id}", json.dumps({"classification": "not_provided"}),
                        content_type="application/json")  # fmt: skip
-    assert bad.status_code == 400 and "restriction_reason" in bad.json()["detail"]
+    assert bad.status_code == 400 and "restriction_reason" in bad.json()["fields"]
     assert InventoryItem.objects.get().classification == "open"
 
 
@@ -118,7 +118,7 @@ def test_the_workflow_through_the_api_by_the_right_roles_only(tree: Tree, cast: 
     assert post(client_for(cast.other_liaison), submit).status_code == 404
     assert post(client_for(cast.centre), submit).status_code == 403
     refused = post(client_for(cast.liaison), submit)
-    assert refused.status_code == 400 and "shortfall_reason" in refused.json()["detail"]
+    assert refused.status_code == 400 and "shortfall_reason" in refused.json()["fields"]
     assert not AgencyInventory.objects.exclude(status=InventoryStatus.DRAFT).exists()
     ok = post(client_for(cast.liaison), submit, {"shortfall_reason": "人力不足"})
     assert ok.status_code == 200 and ok.json()["status"] == "submitted"

@@ -207,3 +207,20 @@ def test_every_builtin_plan_page_renders_what_the_seed_says(db: None) -> None:
             assert f"({code['code']})" not in page, (key, code["code"])
     index = client.get(reverse("plans:index")).content.decode()
     assert all(reverse("plans:detail", args=[key]) in index for key in expected)
+
+
+def test_a_deeply_nested_upload_is_refused_in_chinese_and_changes_nothing(
+    cast: Cast, plans: None
+) -> None:
+    """A hostile file of arrays 5,000 deep exhausted the TOML parser's stack: a 500 before."""
+    client = signed_in(cast.centre)
+    hostile = TEST_PLAN + "deep = " + "[" * 5000 + "]" * 5000 + "\n"
+    before = list(PlanVersion.objects.values_list("pk", "label"))
+    response = client.post(
+        reverse("plans:upload", args=["test"]),
+        {"file": SimpleUploadedFile("deep.toml", hostile.encode("utf-8"))},
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "deep.toml" in page and "巢狀層數過深" in page
+    assert list(PlanVersion.objects.values_list("pk", "label")) == before

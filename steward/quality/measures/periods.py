@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from steward.lib.bounds import MAX_YEAR, MIN_YEAR, year_in_range
+
 
 class MeasureError(Exception):
     """A measure cannot be computed as asked (translatable message)."""
@@ -35,6 +37,11 @@ class Period:
                 % {"text": text}
             )
         year = int(match["year"])
+        if not year_in_range(year):
+            raise MeasureError(
+                _("“%(text)s” is outside the years we keep (%(first)s to %(last)s).")
+                % {"text": text, "first": MIN_YEAR, "last": MAX_YEAR}
+            )
         if match["kind"] is None:
             return cls(year)
         kind = "quarter" if match["kind"] in "Qq" else "half"
