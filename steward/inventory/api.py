@@ -13,8 +13,10 @@ from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from steward.inventory import services
+from steward.inventory import imports, services
+from steward.inventory.changes import ImportPreview
 from steward.inventory.exporting import FORMATS, export_items
+from steward.inventory.imports import ImportResult
 from steward.inventory.models import InventoryItem
 from steward.inventory.queries import (
     ItemFilters,
@@ -131,9 +133,34 @@ class ProblemOut(Schema):
     reason: str
 
 
+class CellChangeOut(Schema):
+    column: str
+    old: str
+    new: str
+
+
+class RowChangeOut(Schema):
+    row: int | None
+    identifier: str
+    agency: str
+    name: str
+    cells: list[CellChangeOut]
+
+
 class ImportOut(Schema):
+    """What an import did (or, with `check`, would do): counts, the rows, every problem."""
+
     file: str
+    checked_only: bool
+    changed_nothing: bool
     created: int
+    updated: int
+    unchanged: int
+    removed: int
+    not_in_file: int
+    added_rows: list[RowChangeOut]
+    changed_rows: list[RowChangeOut]
+    not_in_file_rows: list[RowChangeOut]
     problems: list[ProblemOut]
 
 
@@ -246,25 +273,67 @@ def update_item(request: HttpRequest, item_id: int, payload: ItemPatch) -> Any:
     return services.update_item(item, by=person, data=data, organisation=organisation)
 
 
-@router.post("/import", response={201: ImportOut, 400: ImportOut, 403: ErrorOut})
-def import_items(request: HttpRequest, organisation_id: Form[int], file: File[UploadedFile]) -> Any:
-    """Import an XLSX, ODS or CSV file (multipart): every row, or none and every problem."""
+def _import_body(name: str, preview: ImportPreview | None, *, checked_only: bool,
+                 result: ImportResult | None = None) -> dict[str, Any]:  # fmt: skip
+    shown = preview or ImportPreview(name)
+    if result is not None:
+        counts = (len(result.created), len(result.updated), result.unchanged, result.removed)
+    else:
+        counts = (shown.added_count, shown.changed_count, shown.unchanged_count, 0)
+    problems = result.problems if result is not None else shown.problems
+    return {
+        "file": name,
+        "checked_only": checked_only,
+        "changed_nothing": not problems and not any(counts[:2]) and not counts[3],
+        "created": counts[0],
+        "updated": counts[1],
+        "unchanged": counts[2],
+        "removed": counts[3],
+        "not_in_file": shown.missing_count,
+        "added_rows": shown.added,
+        "changed_rows": shown.changed,
+        "not_in_file_rows": shown.missing,
+        "problems": [p.as_dict() for p in problems],
+    }
+
+
+@router.post("/import", response={200: ImportOut, 201: ImportOut, 400: ImportOut, 403: ErrorOut})
+def import_items(
+    request: HttpRequest,
+    file: File[UploadedFile],
+    organisation_id: Form[int | None] = None,
+    remove_missing: Form[bool] = False,
+    check: Form[bool] = False,
+) -> Any:
+    """Import an XLSX, ODS or CSV file (multipart): every row, or none and every problem.
+
+    Rows are matched to items by 盤點編號 within the agency: matched rows update the item,
+    others add one. `organisation_id` receives new rows naming no unit (needed only then).
+    `remove_missing` removes the items of the file's agencies that it does not name.
+    `check` answers what the import would do and changes nothing. 201 when something was
+    written, 200 when nothing had to change (or `check`), 400 with every problem.
+    """
     person = _person(request)
-    organisation = organisation_for(person, organisation_id)
+    organisation = organisation_for(person, organisation_id) if organisation_id else None
     name = file.name or "upload"
     try:
         check_size(name, file.size or 0)
     except SpreadsheetError as error:
-        return Status(
-            400, {"file": name, "created": 0, "problems": [p.as_dict() for p in error.problems]}
+        body = _import_body(name, ImportPreview(name, problems=error.problems), checked_only=check)
+        return Status(400, body)
+    data = file.read()
+    if check:
+        preview = imports.check_file(
+            name, data, by=person, default_organisation=organisation, remove_missing=remove_missing
         )
-    result = services.import_items(name, file.read(), by=person, default_organisation=organisation)
-    body = {
-        "file": name,
-        "created": len(result.created),
-        "problems": [p.as_dict() for p in result.problems],
-    }
-    return Status(201 if result.ok else 400, body)
+        return Status(200 if preview.ok else 400, _import_body(name, preview, checked_only=True))
+    result = imports.import_items(
+        name, data, by=person, default_organisation=organisation, remove_missing=remove_missing
+    )
+    body = _import_body(name, result.preview, checked_only=False, result=result)
+    if not result.ok:
+        return Status(400, body)
+    return Status(200 if result.changed_nothing else 201, body)
 
 
 @router.get("/export", response={400: ErrorOut})

@@ -17,11 +17,10 @@ information centre (submitted only, before compiling), always with a reason.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.forms.models import model_to_dict
 from django.utils import timezone
@@ -30,7 +29,6 @@ from django.utils.translation import gettext_lazy
 
 from steward.audit.services import diff, record
 from steward.inventory import targets as target_rules
-from steward.inventory.importing import check_import
 from steward.inventory.models import (
     LOCKED_STATES,
     TRANSITIONS,
@@ -39,7 +37,6 @@ from steward.inventory.models import (
     InventoryItem,
     InventoryStatus,
 )
-from steward.inventory.spreadsheets import Problem
 from steward.lib.notify import notify
 from steward.organisations.models import Organisation, OrganisationKind, Person
 from steward.organisations.scope import (
@@ -217,87 +214,6 @@ def update_item(
             changes=changes,
         )
     return item
-
-
-@dataclass
-class ImportResult:
-    """What an import did: the items created, or every problem (and then nothing created)."""
-
-    file: str
-    created: list[InventoryItem] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-def import_items(
-    name: str, data: bytes, *, by: Person, default_organisation: Organisation
-) -> ImportResult:
-    """Import a spreadsheet into the inventory: every row or none.
-
-    Rows without an agency or unit go to `default_organisation`. Problems are returned, all
-    of them, with file/sheet/row/column; when there is any, nothing is saved.
-    """
-    require(by, Action.INVENTORY_EDIT, default_organisation)
-    check = check_import(name, data, by=by, default_organisation=default_organisation)
-    result = ImportResult(name, problems=list(check.problems))
-    if not check.ok:
-        return result
-    if not check.items:
-        result.problems.append(
-            Problem(name, _("The file has no rows to import."), sheet=check.sheet)
-        )
-        return result
-    try:
-        with transaction.atomic():
-            agencies = {item.agency.pk: item.agency for item in check.items if item.agency}
-            for agency in agencies.values():
-                _refuse_if_locked(agency)
-            in_file = {i.identifier for i in check.items if i.identifier}
-            taken: dict[int, set[str]] = {}
-            counter: dict[int, int] = {}
-            for item in check.items:
-                assert item.agency is not None
-                if not item.identifier:
-                    pk = item.agency.pk
-                    if pk not in taken:
-                        taken[pk] = in_file | set(
-                            InventoryItem.objects.filter(agency=pk).values_list(
-                                "identifier", flat=True
-                            )
-                        )
-                        counter[pk] = InventoryItem.objects.filter(agency=pk).count() + 1
-                    item.identifier = _next_free(counter[pk], taken[pk])
-                    taken[pk].add(item.identifier)
-                    counter[pk] = int(item.identifier) + 1
-            _link_datasets(check.items)
-            created = InventoryItem.objects.bulk_create(check.items)
-            record(
-                actor=by,
-                action="inventory.import",
-                subject=default_organisation,
-                organisation=default_organisation,
-                comment=name,
-                changes={"file": name, "sheet": check.sheet, "created": len(created)},
-            )
-    except IntegrityError:
-        result.problems.append(
-            Problem(
-                name,
-                _(
-                    "Somebody added items with the same numbers while the file was being"
-                    " imported; nothing was imported. Try again."
-                ),
-            )
-        )
-        return result
-    except TransitionRefused as refused:
-        result.problems.append(Problem(name, " ".join(refused.messages)))
-        return result
-    result.created = created
-    return result
 
 
 # ---- the yearly return -----------------------------------------------------------------------

@@ -355,6 +355,31 @@ def read_sheets(name: str, data: bytes) -> list[Sheet]:
     raise SpreadsheetError([Problem(name, _("Only .xlsx, .ods and .csv files can be imported."))])
 
 
+def count_rows(name: str, data: bytes) -> int:
+    """About how many rows the file has, cheaply, to decide whether a job should import it.
+
+    CSV: its line breaks; XLSX/ODS: the height of its largest sheet. An unreadable file
+    counts 0 rows: the check that follows says what is wrong with it.
+    """
+    lowered = name.lower()
+    if lowered.endswith((".csv", ".txt")):
+        return data.count(b"\n")
+    if not lowered.endswith((".xlsx", ".xlsm", ".ods")):
+        return 0
+    from python_calamine import CalamineWorkbook
+
+    try:
+        _check_zip(name, data)
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        heights = [
+            workbook.get_sheet_by_index(index).height for index in range(len(workbook.sheet_names))
+        ]
+        workbook.close()
+    except Exception:  # calamine raises its own zoo of errors; the check reports them
+        return 0
+    return max(heights, default=0)
+
+
 # ---- writing ----------------------------------------------------------------------------
 
 

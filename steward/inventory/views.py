@@ -9,7 +9,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from steward.audit.services import history
-from steward.inventory import services
+from steward.inventory import imports, services
+from steward.inventory.changes import ImportPreview
 from steward.inventory.exporting import FORMATS, export_items
 from steward.inventory.forms import (
     ApproveForm,
@@ -25,10 +27,16 @@ from steward.inventory.forms import (
     FilterForm,
     ImportForm,
     ItemForm,
+    RecheckForm,
     ReturnForm,
     SubmitForm,
 )
-from steward.inventory.models import InventoryCompilation, InventoryStatus
+from steward.inventory.models import (
+    ImportStatus,
+    InventoryCompilation,
+    InventoryImport,
+    InventoryStatus,
+)
 from steward.inventory.queries import (
     ItemFilters,
     agency_for,
@@ -39,9 +47,9 @@ from steward.inventory.queries import (
     visible_agencies,
     visible_items,
 )
-from steward.inventory.spreadsheets import ExportError, SpreadsheetError, check_size
+from steward.inventory.spreadsheets import ExportError, Problem, SpreadsheetError, check_size
 from steward.inventory.targets import target_rows
-from steward.organisations.models import Person
+from steward.organisations.models import Organisation, Person
 from steward.organisations.scope import Action, can, organisations_for
 
 PAGE_SIZE = 100
@@ -171,41 +179,114 @@ def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-def import_view(request: HttpRequest) -> HttpResponse:
-    """Upload a spreadsheet; every problem is listed, and nothing is imported if there is one."""
-    person = _person(request)
+def _editable_or_refuse(person: Person) -> QuerySet[Organisation]:
     editable = organisations_for(person, Action.INVENTORY_EDIT)
     if not editable.exists():
         raise PermissionDenied(_("You may not edit any inventory."))
-    form = ImportForm(request.POST or None, request.FILES or None, organisations=editable)
-    result = None
+    return editable
+
+
+@login_required
+def import_view(request: HttpRequest) -> HttpResponse:
+    """Upload a spreadsheet; the next page previews what it would change."""
+    person = _person(request)
+    form = ImportForm(
+        request.POST or None, request.FILES or None, organisations=_editable_or_refuse(person)
+    )
+    problems: list[Problem] = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             check_size(upload.name, upload.size or 0)
         except SpreadsheetError as error:
-            result = services.ImportResult(upload.name, problems=error.problems)
+            problems = error.problems
         else:
-            result = services.import_items(
+            stored = imports.start_import(
                 upload.name,
                 upload.read(),
                 by=person,
                 default_organisation=form.cleaned_data["organisation"],
+                remove_missing=form.cleaned_data["remove_missing"],
             )
-        if result.ok:
-            messages.success(
-                request,
-                _("%(count)d items imported from %(file)s.")
-                % {"count": len(result.created), "file": upload.name},
-            )
-            return redirect("inventory:index")
+            return redirect("inventory:import_detail", token=stored.token)
     return render(
         request,
         "inventory/import.html",
-        {"form": form, "result": result},
-        status=400 if result is not None and not result.ok else 200,
+        {"form": form, "problems": problems},
+        status=400 if problems else 200,
     )
+
+
+def _stored_import(request: HttpRequest, token: str) -> InventoryImport:
+    """The person's own stored import; 404 for anybody else's."""
+    try:
+        return InventoryImport.objects.select_related("default_organisation").get(
+            token=token, created_by=_person(request)
+        )
+    except InventoryImport.DoesNotExist:
+        raise Http404(_("No such import.")) from None
+
+
+@login_required
+def import_detail(request: HttpRequest, token: str) -> HttpResponse:
+    """The preview (added, changed cell by cell, unchanged, not in the file), its problems,
+    or the progress of a background check or import."""
+    person = _person(request)
+    upload = _stored_import(request, token)
+    editable = _editable_or_refuse(person)
+    form = RecheckForm(
+        request.POST or None,
+        organisations=editable,
+        initial={
+            "organisation": upload.default_organisation,
+            "remove_missing": upload.remove_missing,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            imports.recheck(
+                upload,
+                by=person,
+                default_organisation=form.cleaned_data["organisation"],
+                remove_missing=form.cleaned_data["remove_missing"],
+            )
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+        return redirect("inventory:import_detail", token=upload.token)
+    preview = ImportPreview.from_dict(upload.preview) if upload.preview else None
+    status = 400 if upload.status == ImportStatus.PROBLEMS else 200
+    return render(
+        request,
+        "inventory/import_preview.html",
+        {"upload": upload, "preview": preview, "form": form, "statuses": ImportStatus},
+        status=status,
+    )
+
+
+@login_required
+def import_progress(request: HttpRequest, token: str) -> HttpResponse:
+    """The progress bar htmx polls; when the job has finished, the page reloads."""
+    upload = _stored_import(request, token)
+    response = render(request, "inventory/import_progress.html", {"upload": upload})
+    if not upload.is_running:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+@require_POST
+def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """Apply exactly the previewed change (or refuse if the inventory changed meanwhile)."""
+    upload = _stored_import(request, token)
+    try:
+        upload = imports.confirm_import(upload, by=_person(request))
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+        return redirect("inventory:import_detail", token=upload.token)
+    if upload.status == ImportStatus.APPLIED:
+        messages.success(request, upload.message)
+        return redirect("inventory:index")
+    return redirect("inventory:import_detail", token=upload.token)
 
 
 @login_required
