@@ -381,6 +381,7 @@ class _RowChecker:
         # (a spreadsheet program turns 0001 into 1).
         self.existing: dict[int, dict[str, InventoryItem]] = {}
         self.by_number: dict[int, dict[int, str]] = {}
+        self.by_name: dict[int, dict[tuple[int, str], list[InventoryItem]]] = {}
         self.matched: set[int] = set()  # pks of existing items some row names
         self.seen: dict[tuple[int, str], int] = {}  # (agency pk, number) → first row
         self.permission: dict[int, bool] = {}
@@ -461,6 +462,19 @@ class _RowChecker:
             same_value = self.by_number[agency.pk].get(int(identifier))
             if same_value:
                 return items[same_value]
+        return None
+
+    def _match_by_name(
+        self, agency: Organisation, organisation: Organisation, name: str
+    ) -> InventoryItem | None:
+        if agency.pk not in self.by_name:
+            index: dict[tuple[int, str], list[InventoryItem]] = {}
+            for item in self._existing_items(agency).values():
+                index.setdefault((item.organisation_id, item.name), []).append(item)
+            self.by_name[agency.pk] = index
+        found = self.by_name[agency.pk].get((organisation.pk, name), [])
+        if len(found) == 1 and found[0].pk not in self.matched:
+            return found[0]
         return None
 
     def _organisation(
@@ -578,13 +592,18 @@ class _RowChecker:
         identifier = row.text("identifier")
         existing = self._match(agency, identifier) if agency is not None and identifier else None
         organisation = self._organisation(row, agency, existing) if agency is not None else None
+        if existing is None and not identifier and agency is not None and organisation:
+            # A row without a number is the item of the same unit and name, if there is
+            # exactly one: importing the same file twice must not add it twice.
+            existing = self._match_by_name(agency, organisation, row.text("name"))
         if agency is not None and organisation is not None:
             self._check_rights(row, agency, organisation, existing)
         found = self._values(row)
         status = found.pop("status", "")
         if existing is not None:
             item = copy.copy(existing)
-            current_status = existing.status
+            # An emptied status cell asks for the status to be worked out again.
+            current_status = "" if "status" in row.header.columns else existing.status
         else:
             item = InventoryItem(identifier=identifier)
             current_status = ""
@@ -670,12 +689,22 @@ def _check_rows(
 ) -> None:
     checker = _RowChecker(check, by=by, default_organisation=default_organisation, lock=lock)
     total = len(sheet.rows)
+    width = _header_width(sheet, header)
     for done, (number, cells) in enumerate(sheet.rows, start=1):
         if progress is not None and done % PROGRESS_EVERY == 0:
             progress(done, total)
         if number <= header.row:
             continue
         row = _Row(check, sheet, header, number, cells)
+        if sheet.is_csv and len(cells) < width:
+            row.problem(
+                None,
+                _(
+                    "The row has %(found)d of the header's %(width)d columns: the file was"
+                    " cut off here, or a value has an unclosed quote."
+                )
+                % {"found": len(cells), "width": width},
+            )
         checked = checker.item(row)
         if checked is None:
             # Each message once, left to right as the columns stand in the file.
@@ -688,6 +717,17 @@ def _check_rows(
     check.missing = checker.missing()
     if progress is not None:
         progress(total, total)
+
+
+def _header_width(sheet: Sheet, header: _Header) -> int:
+    """The header row's cells up to its last non-empty one."""
+    for number, cells in sheet.rows:
+        if number == header.row:
+            width = len(cells)
+            while width and isinstance(cells[width - 1], str) and not cells[width - 1].strip():
+                width -= 1
+            return width
+    return 0
 
 
 #: Rows between two progress reports of a long check.

@@ -90,6 +90,8 @@ class Sheet:
     file: str
     name: str
     rows: list[tuple[int, list[Cell]]] = field(default_factory=list)
+    # In a CSV every record carries every column; a short one means the file was cut.
+    is_csv: bool = False
 
 
 def _cell(value: Any) -> Cell:
@@ -297,7 +299,7 @@ def _read_csv(name: str, data: bytes) -> list[Sheet]:
     text, _encoding = decode_csv(name, data)
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    sheet = Sheet(name, "")
+    sheet = Sheet(name, "", is_csv=True)
     cap = max_rows() + HEADER_SEARCH_ROWS
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     kept = 0
