@@ -705,6 +705,8 @@ def _check_rows(
                 )
                 % {"found": len(cells), "width": width},
             )
+            check.problems.extend(row.problems)  # its other cells would only add noise
+            continue
         checked = checker.item(row)
         if checked is None:
             # Each message once, left to right as the columns stand in the file.
@@ -724,7 +726,7 @@ def _header_width(sheet: Sheet, header: _Header) -> int:
     for number, cells in sheet.rows:
         if number == header.row:
             width = len(cells)
-            while width and isinstance(cells[width - 1], str) and not cells[width - 1].strip():
+            while width and _text(cells[width - 1]) == "":
                 width -= 1
             return width
     return 0

@@ -9,6 +9,7 @@ import io
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.utils import translation
@@ -62,7 +63,7 @@ def exported(fmt: str) -> bytes:
     return content
 
 
-def xlsx_rows(data: bytes) -> list[list[object]]:
+def xlsx_rows(data: bytes) -> list[list[Any]]:
     return CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
 
 
@@ -79,7 +80,7 @@ def edit_xlsx_with_openpyxl(data: bytes) -> bytes:
     sheet.cell(rows["0002"], column["不開放理由"]).value = None
     sheet.cell(rows["0002"], column["預計開放時間"]).value = "116年下半年"
     sheet.cell(rows["0002"], column["狀態"]).value = None
-    new_row = [None] * len(headers)
+    new_row: list[str | None] = [None] * len(headers)
     new_row[column["機關"] - 1] = "甲署"
     new_row[column["單位"] - 1] = "甲署綜合規劃組"
     new_row[column["資料名稱"] - 1] = "職災統計"
