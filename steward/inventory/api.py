@@ -30,6 +30,7 @@ from steward.inventory.queries import (
 )
 from steward.inventory.spreadsheets import ExportError, SpreadsheetError, check_size
 from steward.inventory.targets import target_rows
+from steward.inventory.workflow import available_steps
 from steward.organisations.models import Person
 from steward.organisations.scope import organisation_for
 
@@ -190,10 +191,16 @@ class ReturnOut(Schema):
     shortfall_reason: str
     return_reason: str
     compilation_id: int | None
+    steps: list[str]  # what the caller may do next (submit, return), from workflow.STEPS
 
     @staticmethod
     def resolve_agency(inventory: Any) -> str:
         return str(inventory.agency.name)
+
+    @staticmethod
+    def resolve_steps(inventory: Any, context: Any) -> list[str]:
+        person = context["request"].user
+        return [str(step) for step in available_steps(person, inventory.agency, inventory.status)]
 
 
 class CompilationOut(Schema):

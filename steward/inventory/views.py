@@ -49,6 +49,7 @@ from steward.inventory.queries import (
 )
 from steward.inventory.spreadsheets import ExportError, Problem, SpreadsheetError, check_size
 from steward.inventory.targets import target_rows
+from steward.inventory.workflow import Step, available_steps
 from steward.organisations.models import Organisation, Person
 from steward.organisations.scope import Action, can, organisations_for
 
@@ -326,24 +327,14 @@ def returns(request: HttpRequest) -> HttpResponse:
         agency = row.organisation
         inventory = existing.get(agency.pk)
         state = inventory.status if inventory else InventoryStatus.DRAFT
+        steps = available_steps(person, agency, state)
         cards.append(
             {
                 "row": row,
                 "inventory": inventory,
                 "status": InventoryStatus(state),
-                "may_submit": state in (InventoryStatus.DRAFT, InventoryStatus.RETURNED)
-                and services.can_in_agency(person, Action.INVENTORY_SUBMIT, agency),
-                "may_return": inventory is not None
-                and (
-                    (
-                        state == InventoryStatus.SUBMITTED
-                        and can(person, Action.INVENTORY_COMPILE, agency)
-                    )
-                    or (
-                        state in (InventoryStatus.SUBMITTED, InventoryStatus.COMPILED)
-                        and can(person, Action.INVENTORY_APPROVE, agency)
-                    )
-                ),
+                "may_submit": Step.SUBMIT in steps,
+                "may_return": inventory is not None and Step.RETURN in steps,
                 "history": history(inventory) if inventory else [],
             }
         )
@@ -358,15 +349,22 @@ def returns(request: HttpRequest) -> HttpResponse:
             and card["inventory"].status == InventoryStatus.SUBMITTED
             and card["row"].organisation.is_within(ministry)
         )
+        # Returns may wait to be compiled while the compilation waits for the CIO.
+        waiting = [InventoryStatus.SUBMITTED] if submitted else []
+        if compilation is not None and compilation.status == InventoryCompilation.Status.COMPILED:
+            waiting.append(InventoryStatus.COMPILED)
+        steps = [
+            step
+            for status in waiting
+            for step in available_steps(person, ministry, status, compilation=True)
+        ]
         compilations.append(
             {
                 "ministry": ministry,
                 "compilation": compilation,
                 "submitted": submitted,
-                "may_compile": submitted > 0 and can(person, Action.INVENTORY_COMPILE, ministry),
-                "may_approve": compilation is not None
-                and compilation.status == InventoryCompilation.Status.COMPILED
-                and can(person, Action.INVENTORY_APPROVE, ministry),
+                "may_compile": Step.COMPILE in steps,
+                "may_approve": Step.APPROVE in steps,
                 "history": history(compilation) if compilation else [],
             }
         )
@@ -382,6 +380,7 @@ def returns(request: HttpRequest) -> HttpResponse:
             "return_form": ReturnForm(),
             "compile_form": CompileForm(),
             "approve_form": ApproveForm(),
+            "steps": Step,
         },
     )
 
