@@ -9,7 +9,6 @@ from __future__ import annotations
 import calendar as _stdlib_calendar
 import datetime
 
-from django.conf import settings
 from django.http import Http404, HttpRequest
 from ninja import File, Router, Schema
 from ninja.files import UploadedFile
@@ -20,6 +19,7 @@ from steward.calendars.models import CalendarChange, CalendarImport
 from steward.calendars.parsing import classify_day
 from steward.calendars.services import CalendarImportError, import_calendar_file
 from steward.calendars.workdays import WorkingCalendar, current_calendar
+from steward.lib.uploads import UploadRefused, check_upload_size
 
 router = Router(tags=["calendars"])
 
@@ -187,15 +187,14 @@ def upload(
 ) -> Status[ImportOut | ImportErrorOut]:
     """Import an uploaded calendar file (information centre only); problems come back per line."""
     require_calendar_import(request.user)  # type: ignore[arg-type]
-    limit = settings.STEWARD_MAX_UPLOAD_BYTES
-    if file.size is not None and file.size > limit:
+    try:
+        check_upload_size(file.size or 0)
+    except UploadRefused as refused:
         return Status(
             400,
             ImportErrorOut(
-                detail=f"The file is larger than {limit} bytes.",
-                problems=[
-                    ProblemOut(file_name=file.name or "", line=None, reason="file too large")
-                ],
+                detail=refused.reason,
+                problems=[ProblemOut(file_name=file.name or "", line=None, reason=refused.reason)],
             ),
         )
     try:

@@ -312,4 +312,4 @@ def test_messages_are_in_traditional_chinese_by_default(tree: Tree, cast: Cast) 
     with translation.override("zh-hant"):
         result = import_items("u16.csv", csv_bytes(_good_rows(), "utf-16"), by=cast.liaison,
                               default_organisation=tree.unit_a1)  # fmt: skip
-    assert result.problems[0].reason == "檔案為 UTF-16 編碼，請另存為 UTF-8 或 Big5 的 CSV。"
+    assert result.problems[0].reason == "檔案為 UTF-16 編碼，請另存為 UTF-8（或 Big5）的 CSV。"
