@@ -30,7 +30,7 @@ from steward.inventory.queries import (
 )
 from steward.inventory.spreadsheets import ExportError, SpreadsheetError, check_size
 from steward.inventory.targets import target_rows
-from steward.inventory.workflow import available_steps
+from steward.inventory.workflow import StepRules
 from steward.organisations.models import Person
 from steward.organisations.scope import organisation_for
 
@@ -199,8 +199,8 @@ class ReturnOut(Schema):
 
     @staticmethod
     def resolve_steps(inventory: Any, context: Any) -> list[str]:
-        person = context["request"].user
-        return [str(step) for step in available_steps(person, inventory.agency, inventory.status)]
+        rules = getattr(inventory, "step_rules", None) or StepRules(context["request"].user)
+        return [str(step) for step in rules.available(inventory.agency, inventory.status)]
 
 
 class CompilationOut(Schema):
@@ -369,7 +369,12 @@ def targets(request: HttpRequest, year: int) -> Any:
 
 @router.get("/returns", response=list[ReturnOut])
 def list_returns(request: HttpRequest, year: int) -> Any:
-    return returns_of(_person(request), year)
+    """Every return of `year` in the caller's scope, with the steps the caller may take."""
+    rules = StepRules(_person(request))
+    inventories = list(returns_of(_person(request), year))
+    for inventory in inventories:
+        inventory.step_rules = rules  # type: ignore[attr-defined]  # one read of the roles
+    return inventories
 
 
 @router.post(

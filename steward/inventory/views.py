@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from steward.audit.services import history
+from steward.audit.services import histories, history
 from steward.inventory import imports, services
 from steward.inventory.changes import ImportPreview
 from steward.inventory.exporting import FORMATS, export_items
@@ -49,7 +49,7 @@ from steward.inventory.queries import (
 )
 from steward.inventory.spreadsheets import ExportError, Problem, SpreadsheetError, check_size
 from steward.inventory.targets import target_rows
-from steward.inventory.workflow import Step, available_steps
+from steward.inventory.workflow import Step, StepRules
 from steward.organisations.models import Organisation, Person
 from steward.organisations.scope import Action, can, organisations_for
 
@@ -322,12 +322,14 @@ def returns(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     agencies = visible_agencies(person)
     existing = {r.agency_id: r for r in returns_of(person, year)}
+    rules = StepRules(person)
+    events = histories(list(existing.values()))
     cards: list[dict[str, Any]] = []
     for row in target_rows(agencies, year):
         agency = row.organisation
         inventory = existing.get(agency.pk)
         state = inventory.status if inventory else InventoryStatus.DRAFT
-        steps = available_steps(person, agency, state)
+        steps = rules.available(agency, state)
         cards.append(
             {
                 "row": row,
@@ -335,13 +337,18 @@ def returns(request: HttpRequest) -> HttpResponse:
                 "status": InventoryStatus(state),
                 "may_submit": Step.SUBMIT in steps,
                 "may_return": inventory is not None and Step.RETURN in steps,
-                "history": history(inventory) if inventory else [],
+                "history": events.get(inventory.pk, []) if inventory else [],
             }
         )
     ministries = [a for a in agencies if a.parent_id is None]
+    of_ministry = {
+        c.ministry_id: c
+        for c in InventoryCompilation.objects.filter(ministry__in=ministries, year=year)
+    }
+    compilation_events = histories(list(of_ministry.values()))
     compilations = []
     for ministry in ministries:
-        compilation = InventoryCompilation.objects.filter(ministry=ministry, year=year).first()
+        compilation = of_ministry.get(ministry.pk)
         submitted = sum(
             1
             for card in cards
@@ -356,7 +363,7 @@ def returns(request: HttpRequest) -> HttpResponse:
         steps = [
             step
             for status in waiting
-            for step in available_steps(person, ministry, status, compilation=True)
+            for step in rules.available(ministry, status, compilation=True)
         ]
         compilations.append(
             {
@@ -365,7 +372,7 @@ def returns(request: HttpRequest) -> HttpResponse:
                 "submitted": submitted,
                 "may_compile": Step.COMPILE in steps,
                 "may_approve": Step.APPROVE in steps,
-                "history": history(compilation) if compilation else [],
+                "history": compilation_events.get(compilation.pk, []) if compilation else [],
             }
         )
     return render(
