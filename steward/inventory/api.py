@@ -19,11 +19,14 @@ from steward.inventory.exporting import FORMATS, export_items
 from steward.inventory.imports import ImportResult
 from steward.inventory.models import InventoryItem
 from steward.inventory.queries import (
+    DEFAULT_PAGE_SIZE,
     ItemFilters,
+    PageOutOfRange,
     agency_for,
     compilation_for,
     filter_items,
     item_for,
+    page_of,
     returns_of,
     visible_agencies,
     visible_items,
@@ -243,13 +246,45 @@ def _filters(person: Person, data: FiltersIn) -> ItemFilters:
     )
 
 
-@router.get("/items", response=list[ItemOut])
-def list_items(request: HttpRequest, filters: Query[FiltersIn]) -> Any:
-    """The inventory in the caller's scope, filtered like the list page."""
+class ItemPageOut(Schema):
+    count: int  # items matching the filters, on every page
+    page: int
+    pages: int
+    page_size: int
+    page_size_capped: bool  # the page_size asked for was over the cap; this many were given
+    items: list[ItemOut]
+
+
+@router.get("/items", response={200: ItemPageOut, 400: ErrorOut, 404: ErrorOut})
+def list_items(
+    request: HttpRequest,
+    filters: Query[FiltersIn],
+    page: int = 1,
+    page_size: int = DEFAULT_PAGE_SIZE,
+) -> Any:
+    """The inventory in the caller's scope, filtered like the list page, a page at a time.
+
+    `page` counts from 1; `page_size` is 100 by default and at most 500 (a larger one is
+    capped, and `page_size_capped` says so). A page below 1 is 400, one past the last page
+    404, each with the reason; page 1 of an empty list is an empty page.
+    """
     person = _person(request)
-    return filter_items(visible_items(person), _filters(person, filters)).order_by(
+    items = filter_items(visible_items(person), _filters(person, filters)).order_by(
         "agency__path", "identifier"
     )
+    try:
+        found = page_of(items, number=page, size=page_size)
+    except PageOutOfRange as error:
+        status = 404 if page > 1 and page_size >= 1 else 400
+        return Status(status, {"detail": str(error)})
+    return {
+        "count": found.count,
+        "page": found.number,
+        "pages": found.pages,
+        "page_size": found.size,
+        "page_size_capped": found.size_capped,
+        "items": found.items,
+    }
 
 
 @router.get("/items/{item_id}", response=ItemOut)

@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -35,14 +34,18 @@ from steward.inventory.models import (
     ImportStatus,
     InventoryCompilation,
     InventoryImport,
+    InventoryItem,
     InventoryStatus,
 )
 from steward.inventory.queries import (
     ItemFilters,
+    ItemPage,
+    PageOutOfRange,
     agency_for,
     compilation_for,
     filter_items,
     item_for,
+    page_of,
     returns_of,
     visible_agencies,
     visible_items,
@@ -52,8 +55,6 @@ from steward.inventory.targets import target_rows
 from steward.inventory.workflow import Step, StepRules
 from steward.organisations.models import Organisation, Person
 from steward.organisations.scope import Action, can, organisations_for
-
-PAGE_SIZE = 100
 
 
 def _person(request: HttpRequest) -> Person:
@@ -89,13 +90,27 @@ def _error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
+def _page(request: HttpRequest, items: QuerySet[InventoryItem]) -> ItemPage:
+    """The page asked for; a page that does not exist says so and shows the nearest one."""
+    try:
+        number = int(request.GET.get("page") or 1)
+    except ValueError:
+        number = 0
+    try:
+        return page_of(items, number=number)
+    except PageOutOfRange as error:
+        messages.warning(request, str(error))
+        last = page_of(items, number=1).pages
+        return page_of(items, number=1 if number < 1 else last)
+
+
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     """The inventory with filters, and totals per agency against the year's targets."""
     person = _person(request)
     form, filters = _filters(request)
     items = filter_items(visible_items(person), filters).order_by("agency__path", "identifier")
-    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _page(request, items)
     year = filters.year or timezone.localdate().year
     query = request.GET.copy()
     query.pop("page", None)
@@ -105,7 +120,7 @@ def index(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "count": page.paginator.count,
+            "count": page.count,
             "year": year,
             "rows": target_rows(visible_agencies(person), year),
             "query": query.urlencode(),
