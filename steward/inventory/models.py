@@ -163,6 +163,18 @@ class InventoryItem(models.Model):
                 fields=["agency", "identifier"], name="unique_inventory_identifier_per_agency"
             )
         ]
+        # One for every filter the list page and the API offer (agency and unit have their
+        # foreign-key indexes; the list sorts by agency, then the unique agency + number),
+        # and the targets' count per agency of open items by planned year.
+        indexes = [
+            models.Index(
+                fields=["agency", "classification", "planned_year"], name="inv_item_targets_idx"
+            ),
+            models.Index(fields=["classification", "planned_year"], name="inv_item_class_year_idx"),
+            models.Index(fields=["planned_year"], name="inv_item_year_idx"),
+            models.Index(fields=["status"], name="inv_item_status_idx"),
+            models.Index(fields=["gender_statistics"], name="inv_item_gender_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.identifier} {self.name}"
