@@ -114,11 +114,22 @@ class _Context:
         covering = [p for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes)]
         where = Q(pk__in=[])
         for prefix in covering:
-            where |= Q(agency__path__startswith=prefix)
+            where |= Q(path__startswith=prefix)
+        paths = dict(
+            Organisation.objects.filter(where)
+            .exclude(kind=OrganisationKind.UNIT)
+            .values_list("pk", "path")
+        )
         opened = _opened_q()
         rows = (
-            InventoryItem.objects.filter(where, classification=Classification.OPEN)
-            .values("agency_id", "agency__path")
+            # Items planned after `year` count for nothing here: the index on agency,
+            # classification and planned year leaves them out.
+            InventoryItem.objects.filter(
+                agency_id__in=list(paths),
+                classification=Classification.OPEN,
+                planned_year__lte=year,
+            )
+            .values("agency_id")
             .annotate(
                 planned=Count("pk", filter=Q(planned_year=year) & ~Q(status=ItemStatus.WITHDRAWN)),
                 opened=Count("pk", filter=Q(planned_year=year) & opened),
@@ -127,7 +138,7 @@ class _Context:
             .order_by()
         )
         return {
-            (row["agency_id"], row["agency__path"]): _Counts(
+            (row["agency_id"], paths[row["agency_id"]]): _Counts(
                 row["planned"], row["opened"], row["opened_before"]
             )
             for row in rows
