@@ -17,6 +17,7 @@ same file twice changes nothing the second time.
 
 from __future__ import annotations
 
+import datetime
 import secrets
 from dataclasses import dataclass, field
 
@@ -49,6 +50,8 @@ from steward.organisations.scope import Action, require
 BATCH = 500
 #: Changed items whose cell diffs the audit event keeps in full.
 AUDITED_CHANGES = 1_000
+#: Uploads kept for a preview nobody confirmed are deleted after this long.
+KEEP_UNCONFIRMED = datetime.timedelta(days=7)
 
 
 def background_rows() -> int:
@@ -290,6 +293,10 @@ def start_import(
     """Keep the upload and check it: here when small, in a background job when large."""
     if default_organisation is not None:
         require(by, Action.INVENTORY_EDIT, default_organisation)
+    # Uploads nobody confirmed (or imported long ago) need not be kept.
+    InventoryImport.objects.filter(created_at__lt=timezone.now() - KEEP_UNCONFIRMED).exclude(
+        status__in=[ImportStatus.CHECKING, ImportStatus.APPLYING]
+    ).delete()
     rows = count_rows(name, data)
     upload = InventoryImport.objects.create(
         token=secrets.token_urlsafe(32),
