@@ -11,12 +11,14 @@ from typing import Any
 import pytest
 
 from steward.conftest import Cast, Tree
-from steward.datasets.tests.test_browser import Session, browser  # noqa: F401 (fixture)
+from steward.datasets.tests import test_browser as datasets_browser
 from steward.inventory.models import ImportStatus, InventoryImport, InventoryItem
 from steward.inventory.tests.test_roundtrip import edit_xlsx_with_openpyxl, exported, make_items
 from steward.jobs.services import run_next
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+Session = datasets_browser.Session
+browser = datasets_browser.browser  # the fixture: Debian's Chromium through Playwright
 SCREENSHOT = Path("/tmp/steward-inventory-import-preview.png")
 
 
