@@ -331,6 +331,8 @@ def recheck(
         require(by, Action.INVENTORY_EDIT, default_organisation)
     if upload.status in (ImportStatus.APPLYING, ImportStatus.APPLIED):
         raise TransitionRefused(_("This file has already been imported."))
+    if upload.status == ImportStatus.CHECKING:
+        raise TransitionRefused(_("This file is still being checked; wait for the preview."))
     upload.default_organisation = default_organisation
     upload.remove_missing = remove_missing
     upload.status = ImportStatus.CHECKING
@@ -395,7 +397,16 @@ def confirm_import(upload: InventoryImport, *, by: Person) -> InventoryImport:
 
         enqueue("inventory.apply_import", {"import": upload.pk}, max_attempts=1)
         return upload
-    return run_apply(upload)
+    try:
+        return run_apply(upload)
+    except Exception:
+        # Nothing was written (one transaction); the upload must not stay "being imported".
+        InventoryImport.objects.filter(pk=upload.pk).update(
+            status=ImportStatus.REFUSED,
+            message=_("The import stopped on an unexpected error; nothing was imported."),
+            finished_at=timezone.now(),
+        )
+        raise
 
 
 def run_apply(upload: InventoryImport) -> InventoryImport:

@@ -170,3 +170,19 @@ def test_the_command_check_prints_the_preview_and_changes_nothing(
     again = io.StringIO()
     call_command("inventory", "import", str(source), "--as", "liaison", stdout=again)
     assert "no changes" in again.getvalue()
+
+
+def test_a_file_still_being_checked_is_not_checked_twice(
+    tree: Tree, cast: Cast, settings: object
+) -> None:
+    settings.STEWARD_INVENTORY_BACKGROUND_ROWS = 3  # type: ignore[attr-defined]
+    make_items(tree)
+    client = client_for(cast.liaison)
+    token = upload(client, exported("xlsx"))
+    response = client.post(
+        reverse("inventory:import_detail", args=[token]),
+        {"organisation": tree.unit_a1.pk},
+        follow=True,
+    )
+    assert "仍在檢查中" in response.content.decode()
+    assert Job.objects.filter(kind="inventory.check_import").count() == 1
