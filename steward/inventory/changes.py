@@ -15,8 +15,9 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from steward.inventory.columns import COLUMNS, EXPORT_FIELDS
 from steward.inventory.exporting import item_cells
-from steward.inventory.importing import COLUMNS, EXPORT_FIELDS, ImportCheck
+from steward.inventory.importing import ImportCheck
 from steward.inventory.models import InventoryItem
 from steward.inventory.spreadsheets import Problem
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from django.utils.translation import gettext as _
 
 from steward.inventory import values
-from steward.inventory.importing import COLUMNS, EXPORT_FIELDS
+from steward.inventory.columns import COLUMNS, EXPORT_FIELDS
 from steward.inventory.models import InventoryItem
 from steward.inventory.spreadsheets import ExportError, write_csv, write_ods, write_xlsx
 
