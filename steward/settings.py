@@ -136,6 +136,9 @@ STEWARD_LANGUAGE = env_str("STEWARD_LANGUAGE", "")
 STEWARD_MAX_UPLOAD_BYTES = env_int("STEWARD_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = STEWARD_MAX_UPLOAD_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Inventory imports with more data rows than this are checked and applied by a background job
+# (`steward worker`), with progress on the page, instead of inside the web request.
+STEWARD_INVENTORY_BACKGROUND_ROWS = env_int("STEWARD_INVENTORY_BACKGROUND_ROWS", 2000)
 
 # The official office calendar files (辦公日曆表) shipped with the product.
 STEWARD_CALENDAR_DIR = Path(

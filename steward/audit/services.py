@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -41,6 +42,20 @@ def history(subject: models.Model) -> models.QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(
         subject_type=ContentType.objects.get_for_model(subject), subject_id=str(subject.pk)
     ).select_related("actor")
+
+
+def histories(subjects: Sequence[models.Model]) -> dict[Any, list[AuditEvent]]:
+    """Every event about each of `subjects` (all of one model), oldest first, in one query:
+    {subject pk: events}."""
+    if not subjects:
+        return {}
+    by_id: dict[str, Any] = {str(subject.pk): subject.pk for subject in subjects}
+    found: dict[Any, list[AuditEvent]] = {pk: [] for pk in by_id.values()}
+    for event in AuditEvent.objects.filter(
+        subject_type=ContentType.objects.get_for_model(subjects[0]), subject_id__in=list(by_id)
+    ).select_related("actor"):
+        found[by_id[event.subject_id]].append(event)
+    return found
 
 
 def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import calendar as _stdlib_calendar
 import datetime
 
-from django.conf import settings
 from django.http import HttpRequest
 from ninja import File, Schema
 from ninja.files import UploadedFile
@@ -21,6 +20,7 @@ from steward.calendars.parsing import classify_day
 from steward.calendars.services import CalendarImportError, import_calendar_file
 from steward.calendars.workdays import WorkingCalendar, current_calendar
 from steward.lib.api import Day, Router, Year
+from steward.lib.uploads import UploadRefused, check_upload_size
 
 router = Router(tags=["calendars"])
 
@@ -191,16 +191,15 @@ def upload(
 ) -> Status[CalendarImportOut | CalendarImportErrorOut]:
     """Import an uploaded calendar file (information centre only); problems come back per line."""
     require_calendar_import(request.user)  # type: ignore[arg-type]
-    limit = settings.STEWARD_MAX_UPLOAD_BYTES
-    if file.size is not None and file.size > limit:
+    try:
+        check_upload_size(file.size or 0)
+    except UploadRefused as refused:
         return Status(
             400,
             CalendarImportErrorOut(
-                detail=f"The file is larger than {limit} bytes.",
+                detail=refused.reason,
                 problems=[
-                    CalendarProblemOut(
-                        file_name=file.name or "", line=None, reason="file too large"
-                    )
+                    CalendarProblemOut(file_name=file.name or "", line=None, reason=refused.reason)
                 ],
             ),
         )

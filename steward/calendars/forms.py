@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
+
+from steward.lib.uploads import UploadRefused, check_upload_size
 
 
 class CalendarUploadForm(forms.Form):
@@ -21,10 +21,8 @@ class CalendarUploadForm(forms.Form):
 
     def clean_file(self) -> object:
         upload = self.cleaned_data["file"]
-        limit = settings.STEWARD_MAX_UPLOAD_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                _("The file is %(size)s; the limit is %(limit)s.")
-                % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
-            )
+        try:
+            check_upload_size(upload.size)
+        except UploadRefused as refused:
+            raise forms.ValidationError(refused.reason) from None
         return upload

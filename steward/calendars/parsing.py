@@ -22,6 +22,8 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from steward.lib.uploads import UploadRefused, decode_upload
+
 HEADER = ("西元日期", "星期", "是否放假", "備註")
 WEEKDAY_LABELS = "一二三四五六日"  # date.weekday(): Monday is 0 (一) … Sunday is 6 (日)
 WORKING, DAY_OFF = "0", "2"
@@ -126,68 +128,18 @@ class CalendarFileError(Exception):
 
 
 def decode_calendar_bytes(data: bytes, *, file_name: str) -> tuple[str, str]:
-    """Decide the encoding strictly and return (text, encoding).
+    """The file's text and encoding, by the one rule for uploads (steward/lib/uploads.py).
 
-    UTF-8 (with or without BOM) first, then CP950 (Big5 as Windows writes it).
-    Anything else (UTF-16, Shift-JIS, binary) is an error naming the file. A
-    Shift-JIS file may happen to decode as CP950, so the caller also checks the
-    header, which no wrongly decoded file will match.
+    A Shift-JIS file may happen to decode as CP950, so the caller also checks the header,
+    which no wrongly decoded file will match.
     """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise CalendarFileError(
-            file_name,
-            [Problem(file_name, None, _("the file is UTF-16; save it as UTF-8 (CSV UTF-8)."))],
-        )
-    if b"\x00" in data:
-        raise CalendarFileError(
-            file_name,
-            [
-                Problem(
-                    file_name,
-                    None,
-                    _("the file contains NUL bytes: it is UTF-16 or not a text file at all."),
-                )
-            ],
-        )
-    if data.startswith(UTF8_BOM):
-        try:
-            return data[len(UTF8_BOM) :].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            raise CalendarFileError(
-                file_name,
-                [
-                    Problem(
-                        file_name,
-                        line,
-                        _("the file starts with a UTF-8 BOM but byte %(offset)d is not UTF-8.")
-                        % {"offset": exc.start},
-                    )
-                ],
-            ) from None
     try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as exc:
-        not_utf8_at = exc.start
-    try:
-        return data.decode("cp950"), "cp950"
-    except UnicodeDecodeError:
-        # Name where UTF-8 broke: a file that is neither is most often UTF-8 with a stray byte.
-        line = data[:not_utf8_at].count(b"\n") + 1
+        decoded = decode_upload(data)
+    except UploadRefused as refused:
         raise CalendarFileError(
-            file_name,
-            [
-                Problem(
-                    file_name,
-                    line,
-                    _(
-                        "unknown encoding: the file is neither UTF-8 nor CP950 (Big5); "
-                        "byte %(offset)d is not UTF-8."
-                    )
-                    % {"offset": not_utf8_at},
-                )
-            ],
+            file_name, [Problem(file_name, refused.line, refused.reason)]
         ) from None
+    return decoded.text, decoded.encoding
 
 
 def year_in_file_name(file_name: str) -> int | None:

@@ -13,21 +13,27 @@ from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Query, Schema, Status
 from ninja.files import UploadedFile
 
-from steward.inventory import services
+from steward.inventory import imports, services
+from steward.inventory.changes import ImportPreview
 from steward.inventory.exporting import FORMATS, export_items
+from steward.inventory.imports import ImportResult
 from steward.inventory.models import InventoryItem
 from steward.inventory.queries import (
+    DEFAULT_PAGE_SIZE,
     ItemFilters,
+    PageOutOfRange,
     agency_for,
     compilation_for,
     filter_items,
     item_for,
+    page_of,
     returns_of,
     visible_agencies,
     visible_items,
 )
 from steward.inventory.spreadsheets import ExportError, SpreadsheetError, check_size
 from steward.inventory.targets import target_rows
+from steward.inventory.workflow import StepRules
 from steward.lib.api import BadRequestOut, ErrorOut, Id, Router, Year
 from steward.organisations.models import Person
 from steward.organisations.scope import organisation_for
@@ -134,9 +140,34 @@ class SpreadsheetProblemOut(Schema):
     reason: str
 
 
+class CellChangeOut(Schema):
+    column: str
+    old: str
+    new: str
+
+
+class RowChangeOut(Schema):
+    row: int | None
+    identifier: str
+    agency: str
+    name: str
+    cells: list[CellChangeOut]
+
+
 class InventoryImportOut(Schema):
+    """What an import did (or, with `check`, would do): counts, the rows, every problem."""
+
     file: str
+    checked_only: bool
+    changed_nothing: bool
     created: int
+    updated: int
+    unchanged: int
+    removed: int
+    not_in_file: int
+    added_rows: list[RowChangeOut]
+    changed_rows: list[RowChangeOut]
+    not_in_file_rows: list[RowChangeOut]
     problems: list[SpreadsheetProblemOut]
     warnings: list[SpreadsheetProblemOut] = []  # cells that look like formulas, imported as text
 
@@ -167,10 +198,16 @@ class ReturnOut(Schema):
     shortfall_reason: str
     return_reason: str
     compilation_id: Id | None
+    steps: list[str]  # what the caller may do next (submit, return), from workflow.STEPS
 
     @staticmethod
     def resolve_agency(inventory: Any) -> str:
         return str(inventory.agency.name)
+
+    @staticmethod
+    def resolve_steps(inventory: Any, context: Any) -> list[str]:
+        rules = getattr(inventory, "step_rules", None) or StepRules(context["request"].user)
+        return [str(step) for step in rules.available(inventory.agency, inventory.status)]
 
 
 class CompilationOut(Schema):
@@ -209,13 +246,45 @@ def _filters(person: Person, data: FiltersIn) -> ItemFilters:
     )
 
 
-@router.get("/items", response=list[ItemOut])
-def list_items(request: HttpRequest, filters: Query[FiltersIn]) -> Any:
-    """The inventory in the caller's scope, filtered like the list page."""
+class ItemPageOut(Schema):
+    count: int  # items matching the filters, on every page
+    page: int
+    pages: int
+    page_size: int
+    page_size_capped: bool  # the page_size asked for was over the cap; this many were given
+    items: list[ItemOut]
+
+
+@router.get("/items", response={200: ItemPageOut, 400: ErrorOut, 404: ErrorOut})
+def list_items(
+    request: HttpRequest,
+    filters: Query[FiltersIn],
+    page: int = 1,
+    page_size: int = DEFAULT_PAGE_SIZE,
+) -> Any:
+    """The inventory in the caller's scope, filtered like the list page, a page at a time.
+
+    `page` counts from 1; `page_size` is 100 by default and at most 500 (a larger one is
+    capped, and `page_size_capped` says so). A page below 1 is 400, one past the last page
+    404, each with the reason; page 1 of an empty list is an empty page.
+    """
     person = _person(request)
-    return filter_items(visible_items(person), _filters(person, filters)).order_by(
+    items = filter_items(visible_items(person), _filters(person, filters)).order_by(
         "agency__path", "identifier"
     )
+    try:
+        found = page_of(items, number=page, size=page_size)
+    except PageOutOfRange as error:
+        status = 404 if page > 1 and page_size >= 1 else 400
+        return Status(status, {"detail": str(error)})
+    return {
+        "count": found.count,
+        "page": found.number,
+        "pages": found.pages,
+        "page_size": found.size,
+        "page_size_capped": found.size_capped,
+        "items": found.items,
+    }
 
 
 @router.get("/items/{item_id}", response=ItemOut)
@@ -246,26 +315,71 @@ def update_item(request: HttpRequest, item_id: Id, payload: ItemPatch) -> Any:
     return services.update_item(item, by=person, data=data, organisation=organisation)
 
 
-@router.post("/import", response={201: InventoryImportOut, 400: InventoryImportOut})
-def import_items(request: HttpRequest, organisation_id: Form[Id], file: File[UploadedFile]) -> Any:
-    """Import an XLSX, ODS or CSV file (multipart): every row, or none and every problem."""
+def _import_body(name: str, preview: ImportPreview | None, *, checked_only: bool,
+                 result: ImportResult | None = None) -> dict[str, Any]:  # fmt: skip
+    shown = preview or ImportPreview(name)
+    if result is not None:
+        counts = (len(result.created), len(result.updated), result.unchanged, result.removed)
+    else:
+        counts = (shown.added_count, shown.changed_count, shown.unchanged_count, 0)
+    problems = result.problems if result is not None else shown.problems
+    return {
+        "file": name,
+        "checked_only": checked_only,
+        "changed_nothing": not problems and not any(counts[:2]) and not counts[3],
+        "created": counts[0],
+        "updated": counts[1],
+        "unchanged": counts[2],
+        "removed": counts[3],
+        "not_in_file": shown.missing_count,
+        "added_rows": shown.added,
+        "changed_rows": shown.changed,
+        "not_in_file_rows": shown.missing,
+        "problems": [p.as_dict() for p in problems],
+        "warnings": [p.as_dict() for p in shown.warnings],
+    }
+
+
+@router.post(
+    "/import",
+    response={200: InventoryImportOut, 201: InventoryImportOut, 400: InventoryImportOut},
+)
+def import_items(
+    request: HttpRequest,
+    file: File[UploadedFile],
+    organisation_id: Form[Id | None] = None,
+    remove_missing: Form[bool] = False,
+    check: Form[bool] = False,
+) -> Any:
+    """Import an XLSX, ODS or CSV file (multipart): every row, or none and every problem.
+
+    Rows are matched to items by 盤點編號 within the agency: matched rows update the item,
+    others add one. `organisation_id` receives new rows naming no unit (needed only then).
+    `remove_missing` removes the items of the file's agencies that it does not name.
+    `check` answers what the import would do and changes nothing. 201 when something was
+    written, 200 when nothing had to change (or `check`), 400 with every problem.
+    """
     person = _person(request)
-    organisation = organisation_for(person, organisation_id)
+    organisation = organisation_for(person, organisation_id) if organisation_id else None
     name = file.name or "upload"
     try:
         check_size(name, file.size or 0)
     except SpreadsheetError as error:
-        return Status(
-            400, {"file": name, "created": 0, "problems": [p.as_dict() for p in error.problems]}
+        body = _import_body(name, ImportPreview(name, problems=error.problems), checked_only=check)
+        return Status(400, body)
+    data = file.read()
+    if check:
+        preview = imports.check_file(
+            name, data, by=person, default_organisation=organisation, remove_missing=remove_missing
         )
-    result = services.import_items(name, file.read(), by=person, default_organisation=organisation)
-    body = {
-        "file": name,
-        "created": len(result.created),
-        "problems": [p.as_dict() for p in result.problems],
-        "warnings": [p.as_dict() for p in result.warnings],
-    }
-    return Status(201 if result.ok else 400, body)
+        return Status(200 if preview.ok else 400, _import_body(name, preview, checked_only=True))
+    result = imports.import_items(
+        name, data, by=person, default_organisation=organisation, remove_missing=remove_missing
+    )
+    body = _import_body(name, result.preview, checked_only=False, result=result)
+    if not result.ok:
+        return Status(400, body)
+    return Status(200 if result.changed_nothing else 201, body)
 
 
 @router.get("/export", response={400: ErrorOut})
@@ -294,7 +408,12 @@ def targets(request: HttpRequest, year: Year) -> Any:
 
 @router.get("/returns", response=list[ReturnOut])
 def list_returns(request: HttpRequest, year: Year) -> Any:
-    return returns_of(_person(request), year)
+    """Every return of `year` in the caller's scope, with the steps the caller may take."""
+    rules = StepRules(_person(request))
+    inventories = list(returns_of(_person(request), year))
+    for inventory in inventories:
+        inventory.step_rules = rules  # type: ignore[attr-defined]  # one read of the roles
+    return inventories
 
 
 @router.post(

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from django.utils.translation import gettext as _
 
 from steward.inventory import values
-from steward.inventory.importing import COLUMNS, EXPORT_FIELDS
+from steward.inventory.columns import COLUMNS, EXPORT_FIELDS
 from steward.inventory.models import InventoryItem
 from steward.inventory.spreadsheets import ExportError, write_csv, write_ods, write_xlsx
 
@@ -40,9 +40,10 @@ FORMATS = {
 }
 
 
-def item_row(item: InventoryItem) -> list[str]:
+def item_cells(item: InventoryItem) -> dict[str, str]:
+    """Every exported cell of `item`, by field, as the export writes it."""
     unit = item.organisation.name  # the agency itself when it holds the item
-    cells = {
+    return {
         "identifier": item.identifier,
         "agency": item.agency.name,
         "unit": unit,
@@ -61,6 +62,10 @@ def item_row(item: InventoryItem) -> list[str]:
         "status": STATUS_WORDS.get(item.status, ""),
         "dataset_identifier": item.dataset_identifier,
     }
+
+
+def item_row(item: InventoryItem) -> list[str]:
+    cells = item_cells(item)
     return [cells[name] for name in EXPORT_FIELDS]
 
 

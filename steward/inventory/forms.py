@@ -130,18 +130,35 @@ class FilterForm(forms.Form):
         self.fields["unit"].queryset = organisations  # type: ignore[attr-defined]
 
 
-class ImportForm(forms.Form):
+class RecheckForm(forms.Form):
+    """Where new rows without a unit go, and whether items missing from the file go away."""
+
     organisation = OrganisationChoiceField(
         queryset=Organisation.objects.none(),
-        label=_("Rows without agency or unit go to"),
+        required=False,
+        label=_("New rows without agency or unit go to"),
+        help_text=_("Needed only when a new row names no unit."),
     )
-    file = forms.FileField(
-        label=_("Spreadsheet (.xlsx, .ods, .csv in UTF-8 or Big5)"),
+    remove_missing = forms.BooleanField(
+        required=False,
+        label=_("Remove items missing from the file"),
+        help_text=_(
+            "Off by default: items of the file's agencies that the file does not name are"
+            " listed, and kept."
+        ),
     )
 
     def __init__(self, *args: Any, organisations: QuerySet[Organisation], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
+
+
+class ImportForm(RecheckForm):
+    file = forms.FileField(
+        label=_("Spreadsheet (.xlsx, .ods, .csv in UTF-8 or Big5)"),
+    )
+
+    field_order = ["file", "organisation", "remove_missing"]
 
 
 class SubmitForm(forms.Form):

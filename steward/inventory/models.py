@@ -177,6 +177,18 @@ class InventoryItem(models.Model):
                 fields=["agency", "identifier"], name="unique_inventory_identifier_per_agency"
             )
         ]
+        # One for every filter the list page and the API offer (agency and unit have their
+        # foreign-key indexes; the list sorts by agency, then the unique agency + number),
+        # and the targets' count per agency of open items by planned year.
+        indexes = [
+            models.Index(
+                fields=["agency", "classification", "planned_year"], name="inv_item_targets_idx"
+            ),
+            models.Index(fields=["classification", "planned_year"], name="inv_item_class_year_idx"),
+            models.Index(fields=["planned_year"], name="inv_item_year_idx"),
+            models.Index(fields=["status"], name="inv_item_status_idx"),
+            models.Index(fields=["gender_statistics"], name="inv_item_gender_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.identifier} {self.name}"
@@ -366,3 +378,68 @@ class AgencyInventory(models.Model):
         if self.target is None:
             return 0
         return max(self.target - self.planned_openings, 0)
+
+
+class ImportStatus(models.TextChoices):
+    """Where an uploaded inventory file stands: checked, previewed, applied."""
+
+    CHECKING = "checking", _("Being checked (檢查中)")
+    PROBLEMS = "problems", _("Has problems (有錯誤)")
+    READY = "ready", _("Preview ready (待確認)")
+    APPLYING = "applying", _("Being imported (匯入中)")
+    APPLIED = "applied", _("Imported (已匯入)")
+    REFUSED = "refused", _("Not imported (未匯入)")
+
+
+class InventoryImport(models.Model):
+    """An uploaded inventory file kept between its preview and its confirmation.
+
+    The file is stored so that confirming applies exactly what was previewed without a second
+    upload; `preview` holds what it would change and `preview["digest"]` fingerprints it. A
+    large file is checked and applied by a background job, which reports `progress_done` of
+    `progress_total` rows for the page to show.
+    """
+
+    token = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    default_organisation = models.ForeignKey(
+        "organisations.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    file_name = models.CharField(_("file"), max_length=255)
+    data = models.BinaryField(_("file content"), blank=True)
+    remove_missing = models.BooleanField(_("remove items missing from the file"), default=False)
+    row_count = models.PositiveIntegerField(default=0)
+    in_background = models.BooleanField(default=False)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.CHECKING
+    )
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    preview = models.JSONField(default=dict, blank=True)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("inventory import")
+        verbose_name_plural = _("inventory imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        if not self.progress_total:
+            return 0
+        return min(100, self.progress_done * 100 // self.progress_total)
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (ImportStatus.CHECKING, ImportStatus.APPLYING)

@@ -113,3 +113,54 @@ def filter_items(items: QuerySet[InventoryItem], filters: ItemFilters) -> QueryS
                 | Q(dataset_identifier__icontains=word)
             )
     return items
+
+
+#: Items per page of the inventory list (page and API) unless asked otherwise, and the most
+#: one page may hold: larger requests get this many and say so.
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 500
+
+
+class PageOutOfRange(ValueError):
+    """A page number below 1 or past the last page; the message says which pages exist."""
+
+
+@dataclass
+class ItemPage:
+    """One page of items with what a client needs to ask for the others."""
+
+    items: list[InventoryItem]
+    count: int
+    number: int
+    size: int
+    size_capped: bool
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.count // self.size))
+
+
+def page_of(
+    items: QuerySet[InventoryItem], *, number: int = 1, size: int = DEFAULT_PAGE_SIZE
+) -> ItemPage:
+    """Page `number` (from 1) of `items`, `size` to a page (at most MAX_PAGE_SIZE).
+
+    Raises PageOutOfRange for a number below 1 or past the last page (page 1 of nothing is
+    an empty page, not an error).
+    """
+    if size < 1:
+        raise PageOutOfRange(_("The page size must be 1 or more."))
+    capped = size > MAX_PAGE_SIZE
+    size = min(size, MAX_PAGE_SIZE)
+    if number < 1:
+        raise PageOutOfRange(_("Pages are numbered from 1."))
+    count = items.count()
+    page = ItemPage([], count, number, size, capped)
+    if number > page.pages:
+        raise PageOutOfRange(
+            _("There is no page %(number)d: the last page is %(last)d.")
+            % {"number": number, "last": page.pages}
+        )
+    start = (number - 1) * size
+    page.items = list(items[start : start + size])
+    return page

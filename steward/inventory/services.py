@@ -17,11 +17,10 @@ information centre (submitted only, before compiling), always with a reason.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.forms.models import model_to_dict
 from django.utils import timezone
@@ -30,7 +29,6 @@ from django.utils.translation import gettext_lazy
 
 from steward.audit.services import diff, record
 from steward.inventory import targets as target_rules
-from steward.inventory.importing import check_import
 from steward.inventory.models import (
     LOCKED_STATES,
     TRANSITIONS,
@@ -39,13 +37,11 @@ from steward.inventory.models import (
     InventoryItem,
     InventoryStatus,
 )
-from steward.inventory.spreadsheets import Problem
+from steward.inventory.workflow import Step, has_role_for
 from steward.lib.notify import notify
 from steward.organisations.models import Organisation, OrganisationKind, Person
 from steward.organisations.scope import (
     Action,
-    can,
-    organisations_for,
     people_who_can,
     require,
     roles_allowing,
@@ -64,18 +60,6 @@ class TransitionRefused(ValidationError):
 
 
 # ---- who ------------------------------------------------------------------------------------
-
-
-def can_in_agency(person: Person, action: Action, agency: Organisation) -> bool:
-    """May `person` perform `action` for the agency as a whole?
-
-    Data liaisons and unit reviewers hold their roles in units; they act for their agency's
-    return (the seeds: 各單位 inventory, the agency submits), so a role anywhere inside the
-    agency counts.
-    """
-    if can(person, action, agency):
-        return True
-    return organisations_for(person, action).filter(path__startswith=agency.path).exists()
 
 
 def people_in_agency(action: Action, agency: Organisation) -> QuerySet[Person]:
@@ -219,88 +203,6 @@ def update_item(
     return item
 
 
-@dataclass
-class ImportResult:
-    """What an import did: the items created, or every problem (and then nothing created)."""
-
-    file: str
-    created: list[InventoryItem] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)  # formula-like cells, kept as text
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-def import_items(
-    name: str, data: bytes, *, by: Person, default_organisation: Organisation
-) -> ImportResult:
-    """Import a spreadsheet into the inventory: every row or none.
-
-    Rows without an agency or unit go to `default_organisation`. Problems are returned, all
-    of them, with file/sheet/row/column; when there is any, nothing is saved.
-    """
-    require(by, Action.INVENTORY_EDIT, default_organisation)
-    check = check_import(name, data, by=by, default_organisation=default_organisation)
-    result = ImportResult(name, problems=list(check.problems), warnings=list(check.warnings))
-    if not check.ok:
-        return result
-    if not check.items:
-        result.problems.append(
-            Problem(name, _("The file has no rows to import."), sheet=check.sheet)
-        )
-        return result
-    try:
-        with transaction.atomic():
-            agencies = {item.agency.pk: item.agency for item in check.items if item.agency}
-            for agency in agencies.values():
-                _refuse_if_locked(agency)
-            in_file = {i.identifier for i in check.items if i.identifier}
-            taken: dict[int, set[str]] = {}
-            counter: dict[int, int] = {}
-            for item in check.items:
-                assert item.agency is not None
-                if not item.identifier:
-                    pk = item.agency.pk
-                    if pk not in taken:
-                        taken[pk] = in_file | set(
-                            InventoryItem.objects.filter(agency=pk).values_list(
-                                "identifier", flat=True
-                            )
-                        )
-                        counter[pk] = InventoryItem.objects.filter(agency=pk).count() + 1
-                    item.identifier = _next_free(counter[pk], taken[pk])
-                    taken[pk].add(item.identifier)
-                    counter[pk] = int(item.identifier) + 1
-            _link_datasets(check.items)
-            created = InventoryItem.objects.bulk_create(check.items)
-            record(
-                actor=by,
-                action="inventory.import",
-                subject=default_organisation,
-                organisation=default_organisation,
-                comment=name,
-                changes={"file": name, "sheet": check.sheet, "created": len(created)},
-            )
-    except IntegrityError:
-        result.problems.append(
-            Problem(
-                name,
-                _(
-                    "Somebody added items with the same numbers while the file was being"
-                    " imported; nothing was imported. Try again."
-                ),
-            )
-        )
-        return result
-    except TransitionRefused as refused:
-        result.problems.append(Problem(name, " ".join(refused.messages)))
-        return result
-    result.created = created
-    return result
-
-
 # ---- the yearly return -----------------------------------------------------------------------
 
 
@@ -375,7 +277,7 @@ def submit_inventory(
     When the plan asks for it (MOEA), a shortfall against the year's target needs a written
     reason (敘明理由).
     """
-    if not can_in_agency(by, Action.INVENTORY_SUBMIT, inventory.agency):
+    if not has_role_for(by, Step.SUBMIT, inventory.agency):
         raise PermissionDenied(
             _("You may not submit the inventory of %(agency)s.") % {"agency": inventory.agency}
         )
@@ -438,7 +340,10 @@ def compile_inventories(
     Returns that arrive later are added to the same compilation, which then awaits the CIO
     again.
     """
-    require(by, Action.INVENTORY_COMPILE, ministry)
+    if not has_role_for(by, Step.COMPILE, ministry):
+        raise PermissionDenied(
+            _("You may not compile the inventories of %(ministry)s.") % {"ministry": ministry}
+        )
     if ministry.kind != OrganisationKind.MINISTRY:
         raise TransitionRefused(_("Inventories are compiled for a whole ministry."))
     _check_year(year)
@@ -491,7 +396,11 @@ def approve_compilation(
     compilation: InventoryCompilation, *, by: Person, comment: str = ""
 ) -> InventoryCompilation:
     """The CIO approves the compilation (資訊長核定): every compiled return in it is approved."""
-    require(by, Action.INVENTORY_APPROVE, compilation.ministry)
+    if not has_role_for(by, Step.APPROVE, compilation.ministry):
+        raise PermissionDenied(
+            _("You may not approve the inventories of %(ministry)s.")
+            % {"ministry": compilation.ministry}
+        )
     with transaction.atomic():
         compilation = InventoryCompilation.objects.select_for_update().get(pk=compilation.pk)
         if compilation.status != InventoryCompilation.Status.COMPILED:
@@ -539,13 +448,12 @@ def return_inventory(inventory: AgencyInventory, *, by: Person, reason: str) -> 
     A return never creates the row: one not stored yet is a draft, which cannot go back.
     """
     with transaction.atomic():
-        if inventory.pk is not None:
+        if inventory.pk is not None:  # (one not stored yet is a draft: never saved here)
             inventory = AgencyInventory.objects.select_for_update().get(pk=inventory.pk)
-        allowed = can(by, Action.INVENTORY_APPROVE, inventory.agency) or (
-            inventory.status == InventoryStatus.SUBMITTED
-            and can(by, Action.INVENTORY_COMPILE, inventory.agency)
-        )
-        if not allowed:
+        # In a state nobody returns from, the state check below says so; else the role decides.
+        any_role = inventory.status not in TRANSITIONS["return"][0]
+        status = None if any_role else inventory.status
+        if not has_role_for(by, Step.RETURN, inventory.agency, status):
             raise PermissionDenied(
                 _("You may not return the inventory of %(agency)s.") % {"agency": inventory.agency}
             )

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from steward.lib.cells import csv_row, read_cell, read_cells, sheet_text, xlsx_text_cell
+from steward.lib.uploads import UploadRefused, check_upload_size, decode_upload
 
 DEFAULT_MAX_ROWS = 50_000
 # XLSX/ODS are zips; no honest inventory inflates beyond this, a zip bomb does.
@@ -33,10 +34,6 @@ Cell = str | datetime.date | datetime.datetime
 
 def max_rows() -> int:
     return int(getattr(settings, "STEWARD_INVENTORY_MAX_ROWS", DEFAULT_MAX_ROWS))
-
-
-def max_upload_bytes() -> int:
-    return int(settings.STEWARD_MAX_UPLOAD_BYTES)
 
 
 def max_uncompressed_bytes() -> int:
@@ -92,6 +89,8 @@ class Sheet:
     file: str
     name: str
     rows: list[tuple[int, list[Cell]]] = field(default_factory=list)
+    # In a CSV every record carries every column; a short one means the file was cut.
+    is_csv: bool = False
 
 
 def _cell(value: Any) -> Cell:
@@ -241,67 +240,19 @@ def _read_workbook(name: str, data: bytes) -> list[Sheet]:
 
 
 def decode_csv(name: str, data: bytes) -> tuple[str, str]:
-    """Decide a CSV's encoding strictly: UTF-8 (with or without BOM), else CP950 (Big5).
-
-    Returns (text, encoding). Anything else, UTF-16 included, is refused with the file named.
-    """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise SpreadsheetError(
-            [Problem(name, _("The file is in UTF-16; save it as CSV in UTF-8 or Big5."))]
-        )
-    if b"\x00" in data:
-        raise SpreadsheetError(
-            [
-                Problem(
-                    name,
-                    _(
-                        "The file contains NUL bytes: it is not a text CSV in UTF-8 or Big5"
-                        " (perhaps UTF-16 or a binary file)."
-                    ),
-                )
-            ]
-        )
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data[3:].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError as exc:
-            raise SpreadsheetError(
-                [
-                    Problem(
-                        name,
-                        _("The file starts as UTF-8 but byte %(offset)d is not UTF-8.")
-                        % {"offset": exc.start + 3},
-                    )
-                ]
-            ) from None
+    """The CSV's text and encoding, by the one rule for uploads (steward/lib/uploads.py)."""
     try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp950"), "cp950"
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise SpreadsheetError(
-            [
-                Problem(
-                    name,
-                    _(
-                        "The file is neither UTF-8 nor Big5 (CP950): the bytes at line %(line)d"
-                        " cannot be read. Save it as CSV in UTF-8 or Big5."
-                    )
-                    % {"line": line},
-                    row=line,
-                )
-            ]
-        ) from None
+        decoded = decode_upload(data)
+    except UploadRefused as refused:
+        raise SpreadsheetError([Problem(name, refused.reason, row=refused.line)]) from None
+    return decoded.text, decoded.encoding
 
 
 def _read_csv(name: str, data: bytes) -> list[Sheet]:
     text, _encoding = decode_csv(name, data)
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    sheet = Sheet(name, "")
+    sheet = Sheet(name, "", is_csv=True)
     cap = max_rows() + HEADER_SEARCH_ROWS
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     kept = 0
@@ -330,16 +281,10 @@ def _read_csv(name: str, data: bytes) -> list[Sheet]:
 
 def check_size(name: str, size: int) -> None:
     """Refuse a file over STEWARD_MAX_UPLOAD_BYTES before reading it into memory."""
-    if size > max_upload_bytes():
-        raise SpreadsheetError(
-            [
-                Problem(
-                    name,
-                    _("The file is %(size)d bytes, over the limit of %(limit)d bytes.")
-                    % {"size": size, "limit": max_upload_bytes()},
-                )
-            ]
-        )
+    try:
+        check_upload_size(size)
+    except UploadRefused as refused:
+        raise SpreadsheetError([Problem(name, refused.reason)]) from None
 
 
 def read_sheets(name: str, data: bytes) -> list[Sheet]:
@@ -357,6 +302,31 @@ def read_sheets(name: str, data: bytes) -> list[Sheet]:
             [Problem(name, _("Old Excel files (.xls) are not accepted; save as .xlsx or .ods."))]
         )
     raise SpreadsheetError([Problem(name, _("Only .xlsx, .ods and .csv files can be imported."))])
+
+
+def count_rows(name: str, data: bytes) -> int:
+    """About how many rows the file has, cheaply, to decide whether a job should import it.
+
+    CSV: its line breaks; XLSX/ODS: the height of its largest sheet. An unreadable file
+    counts 0 rows: the check that follows says what is wrong with it.
+    """
+    lowered = name.lower()
+    if lowered.endswith((".csv", ".txt")):
+        return data.count(b"\n")
+    if not lowered.endswith((".xlsx", ".xlsm", ".ods")):
+        return 0
+    from python_calamine import CalamineWorkbook
+
+    try:
+        _check_zip(name, data)
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        heights = [
+            workbook.get_sheet_by_index(index).height for index in range(len(workbook.sheet_names))
+        ]
+        workbook.close()
+    except Exception:  # calamine raises its own zoo of errors; the check reports them
+        return 0
+    return max(heights, default=0)
 
 
 # ---- writing ----------------------------------------------------------------------------

@@ -8,16 +8,17 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from steward.audit.services import history
-from steward.inventory import services
+from steward.audit.services import histories, history
+from steward.inventory import imports, services
+from steward.inventory.changes import ImportPreview
 from steward.inventory.exporting import FORMATS, export_items
 from steward.inventory.forms import (
     ApproveForm,
@@ -25,27 +26,36 @@ from steward.inventory.forms import (
     FilterForm,
     ImportForm,
     ItemForm,
+    RecheckForm,
     ReturnForm,
     SubmitForm,
 )
-from steward.inventory.models import InventoryCompilation, InventoryStatus
+from steward.inventory.models import (
+    ImportStatus,
+    InventoryCompilation,
+    InventoryImport,
+    InventoryItem,
+    InventoryStatus,
+)
 from steward.inventory.queries import (
     ItemFilters,
+    ItemPage,
+    PageOutOfRange,
     agency_for,
     compilation_for,
     filter_items,
     item_for,
+    page_of,
     returns_of,
     visible_agencies,
     visible_items,
 )
-from steward.inventory.spreadsheets import ExportError, SpreadsheetError, check_size
+from steward.inventory.spreadsheets import ExportError, Problem, SpreadsheetError, check_size
 from steward.inventory.targets import target_rows
+from steward.inventory.workflow import Step, StepRules
 from steward.lib.bounds import MAX_YEAR, MIN_YEAR, year_in_range
-from steward.organisations.models import Person
+from steward.organisations.models import Organisation, Person
 from steward.organisations.scope import Action, can, organisations_for
-
-PAGE_SIZE = 100
 
 
 def _person(request: HttpRequest) -> Person:
@@ -94,13 +104,27 @@ def _error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
+def _page(request: HttpRequest, items: QuerySet[InventoryItem]) -> ItemPage:
+    """The page asked for; a page that does not exist says so and shows the nearest one."""
+    try:
+        number = int(request.GET.get("page") or 1)
+    except ValueError:
+        number = 0
+    try:
+        return page_of(items, number=number)
+    except PageOutOfRange as error:
+        messages.warning(request, str(error))
+        last = page_of(items, number=1).pages
+        return page_of(items, number=1 if number < 1 else last)
+
+
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     """The inventory with filters, and totals per agency against the year's targets."""
     person = _person(request)
     form, filters = _filters(request)
     items = filter_items(visible_items(person), filters).order_by("agency__path", "identifier")
-    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _page(request, items)
     year = filters.year or timezone.localdate().year
     query = request.GET.copy()
     query.pop("page", None)
@@ -110,7 +134,7 @@ def index(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "count": page.paginator.count,
+            "count": page.count,
             "year": year,
             "rows": target_rows(visible_agencies(person), year),
             "query": query.urlencode(),
@@ -185,43 +209,114 @@ def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-def import_view(request: HttpRequest) -> HttpResponse:
-    """Upload a spreadsheet; every problem is listed, and nothing is imported if there is one."""
-    person = _person(request)
+def _editable_or_refuse(person: Person) -> QuerySet[Organisation]:
     editable = organisations_for(person, Action.INVENTORY_EDIT)
     if not editable.exists():
         raise PermissionDenied(_("You may not edit any inventory."))
-    form = ImportForm(request.POST or None, request.FILES or None, organisations=editable)
-    result = None
+    return editable
+
+
+@login_required
+def import_view(request: HttpRequest) -> HttpResponse:
+    """Upload a spreadsheet; the next page previews what it would change."""
+    person = _person(request)
+    form = ImportForm(
+        request.POST or None, request.FILES or None, organisations=_editable_or_refuse(person)
+    )
+    problems: list[Problem] = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             check_size(upload.name, upload.size or 0)
         except SpreadsheetError as error:
-            result = services.ImportResult(upload.name, problems=error.problems)
+            problems = error.problems
         else:
-            result = services.import_items(
+            stored = imports.start_import(
                 upload.name,
                 upload.read(),
                 by=person,
                 default_organisation=form.cleaned_data["organisation"],
+                remove_missing=form.cleaned_data["remove_missing"],
             )
-        if result.ok:
-            messages.success(
-                request,
-                _("%(count)d items imported from %(file)s.")
-                % {"count": len(result.created), "file": upload.name},
-            )
-            for warning in result.warnings:
-                messages.warning(request, str(warning))
-            return redirect("inventory:index")
+            return redirect("inventory:import_detail", token=stored.token)
     return render(
         request,
         "inventory/import.html",
-        {"form": form, "result": result},
-        status=400 if result is not None and not result.ok else 200,
+        {"form": form, "problems": problems},
+        status=400 if problems else 200,
     )
+
+
+def _stored_import(request: HttpRequest, token: str) -> InventoryImport:
+    """The person's own stored import; 404 for anybody else's."""
+    try:
+        return InventoryImport.objects.select_related("default_organisation").get(
+            token=token, created_by=_person(request)
+        )
+    except InventoryImport.DoesNotExist:
+        raise Http404(_("No such import.")) from None
+
+
+@login_required
+def import_detail(request: HttpRequest, token: str) -> HttpResponse:
+    """The preview (added, changed cell by cell, unchanged, not in the file), its problems,
+    or the progress of a background check or import."""
+    person = _person(request)
+    upload = _stored_import(request, token)
+    editable = _editable_or_refuse(person)
+    form = RecheckForm(
+        request.POST or None,
+        organisations=editable,
+        initial={
+            "organisation": upload.default_organisation,
+            "remove_missing": upload.remove_missing,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            imports.recheck(
+                upload,
+                by=person,
+                default_organisation=form.cleaned_data["organisation"],
+                remove_missing=form.cleaned_data["remove_missing"],
+            )
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+        return redirect("inventory:import_detail", token=upload.token)
+    preview = ImportPreview.from_dict(upload.preview) if upload.preview else None
+    status = 400 if upload.status == ImportStatus.PROBLEMS else 200
+    return render(
+        request,
+        "inventory/import_preview.html",
+        {"upload": upload, "preview": preview, "form": form, "statuses": ImportStatus},
+        status=status,
+    )
+
+
+@login_required
+def import_progress(request: HttpRequest, token: str) -> HttpResponse:
+    """The progress bar htmx polls; when the job has finished, the page reloads."""
+    upload = _stored_import(request, token)
+    response = render(request, "inventory/import_progress.html", {"upload": upload})
+    if not upload.is_running:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+@require_POST
+def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """Apply exactly the previewed change (or refuse if the inventory changed meanwhile)."""
+    upload = _stored_import(request, token)
+    try:
+        upload = imports.confirm_import(upload, by=_person(request))
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+        return redirect("inventory:import_detail", token=upload.token)
+    if upload.status == ImportStatus.APPLIED:
+        messages.success(request, upload.message)
+        return redirect("inventory:index")
+    return redirect("inventory:import_detail", token=upload.token)
 
 
 @login_required
@@ -256,36 +351,33 @@ def returns(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     agencies = visible_agencies(person)
     existing = {r.agency_id: r for r in returns_of(person, year)}
+    rules = StepRules(person)
+    events = histories(list(existing.values()))
     cards: list[dict[str, Any]] = []
     for row in target_rows(agencies, year):
         agency = row.organisation
         inventory = existing.get(agency.pk)
         state = inventory.status if inventory else InventoryStatus.DRAFT
+        steps = rules.available(agency, state)
         cards.append(
             {
                 "row": row,
                 "inventory": inventory,
                 "status": InventoryStatus(state),
-                "may_submit": state in (InventoryStatus.DRAFT, InventoryStatus.RETURNED)
-                and services.can_in_agency(person, Action.INVENTORY_SUBMIT, agency),
-                "may_return": inventory is not None
-                and (
-                    (
-                        state == InventoryStatus.SUBMITTED
-                        and can(person, Action.INVENTORY_COMPILE, agency)
-                    )
-                    or (
-                        state in (InventoryStatus.SUBMITTED, InventoryStatus.COMPILED)
-                        and can(person, Action.INVENTORY_APPROVE, agency)
-                    )
-                ),
-                "history": history(inventory) if inventory else [],
+                "may_submit": Step.SUBMIT in steps,
+                "may_return": inventory is not None and Step.RETURN in steps,
+                "history": events.get(inventory.pk, []) if inventory else [],
             }
         )
     ministries = [a for a in agencies if a.parent_id is None]
+    of_ministry = {
+        c.ministry_id: c
+        for c in InventoryCompilation.objects.filter(ministry__in=ministries, year=year)
+    }
+    compilation_events = histories(list(of_ministry.values()))
     compilations = []
     for ministry in ministries:
-        compilation = InventoryCompilation.objects.filter(ministry=ministry, year=year).first()
+        compilation = of_ministry.get(ministry.pk)
         submitted = sum(
             1
             for card in cards
@@ -293,16 +385,23 @@ def returns(request: HttpRequest) -> HttpResponse:
             and card["inventory"].status == InventoryStatus.SUBMITTED
             and card["row"].organisation.is_within(ministry)
         )
+        # Returns may wait to be compiled while the compilation waits for the CIO.
+        waiting = [InventoryStatus.SUBMITTED] if submitted else []
+        if compilation is not None and compilation.status == InventoryCompilation.Status.COMPILED:
+            waiting.append(InventoryStatus.COMPILED)
+        steps = [
+            step
+            for status in waiting
+            for step in rules.available(ministry, status, compilation=True)
+        ]
         compilations.append(
             {
                 "ministry": ministry,
                 "compilation": compilation,
                 "submitted": submitted,
-                "may_compile": submitted > 0 and can(person, Action.INVENTORY_COMPILE, ministry),
-                "may_approve": compilation is not None
-                and compilation.status == InventoryCompilation.Status.COMPILED
-                and can(person, Action.INVENTORY_APPROVE, ministry),
-                "history": history(compilation) if compilation else [],
+                "may_compile": Step.COMPILE in steps,
+                "may_approve": Step.APPROVE in steps,
+                "history": compilation_events.get(compilation.pk, []) if compilation else [],
             }
         )
     return render(
@@ -317,6 +416,7 @@ def returns(request: HttpRequest) -> HttpResponse:
             "return_form": ReturnForm(),
             "compile_form": CompileForm(),
             "approve_form": ApproveForm(),
+            "steps": Step,
         },
     )
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+
+from steward.lib.uploads import UploadRefused, check_upload_size
 
 
 class PlanUploadForm(forms.Form):
@@ -17,6 +18,8 @@ class PlanUploadForm(forms.Form):
 
     def clean_file(self) -> object:
         upload = self.cleaned_data["file"]
-        if upload.size > settings.STEWARD_MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("The file is too large."))
+        try:
+            check_upload_size(upload.size)
+        except UploadRefused as refused:
+            raise forms.ValidationError(refused.reason) from None
         return upload

@@ -58,6 +58,7 @@ from steward.datasets.standard import (
 )
 from steward.datasets.workflow import ON_PORTAL, Status
 from steward.lib.cells import FORMULA_WARNING
+from steward.lib.uploads import UploadRefused, decode_upload
 from steward.organisations.models import Organisation, Person
 from steward.organisations.scope import Action, require, scope_q
 
@@ -226,41 +227,15 @@ def refuse_if_too_large(size: int, report: ImportReport) -> bool:
 
 def decode(data: bytes, report: ImportReport) -> str | None:
     """The file's text, or None with the reason in the report (size, binary, encoding)."""
-    if refuse_if_too_large(len(data), report):
-        return None
-    if not data.strip():
-        report.refuse(0, "", _("The file is empty."))
-        return None
-    if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0") or b"\x00" in data:
-        report.refuse(
-            0,
-            "",
-            _(
-                "This is not a CSV text file (it looks like an Excel workbook or another binary "
-                "file). Save it as “CSV UTF-8” and upload that."
-            ),
-        )
-        return None
     try:
-        text = data.decode("utf-8-sig")
+        decoded = decode_upload(data, limit=upload_limit())
+    except UploadRefused as refused:
+        report.refuse(0, "", refused.reason)
+        return None
+    if not decoded.is_big5:
         report.encoding = "UTF-8"
-        return text
-    except UnicodeDecodeError as error:
-        utf8_error = error
-    try:
-        text = data.decode("cp950")
-    except UnicodeDecodeError:
-        line = data[: utf8_error.start].count(b"\n") + 1
-        report.refuse(
-            0,
-            "",
-            _(
-                "The file is neither UTF-8 nor Big5 (CP950): byte %(offset)d on line %(line)d "
-                "cannot be read. Export it again as “CSV UTF-8”."
-            )
-            % {"offset": utf8_error.start, "line": line},
-        )
-        return None
+        return decoded.text
+    text = decoded.text
     report.encoding = "CP950"
     report.warn(
         0,

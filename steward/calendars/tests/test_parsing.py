@@ -163,7 +163,7 @@ def test_the_wrong_header_is_refused_on_line_1() -> None:
 def test_utf16_is_refused_naming_the_file() -> None:
     text = calendar_bytes(calendar_rows(2027), encoding="utf-8").decode("utf-8")
     problems = problems_of(text.encode("utf-16"), "utf16.csv")
-    assert problems == [(None, "the file is UTF-16; save it as UTF-8 (CSV UTF-8).")]
+    assert problems == [(None, "The file is in UTF-16; save it as CSV in UTF-8 (or Big5).")]
     problems = problems_of(text.encode("utf-16-le"), "utf16le.csv")
     assert "UTF-16" in problems[0][1]
 
@@ -173,18 +173,18 @@ def test_shift_jis_is_refused_as_an_unknown_encoding() -> None:
     rows[0][2:] = ["2", "元日"]
     problems = problems_of(calendar_bytes(rows, encoding="shift_jis"), "sjis.csv")
     assert len(problems) == 1
-    assert problems[0][1].startswith("unknown encoding")
+    assert "neither UTF-8 nor Big5" in problems[0][1] or "unknown encoding" in problems[0][1]
 
 
 def test_bytes_that_are_neither_utf8_nor_cp950_are_refused_with_the_line() -> None:
     data = calendar_bytes(calendar_rows(2027), encoding="utf-8") + b"20271232,\xff\xff,0,\r\n"
     problems = problems_of(data)
     assert problems[0][0] == 367
-    assert problems[0][1].startswith("unknown encoding")
+    assert "neither UTF-8 nor Big5" in problems[0][1] and "line 367" in problems[0][1]
 
 
 def test_an_empty_file_is_refused() -> None:
-    assert problems_of(b"") == [(None, "the file is empty.")]
+    assert problems_of(b"") == [(None, "The file is empty.")]
 
 
 def test_reasons_are_translated_into_traditional_chinese() -> None:

@@ -23,7 +23,7 @@ def test_the_command_imports_and_exports_big5(tree: Tree, cast: Cast, tmp_path: 
     out = io.StringIO()
     call_command("inventory", "check", str(source), "--as", "liaison", "--to", "t-unit-a1",
                  stdout=out)  # fmt: skip
-    assert "1 rows" in out.getvalue() and not InventoryItem.objects.exists()
+    assert "1 added, 0 changed" in out.getvalue() and not InventoryItem.objects.exists()
     call_command("inventory", "import", str(source), "--as", "liaison", "--to", "t-unit-a1",
                  stdout=out)  # fmt: skip
     assert InventoryItem.objects.get().name == "碁盤"
@@ -35,11 +35,11 @@ def test_the_command_imports_and_exports_big5(tree: Tree, cast: Cast, tmp_path: 
 def test_the_command_fails_listing_every_problem(tree: Tree, cast: Cast, tmp_path: Path) -> None:
     open_item(tree.unit_a1, "1")
     source = tmp_path / "bad.csv"
-    source.write_bytes(csv_bytes([["盤點編號", "資料名稱", "開放類別"], ["1", "重複", "開放"]],
+    source.write_bytes(csv_bytes([["盤點編號", "資料名稱", "開放類別"], ["2", "沒有期程", "開放"]],
                                  "utf-8-sig"))  # fmt: skip
     err = io.StringIO()
     with pytest.raises(CommandError):
         call_command("inventory", "import", str(source), "--as", "liaison", "--to", "t-unit-a1",
                      stderr=err)  # fmt: skip
-    assert "bad.csv › row 2 › 盤點編號" in err.getvalue()
+    assert "bad.csv › row 2 › 預計開放時間" in err.getvalue()
     assert InventoryItem.objects.count() == 1

@@ -6,8 +6,8 @@ import pytest
 
 from steward.conftest import Cast, Tree
 from steward.inventory.exporting import export_items
+from steward.inventory.imports import import_items
 from steward.inventory.models import Classification, InventoryItem, RestrictionReason
-from steward.inventory.services import import_items
 from steward.inventory.spreadsheets import ExportError
 from steward.inventory.tests.helpers import open_item
 

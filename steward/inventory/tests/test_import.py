@@ -7,6 +7,7 @@ import datetime
 import pytest
 
 from steward.conftest import Cast, Tree
+from steward.inventory.imports import import_items
 from steward.inventory.models import (
     AgencyInventory,
     Classification,
@@ -16,7 +17,6 @@ from steward.inventory.models import (
     RestrictionReason,
     Source,
 )
-from steward.inventory.services import import_items
 from steward.inventory.tests.files import ALIASED_HEADERS, csv_bytes, ods, xlsx, zip_bomb_xlsx
 
 ROWS = [
@@ -225,7 +225,9 @@ def test_every_bad_row_is_listed_with_file_sheet_row_column_and_reason(
         ["盤點編號", "資料名稱", "機關", "開放類別", "預計開放時間", "性別統計"],
         ["A-001", "好資料", "甲署", "開放", "115年上半年", "是"],  # row 2: fine
         ["A-001", "重複編號", "甲署", "開放", "115年上半年", "否"],  # row 3: duplicate in file
-        ["A-009", "與資料庫重複", "甲署", "開放", "115年上半年", "否"],  # row 4: duplicate in DB
+        # row 4 updates A-009, which keeps its reason for not opening (the file has no such
+        # column): an open item may have none.
+        ["A-009", "改為開放", "甲署", "開放", "115年上半年", "否"],
         ["A-010", "未知機關", "丙處", "開放", "115年上半年", "否"],  # row 5: unknown agency
         ["A-011", "沒有時間", "甲署", "開放", "", "否"],  # row 6: open without a planned time
         ["A-012", "怪分類", "甲署", "半開放?", "115年上半年", "也許"],  # row 7: two bad cells
@@ -236,7 +238,7 @@ def test_every_bad_row_is_listed_with_file_sheet_row_column_and_reason(
     located = problems_of(result)
     assert located == [
         ("bad.xlsx", "盤點表", 3, "盤點編號"),
-        ("bad.xlsx", "盤點表", 4, "盤點編號"),
+        ("bad.xlsx", "盤點表", 4, "不開放理由"),
         ("bad.xlsx", "盤點表", 5, "機關"),
         ("bad.xlsx", "盤點表", 6, "預計開放時間"),
         ("bad.xlsx", "盤點表", 6, "預計開放時間"),
@@ -244,7 +246,7 @@ def test_every_bad_row_is_listed_with_file_sheet_row_column_and_reason(
         ("bad.xlsx", "盤點表", 7, "性別統計"),
     ]
     reasons = [p.reason for p in result.problems]
-    assert "row 2" in reasons[0]
+    assert "rows 2 and 3" in reasons[0]
     assert "丙處" in reasons[2]
     assert all(reason for reason in reasons)
     assert InventoryItem.objects.count() == 1  # only the one that was there
@@ -310,4 +312,4 @@ def test_messages_are_in_traditional_chinese_by_default(tree: Tree, cast: Cast) 
     with translation.override("zh-hant"):
         result = import_items("u16.csv", csv_bytes(_good_rows(), "utf-16"), by=cast.liaison,
                               default_organisation=tree.unit_a1)  # fmt: skip
-    assert result.problems[0].reason == "檔案為 UTF-16 編碼，請另存為 UTF-8 或 Big5 的 CSV。"
+    assert result.problems[0].reason == "檔案為 UTF-16 編碼，請另存為 UTF-8（或 Big5）的 CSV。"

@@ -109,12 +109,12 @@ def test_the_import_page_lists_every_problem_and_imports_nothing(tree: Tree, cas
     upload = io.BytesIO(xlsx(rows))
     upload.name = "盤點.xlsx"
     response = client_for(cast.liaison).post(
-        reverse("inventory:import"), {"organisation": tree.unit_a1.pk, "file": upload}
+        reverse("inventory:import"), {"organisation": tree.unit_a1.pk, "file": upload}, follow=True
     )
     assert response.status_code == 400
     text = response.content.decode()
     assert "盤點.xlsx" in text and "缺時間" not in text
-    problems = response.context["result"].problems
+    problems = response.context["preview"].problems
     assert [(p.row, p.column) for p in problems] == [(3, "預計開放時間"), (3, "預計開放時間"),
                                                      (4, "開放類別")]  # fmt: skip
     assert not InventoryItem.objects.exists()
@@ -124,10 +124,14 @@ def test_the_import_page_imports_a_big5_csv(tree: Tree, cast: Cast) -> None:
     upload = io.BytesIO(csv_bytes([["資料名稱", "開放類別", "開放期程"],
                                    ["碁盤", "開放", "115/2"]], "cp950"))  # fmt: skip
     upload.name = "big5.csv"
-    response = client_for(cast.liaison).post(
+    client = client_for(cast.liaison)
+    response = client.post(
         reverse("inventory:import"), {"organisation": tree.unit_a1.pk, "file": upload}
     )
-    assert response.status_code == 302
+    assert response.status_code == 302 and not InventoryItem.objects.exists()
+    token = response["Location"].rstrip("/").split("/")[-1]
+    response = client.post(reverse("inventory:import_confirm", args=[token]))
+    assert response.status_code == 302 and response["Location"] == reverse("inventory:index")
     assert InventoryItem.objects.get().name == "碁盤"
 
 

@@ -1,7 +1,9 @@
 """`steward inventory import|check|export|targets`: the inventory (盤點表) on the command line.
 
-steward inventory check FILE --as USER --to ORG     every problem, file/sheet/row/column; exit 1
-steward inventory import FILE --as USER --to ORG    every row or none; exit 1 on any problem
+steward inventory check FILE --as USER [--to ORG]   the preview, or every problem; exit 1
+steward inventory import FILE --as USER [--to ORG] [--check] [--remove-missing]
+    every row or none: adds new items, updates those matched by 盤點編號; --check prints the
+    preview (added, changed cell by cell, unchanged, not in the file) and changes nothing
 steward inventory export --format xlsx|ods|csv|csv-big5 [--agency ORG] -o FILE
 steward inventory targets --year 2026              planned openings against targets
 """
@@ -15,10 +17,10 @@ from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from steward.cli import StewardCommand, organisation_keyed, person_named
+from steward.inventory.changes import ImportPreview
 from steward.inventory.exporting import FORMATS, export_items
-from steward.inventory.importing import check_import
+from steward.inventory.imports import check_file, import_items
 from steward.inventory.models import InventoryItem
-from steward.inventory.services import import_items
 from steward.inventory.spreadsheets import ExportError, Problem
 from steward.inventory.targets import target_rows
 from steward.organisations.models import Organisation, Person
@@ -36,8 +38,15 @@ class Command(StewardCommand):
             sub = commands.add_parser(name, help=text)
             sub.add_argument("file", type=Path, help="The XLSX, ODS or CSV file.")
             sub.add_argument("--as", dest="username", required=True, help="Who imports.")
-            sub.add_argument("--to", dest="organisation", required=True,
-                             help="Organisation key for rows without agency or unit.")  # fmt: skip
+            sub.add_argument("--to", dest="organisation", default="",
+                             help="Organisation key for new rows without agency or unit"
+                                  " (needed only when some row names no unit).")  # fmt: skip
+            sub.add_argument("--remove-missing", action="store_true",
+                             help="Remove the items of the file's agencies that the file does"
+                                  " not name (off by default).")  # fmt: skip
+            if name == "import":
+                sub.add_argument("--check", action="store_true",
+                                 help="Print what the import would change; change nothing.")  # fmt: skip
         export = commands.add_parser("export", help="Export the inventory.")
         export.add_argument("--format", choices=sorted(FORMATS), default="xlsx",
                             help="File format (default xlsx).")  # fmt: skip
@@ -62,33 +71,60 @@ class Command(StewardCommand):
             self.stderr.write(str(problem))
         raise CommandError(_("%(count)d problem(s); nothing imported.") % {"count": len(problems)})
 
+    def _default(self, options: dict[str, Any]) -> Organisation | None:
+        key = options["organisation"]
+        return self._organisation(key) if key else None
+
+    def _print_preview(self, result: ImportPreview) -> None:
+        for warning in result.warnings:
+            self.stdout.write(f"warning: {warning}")
+        if result.problems:
+            self._print_problems(result.problems)
+        fate = "removed" if result.remove_missing else "kept; --remove-missing removes them"
+        self.stdout.write(
+            f"{result.file}: {result.added_count} added, {result.changed_count} changed,"
+            f" {result.unchanged_count} unchanged, {result.missing_count} not in the file"
+            f" ({fate})."
+        )
+        for row in result.added:
+            self.stdout.write(f"+ row {row.row}\t{row.agency}\t{row.identifier}\t{row.name}")
+        for row in result.changed:
+            cells = "; ".join(f"{c.column}: {c.old or '—'} → {c.new or '—'}" for c in row.cells)
+            self.stdout.write(f"~ row {row.row}\t{row.agency}\t{row.identifier}\t{cells}")
+        for row in result.missing:
+            self.stdout.write(f"- not in the file\t{row.agency}\t{row.identifier}\t{row.name}")
+        if not result.has_changes:
+            self.stdout.write(f"{result.file}: no changes.")
+
     def _check(self, options: dict[str, Any]) -> None:
         path: Path = options["file"]
-        check = check_import(
-            path.name,
-            path.read_bytes(),
-            by=self._person(options["username"]),
-            default_organisation=self._organisation(options["organisation"]),
+        self._print_preview(
+            check_file(
+                path.name,
+                path.read_bytes(),
+                by=self._person(options["username"]),
+                default_organisation=self._default(options),
+                remove_missing=options["remove_missing"],
+            )
         )
-        for warning in check.warnings:
-            self.stdout.write(f"warning: {warning}")
-        if check.problems:
-            self._print_problems(check.problems)
-        self.stdout.write(f"{path.name}: {len(check.items)} rows can be imported.")
 
     def _import(self, options: dict[str, Any]) -> None:
+        if options["check"]:
+            self._check(options)
+            return
         path: Path = options["file"]
         result = import_items(
             path.name,
             path.read_bytes(),
             by=self._person(options["username"]),
-            default_organisation=self._organisation(options["organisation"]),
+            default_organisation=self._default(options),
+            remove_missing=options["remove_missing"],
         )
         for warning in result.warnings:
             self.stdout.write(f"warning: {warning}")
         if result.problems:
             self._print_problems(result.problems)
-        self.stdout.write(f"{path.name}: {len(result.created)} items imported.")
+        self.stdout.write(result.summary())
 
     def _export(self, options: dict[str, Any]) -> None:
         items = InventoryItem.objects.select_related("agency", "organisation").order_by(
