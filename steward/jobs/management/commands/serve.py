@@ -35,6 +35,13 @@ def parse_bind(bind: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
+def address_to_open(host: str, port: int) -> str:
+    """The address a person opens: on every interface, this machine's name."""
+    if host in {"0.0.0.0", "::"}:
+        return f"http://{socket.gethostname()}:{port}/ (every address of this machine)"
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+
 def ensure_free(host: str, port: int) -> None:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
@@ -103,6 +110,9 @@ class Command(BaseCommand):
                 f"--workers={options['workers']}",
                 f"--threads={options['threads']}",
                 f"--graceful-timeout={GRACE_SECONDS}",
+                # Load Django once in the master: workers fork ready (and share its memory),
+                # and a configuration error stops the server at once with one message.
+                "--preload",
                 "--access-logfile=-",
                 # gunicorn's control socket defaults to one path per user: two servers clash.
                 "--no-control-socket",
@@ -123,8 +133,8 @@ class Command(BaseCommand):
             self._wait_until_listening(host, port, children["web"])
             worker = "" if options["no_worker"] else " and the background worker"
             self.stdout.write(
-                f"serving http://{options['bind']}/ (gunicorn, {options['workers']} worker(s))"
-                f"{worker}; Ctrl-C or SIGTERM stops it",
+                f"serving {address_to_open(host, port)} (gunicorn, {options['workers']} "
+                f"worker(s)){worker}; Ctrl-C or SIGTERM stops it",
             )
             self.stdout.flush()
             status = 0
