@@ -132,6 +132,8 @@ STORAGES = {
 
 # E-mail: the console backend by default, SMTP when configured.
 EMAIL_BACKEND = env_str("STEWARD_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Where the file backend (django.core.mail.backends.filebased.EmailBackend) writes messages.
+EMAIL_FILE_PATH = env_str("STEWARD_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 EMAIL_HOST = env_str("STEWARD_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("STEWARD_EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("STEWARD_EMAIL_HOST_USER", "")
