@@ -173,7 +173,7 @@ STEWARD_WEB_THREADS = env_int("STEWARD_WEB_THREADS", 1)
 
 # ---------------------------------------------------------------------------------------------
 # Security: HTTPS, headers and the secret key (issue 10, part 5). Sign-in hardening (throttling,
-# second factor, idle timeout) has its own block below this one.
+# second factor, idle timeout) has a block of its own, after this one.
 # ---------------------------------------------------------------------------------------------
 # STEWARD_HTTPS=true: the site is only reached over HTTPS, usually through a reverse proxy that
 # terminates TLS and sets X-Forwarded-Proto (it must overwrite any such header a client sends).
@@ -193,7 +193,7 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy (django-csp): scripts and styles only from our own static files, so
 # an injected <script>, inline event handler or style attribute does nothing. Templates carry
-# no inline script or style (steward/lib/tests/test_csp.py keeps it so); htmx is configured
+# no inline script or style (steward/lib/tests/test_security.py keeps it so); htmx is configured
 # in base.html not to inject its indicator <style> (the rule is in steward.css).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
