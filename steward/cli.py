@@ -301,9 +301,23 @@ class StewardCommand(BaseCommand):
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "steward.settings")
+    import django
     from django.core.management import execute_from_command_line
 
+    from steward.lib.security import (
+        SERVING_COMMANDS,
+        DevelopmentSecretKeyError,
+        refuse_development_key,
+    )
+
     args = sys.argv[1:] if argv is None else argv
+    if args and args[0] in SERVING_COMMANDS:
+        django.setup()
+        try:
+            refuse_development_key()
+        except DevelopmentSecretKeyError as exc:
+            sys.stderr.write(f"steward {args[0]}: {exc}\n")
+            raise SystemExit(2) from None
     execute_from_command_line(["steward", *args])
 
 

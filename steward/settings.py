@@ -15,7 +15,10 @@ VAR_DIR = Path(env_str("STEWARD_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)  # the embedded SQLite database lives here
 
 DEBUG = env_bool("STEWARD_DEBUG", False)
-SECRET_KEY = env_str("STEWARD_SECRET_KEY", "insecure-development-key-change-me")
+# The development key is refused by every serving process unless DEBUG is on (see the
+# security block below and steward/lib/security.py).
+DEVELOPMENT_SECRET_KEY = "insecure-development-key-change-me"
+SECRET_KEY = env_str("STEWARD_SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 ALLOWED_HOSTS = env_list("STEWARD_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("STEWARD_CSRF_TRUSTED_ORIGINS", [])
 
@@ -30,6 +33,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "csp",
     "steward.organisations",
     "steward.audit",
     "steward.jobs",
@@ -46,6 +50,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "steward.lib.middleware.TraditionalChineseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -117,11 +123,26 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "steward" / "static"]
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(env_str("STEWARD_STATIC_ROOT", str(VAR_DIR / "static")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns about a missing one
 MEDIA_ROOT = VAR_DIR / "media"
+# Static files are served by WhiteNoise from STATIC_ROOT (`steward collectstatic`). With
+# STEWARD_STATIC_MANIFEST (set by `steward serve`) their names carry a content hash and are
+# cached for ever; without it (tests, development) the plain names are served from the apps.
+STEWARD_STATIC_MANIFEST = env_bool("STEWARD_STATIC_MANIFEST", False)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STEWARD_STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
 
 # E-mail: the console backend by default, SMTP when configured.
 EMAIL_BACKEND = env_str("STEWARD_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Where the file backend (django.core.mail.backends.filebased.EmailBackend) writes messages.
+EMAIL_FILE_PATH = env_str("STEWARD_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 EMAIL_HOST = env_str("STEWARD_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("STEWARD_EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("STEWARD_EMAIL_HOST_USER", "")
@@ -160,6 +181,28 @@ STEWARD_CRAWL_PROCESSES = env_int(
 STEWARD_PORTAL_URL = env_str("STEWARD_PORTAL_URL", "https://data.gov.tw")
 STEWARD_PORTAL_API_KEY = env_str("STEWARD_PORTAL_API_KEY", "")
 
+# The production server (`steward serve`: gunicorn, with `steward worker` beside it).
+STEWARD_BIND = env_str("STEWARD_BIND", "127.0.0.1:8000")
+STEWARD_WEB_WORKERS = env_int("STEWARD_WEB_WORKERS", 2 * (os.cpu_count() or 1) + 1)
+STEWARD_WEB_THREADS = env_int("STEWARD_WEB_THREADS", 1)
+
+# ---------------------------------------------------------------------------------------------
+# Security: HTTPS, headers and the secret key (issue 10, part 5). Sign-in hardening (throttling,
+# second factor, idle timeout) has a block of its own, after this one.
+# ---------------------------------------------------------------------------------------------
+# STEWARD_HTTPS=true: the site is only reached over HTTPS, usually through a reverse proxy that
+# terminates TLS and sets X-Forwarded-Proto (it must overwrite any such header a client sends).
+STEWARD_HTTPS = env_bool("STEWARD_HTTPS", False)
+SESSION_COOKIE_SECURE = STEWARD_HTTPS
+CSRF_COOKIE_SECURE = STEWARD_HTTPS
+SECURE_SSL_REDIRECT = STEWARD_HTTPS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if STEWARD_HTTPS else None
+SECURE_HSTS_SECONDS = env_int("STEWARD_HSTS_SECONDS", 365 * 24 * 3600) if STEWARD_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("STEWARD_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("STEWARD_HSTS_PRELOAD", True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
@@ -189,6 +232,25 @@ STEWARD_REQUIRE_2FA_ROLES = env_list("STEWARD_REQUIRE_2FA_ROLES", [])
 OTP_TOTP_ISSUER = env_str("STEWARD_OTP_ISSUER", "OpenData Steward")
 # Signed out after this many minutes without a request (0: never).
 STEWARD_SESSION_IDLE_MINUTES = env_int("STEWARD_SESSION_IDLE_MINUTES", 30)
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files, so
+# an injected <script>, inline event handler or style attribute does nothing. Templates carry
+# no inline script or style (steward/lib/tests/test_security.py keeps it so); htmx is configured
+# in base.html not to inject its indicator <style> (the rule is in steward.css).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# ---------------------------------------------------------------------------------------------
 
 LOGGING = {
     "version": 1,

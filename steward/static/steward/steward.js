@@ -38,3 +38,13 @@
     });
   });
 })();
+
+// A <select data-autosubmit> submits its form when changed (the language switch, result
+// filters). Here rather than in an onchange attribute: the Content-Security-Policy allows
+// no inline script.
+document.addEventListener("change", function (event) {
+  var field = event.target;
+  if (field instanceof HTMLSelectElement && field.hasAttribute("data-autosubmit") && field.form) {
+    field.form.submit();
+  }
+});

@@ -210,7 +210,8 @@ class Command(StewardCommand):
         self.stdout.write(
             self.style.SUCCESS("\nOpenData Steward demo: 勞動部 (MOL) and its agencies")
         )
-        self.stdout.write("Open http://127.0.0.1:8000/ and sign in as one of:\n")
+        # No address here: the server prints the one it really serves (scripts/demo).
+        self.stdout.write("Sign in as one of:\n")
         width = max(len(username) for username, *_ in DEMO_PEOPLE)
         for username, display_name, _key, role, _seat in DEMO_PEOPLE:
             self.stdout.write(f"  {username.ljust(width)}  {Role(role).label}  {display_name}")

@@ -1,0 +1,323 @@
+"""Throughput: 20 concurrent users browsing list and detail pages, production server against
+`runserver`, on PostgreSQL, in the same run.
+
+    uv run python bench/throughput.py \
+        --database-url postgres://steward@127.0.0.1:54329/steward_bench [--datasets 1000] \
+        [--users 20] [--seconds 30] [--workers 5]
+
+Makes the database afresh (dropped first if it exists), migrates it, loads a ministry with
+one agency and `--datasets` published datasets (3 resources each, through the catalogue
+import) and one information-centre officer. Then, for each server in turn, on a free port on
+127.0.0.1, with the same environment:
+
+* `steward serve --no-worker` (gunicorn, `--workers` sync processes, static files by
+  WhiteNoise): the production server;
+* `steward runserver --noreload --insecure`: Django's development server (one thread per
+  request), the baseline;
+
+runs `--users` simulated people in an aiohttp load generator (each signs in through the login
+form with its CSRF token, then opens list and detail pages without pause), counts only after
+`--warmup` seconds, and prints requests/s, median and p95 latency, and failures (not 200).
+Asserts nothing; the figures go to docs/benchmarks.md. (locust 2.47 was tried first: on this machine its
+headless runs stopped at once or failed every sign-in, so the load generator is the small
+aiohttp one below, on the same cores as the server, as locust would be.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "bench-password-1234"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def recreate_database(url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+PREPARE = """
+import csv, io
+from django.core.management import call_command
+from steward.datasets.models import Dataset
+from steward.datasets.standard import CATALOGUE_COLUMNS
+from steward.organisations.models import Organisation, OrganisationKind, Person, Role, RoleAssignment
+from steward.publishing.catalogue import import_catalogue
+
+call_command("migrate", verbosity=0)
+ministry = Organisation.objects.create(
+    key="bench", name="測試部", kind=OrganisationKind.MINISTRY, agency_code="A17000000J")
+agency = Organisation.objects.create(
+    key="bench-a", name="甲署", kind=OrganisationKind.AGENCY, parent=ministry,
+    agency_code="A17010000J")
+centre = Organisation.objects.create(
+    key="bench-centre", name="資訊處", kind=OrganisationKind.UNIT, parent=ministry)
+person = Person.objects.create_user("bench-centre", password=PASSWORD, display_name="王專員")
+RoleAssignment.objects.create(person=person, organisation=centre, role=Role.INFORMATION_CENTRE)
+text = io.StringIO(newline="")
+writer = csv.writer(text, lineterminator="\\r\\n")
+writer.writerow(CATALOGUE_COLUMNS)
+for n in range(1, COUNT + 1):
+    values = {
+        "資料集識別碼": f"A17010000J-{n:06d}", "資料集名稱": f"統計資料第{n}號",
+        "資料提供屬性": "原始資料", "服務分類": "公共資訊", "品質檢測": "銀標章",
+        "檔案格式": "CSV;JSON;XML",
+        "資料下載網址": ";".join(f"https://a.example.gov.tw/{n}.{x}" for x in ("csv", "json", "xml")),
+        "編碼格式": "UTF-8", "資料集描述": f"第{n}號資料集。\\n第二行說明。",
+        "主要欄位說明": "year(年度)、count(件數)", "提供機關": "甲署", "更新頻率": "每1年",
+        "授權方式": "政府資料開放授權條款-第1版", "相關網址": "https://a.example.gov.tw/",
+        "計費方式": "免費", "提供機關聯絡人姓名": "李小華", "提供機關聯絡人電話": "02-8765-4321",
+        "上架日期": "2019-05-01", "詮釋資料更新時間": "2025-12-31 17:30:00", "資料量": "1;2;3",
+    }
+    writer.writerow([values.get(column, "") for column in CATALOGUE_COLUMNS])
+import_catalogue(text.getvalue().encode("utf-8-sig"), ministry=ministry, by=None, file="bench.csv")
+ids = list(Dataset.objects.order_by("pk").values_list("pk", flat=True)[:200])
+print(",".join(map(str, ids)))
+"""
+
+
+def prepare(env: dict[str, str], count: int) -> str:
+    code = f"COUNT = {count}\nPASSWORD = {PASSWORD!r}\n{PREPARE}"
+    result = subprocess.run(
+        [sys.executable, "-m", "steward.cli", "shell", "-c", code],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode:
+        sys.exit(f"preparing the database failed:\n{result.stderr}")
+    return result.stdout.strip().splitlines()[-1]
+
+
+def wait_listening(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            sys.exit(f"the server stopped ({process.returncode}) before answering")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.3)
+    sys.exit("the server is not answering after 300 s")
+
+
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+# (weight, path or None for a dataset page): list and detail pages, mostly the datasets'.
+PAGES: list[tuple[int, str | None]] = [
+    (4, "/datasets/"),
+    (6, None),
+    (2, "/inventory/"),
+    (1, "/quality/"),
+    (1, "/organisations/"),
+]
+
+
+async def user(
+    base: str,
+    dataset_ids: list[int],
+    start: float,
+    stop: float,
+    latencies: list[float],
+    failures: list[str],
+    seed: int,
+) -> None:
+    """One information-centre officer: signs in through the login form, then opens pages
+    without pause until `stop`; only requests started after `start` are counted."""
+    import aiohttp
+
+    chooser = random.Random(seed)
+    weights = [weight for weight, _ in PAGES]
+    jar = aiohttp.CookieJar(unsafe=True)  # cookies for an IP address too
+    timeout = aiohttp.ClientTimeout(total=60)
+    # A connection per request, as the reverse proxy in front of gunicorn does by default
+    # (nginx speaks HTTP/1.0 to its upstream); gunicorn's sync workers do not keep alive.
+    connector = aiohttp.TCPConnector(force_close=True)
+    async with aiohttp.ClientSession(
+        base, cookie_jar=jar, timeout=timeout, connector=connector
+    ) as session:
+        async with session.get("/accounts/login/") as response:
+            token = CSRF.search(await response.text())
+        assert token, "no CSRF token on the login form"
+        form = {
+            "csrfmiddlewaretoken": token.group(1),
+            "username": "bench-centre",
+            "password": PASSWORD,
+            "next": "/",
+        }
+        async with session.post("/accounts/login/", data=form, allow_redirects=False) as response:
+            assert response.status == 302, f"sign-in refused: {response.status}"
+        while (now := time.monotonic()) < stop:
+            path = (
+                chooser.choices(PAGES, weights)[0][1] or f"/datasets/{chooser.choice(dataset_ids)}/"
+            )
+            async with session.get(path, allow_redirects=False) as response:
+                await response.read()
+                took = time.monotonic() - now
+            if now >= start:
+                latencies.append(took)
+                if response.status != 200:
+                    failures.append(f"{path}: {response.status}")
+
+
+async def load(base: str, dataset_ids: list[int], options: argparse.Namespace) -> dict[str, float]:
+    latencies: list[float] = []
+    failures: list[str] = []
+    start = time.monotonic() + options.warmup
+    stop = start + options.seconds
+    await asyncio.gather(
+        *(
+            user(base, dataset_ids, start, stop, latencies, failures, seed)
+            for seed in range(options.users)
+        )
+    )
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "rps": len(latencies) / options.seconds,
+        "p50": latencies[len(latencies) // 2] * 1000,
+        "p95": latencies[int(len(latencies) * 0.95)] * 1000,
+        "failures": len(failures),
+    }
+
+
+def run_load(
+    name: str,
+    command: list[str],
+    port: int,
+    env: dict[str, str],
+    options: argparse.Namespace,
+    dataset_ids: list[int],
+) -> dict[str, float]:
+    log = open(Path(env["STEWARD_VAR_DIR"]) / f"{name}.log", "wb")  # noqa: SIM115
+    server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_listening(port, server)
+        time.sleep(2)  # gunicorn forks its workers after it listens
+        return asyncio.run(load(f"http://127.0.0.1:{port}", dataset_ids, options))
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", required=True, help="a PostgreSQL database to remake")
+    parser.add_argument("--datasets", type=int, default=1000)
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--warmup", type=int, default=60, help="seconds not counted first")
+    parser.add_argument("--keep-data", action="store_true", help="reuse the database as it is")
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
+    options = parser.parse_args()
+    if not options.database_url.startswith("postgres"):
+        sys.exit("--database-url must be a PostgreSQL URL")
+
+    var = tempfile.mkdtemp(prefix="steward-bench-var-")
+    env = {
+        **os.environ,
+        "DATABASE_URL": options.database_url,
+        "STEWARD_DB_CONN_MAX_AGE": "60",
+        "STEWARD_SECRET_KEY": secrets.token_urlsafe(50),
+        "STEWARD_VAR_DIR": var,
+        "STEWARD_DEBUG": "false",
+        "STEWARD_LOG_LEVEL": "ERROR",
+    }
+    started = time.monotonic()
+    if options.keep_data:
+        code = (
+            "from steward.datasets.models import Dataset; print(','.join(map(str, "
+            "Dataset.objects.order_by('pk').values_list('pk', flat=True)[:200])))"
+        )
+        ids = (
+            subprocess.run(
+                [sys.executable, "-m", "steward.cli", "shell", "-c", code],
+                env=env,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
+    else:
+        recreate_database(options.database_url)
+        ids = prepare(env, options.datasets)
+    dataset_ids = [int(pk) for pk in ids.split(",")]
+    print(
+        f"data: {options.datasets} published datasets loaded in {time.monotonic() - started:.0f} s"
+    )
+    print(
+        f"load: {options.users} users, no think time, {options.seconds} s after ramp-up, "
+        f"{os.cpu_count()} cores shared by server, database and load generator"
+    )
+
+    steward = [sys.executable, "-m", "steward.cli"]
+    servers = []
+    port = free_port()
+    servers.append(
+        (
+            f"gunicorn ({options.workers}×{options.threads})",
+            [
+                *steward,
+                "serve",
+                "--no-worker",
+                f"--bind=127.0.0.1:{port}",
+                f"--workers={options.workers}",
+                f"--threads={options.threads}",
+            ],
+            port,
+        )
+    )
+    port = free_port()
+    servers.append(
+        (
+            "runserver (baseline)",
+            [*steward, "runserver", "--noreload", "--insecure", f"127.0.0.1:{port}"],
+            port,
+        )
+    )
+    print(f"\n{'server':32} {'req/s':>8} {'median ms':>10} {'p95 ms':>8} {'failures':>9}")
+    for name, command, port in servers:
+        row = run_load(name.split()[0], command, port, env, options, dataset_ids)
+        print(
+            f"{name:32} {row['rps']:8.1f} {row['p50']:10.0f} {row['p95']:8.0f} "
+            f"{row['failures']:9.0f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
