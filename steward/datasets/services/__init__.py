@@ -17,6 +17,11 @@ from steward.datasets.services.drafting import (
     import_published,
     update_dataset,
 )
+from steward.datasets.services.importing import (
+    PublishedImport,
+    PublishedRecord,
+    import_published_many,
+)
 from steward.datasets.services.publishing import (
     approve_edit,
     discard_edit,
@@ -46,6 +51,8 @@ from steward.datasets.services.withdrawal import (
 __all__ = [
     "DatasetError",
     "MetadataIncomplete",
+    "PublishedImport",
+    "PublishedRecord",
     "TransitionNotAllowed",
     "approve_by_cio",
     "approve_centre_review",
@@ -56,6 +63,7 @@ __all__ = [
     "default_notice",
     "discard_edit",
     "import_published",
+    "import_published_many",
     "mark_published",
     "propose_edit",
     "publish_withdrawal_notice",

@@ -1,8 +1,11 @@
 """`steward catalogue import FILE --ministry KEY` / `steward catalogue export --ministry KEY
---output FILE`: the portal's 22-column catalogue CSV (data-gov-tw.md §2).
+--output FILE [--format ndjson]`: the portal's 22-column catalogue CSV (data-gov-tw.md §2).
 
-Import is all-or-nothing: any problem is printed as file · row · column: reason, nothing is
-written, and the command exits with status 1. `--check` only reports. Without `--as`, the
+Import takes the export as the portal writes it (also as .csv.gz, up to
+STEWARD_MAX_CATALOGUE_BYTES), updates datasets in place, and prints what was added, changed,
+unchanged and no longer in the file. It is all-or-nothing: any problem is printed as
+file · row · column: reason, nothing is written, and the command exits with status 1.
+`--check` only reports. Without `--as`, the
 command acts as the system (the server's operator); with `--as USERNAME` it acts, and is
 scoped and audited, as that person.
 """
@@ -19,10 +22,11 @@ from steward.organisations.models import Organisation, OrganisationKind, Person
 from steward.publishing.catalogue import (
     CatalogueImportError,
     ImportReport,
+    catalogue_limit,
     check_catalogue,
     export_catalogue,
     import_catalogue,
-    upload_limit,
+    stream_ndjson,
 )
 
 
@@ -41,6 +45,9 @@ class Command(BaseCommand):
         exporting.add_argument(
             "--output", required=True, type=Path, help="File to write ('-' = stdout)."
         )
+        exporting.add_argument(
+            "--format", choices=["csv", "ndjson"], default="csv", help="CSV (default) or NDJSON."
+        )
         exporting.add_argument("--as", dest="username", default="", help="Act as this person.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -50,7 +57,7 @@ class Command(BaseCommand):
             if options["action"] == "import":
                 self._import(options["file"], ministry, person, check=options["check"])
             else:
-                self._export(options["output"], ministry, person)
+                self._export(options["output"], ministry, person, options["format"])
         except PermissionDenied as error:
             raise CommandError(str(error)) from None
 
@@ -75,10 +82,10 @@ class Command(BaseCommand):
     ) -> None:
         if not path.is_file():
             raise CommandError(f"{path}: no such file.")
-        if path.stat().st_size > upload_limit():
+        if path.stat().st_size > catalogue_limit():
             raise CommandError(
-                f"{path}: {path.stat().st_size:,} bytes; the most accepted is {upload_limit():,} "
-                "(STEWARD_MAX_UPLOAD_BYTES)."
+                f"{path}: {path.stat().st_size:,} bytes; the most accepted is "
+                f"{catalogue_limit():,} (STEWARD_MAX_CATALOGUE_BYTES)."
             )
         data = path.read_bytes()
         if check:
@@ -94,9 +101,12 @@ class Command(BaseCommand):
                 f"{path.name}: {len(report.problems) + report.more_problems} problem(s); "
                 "nothing was imported."
             )
-        verb = "imported" if report.created else "can be imported"
-        count = len(report.created) if report.created else len(report.planned)
-        self.stdout.write(f"{count} datasets {verb} from {path.name} ({report.encoding}).")
+        for gone in report.gone:
+            self.stdout.write(
+                f"no longer in the file (kept): {gone.portal_number or '—'} "
+                f"{gone.identifier} {gone.title}"
+            )
+        self.stdout.write(f"{path.name} ({report.encoding}): {report.summary()}")
 
     def _print(self, report: ImportReport) -> None:
         for problem in report.problems:
@@ -106,10 +116,23 @@ class Command(BaseCommand):
         for warning in report.warnings:
             self.stdout.write(f"warning: {warning}")
 
-    def _export(self, output: Path, ministry: Organisation, person: Person | None) -> None:
+    def _export(
+        self, output: Path, ministry: Organisation, person: Person | None, kind: str
+    ) -> None:
         if str(output) == "-":
-            count = export_catalogue(ministry, self.stdout._out.buffer, by=person)  # type: ignore[attr-defined]
+            target = self.stdout._out.buffer  # type: ignore[attr-defined]
+            self._write(target, ministry, person, kind)
             return
         with output.open("wb") as stream:
-            count = export_catalogue(ministry, stream, by=person)
+            count = self._write(stream, ministry, person, kind)
         self.stdout.write(f"{count} datasets written to {output}.")
+
+    @staticmethod
+    def _write(stream: Any, ministry: Organisation, person: Person | None, kind: str) -> int:
+        if kind == "csv":
+            return export_catalogue(ministry, stream, by=person)
+        count = 0
+        for piece in stream_ndjson(ministry, by=person):
+            stream.write(piece)
+            count += piece.count(b"\n")
+        return count
