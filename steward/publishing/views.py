@@ -31,10 +31,10 @@ from steward.publishing.catalogue import (
     check_catalogue,
     import_catalogue,
     refuse_if_too_large,
+    runs,
     stream_csv,
     stream_ndjson,
 )
-from steward.publishing.catalogue.runs import INLINE_LIMIT, start_import
 from steward.publishing.models import CatalogueImportRun, OutboxStatus, PublishingOutboxEntry
 
 RECENT = 30
@@ -148,8 +148,8 @@ def catalogue(request: HttpRequest) -> HttpResponse:
             report = ImportReport(file=upload.name)
             if refuse_if_too_large(upload.size or 0, report):
                 pass  # never read a file over the limit into memory
-            elif (upload.size or 0) > INLINE_LIMIT:
-                run = start_import(
+            elif (upload.size or 0) > runs.INLINE_LIMIT:
+                run = runs.start_import(
                     upload,
                     ministry=form.cleaned_data["ministry"],
                     by=person,

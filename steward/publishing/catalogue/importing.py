@@ -21,6 +21,7 @@ from steward.datasets.services.importing import (
     PublishedRecord,
     import_published_many,
 )
+from steward.lib.bulk import insert_many
 from steward.organisations.models import Organisation, Person
 from steward.organisations.scope import Action, require
 from steward.publishing.catalogue.planning import check_catalogue
@@ -83,7 +84,7 @@ def import_catalogue(
         )
         for item, dataset in zip(
             [i for i in writes if i.outcome == Outcome.ADD], result.created, strict=True
-        ):
+        ):  # fmt: skip
             item.dataset_id, item.dataset_identifier = dataset.pk, dataset.identifier
         _save_listings(planned, ministry, now)
     report.added = [
@@ -97,13 +98,16 @@ def _save_listings(
 ) -> None:
     """Keep each row's portal cells: new listings, and changed ones (the others are as kept)."""
     new = [
-        CatalogueListing(
-            dataset_id=int(item.dataset_id), ministry=ministry, imported_at=now, **item.listing
-        )
+        {
+            **item.listing,
+            "dataset_id": item.dataset_id,
+            "ministry_id": ministry.pk,
+            "imported_at": now,
+        }
         for item in planned
         if item.listing_id is None and item.dataset_id is not None
     ]
-    CatalogueListing.objects.bulk_create(new, batch_size=BATCH)
+    insert_many(CatalogueListing, new)
     changed = [
         CatalogueListing(pk=item.listing_id, imported_at=now, **item.listing)
         for item in planned
