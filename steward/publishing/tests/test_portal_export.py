@@ -349,3 +349,13 @@ def test_ndjson_export_has_the_same_cells(
         row["資料集識別碼"]: row for row in export_rows(tree.ministry, by=cast.centre)
     }
     assert len(records) == ROWS
+
+
+def test_an_older_file_with_service_categories_by_code_is_read_and_given_back(
+    tree: Tree, cast: Cast, rows: list[dict[str, str]]
+) -> None:
+    older = [{**row, "服務分類": "I00"} for row in rows[:3]]
+    import_catalogue(export_bytes(older), ministry=tree.ministry, by=cast.centre)
+    assert set(Dataset.objects.values_list("categoryCode", flat=True)) == {"I00"}
+    back = read_cells(exported(tree, cast))
+    assert {cells["服務分類"] for cells in back.values()} == {"I00"}
