@@ -127,15 +127,15 @@ def import_published_many(
         changed = [item for item in records if item.dataset_id is not None]
         result.created = _create(new, by=by, now=now, progress=progress)
         result.updated = _update(changed, by=by, now=now, progress=progress)
-        if result.created or result.updated:
-            record(
-                actor=by,
-                action=action,
-                subject=ministry,
-                organisation=ministry,
-                comment=comment,
-                changes={"counts": dict(counts or {})} if counts else None,
-            )
+        # one event for the whole import (callers call only when something changes)
+        record(
+            actor=by,
+            action=action,
+            subject=ministry,
+            organisation=ministry,
+            comment=comment,
+            changes={"counts": dict(counts or {})} if counts else None,
+        )
     return result
 
 

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from steward.datasets.errors import DatasetError
 from steward.datasets.services.importing import (
     BATCH,
     PublishedRecord,
@@ -72,21 +73,25 @@ def import_catalogue(
         for item in writes
     ]
     now = timezone.now()
-    with transaction.atomic():
-        result = import_published_many(
-            by=by,
-            ministry=ministry,
-            records=records,
-            action="publishing.catalogue_import",
-            comment=_("Catalogue %(file)s (%(encoding)s): %(summary)s")
-            % {"file": file, "encoding": report.encoding, "summary": report.summary()},
-            counts=report.counts(),
-        )
-        for item, dataset in zip(
-            [i for i in writes if i.outcome == Outcome.ADD], result.created, strict=True
-        ):  # fmt: skip
-            item.dataset_id, item.dataset_identifier = dataset.pk, dataset.identifier
-        _save_listings(planned, ministry, now)
+    try:
+        with transaction.atomic():
+            result = import_published_many(
+                by=by,
+                ministry=ministry,
+                records=records,
+                action="publishing.catalogue_import",
+                comment=_("Catalogue %(file)s (%(encoding)s): %(summary)s")
+                % {"file": file, "encoding": report.encoding, "summary": report.summary()},
+                counts=report.counts(),
+            )
+            added = [i for i in writes if i.outcome == Outcome.ADD]
+            for item, dataset in zip(added, result.created, strict=True):
+                item.dataset_id, item.dataset_identifier = dataset.pk, dataset.identifier
+            _save_listings(planned, ministry, now)
+    except DatasetError as error:  # e.g. an agency's serials ran out: nothing was written
+        report.imported = False
+        report.refuse(0, "", str(error))
+        raise CatalogueImportError(report) from None
     report.added = [
         item.dataset_identifier or item.key for item in planned if item.outcome == Outcome.ADD
     ]
