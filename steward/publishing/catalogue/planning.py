@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.utils.translation import gettext as _
 
@@ -24,7 +24,7 @@ from steward.datasets.services.importing import IMPORTED_FIELDS, RESOURCE_FIELDS
 from steward.datasets.standard import CatalogueFormatError, read_catalogue
 from steward.datasets.workflow import ON_PORTAL, Status
 from steward.organisations.models import Organisation
-from steward.publishing.catalogue.reading import decode
+from steward.publishing.catalogue.reading import open_text
 from steward.publishing.catalogue.report import GoneDataset, ImportReport
 from steward.publishing.catalogue.rows import (
     LISTING_FIELDS,
@@ -80,20 +80,19 @@ def check_catalogue(
 ) -> ImportReport:
     """Read a catalogue file and report every problem and what importing would do (no writes)."""
     report = ImportReport(file=file)
-    text = decode(data, report)
-    if text is None:
+    opened = open_text(data, report)
+    if opened is None:
         return report
-    del data
+    stream, size = opened
+    raw = cast(io.BytesIO, stream.buffer)  # type: ignore[attr-defined]
     organisations = Organisations(ministry)
     stored = _stored(ministry)
     seen: dict[str, int] = {}
-    stream = io.StringIO(text, newline="")
-    total = max(len(text), 1)
     try:
         for row in read_catalogue(stream):
             report.rows += 1
             if progress is not None and report.rows % 1000 == 0:
-                progress(stream.tell() / total, report.rows)
+                progress(raw.tell() / max(size, 1), report.rows)
             key = row.identifier.strip()
             if key in seen:
                 report.refuse(
@@ -120,7 +119,7 @@ def check_catalogue(
         return report
     if report.rows == 0:
         report.refuse(0, "", _("The file has a header but no datasets."))
-    if not text.endswith(("\n", "\r")) and report.ok:
+    if report.ok and size and bytes(raw.getbuffer()[-1:]) not in (b"\n", b"\r"):
         report.warn(
             report.rows + 1,
             "",
@@ -129,7 +128,6 @@ def check_catalogue(
                 "its last row is incomplete: compare it with the portal."
             ),
         )
-    del text
     if report.ok:
         _match(report, ministry, organisations, stored)
     return report

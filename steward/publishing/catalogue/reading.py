@@ -9,7 +9,9 @@ refused before it fills memory.
 
 from __future__ import annotations
 
+import io
 import zlib
+from typing import IO
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -79,8 +81,8 @@ def _gunzip(data: bytes, report: ImportReport) -> bytes | None:
     return b"".join(parts)
 
 
-def decode(data: bytes, report: ImportReport) -> str | None:
-    """The file's text, or None with the reason in the report (size, binary, encoding)."""
+def _readable(data: bytes, report: ImportReport) -> tuple[bytes, str] | None:
+    """The file's bytes (decompressed) and their codec, or None with the reason in the report."""
     if refuse_if_too_large(len(data), report):
         return None
     if data.startswith(GZIP_MAGIC):
@@ -103,13 +105,13 @@ def decode(data: bytes, report: ImportReport) -> str | None:
         )
         return None
     try:
-        text = data.decode("utf-8-sig")
+        data.decode("utf-8-sig")  # checked whole here; the text is read as a stream later
         report.encoding = "UTF-8"
-        return text
+        return data, "utf-8-sig"
     except UnicodeDecodeError as error:
         utf8_error = error
     try:
-        text = data.decode("cp950")
+        data.decode("cp950")
     except UnicodeDecodeError:
         line = data[: utf8_error.start].count(b"\n") + 1
         report.refuse(
@@ -130,4 +132,22 @@ def decode(data: bytes, report: ImportReport) -> str | None:
             "The file is not UTF-8; it was read as Big5 (CP950), as Excel saves it. Check the names."
         ),
     )
-    return text
+    return data, "cp950"
+
+
+def decode(data: bytes, report: ImportReport) -> str | None:
+    """The file's text, or None with the reason in the report (size, binary, encoding)."""
+    readable = _readable(data, report)
+    return readable[0].decode(readable[1]) if readable is not None else None
+
+
+def open_text(data: bytes, report: ImportReport) -> tuple[IO[str], int] | None:
+    """The file as a text stream and its size in bytes, or None with the reason in the report.
+
+    The stream reads the bytes as they are (no decoded copy of a 68 MB file in memory).
+    """
+    readable = _readable(data, report)
+    if readable is None:
+        return None
+    raw, codec = readable
+    return io.TextIOWrapper(io.BytesIO(raw), encoding=codec, newline=""), len(raw)
