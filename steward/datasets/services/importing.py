@@ -126,7 +126,7 @@ def import_published_many(
         new = [item for item in records if item.dataset_id is None]
         changed = [item for item in records if item.dataset_id is not None]
         result.created = _create(new, by=by, now=now, progress=progress)
-        result.updated = _update(changed, by=by, now=now, progress=progress)
+        result.updated = _update(changed, ministry=ministry, by=by, now=now, progress=progress)
         # one event for the whole import (callers call only when something changes)
         record(
             actor=by,
@@ -280,6 +280,7 @@ def _create(
 def _update(
     items: Sequence[PublishedRecord],
     *,
+    ministry: Organisation,
     by: Person | None,
     now: Any,
     progress: Callable[[int], None] | None,
@@ -290,9 +291,16 @@ def _update(
         ids = [item.dataset_id for item in chunk if item.dataset_id is not None]
         current = {
             dataset.pk: dataset
-            for dataset in Dataset.objects.select_for_update().filter(pk__in=ids)
+            for dataset in Dataset.objects.select_for_update(of=("self",))
+            .select_related("organisation")
+            .filter(pk__in=ids)
         }
         for dataset in current.values():
+            if not dataset.organisation.is_within(ministry):
+                raise PermissionDenied(
+                    _("%(organisation)s is not part of %(ministry)s.")
+                    % {"organisation": dataset.organisation.name, "ministry": ministry.name}
+                )
             if dataset.status != Status.PUBLISHED:
                 raise DatasetError(
                     _(

@@ -141,7 +141,7 @@ def _as_last_imported(
     organisations: Organisations,
 ) -> PlannedDataset | None:
     """A row whose 22 cells are those of its last import: unchanged, planned no further."""
-    listing_id, dataset_id, identifier, organisation_id, status, _ = known
+    listing_id, dataset_id, identifier, organisation_id, status, _print = known
     owner = organisations.by_pk.get(organisation_id)
     if owner is None or status not in ON_PORTAL:
         return None  # let the full check say what is wrong
