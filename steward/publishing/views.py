@@ -148,7 +148,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
             report = ImportReport(file=upload.name)
             if refuse_if_too_large(upload.size or 0, report):
                 pass  # never read a file over the limit into memory
-            elif (upload.size or 0) > runs.INLINE_LIMIT:
+            elif runs.in_background(upload):
                 run = runs.start_import(
                     upload,
                     ministry=form.cleaned_data["ministry"],

@@ -3,7 +3,7 @@
 A national export (53,000 rows) takes tens of seconds, too long for a web request. The page
 keeps the upload in storage (`CatalogueImportRun.file`), queues the job
 `publishing.import_catalogue`, and shows the run's progress until its report is ready.
-Files up to INLINE_LIMIT are small enough to check and import within the request.
+Files up to INLINE_LIMIT (not gzip) are small enough to check and import within the request.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from steward.organisations.models import Organisation, Person
 from steward.organisations.scope import Action, require
 from steward.publishing.catalogue.importing import import_catalogue
 from steward.publishing.catalogue.planning import check_catalogue
+from steward.publishing.catalogue.reading import GZIP_MAGIC
 from steward.publishing.catalogue.report import CatalogueImportError, ImportReport
 from steward.publishing.models import CatalogueImportRun, ImportRunStatus
 
@@ -31,6 +32,14 @@ KIND = "publishing.import_catalogue"
 INLINE_LIMIT = 2 * 1024 * 1024
 #: Seconds between progress writes, so that reporting never slows the import.
 PROGRESS_EVERY = 0.5
+
+
+def in_background(upload: UploadedFile) -> bool:
+    """Whether an upload is too large to import within the request (a gzip file always is:
+    a small one may expand to a national export)."""
+    head = upload.read(2)
+    upload.seek(0)
+    return (upload.size or 0) > INLINE_LIMIT or head == GZIP_MAGIC
 
 
 def start_import(

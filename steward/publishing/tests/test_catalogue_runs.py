@@ -107,3 +107,16 @@ def test_someone_who_may_not_publish_cannot_start_or_see_a_run(tree: Tree, cast:
     assert run.check_only
     url = reverse("publishing:catalogue_run", args=[run.pk])
     assert signed_in(cast.liaison).get(url).status_code == 404
+
+
+def test_a_small_gzip_file_still_goes_to_the_background(
+    tree: Tree, cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runs, "INLINE_LIMIT", 10**9)
+    make_agencies(tree.ministry)
+    small = gzip.compress(export_bytes(list(portal_rows(2))))
+    response = signed_in(cast.centre).post(
+        reverse("publishing:catalogue"),
+        {"ministry": tree.ministry.pk, "file": upload(small, "s.csv.gz"), "check_only": ""},
+    )
+    assert response.status_code == 302 and CatalogueImportRun.objects.count() == 1
