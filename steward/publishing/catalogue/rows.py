@@ -97,6 +97,10 @@ class PlannedDataset:
 # ---------------------------------------------------------------- cell helpers
 
 
+#: The export's times are local (Asia/Taipei, settings.TIME_ZONE); cached, unlike the current zone.
+_ZONE = timezone.get_default_timezone
+
+
 def parse_stamp(text: str) -> datetime.datetime | None:
     """上架日期 / 詮釋資料更新時間 as a time: YYYY-MM-DD[ hh:mm[:ss[.ffffff]]], `/` or `-`."""
     text = text.strip().replace("/", "-")
@@ -105,13 +109,13 @@ def parse_stamp(text: str) -> datetime.datetime | None:
     try:  # the usual forms (2025-06-01, 2025-12-31 17:30:00.000000), in C
         moment = datetime.datetime.fromisoformat(text)
         if moment.tzinfo is None and len(text) >= 10:
-            return timezone.make_aware(moment.replace(microsecond=0))
+            return timezone.make_aware(moment.replace(microsecond=0), _ZONE())
     except ValueError:
         pass
     text = text.split(".")[0]  # drop fractions of a second
     for pattern in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
         try:
-            return timezone.make_aware(datetime.datetime.strptime(text, pattern))
+            return timezone.make_aware(datetime.datetime.strptime(text, pattern), _ZONE())
         except ValueError:
             continue
     raise ValueError(text)
@@ -352,6 +356,16 @@ def plan_row(
     return PlannedDataset(number, organisation, values, resources, listing, identifier, key)
 
 
+class _ResourceLabel:
+    """「資源 N」, translated when a message is formatted with it (rarely: most rows are fine)."""
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+    def __str__(self) -> str:
+        return _("resource %(n)d") % {"n": self.index}
+
+
 def _plan_resources(
     row: CatalogueRow, values: dict[str, Any], report: ImportReport
 ) -> list[dict[str, Any]]:
@@ -363,7 +377,7 @@ def _plan_resources(
         report.refuse(number, "檔案格式", _("More than 999 resources."))
     service = values.get("type") in (DatasetType.SERVICES, DatasetType.TOOLS)
     for index, resource in enumerate(row.resources, start=1):
-        label = _("resource %(n)d") % {"n": index}
+        label = _ResourceLabel(index)  # translated only if a message uses it
         file_format = resource.format.strip()
         if not file_format:
             report.refuse(
