@@ -6,8 +6,8 @@ bounded whatever the number of datasets (the whole national catalogue, 53,000 ro
 in well under 150 MB). The portal's own cells (its dataset number, 資料提供屬性, 品質檢測,
 資資料集上架方式, 上架日期 and 詮釋資料更新時間 as written, 資料量 per resource) come from the
 dataset's `CatalogueListing` while they still agree with the dataset's values; otherwise the
-dataset's values are written. Every cell passes through `export_cell`, the one place a cell
-is written.
+dataset's values are written. Every CSV cell passes through `export_cell`, the one place a
+cell is written.
 """
 
 from __future__ import annotations
@@ -40,7 +40,10 @@ CHUNK = 1000
 
 
 def export_cell(value: str) -> str:
-    """One exported cell. The single place every cell of every export is written."""
+    """One CSV cell as written: the single place every cell of the CSV export passes.
+
+    (NDJSON carries the values as data and does not pass here.)
+    """
     return value
 
 
@@ -145,7 +148,7 @@ def cells_of(dataset: Dataset) -> list[str]:
         "備註": dataset.notes,
         **joined,
     }
-    return [export_cell(cells[column]) for column in CATALOGUE_COLUMNS]
+    return [cells[column] for column in CATALOGUE_COLUMNS]
 
 
 def _rows(ministry: Organisation, by: Person | None) -> Iterator[list[str]]:
@@ -179,7 +182,7 @@ def _csv_pieces(rows: Iterator[list[str]], counted: list[int]) -> Iterator[bytes
     writer.writerow(CATALOGUE_COLUMNS)
     yield codecs.BOM_UTF8 + buffer.take()
     for cells in rows:
-        writer.writerow(cells)
+        writer.writerow([export_cell(cell) for cell in cells])
         counted[0] += 1
         if counted[0] % PIECE == 0:
             yield buffer.take()
