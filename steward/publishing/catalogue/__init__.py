@@ -23,7 +23,7 @@ from steward.publishing.catalogue.importing import import_catalogue
 from steward.publishing.catalogue.planning import check_catalogue
 from steward.publishing.catalogue.reading import (
     catalogue_limit,
-    decode,
+    open_text,
     refuse_if_too_large,
 )
 from steward.publishing.catalogue.report import (
@@ -46,11 +46,11 @@ __all__ = [
     "cells_of",
     "check_catalogue",
     "datasets_for_export",
-    "decode",
     "export_catalogue",
     "export_cell",
     "export_rows",
     "import_catalogue",
+    "open_text",
     "refuse_if_too_large",
     "stream_csv",
     "stream_ndjson",

@@ -135,12 +135,6 @@ def _readable(data: bytes, report: ImportReport) -> tuple[bytes, str] | None:
     return data, "cp950"
 
 
-def decode(data: bytes, report: ImportReport) -> str | None:
-    """The file's text, or None with the reason in the report (size, binary, encoding)."""
-    readable = _readable(data, report)
-    return readable[0].decode(readable[1]) if readable is not None else None
-
-
 def open_text(data: bytes, report: ImportReport) -> tuple[IO[str], int] | None:
     """The file as a text stream and its size in bytes, or None with the reason in the report.
 
