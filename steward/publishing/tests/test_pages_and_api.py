@@ -147,6 +147,13 @@ def test_the_export_download_is_the_catalogue_csv(tree: Tree, cast: Cast) -> Non
         reverse("publishing:catalogue_export"), {"ministry": tree.ministry.pk}
     )
     assert other.status_code == 404
+    ndjson = signed_in(cast.centre).get(
+        reverse("publishing:catalogue_export"),
+        {"ministry": str(tree.ministry.pk), "format": "ndjson"},
+    )
+    assert ndjson["Content-Type"].startswith("application/x-ndjson")
+    lines = b"".join(ndjson.streaming_content).decode().splitlines()  # type: ignore[attr-defined]
+    assert [json.loads(line)["資料集識別碼"] for line in lines] == ["A17010000J-000001"]
 
 
 # ---------------------------------------------------------------- API
