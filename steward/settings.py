@@ -156,6 +156,9 @@ DEFAULT_FROM_EMAIL = env_str("STEWARD_FROM_EMAIL", "opendata-steward@localhost")
 STEWARD_LANGUAGE = env_str("STEWARD_LANGUAGE", "")
 STEWARD_MAX_UPLOAD_BYTES = env_int("STEWARD_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = STEWARD_MAX_UPLOAD_BYTES
+# The national catalogue export is ~68 MB (2026): catalogue imports have their own limit, on the
+# file and on what a .csv.gz expands to.
+STEWARD_MAX_CATALOGUE_BYTES = env_int("STEWARD_MAX_CATALOGUE_BYTES", 200 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Inventory imports with more data rows than this are checked and applied by a background job
 # (`steward worker`), with progress on the page, instead of inside the web request.

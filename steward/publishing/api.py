@@ -8,10 +8,10 @@ problem with file, row and column) and export. Changes need Action.DATASET_PUBLI
 from __future__ import annotations
 
 import datetime
-import io
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from ninja import File, Form, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
@@ -25,12 +25,16 @@ from steward.publishing.catalogue import (
     CatalogueImportError,
     ImportReport,
     check_catalogue,
-    export_catalogue,
     import_catalogue,
     refuse_if_too_large,
 )
 from steward.publishing.models import PublishingOutboxEntry
-from steward.publishing.views import entry_for, ministries_for, visible_entries
+from steward.publishing.views import (
+    catalogue_download,
+    entry_for,
+    ministries_for,
+    visible_entries,
+)
 
 router = Router(tags=["publishing"])
 
@@ -75,6 +79,11 @@ class ReportOut(Schema):
     ok: bool
     imported: bool
     identifiers: list[str]
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    gone: int = 0
+    summary: str = ""
     problems: list[CatalogueProblemOut]
     more_problems: int
     warnings: list[CatalogueProblemOut]
@@ -183,8 +192,13 @@ def _report_out(report: ImportReport) -> ReportOut:
         encoding=report.encoding,
         rows=report.rows,
         ok=report.ok,
-        imported=bool(report.created),
-        identifiers=report.created or [p.values["identifier"] for p in report.planned],
+        imported=report.imported,
+        identifiers=report.added,
+        added=len(report.added),
+        changed=len(report.changed),
+        unchanged=report.unchanged,
+        gone=len(report.gone),
+        summary=report.summary() if report.ok else "",
         problems=problems(report.problems),
         more_problems=report.more_problems,
         warnings=problems(report.warnings),
@@ -217,12 +231,9 @@ def catalogue_import(
 
 
 @router.get("/catalogue/export")
-def catalogue_export(request: HttpRequest, ministry: Id) -> HttpResponse:
-    """The ministry's catalogue CSV (UTF-8 with BOM, 22 columns)."""
+def catalogue_export(request: HttpRequest, ministry: Id, format: str = "csv") -> HttpResponseBase:
+    """The ministry's catalogue, streamed: CSV (UTF-8 with BOM, 22 columns) or `format=ndjson`
+    (one object per dataset, the 22 column names as keys)."""
     person = _person(request)
     organisation = _ministry_for(person, ministry, Action.VIEW)
-    buffer = io.BytesIO()
-    export_catalogue(organisation, buffer, by=person)
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="catalogue-{organisation.key}.csv"'
-    return response
+    return catalogue_download(organisation, person, format)

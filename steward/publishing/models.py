@@ -134,3 +134,131 @@ class PublishingOutboxEntry(models.Model):
         return self.status == OutboxStatus.PENDING and self.next_attempt_at <= (
             now or timezone.now()
         )
+
+
+class CatalogueListing(models.Model):
+    """What the national portal's catalogue export (資料集目錄) last said about one dataset.
+
+    The portal's own cells, kept as data and exactly as written, so that an export gives
+    them back unchanged: the portal's dataset number (資料集識別碼 in the export, the N of
+    `/dataset/N`, unique within a ministry), 資料提供屬性, the platform's quality mark (品質檢測:
+    金標章 …), 資資料集上架方式, 上架日期 and 詮釋資料更新時間 as written, and 資料量 per resource.
+    `fingerprint` is a hash of the row's 22 cells as last imported: an identical row in a
+    later export changes nothing.
+    """
+
+    dataset = models.OneToOneField(
+        "datasets.Dataset",
+        verbose_name=_("dataset"),
+        on_delete=models.CASCADE,
+        related_name="catalogue_listing",
+    )
+    ministry = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("ministry"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    portal_number = models.CharField(
+        _("dataset number on the portal"),
+        max_length=20,
+        blank=True,
+        help_text=_("資料集識別碼 in the portal's export, e.g. 41568; empty if not known."),
+    )
+    provider_type = models.CharField(_("資料提供屬性 as written"), max_length=40, blank=True)
+    category = models.CharField(_("服務分類 as written"), max_length=40, blank=True)
+    quality_mark = models.CharField(
+        _("platform quality mark (品質檢測)"), max_length=20, blank=True
+    )
+    listing_method = models.CharField(
+        _("listing method (資資料集上架方式)"), max_length=60, blank=True
+    )
+    listed_at = models.CharField(_("上架日期 as written"), max_length=40, blank=True)
+    metadata_modified_at = models.CharField(
+        _("詮釋資料更新時間 as written"), max_length=40, blank=True
+    )
+    amounts = models.TextField(_("資料量 per resource as written"), blank=True)
+    fingerprint = models.CharField(_("fingerprint of the row"), max_length=40)
+    imported_at = models.DateTimeField(_("imported at"))
+
+    class Meta:
+        verbose_name = _("catalogue listing")
+        verbose_name_plural = _("catalogue listings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ministry", "portal_number"],
+                condition=~models.Q(portal_number=""),
+                name="unique_portal_number_per_ministry",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.portal_number or '—'} · {self.dataset_id}"
+
+
+class ImportRunStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
+    READING = "reading", _("Reading and checking the file")
+    SAVING = "saving", _("Saving")
+    DONE = "done", _("Done")
+    REFUSED = "refused", _("Not imported: the file has problems")
+    FAILED = "failed", _("Stopped by an error")
+
+
+class CatalogueImportRun(models.Model):
+    """A catalogue import started from the page, run by the worker, with its progress.
+
+    The upload is kept in storage (`file`) until the run ends; `report` holds the outcome
+    the page shows (counts, gone datasets, problems, warnings).
+    """
+
+    ministry = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("ministry"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    file = models.FileField(_("file"), upload_to="catalogue-imports/", blank=True)
+    file_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
+    check_only = models.BooleanField(_("check only"), default=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ImportRunStatus.choices, default=ImportRunStatus.QUEUED
+    )
+    bytes_read = models.PositiveBigIntegerField(_("bytes read"), default=0)
+    rows_read = models.PositiveIntegerField(_("rows read"), default=0)
+    report = models.JSONField(_("report"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("catalogue import")
+        verbose_name_plural = _("catalogue imports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} · {self.status}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (
+            ImportRunStatus.DONE,
+            ImportRunStatus.REFUSED,
+            ImportRunStatus.FAILED,
+        )
+
+    @property
+    def percent(self) -> int:
+        """How far reading has got (saving counts as 99 %)."""
+        if self.finished:
+            return 100
+        if self.status == ImportRunStatus.SAVING:
+            return 99
+        return min(98, int(100 * self.bytes_read / self.size)) if self.size else 0

@@ -1,6 +1,7 @@
 """Background work of publishing: the outbox drain as a job, queued by a periodic producer.
 
-The jobs worker ticks `publishing.deliver` every minute; it queues one drain job (at most
+Catalogue imports started from the page run as `publishing.import_catalogue`
+(`catalogue/runs.py`). The jobs worker ticks `publishing.deliver` every minute; it queues one drain job (at most
 one per minute, by unique key) only when something is due, so an idle outbox adds nothing
 to the job table.
 """
@@ -13,6 +14,7 @@ from typing import Any
 from steward.jobs.registry import job
 from steward.jobs.scheduler import periodic
 from steward.jobs.services import enqueue
+from steward.publishing.catalogue import runs  # noqa: F401  (registers the catalogue import job)
 from steward.publishing.models import OutboxStatus, PublishingOutboxEntry
 from steward.publishing.services import deliver_due, scheduled_due
 

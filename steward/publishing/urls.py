@@ -10,4 +10,5 @@ urlpatterns = [
     path("outbox/<int:pk>/retry/", views.retry, name="retry"),
     path("catalogue/", views.catalogue, name="catalogue"),
     path("catalogue/export/", views.catalogue_export, name="catalogue_export"),
+    path("catalogue/runs/<int:pk>/", views.catalogue_run, name="catalogue_run"),
 ]

@@ -7,7 +7,6 @@ domain error becomes a message.
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from django import forms
@@ -15,8 +14,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,11 +29,13 @@ from steward.publishing.catalogue import (
     CatalogueImportError,
     ImportReport,
     check_catalogue,
-    export_catalogue,
     import_catalogue,
     refuse_if_too_large,
+    runs,
+    stream_csv,
+    stream_ndjson,
 )
-from steward.publishing.models import OutboxStatus, PublishingOutboxEntry
+from steward.publishing.models import CatalogueImportRun, OutboxStatus, PublishingOutboxEntry
 
 RECENT = 30
 
@@ -117,7 +119,8 @@ class CatalogueUploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Catalogue CSV (資料集目錄, 22 columns)"),
         help_text=gettext_lazy(
-            "The file exported from data.gov.tw, UTF-8 or Big5; all rows or none."
+            "The file exported from data.gov.tw (.csv or .csv.gz), UTF-8 or Big5; all rows or "
+            "none. A large file is imported in the background."
         ),
     )
     check_only = forms.BooleanField(
@@ -141,7 +144,20 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = CatalogueUploadForm(request.POST, request.FILES, person=person)
         if form.is_valid():
-            report = _run_import(request, form, person)
+            upload = form.cleaned_data["file"]
+            report = ImportReport(file=upload.name)
+            if refuse_if_too_large(upload.size or 0, report):
+                pass  # never read a file over the limit into memory
+            elif runs.in_background(upload):
+                run = runs.start_import(
+                    upload,
+                    ministry=form.cleaned_data["ministry"],
+                    by=person,
+                    check_only=form.cleaned_data["check_only"],
+                )
+                return redirect("publishing:catalogue_run", pk=run.pk)
+            else:
+                report = _run_import(request, form, person)
     else:
         form = CatalogueUploadForm(person=person)
     return render(
@@ -149,8 +165,9 @@ def catalogue(request: HttpRequest) -> HttpResponse:
         "publishing/catalogue.html",
         {
             "form": form,
-            "report": report,
+            "report": report.as_json() if report is not None else None,
             "export_ministries": ministries_for(person, Action.VIEW),
+            "runs": CatalogueImportRun.objects.filter(requested_by=person)[:5],
         },
     )
 
@@ -158,38 +175,58 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 def _run_import(request: HttpRequest, form: CatalogueUploadForm, person: Person) -> ImportReport:
     upload = form.cleaned_data["file"]
     ministry: Organisation = form.cleaned_data["ministry"]
-    report = ImportReport(file=upload.name)
-    if refuse_if_too_large(upload.size or 0, report):
-        return report  # never read a file over the limit into memory
     data = upload.read()
     if form.cleaned_data["check_only"]:
         report = check_catalogue(data, ministry=ministry, file=upload.name)
         if report.ok:
             messages.info(
                 request,
-                _("%(count)d datasets can be imported. Untick “only check” to import them.")
-                % {"count": len(report.planned)},
+                _("%(summary)s Untick “only check” to import.") % {"summary": report.summary()},
             )
         return report
     try:
         report = import_catalogue(data, ministry=ministry, by=person, file=upload.name)
     except CatalogueImportError as error:
         return error.report
-    messages.success(request, _("%(count)d datasets imported.") % {"count": len(report.created)})
+    messages.success(request, report.summary())
     return report
 
 
 @login_required
-def catalogue_export(request: HttpRequest) -> HttpResponse:
-    """Download the ministry's catalogue CSV (UTF-8 with BOM)."""
+def catalogue_run(request: HttpRequest, pk: int) -> HttpResponse:
+    """A background catalogue import: its progress, then its report."""
+    person: Person = request.user  # type: ignore[assignment]
+    run = get_object_or_404(
+        CatalogueImportRun.objects.select_related("ministry"),
+        pk=pk,
+        ministry__in=ministries_for(person, Action.DATASET_PUBLISH),
+    )
+    return render(request, "publishing/catalogue_run.html", {"run": run})
+
+
+@login_required
+def catalogue_export(request: HttpRequest) -> HttpResponseBase:
+    """Download the ministry's catalogue, streamed: CSV (UTF-8 with BOM) or NDJSON."""
     person: Person = request.user  # type: ignore[assignment]
     try:
         ministry = ministries_for(person, Action.VIEW).get(pk=int(request.GET.get("ministry", "0")))
     except (Organisation.DoesNotExist, ValueError):
         raise Http404(_("No such ministry in your scope.")) from None
-    buffer = io.BytesIO()
-    export_catalogue(ministry, buffer, by=person)
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    return catalogue_download(ministry, person, request.GET.get("format", "csv"))
+
+
+def catalogue_download(ministry: Organisation, person: Person, kind: str) -> HttpResponseBase:
+    """The streamed export response (shared by the page and the API)."""
     stamp = timezone.localdate().strftime("%Y%m%d")
-    response["Content-Disposition"] = f'attachment; filename="catalogue-{ministry.key}-{stamp}.csv"'
+    if kind == "ndjson":
+        response: HttpResponseBase = StreamingHttpResponse(
+            stream_ndjson(ministry, by=person), content_type="application/x-ndjson; charset=utf-8"
+        )
+        name = f"catalogue-{ministry.key}-{stamp}.ndjson"
+    else:
+        response = StreamingHttpResponse(
+            stream_csv(ministry, by=person), content_type="text/csv; charset=utf-8"
+        )
+        name = f"catalogue-{ministry.key}-{stamp}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -77,3 +77,15 @@ def test_rebuild_restores_a_lost_entry_and_drops_an_orphan(catalogue: list[Datas
         catalogue[2].identifier,
     }
     assert (report.written, report.removed) == (2, 1)
+
+
+def test_the_national_catalogue_import_makes_its_datasets_public(tree: Any, cast: Any) -> None:
+    from steward.publishing.catalogue.importing import import_catalogue
+    from steward.publishing.tests.portal_export import export_bytes, make_agencies, portal_rows
+
+    make_agencies(tree.ministry)
+    data = export_bytes(list(portal_rows(3)))
+    import_catalogue(data, ministry=tree.ministry, by=cast.centre, file="export.csv")
+    assert CatalogueEntry.objects.count() == 3
+    titles = set(Dataset.objects.values_list("title", flat=True))
+    assert set(CatalogueEntry.objects.values_list("title", flat=True)) == titles

@@ -24,6 +24,11 @@ from steward.datasets.services.drafting import (
     import_published,
     update_dataset,
 )
+from steward.datasets.services.importing import (
+    PublishedImport,
+    PublishedRecord,
+    import_published_many,
+)
 from steward.datasets.services.publishing import (
     approve_edit,
     discard_edit,
@@ -54,6 +59,8 @@ from steward.datasets.services.withdrawal import (
 __all__ = [
     "DatasetError",
     "MetadataIncomplete",
+    "PublishedImport",
+    "PublishedRecord",
     "StaleStep",
     "TransitionNotAllowed",
     "approve",
@@ -68,6 +75,7 @@ __all__ = [
     "default_notice",
     "discard_edit",
     "import_published",
+    "import_published_many",
     "mark_published",
     "propose_edit",
     "publish_withdrawal_notice",

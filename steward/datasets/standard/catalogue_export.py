@@ -1,6 +1,7 @@
 """The national portal's full catalogue export (CSV, UTF-8 with BOM): read it and write it.
 
-22 columns in a fixed order; the 9th header really is 資資料集上架方式 (sic). Per-resource values
+22 columns, read by header name (a file whose columns were reordered reads the same) and
+written in the portal's order; the 9th header really is 資資料集上架方式 (sic). Per-resource values
 (檔案格式, 資料下載網址, 編碼格式, 資料量) are joined with ``;`` and are split here into resources.
 Reading streams: one row at a time, whatever the file size.
 """
@@ -163,28 +164,56 @@ def _text_stream(stream: IO[Any]) -> IO[str]:
     return io.TextIOWrapper(stream, encoding="utf-8-sig", newline="", errors="strict")
 
 
-def _check_header(header: list[str]) -> None:
+def _column_order(header: list[str]) -> list[int]:
+    """Where each of the 22 columns is in the file, matched by header name, not position.
+
+    A file whose columns were reordered (a spreadsheet program, another tool) is read the
+    same as the portal's own order; a missing, repeated or unknown header is refused.
+    """
     if header:
         header = [header[0].lstrip("\ufeff"), *header[1:]]
     cleaned = [_HEADER_ALIASES.get(h.strip(), h.strip()) for h in header]
-    for index, expected in enumerate(CATALOGUE_COLUMNS):
-        got = cleaned[index] if index < len(cleaned) else ""
-        if got != expected:
+    positions: dict[str, int] = {}
+    for index, name in enumerate(cleaned):
+        if name in positions:
             raise CatalogueFormatError(
-                f"第 {index + 1} 欄應為「{expected}」，實際為「{got or '（無）'}」；"
-                "這不是資料集目錄匯出檔，或欄位順序被改動了。",
+                f"第 {positions[name] + 1} 欄與第 {index + 1} 欄都是「{name}」；每欄只能出現一次。",
                 row=1,
-                column=expected,
+                column=name,
             )
-    if len(cleaned) > len(CATALOGUE_COLUMNS):
+        positions[name] = index
+    missing = [column for column in CATALOGUE_COLUMNS if column not in positions]
+    unknown = [name for name in cleaned if name not in CATALOGUE_COLUMNS]
+    if missing:
         raise CatalogueFormatError(
-            f"多出 {len(cleaned) - len(CATALOGUE_COLUMNS)} 欄（{'、'.join(cleaned[22:])}），"
-            "目錄匯出檔應剛好 22 欄。",
+            f"缺少「{'」、「'.join(missing)}」欄"
+            + (f"（檔案中另有不認得的「{'」、「'.join(unknown)}」欄）" if unknown else "")
+            + "；這不是資料集目錄匯出檔，或欄名被改動了。",
+            row=1,
+            column=missing[0],
+        )
+    if unknown:
+        raise CatalogueFormatError(
+            f"多出 {len(unknown)} 欄（{'、'.join(unknown)}），目錄匯出檔應剛好 22 欄。",
             row=1,
         )
+    return [positions[column] for column in CATALOGUE_COLUMNS]
 
 
-def _build_row(cells: list[str], row: int, line: int) -> CatalogueRow:
+def _file_columns(order: list[int] | None) -> list[str]:
+    """The 22 column names in the order the file has them (``order`` maps ours to the file's)."""
+    if order is None:
+        return list(CATALOGUE_COLUMNS)
+    names = [""] * len(CATALOGUE_COLUMNS)
+    for ours, theirs in enumerate(order):
+        if theirs < len(names):
+            names[theirs] = CATALOGUE_COLUMNS[ours]
+    return names
+
+
+def _build_row(
+    cells: list[str], row: int, line: int, order: list[int] | None = None
+) -> CatalogueRow:
     problems: list[RowProblem] = []
     if len(cells) != len(CATALOGUE_COLUMNS):
         problems.append(
@@ -197,6 +226,8 @@ def _build_row(cells: list[str], row: int, line: int) -> CatalogueRow:
             )
         )
         cells = (cells + [""] * len(CATALOGUE_COLUMNS))[: len(CATALOGUE_COLUMNS)]
+    if order is not None:
+        cells = [cells[index] for index in order]
     values = dict(zip(CATALOGUE_COLUMNS, cells, strict=True))
     result = CatalogueRow(row=row, line=line, problems=problems)
     for column, attribute in ROW_ATTRIBUTES.items():
@@ -237,6 +268,39 @@ def _build_row(cells: list[str], row: int, line: int) -> CatalogueRow:
     return result
 
 
+class _Lines:
+    """The text's lines for the csv reader, noting quotes per record and the last line end."""
+
+    def __init__(self, text: IO[str]) -> None:
+        self.text = text
+        self.quotes = 0
+        self.ended = True
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self.text.readline()
+        if not line:
+            raise StopIteration
+        self.ended = line.endswith(("\n", "\r"))
+        if '"' in line:
+            self.quotes += line.count('"')
+        return line
+
+
+def _cut_problem(row: CatalogueRow) -> None:
+    row.problems.append(
+        RowProblem(
+            row.row,
+            "",
+            "cut",
+            f"第 {row.row} 列在引號中途就到了檔案結尾，檔案可能在下載或複製時被截斷；"
+            "請重新下載完整的匯出檔。",
+        )
+    )
+
+
 def read_catalogue(stream: IO[Any]) -> Iterator[CatalogueRow]:
     """Yield every row of a catalogue export (binary stream in UTF-8 with BOM, or a text stream).
 
@@ -244,28 +308,41 @@ def read_catalogue(stream: IO[Any]) -> Iterator[CatalogueRow]:
     with the row (and column); smaller problems ride on each row's ``problems``.
     """
     text = _text_stream(stream)
-    reader = csv.reader(text)
+    lines = _Lines(text)
+    reader = csv.reader(lines)
     row = 0
     previous_line = 0
+    order: list[int] | None = None
+    pending: CatalogueRow | None = None  # one row behind, so the last can be told it was cut
+    last_quotes = 0
     try:
         for cells in reader:
             line = previous_line + 1
             previous_line = reader.line_num
+            quotes, lines.quotes = lines.quotes, 0
             if row == 0:
                 row = 1
-                _check_header(cells)
+                order = _column_order(cells)
+                if order == list(range(len(CATALOGUE_COLUMNS))):
+                    order = None  # the portal's own order: nothing to move
                 continue
             if not cells or (len(cells) == 1 and not cells[0].strip()):
                 continue  # blank line
             row += 1
+            if pending is not None:
+                yield pending
             values = read_cells(cells)  # the quote a formula-like cell was written with goes
-            built = _build_row(values, row, line)
-            built.formula_columns = [
+            pending = _build_row(values, row, line, order)
+            pending.formula_columns = [
                 column
-                for column, value in zip(CATALOGUE_COLUMNS, values, strict=False)
+                for column, value in zip(_file_columns(order), values, strict=False)
                 if formula_like(value)
             ]
-            yield built
+            last_quotes = quotes
+        if pending is not None:
+            if last_quotes % 2:  # a quote still open: the reader ran into the end of the file
+                _cut_problem(pending)
+            yield pending
     except UnicodeDecodeError as exc:
         raise CatalogueFormatError(
             f"檔案不是 UTF-8 編碼（{exc.reason}），請以 UTF-8 重新匯出。", row=row + 1

@@ -158,11 +158,29 @@ def test_duplicate_identifiers_within_the_file_are_refused(tree: Tree, cast: Cas
     ]
 
 
-def test_identifiers_already_in_the_database_are_refused(tree: Tree, cast: Cast) -> None:
-    make_dataset(tree.unit_a1, serial=101, status=Status.PUBLISHED)
+def test_a_published_dataset_with_the_rows_identifier_is_updated_in_place(
+    tree: Tree, cast: Cast
+) -> None:
+    existing = make_dataset(tree.unit_a1, serial=101, status=Status.PUBLISHED)
+    report = import_catalogue(
+        csv_bytes([row(資料集識別碼="A17010000J-000102"), row()]),
+        ministry=tree.ministry,
+        by=cast.centre,
+    )
+    assert report.added == ["A17010000J-000102"]
+    assert report.changed == ["A17010000J-000101"]
+    existing.refresh_from_db()
+    assert existing.organisation == tree.unit_a1  # keeps its own unit
+    assert existing.description == '第一行\n第二行，含逗號與「引號」"'
+    assert existing.resources.count() == 3
+    assert existing.versions.count() == 1  # its new published version
+
+
+def test_a_draft_with_the_rows_identifier_is_refused(tree: Tree, cast: Cast) -> None:
+    make_dataset(tree.unit_a1, serial=101, status=Status.DRAFT)
     problems = problems_of(csv_bytes([row(資料集識別碼="A17010000J-000102"), row()]), tree, cast)
     assert len(problems) == 1
-    assert "row 3" in problems[0] and "already in OpenData Steward" in problems[0]
+    assert "row 3" in problems[0] and "not on the portal" in problems[0]
 
 
 def test_every_row_error_is_listed_at_once(tree: Tree, cast: Cast) -> None:
@@ -189,11 +207,21 @@ def test_a_title_longer_than_the_standard_allows_is_refused(tree: Tree, cast: Ca
     assert "「資料集名稱」" in problems[0] and "255" in problems[0]
 
 
-def test_a_file_over_the_upload_limit_is_refused(tree: Tree, cast: Cast, settings: Any) -> None:
+def test_a_file_over_the_catalogue_limit_is_refused(tree: Tree, cast: Cast, settings: Any) -> None:
+    data = csv_bytes([row()])
+    settings.STEWARD_MAX_CATALOGUE_BYTES = len(data) - 1
+    problems = problems_of(data, tree, cast)
+    assert "most accepted for a catalogue" in problems[0]
+    assert "STEWARD_MAX_CATALOGUE_BYTES" in problems[0]
+
+
+def test_the_catalogue_limit_is_its_own_not_the_general_upload_limit(
+    tree: Tree, cast: Cast, settings: Any
+) -> None:
     data = csv_bytes([row()])
     settings.STEWARD_MAX_UPLOAD_BYTES = len(data) - 1
-    problems = problems_of(data, tree, cast)
-    assert "most accepted" in problems[0]
+    import_catalogue(data, ministry=tree.ministry, by=cast.centre)
+    assert Dataset.objects.count() == 1
 
 
 def test_bytes_neither_utf8_nor_big5_are_refused_with_the_line(tree: Tree, cast: Cast) -> None:

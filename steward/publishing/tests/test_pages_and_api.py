@@ -113,7 +113,7 @@ def test_the_catalogue_page_imports_a_good_file(tree: Tree, cast: Cast) -> None:
 def test_the_catalogue_page_refuses_a_file_over_the_limit(
     tree: Tree, cast: Cast, settings: Any
 ) -> None:
-    settings.STEWARD_MAX_UPLOAD_BYTES = 100
+    settings.STEWARD_MAX_CATALOGUE_BYTES = 100
     upload = io.BytesIO(csv_bytes([row()]))
     upload.name = "big.csv"
     page = signed_in(cast.centre).post(
@@ -140,12 +140,20 @@ def test_the_export_download_is_the_catalogue_csv(tree: Tree, cast: Cast) -> Non
         reverse("publishing:catalogue_export"), {"ministry": tree.ministry.pk}
     )
     assert response.status_code == 200
-    assert response.content.startswith(b"\xef\xbb\xbf\xe8\xb3\x87")  # BOM, 資
+    assert response.streaming  # whole-table exports stream
+    assert b"".join(response.streaming_content).startswith(b"\xef\xbb\xbf\xe8\xb3\x87")  # type: ignore[attr-defined]
     assert "attachment" in response["Content-Disposition"]
     other = signed_in(cast.liaison).get(
         reverse("publishing:catalogue_export"), {"ministry": tree.ministry.pk}
     )
     assert other.status_code == 404
+    ndjson = signed_in(cast.centre).get(
+        reverse("publishing:catalogue_export"),
+        {"ministry": str(tree.ministry.pk), "format": "ndjson"},
+    )
+    assert ndjson["Content-Type"].startswith("application/x-ndjson")
+    lines = b"".join(ndjson.streaming_content).decode().splitlines()  # type: ignore[attr-defined]
+    assert [json.loads(line)["資料集識別碼"] for line in lines] == ["A17010000J-000001"]
 
 
 # ---------------------------------------------------------------- API
@@ -195,7 +203,13 @@ def test_the_api_imports_checks_and_exports_the_catalogue(tree: Tree, cast: Cast
     )
     assert done.status_code == 201 and done.json()["identifiers"] == ["A17010000J-000101"]
     exported = client.get(f"/api/publishing/catalogue/export?ministry={tree.ministry.pk}")
-    assert "A17010000J-000101" in exported.content.decode("utf-8-sig")
+    assert "A17010000J-000101" in b"".join(exported.streaming_content).decode("utf-8-sig")  # type: ignore[attr-defined]
+    again = client.post(
+        "/api/publishing/catalogue/import",
+        {"ministry": tree.ministry.pk, "file": _upload(csv_bytes([row()]))},
+    )
+    assert again.status_code == 201
+    assert (again.json()["added"], again.json()["changed"], again.json()["unchanged"]) == (0, 0, 1)
 
 
 def _upload(data: bytes) -> io.BytesIO:
@@ -212,7 +226,7 @@ def test_catalogue_commands_round_trip_a_file(tree: Tree, tmp_path: Path) -> Non
     source.write_bytes(csv_bytes([row()]))
     out = io.StringIO()
     call_command("catalogue", "import", str(source), "--ministry", "t-ministry", stdout=out)
-    assert "1 datasets imported" in out.getvalue()
+    assert "1 added, 0 changed, 0 unchanged" in out.getvalue()
     target = tmp_path / "out.csv"
     call_command(
         "catalogue", "export", "--ministry", "t-ministry", "--output", str(target), stdout=out

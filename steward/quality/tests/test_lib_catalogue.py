@@ -85,7 +85,15 @@ def test_problems_are_counted_with_their_rows(tmp_path: Path) -> None:
 
 def test_an_export_with_a_wrong_header_is_unreadable_not_a_crash(tmp_path: Path) -> None:
     path = tmp_path / "wrong.csv"
-    path.write_text(",".join(reversed(CATALOGUE_COLUMNS)) + "\n", encoding="utf-8-sig")
+    wrong = ["識別碼" if c == "資料集識別碼" else c for c in CATALOGUE_COLUMNS]
+    path.write_text(",".join(wrong) + "\n", encoding="utf-8-sig")
     report = score_catalogue(path)
     assert not report.readable
     assert "第 1 列" in report.findings[0].message
+    assert "資料集識別碼" in report.findings[0].message
+
+
+def test_an_export_with_its_columns_reordered_is_read_by_header_name(tmp_path: Path) -> None:
+    path = tmp_path / "reordered.csv"
+    path.write_text(",".join(reversed(CATALOGUE_COLUMNS)) + "\n", encoding="utf-8-sig")
+    assert score_catalogue(path).readable

@@ -1,8 +1,11 @@
 """`steward catalogue import FILE --ministry KEY` / `steward catalogue export --ministry KEY
---output FILE`: the portal's 22-column catalogue CSV (data-gov-tw.md §2).
+--output FILE [--format ndjson]`: the portal's 22-column catalogue CSV (data-gov-tw.md §2).
 
-Import is all-or-nothing: any problem is printed as file · row · column: reason, nothing is
-written, and the command exits with status 1. `--check` only reports. Without `--as`, the
+Import takes the export as the portal writes it (also as .csv.gz, up to
+STEWARD_MAX_CATALOGUE_BYTES), updates datasets in place, and prints what was added, changed,
+unchanged and no longer in the file. It is all-or-nothing: any problem is printed as
+file · row · column: reason, nothing is written, and the command exits with status 1.
+`--check` only reports. Without `--as`, the
 command acts as the system (the server's operator); with `--as USERNAME` it acts, and is
 scoped and audited, as that person.
 """
@@ -20,10 +23,11 @@ from steward.organisations.models import Organisation, OrganisationKind, Person
 from steward.publishing.catalogue import (
     CatalogueImportError,
     ImportReport,
+    catalogue_limit,
     check_catalogue,
     export_catalogue,
     import_catalogue,
-    upload_limit,
+    stream_ndjson,
 )
 
 
@@ -42,6 +46,9 @@ class Command(StewardCommand):
         exporting.add_argument(
             "--output", required=True, type=Path, help="File to write ('-' = stdout)."
         )
+        exporting.add_argument(
+            "--format", choices=["csv", "ndjson"], default="csv", help="CSV (default) or NDJSON."
+        )
         exporting.add_argument("--as", dest="username", default="", help="Act as this person.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -50,7 +57,7 @@ class Command(StewardCommand):
         if options["action"] == "import":
             self._import(options["file"], ministry, person, check=options["check"])
         else:
-            self._export(options["output"], ministry, person)
+            self._export(options["output"], ministry, person, options["format"])
 
     @staticmethod
     def _ministry(key: str) -> Organisation:
@@ -72,14 +79,14 @@ class Command(StewardCommand):
         self, path: Path, ministry: Organisation, person: Person | None, *, check: bool
     ) -> None:
         size = path.stat().st_size
-        if size > upload_limit():
+        if size > catalogue_limit():
             raise CommandError(
                 _("%(file)s: %(size)s bytes; the most accepted is %(limit)s (%(setting)s).")
                 % {
                     "file": path,
                     "size": f"{size:,}",
-                    "limit": f"{upload_limit():,}",
-                    "setting": "STEWARD_MAX_UPLOAD_BYTES",
+                    "limit": f"{catalogue_limit():,}",
+                    "setting": "STEWARD_MAX_CATALOGUE_BYTES",
                 }
             )
         data = path.read_bytes()
@@ -96,9 +103,12 @@ class Command(StewardCommand):
                 _("%(file)s: %(count)d problem(s); nothing was imported.")
                 % {"file": path.name, "count": len(report.problems) + report.more_problems}
             )
-        verb = "imported" if report.created else "can be imported"
-        count = len(report.created) if report.created else len(report.planned)
-        self.stdout.write(f"{count} datasets {verb} from {path.name} ({report.encoding}).")
+        for gone in report.gone:
+            self.stdout.write(
+                f"no longer in the file (kept): {gone.portal_number or '—'} "
+                f"{gone.identifier} {gone.title}"
+            )
+        self.stdout.write(f"{path.name} ({report.encoding}): {report.summary()}")
 
     def _print(self, report: ImportReport) -> None:
         for problem in report.problems:
@@ -110,10 +120,23 @@ class Command(StewardCommand):
         for warning in report.warnings:
             self.stdout.write(f"warning: {warning}")
 
-    def _export(self, output: Path, ministry: Organisation, person: Person | None) -> None:
+    def _export(
+        self, output: Path, ministry: Organisation, person: Person | None, kind: str
+    ) -> None:
         if str(output) == "-":
-            count = export_catalogue(ministry, self.stdout._out.buffer, by=person)  # type: ignore[attr-defined]
+            target = self.stdout._out.buffer  # type: ignore[attr-defined]
+            self._write(target, ministry, person, kind)
             return
         with output.open("wb") as stream:
-            count = export_catalogue(ministry, stream, by=person)
+            count = self._write(stream, ministry, person, kind)
         self.stdout.write(f"{count} datasets written to {output}.")
+
+    @staticmethod
+    def _write(stream: Any, ministry: Organisation, person: Person | None, kind: str) -> int:
+        if kind == "csv":
+            return export_catalogue(ministry, stream, by=person)
+        count = 0
+        for piece in stream_ndjson(ministry, by=person):
+            stream.write(piece)
+            count += piece.count(b"\n")
+        return count
