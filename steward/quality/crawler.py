@@ -63,6 +63,9 @@ class ResourceRef:
     organisation_id: int | None = None
     resource_id: int | None = None  # the database Resource, when checking from the database
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    #: Validators of the last answer (from `ResourceHealth`): a re-check asks conditionally.
+    etag: str = ""
+    last_modified: str = ""
 
     @property
     def expect_file(self) -> bool:
@@ -156,6 +159,29 @@ class CrawlConfig:
     processes_from: int = 500
 
 
+def largest_hosts_first(refs: Iterable[ResourceRef]) -> list[ResourceRef]:
+    """The refs in the order a polite crawl should take them: every host busy from the start.
+
+    Per-host limits (`per_host`, `per_host_rate`) make a host of n resources take at least
+    n / rate seconds, so the run can end no sooner than its largest host allows (the floor).
+    In input order a large host may wait behind small ones, or the read-ahead window
+    (`max_buffered`) may hold only a few hosts. Taking one resource of every host in turn,
+    largest hosts first, starts the largest at once and keeps each host's queue fed, so
+    the per-host limits, not the order, set the run's length.
+    """
+    by_host: dict[str, list[ResourceRef]] = {}
+    for ref in refs:
+        by_host.setdefault(host_key(ref.url), []).append(ref)
+    queues = sorted(by_host.values(), key=len, reverse=True)
+    ordered: list[ResourceRef] = []
+    for turn in range(len(queues[0]) if queues else 0):
+        for queue in queues:
+            if turn >= len(queue):
+                break  # sorted by size: the rest are shorter still
+            ordered.append(queue[turn])
+    return ordered
+
+
 class TokenBucket:
     """`rate` tokens a second, at most `burst` saved up."""
 
@@ -232,6 +258,8 @@ class Crawler:
                     need_bytes=config.need_bytes,
                     expect_file=ref.expect_file,
                     max_redirects=config.max_redirects,
+                    etag=ref.etag,
+                    last_modified=ref.last_modified,
                 )
             result.attempts = attempt
             if result.state is not State.UNKNOWN or attempt >= config.max_attempts:
@@ -243,7 +271,12 @@ class Crawler:
             host.not_before = max(host.not_before, time.monotonic() + delay)
 
     def run_check(self, ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
-        """Run the check; a bug in it becomes a finding on the resource, never a stopped run."""
+        """Run the check; a bug in it becomes a finding on the resource, never a stopped run.
+
+        A 304 brought no file: the recorder keeps the last verdict, nothing is checked here.
+        """
+        if fetched.reason == "not_modified":
+            return link_only_report(ref, fetched)
         try:
             report = self.check(ref, fetched)
         except Exception as exc:  # a bug in a check must not stop the run
