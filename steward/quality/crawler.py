@@ -29,7 +29,9 @@ caller's loop.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import itertools
+import json
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
@@ -93,6 +95,10 @@ class ResourceReport:
     pii: dict[str, int] = field(default_factory=dict)
     findings: list[dict[str, str]] = field(default_factory=list)
     checks: dict[str, Any] = field(default_factory=dict)
+    #: What the verdict says, hashed (see `verdict_fingerprints`); set when the crawl is
+    #: recorded (`CrawlConfig.fingerprints`), so the crawler's processes do the hashing.
+    fingerprint: str = ""
+    content_fingerprint: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -123,6 +129,40 @@ class ResourceReport:
 
 
 Checker = Callable[[ResourceRef, FetchResult], ResourceReport]
+
+
+def _hash(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def timeliness_fingerprint(content: str, report: ResourceReport) -> str:
+    """The whole verdict's fingerprint: its content's, with the timeliness judged today."""
+    timeliness = report.checks.get("timeliness")
+    said = json.dumps([content, timeliness, report.timely], ensure_ascii=False, default=str)
+    return _hash(said)
+
+
+def verdict_fingerprints(report: ResourceReport) -> tuple[str, str]:
+    """(whole verdict, content only) fingerprints: what a verdict says, not how it was fetched.
+
+    Two checks of an unchanged file give the same fingerprints: the HTTP status and the
+    fetch summary (timings, attempts, a 304 instead of a 200) are left out. The content
+    fingerprint also leaves out timeliness, which depends on the day and not on the file: a
+    verdict kept after a 304 is judged for timeliness again and compared by
+    `timeliness_fingerprint(content, report)`.
+    """
+    ref = report.ref
+    checks = {k: v for k, v in report.checks.items() if k != "timeliness"}
+    findings = [f for f in report.findings if f.get("code") != "not_timely"]
+    said = [
+        ref.organisation_id, ref.key, ref.url, ref.dataset_identifier, ref.dataset_title,
+        ref.publisher, ref.declared_format, ref.declared_encoding, report.state.value,
+        report.reason, report.explanation, report.how_to_fix, report.detected_format,
+        report.detected_encoding, report.encoding_matches, report.fields_match, report.flags,
+        report.mark, report.stars, report.pii, findings, checks,
+    ]  # fmt: skip
+    content = _hash(json.dumps(said, ensure_ascii=False, default=str))
+    return timeliness_fingerprint(content, report), content
 
 
 def link_only_report(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
@@ -157,6 +197,8 @@ class CrawlConfig:
     processes: int = field(default_factory=default_processes)
     #: A crawl of fewer resources than this stays in the caller's loop (starting is not free).
     processes_from: int = 500
+    #: Hash each verdict for the recorder (`verdict_fingerprints`), in the crawler processes.
+    fingerprints: bool = False
 
 
 def largest_hosts_first(refs: Iterable[ResourceRef]) -> list[ResourceRef]:
@@ -277,6 +319,12 @@ class Crawler:
         """
         if fetched.reason == "not_modified":
             return link_only_report(ref, fetched)
+        report = self._checked(ref, fetched)
+        if self.config.fingerprints:
+            report.fingerprint, report.content_fingerprint = verdict_fingerprints(report)
+        return report
+
+    def _checked(self, ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
         try:
             report = self.check(ref, fetched)
         except Exception as exc:  # a bug in a check must not stop the run

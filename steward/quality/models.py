@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -148,6 +149,14 @@ class ResourceHealth(models.Model):
     )
     etag = models.CharField(_("ETag"), max_length=200, blank=True)
     last_modified = models.CharField(_("Last-Modified"), max_length=64, blank=True)
+    # What the recorder compares and counts for an unchanged resource, kept here beside
+    # `last_result` so that it does not read the (large) result row
+    last_fingerprint = models.CharField(_("fingerprint"), max_length=32, blank=True)
+    last_content_fingerprint = models.CharField(
+        _("fingerprint without timeliness"), max_length=32, blank=True
+    )
+    last_encoding_matches = models.BooleanField(_("encoding as declared"), null=True, blank=True)
+    last_fields_match = models.BooleanField(_("header as declared"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("resource health")
@@ -162,34 +171,39 @@ class ResourceHealth(models.Model):
         return f"{self.key}: {self.last_state}"
 
     def observe(self, state: str, reason: str, *, at: datetime) -> None:
-        """Fold one check outcome into the history (no save).
+        """Fold one check outcome into the history (no save; see `observe`)."""
+        observe(self, state, reason, at=at)
 
-        An unknown (transient) outcome neither breaks a success streak's `last_success_at`
-        nor starts a failure: it is counted apart, so a flaky server is not "broken".
-        """
-        self.checks += 1
-        self.last_state = state
-        self.last_reason = reason
-        self.last_checked_at = at
-        if state == CheckState.OK:
-            self.last_success_at = at
-            self.first_failure_at = None
-            self.consecutive_failures = 0
-            self.consecutive_unknown = 0
-            self.consecutive_ok += 1
-            streak = self.consecutive_ok
-        elif state == CheckState.BROKEN:
-            if self.consecutive_failures == 0:
-                self.first_failure_at = at
-            self.consecutive_failures += 1
-            self.consecutive_unknown = 0
-            self.consecutive_ok = 0
-            streak = self.consecutive_failures
-        else:
-            self.consecutive_unknown += 1
-            self.consecutive_ok = 0
-            streak = self.consecutive_unknown
-        self.next_check_due = at + next_interval(state, streak)
+
+def observe(history: Any, state: str, reason: str, *, at: datetime) -> None:
+    """Fold one check outcome into a link history (a `ResourceHealth`, or the recorder's row).
+
+    An unknown (transient) outcome neither breaks a success streak's `last_success_at`
+    nor starts a failure: it is counted apart, so a flaky server is not "broken".
+    """
+    history.checks += 1
+    history.last_state = state
+    history.last_reason = reason
+    history.last_checked_at = at
+    if state == CheckState.OK:
+        history.last_success_at = at
+        history.first_failure_at = None
+        history.consecutive_failures = 0
+        history.consecutive_unknown = 0
+        history.consecutive_ok += 1
+        streak = history.consecutive_ok
+    elif state == CheckState.BROKEN:
+        if history.consecutive_failures == 0:
+            history.first_failure_at = at
+        history.consecutive_failures += 1
+        history.consecutive_unknown = 0
+        history.consecutive_ok = 0
+        streak = history.consecutive_failures
+    else:
+        history.consecutive_unknown += 1
+        history.consecutive_ok = 0
+        streak = history.consecutive_unknown
+    history.next_check_due = at + next_interval(state, streak)
 
 
 class CheckResult(models.Model):
@@ -234,6 +248,9 @@ class CheckResult(models.Model):
     details = models.JSONField(_("details"), default=dict, blank=True)
     checked_at = models.DateTimeField(_("checked at"))
     fingerprint = models.CharField(_("fingerprint"), max_length=32, blank=True)
+    content_fingerprint = models.CharField(
+        _("fingerprint without timeliness"), max_length=32, blank=True
+    )
 
     class Meta:
         verbose_name = _("quality check result")

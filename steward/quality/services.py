@@ -21,7 +21,6 @@ import asyncio
 import contextlib
 import datetime
 import hashlib
-import json
 import queue
 import threading
 import time
@@ -31,9 +30,9 @@ from dataclasses import asdict, replace
 from typing import IO, TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
-from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db import connection, transaction
+from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from steward.audit.services import record
@@ -54,6 +53,7 @@ from steward.quality.models import (
     CheckRun,
     ResourceHealth,
     RunStatus,
+    observe,
 )
 
 if TYPE_CHECKING:
@@ -457,9 +457,6 @@ def run_results(run: CheckRun) -> QuerySet[CheckResult]:
 
 # --- recording ----------------------------------------------------------------------------------
 
-#: Parts of the fetch summary that differ between two checks of an unchanged file.
-_NOT_VERDICT = ("fetch",)
-
 
 def _result_fields(report: ResourceReport) -> dict[str, Any]:
     ref = report.ref
@@ -479,8 +476,12 @@ def _result_fields(report: ResourceReport) -> dict[str, Any]:
         "mark": report.mark[:10],
         "stars": report.stars,
         "timely": report.timely,
+        "encoding_matches": report.encoding_matches,
+        "fields_match": report.fields_match,
         "flags": report.flags,
         "pii": report.pii,
+        "fingerprint": report.fingerprint,
+        "content_fingerprint": report.content_fingerprint,
         "details": {
             "how_to_fix": report.how_to_fix,
             "findings": report.findings,
@@ -496,30 +497,10 @@ def _result_fields(report: ResourceReport) -> dict[str, Any]:
     }
 
 
-def fingerprint(fields: dict[str, Any]) -> str:
-    """A hash of what a verdict says: not of how the file was fetched this time.
-
-    The HTTP status and the fetch summary (timings, attempts, a 304 instead of a 200) are
-    left out, so re-checking an unchanged file gives the same fingerprint.
-    """
-    details = {k: v for k, v in fields["details"].items() if k not in _NOT_VERDICT}
-    said = [v for k, v in fields.items() if k not in ("http_status", "details")]
-    text = json.dumps([said, details], ensure_ascii=False, default=str, separators=(",", ":"))
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
-
-
-def _reused_verdict(
-    report: ResourceReport, last: CheckResult, last_modified: str
-) -> ResourceReport:
-    """The last verdict for a resource whose server said "not modified" (304).
-
-    Nothing was downloaded, so the content checks stand; timeliness is judged again, as it
-    depends on today's date and the metadata (a file that does not change may become late).
-    """
-    from steward.quality.pipeline import judge_timeliness
-
+def _verdict_from_result(report: ResourceReport, last: CheckResult) -> ResourceReport:
+    """The whole last verdict, for a resource whose server said "not modified" (304)."""
     details = last.details or {}
-    reused = ResourceReport(
+    return ResourceReport(
         ref=report.ref,
         fetch=report.fetch,
         state=State(last.state),
@@ -536,15 +517,123 @@ def _reused_verdict(
         timely=last.timely,
         pii=dict(last.pii or {}),
         findings=[f for f in details.get("findings") or [] if f.get("code") != "not_timely"],
-        checks=dict(details.get("checks") or {}),
+        checks={k: v for k, v in (details.get("checks") or {}).items() if k != "timeliness"},
+        content_fingerprint=last.content_fingerprint,
     )
-    if reused.state is not State.UNKNOWN and "timeliness" in reused.checks:
-        judge_timeliness(
-            reused,
-            report.ref,
-            report.fetch.headers.get("last-modified") or last_modified,
+
+
+class _Health:
+    """One resource's `ResourceHealth` row as the recorder reads, folds and writes it back.
+
+    Plain attributes rather than a model instance: a batch is a thousand of them, and the
+    verdict the resource last got (`last_*`) comes along in the same query.
+    """
+
+    COLUMNS = (
+        "key", "url", "organisation_id", "dataset_identifier", "last_state", "last_reason",
+        "last_checked_at", "last_success_at", "first_failure_at", "consecutive_failures",
+        "consecutive_unknown", "consecutive_ok", "checks", "next_check_due", "last_result_id",
+        "etag", "last_modified", "last_fingerprint", "last_content_fingerprint",
+        "last_encoding_matches", "last_fields_match",
+    )  # fmt: skip
+    #: What a check overwrites is not read back; the two times a check may keep are read as
+    #: the database stores them and written back untouched (no conversion either way).
+    READ = (
+        "key", "consecutive_failures", "consecutive_unknown", "consecutive_ok", "checks",
+        "last_result_id", "etag", "last_modified", "last_fingerprint",
+        "last_content_fingerprint", "last_encoding_matches", "last_fields_match",
+    )  # fmt: skip
+    #: Of the last verdict, what a kept one (after a 304) is counted by: columns that come
+    #: before the large `details` in the row.
+    LAST = (
+        "last_result__state", "last_result__reason", "last_result__mark",
+        "last_result__stars", "last_result__pii",
+    )  # fmt: skip
+    __slots__ = (*COLUMNS, "last")
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.url = self.dataset_identifier = self.last_state = self.last_reason = ""
+        self.etag = self.last_modified = ""
+        self.organisation_id: int | None = None
+        self.last_checked_at: Any = None
+        self.last_success_at: Any = None
+        self.first_failure_at: Any = None
+        self.next_check_due: Any = None
+        self.consecutive_failures = self.consecutive_unknown = self.consecutive_ok = 0
+        self.checks = 0
+        self.last_result_id: int | None = None
+        self.last_fingerprint = self.last_content_fingerprint = ""
+        self.last_encoding_matches: bool | None = None
+        self.last_fields_match: bool | None = None
+        self.last: tuple[Any, ...] | None = None
+
+    @classmethod
+    def load(cls, keys: list[str]) -> dict[str, _Health]:
+        found: dict[str, _Health] = {}
+        width = len(cls.READ)
+        rows = (
+            ResourceHealth.objects.filter(key__in=keys)
+            .annotate(
+                stored_success=Cast("last_success_at", CharField()),
+                stored_failure=Cast("first_failure_at", CharField()),
+            )
+            .values_list(*cls.READ, *cls.LAST, "stored_success", "stored_failure")
         )
-    return reused
+        for row in rows:
+            health = cls(row[0])
+            for name, value in zip(cls.READ, row[:width], strict=True):
+                setattr(health, name, value)
+            health.last = row[width:-2] if health.last_result_id is not None else None
+            health.last_success_at, health.first_failure_at = row[-2:]
+            found[health.key] = health
+        return found
+
+
+def _kept_verdict(
+    report: ResourceReport, health: _Health, judged: dict[tuple[str, str, str], ResourceReport]
+) -> ResourceReport:
+    """The last verdict of a resource whose server said "not modified" (304).
+
+    Nothing was downloaded, so the content checks stand; timeliness is judged again, as it
+    depends on today's date and the metadata (a file that does not change may become late).
+    `judged` keeps this batch's timeliness verdicts by their inputs (many resources share
+    them). Only the columns the totals and the comparison need are read: the whole last
+    verdict is loaded (by the caller) when it changed or somebody wants the whole report.
+    """
+    from steward.quality.crawler import timeliness_fingerprint
+    from steward.quality.pipeline import judge_timeliness
+
+    assert health.last is not None
+    state, reason, mark, stars, pii = health.last
+    kept = ResourceReport(
+        ref=report.ref,
+        fetch=report.fetch,
+        state=State(state),
+        reason=reason,
+        explanation="",
+        encoding_matches=health.last_encoding_matches,
+        fields_match=health.last_fields_match,
+        mark=mark,
+        stars=stars,
+        pii=pii or {},
+        content_fingerprint=health.last_content_fingerprint,
+    )
+    if kept.state is not State.UNKNOWN:  # (as `run_checks`: judged unless unknown)
+        ref = report.ref
+        last_modified = report.fetch.headers.get("last-modified") or health.last_modified
+        inputs = (ref.update_frequency, ref.modified, last_modified)
+        timeliness = judged.get(inputs)
+        if timeliness is None:
+            timeliness = judged[inputs] = ResourceReport(
+                ref=ref, fetch=report.fetch, state=kept.state, reason="", explanation=""
+            )
+            judge_timeliness(timeliness, ref, last_modified)
+        kept.timely = timeliness.timely
+        kept.checks["timeliness"] = timeliness.checks["timeliness"]
+        kept.findings.extend(timeliness.findings)
+    kept.fingerprint = timeliness_fingerprint(kept.content_fingerprint, kept)
+    return kept
 
 
 def _without_verdict(report: ResourceReport) -> ResourceReport:
@@ -557,112 +646,174 @@ def _without_verdict(report: ResourceReport) -> ResourceReport:
     return report
 
 
-def _validators(entry: ResourceHealth, report: ResourceReport) -> None:
+def _keep_validators(health: _Health, report: ResourceReport) -> None:
     """Keep the validators a conditional re-check sends (ETag, Last-Modified)."""
     fetched = report.fetch
-    if fetched.reason == "not_modified":
+    if fetched.reason == "not_modified" and health.last is not None:
         # a 304 need not repeat them (a 304 without an ETag keeps the one we have)
-        entry.etag = fetched.headers.get("etag", entry.etag)[:200]
-        entry.last_modified = fetched.headers.get("last-modified", entry.last_modified)[:64]
-    elif fetched.state is State.OK and fetched.method == "GET":
-        entry.etag = fetched.headers.get("etag", "")[:200]
-        entry.last_modified = fetched.headers.get("last-modified", "")[:64]
-    elif fetched.state is not State.UNKNOWN or report.reason == "not_modified_without_verdict":
-        entry.etag = entry.last_modified = ""  # nothing to ask conditionally about
+        health.etag = fetched.headers.get("etag", health.etag)[:200]
+        health.last_modified = fetched.headers.get("last-modified", health.last_modified)[:64]
+    elif fetched.state is State.OK and fetched.method == "GET" and report.state is State.OK:
+        health.etag = fetched.headers.get("etag", "")[:200]
+        health.last_modified = fetched.headers.get("last-modified", "")[:64]
+    else:
+        # the last verdict is not about the file's content (a failure, a timeout): the next
+        # check asks for the file in full, so a 304 always refers to a content verdict
+        health.etag = health.last_modified = ""
 
 
-_HEALTH_FIELDS = [
-    "url", "organisation", "dataset_identifier", "last_state", "last_reason",
-    "last_checked_at", "last_success_at", "first_failure_at", "consecutive_failures",
-    "consecutive_unknown", "consecutive_ok", "checks", "next_check_due", "last_result",
-    "etag", "last_modified",
-]  # fmt: skip
+def _adapter() -> Callable[[Any], Any]:
+    """Datetimes as the database stores them, each distinct value adapted once."""
+    adapt = connection.ops.adapt_datetimefield_value
+    seen: dict[Any, Any] = {}
+
+    def adapted(value: Any) -> Any:
+        if not isinstance(value, datetime.datetime):
+            return value
+        found = seen.get(value)
+        if found is None:
+            found = seen[value] = adapt(value)
+        return found
+
+    return adapted
+
+
+def _upsert_health(rows: Iterable[_Health]) -> None:
+    """Write every row in one `INSERT … ON CONFLICT (key) DO UPDATE` per thousand."""
+    quote = connection.ops.quote_name
+    table = quote(ResourceHealth._meta.db_table)
+    columns = _Health.COLUMNS
+    names = ", ".join(quote(c) for c in columns)
+    updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in columns if c != "key")
+    row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    adapt = _adapter()
+    values = [tuple(adapt(getattr(row, c)) for c in columns) for row in rows]
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), 1000):
+            chunk = values[start : start + 1000]
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) VALUES {', '.join([row_sql] * len(chunk))} "
+                f"ON CONFLICT ({quote('key')}) DO UPDATE SET {updates}",
+                [value for row in chunk for value in row],
+            )
+
+
+def _insert_entries(run: CheckRun, result_ids: list[int], at: datetime.datetime) -> None:
+    """One `CheckEntry` per resource: COPY on PostgreSQL, multi-row INSERTs elsewhere."""
+    quote = connection.ops.quote_name
+    table = quote(CheckEntry._meta.db_table)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            copy_sql = f"COPY {table} (run_id, result_id, checked_at) FROM STDIN"
+            with cursor.cursor.copy(copy_sql) as copy:
+                for result_id in result_ids:
+                    copy.write_row((run.pk, result_id, at))
+        return
+    stamp = connection.ops.adapt_datetimefield_value(at)
+    with connection.cursor() as cursor:
+        for start in range(0, len(result_ids), 1000):
+            chunk = result_ids[start : start + 1000]
+            cursor.execute(
+                f"INSERT INTO {table} (run_id, result_id, checked_at) VALUES "
+                + ", ".join(["(%s, %s, %s)"] * len(chunk))
+                + " ON CONFLICT DO NOTHING",
+                [value for result_id in chunk for value in (run.pk, result_id, stamp)],
+            )
 
 
 @transaction.atomic
 def record_results(
-    run: CheckRun, reports: list[ResourceReport], *, tally: Tally | None = None
+    run: CheckRun,
+    reports: list[ResourceReport],
+    *,
+    tally: Tally | None = None,
+    whole_reports: bool = True,
 ) -> list[ResourceReport]:
     """Record a batch of reports: only what changed, in a few set-based statements.
 
-    * A report whose server answered 304 takes the resource's last verdict (see
-      `_reused_verdict`).
-    * A verdict equal to the resource's last one (same `fingerprint`) stores no
+    * A report whose server answered 304 keeps the resource's last verdict, judged again
+      for timeliness (`_kept_verdict`).
+    * A verdict with the same fingerprint as the resource's last one stores no
       `CheckResult`; a new or changed one does.
-    * Every resource gets one `CheckEntry` (run, verdict, time) and its `ResourceHealth` is
-      folded and upserted (`INSERT … ON CONFLICT (key) DO UPDATE`) in one statement.
+    * Every resource gets one `CheckEntry` (run, verdict, time) — COPY on PostgreSQL — and
+      its `ResourceHealth` is folded and written back in one
+      `INSERT … ON CONFLICT (key) DO UPDATE` per thousand rows.
     * The run's totals and `progressed_at` are written in the same transaction, so an
       interrupted run knows exactly what it has recorded.
 
-    Returns the final reports (a 304's report replaced by the verdict it kept).
+    Returns the final reports; with `whole_reports` (for `on_report`), a kept verdict is
+    the whole last one (its findings too), else only what the totals read.
     """
+    from steward.quality.crawler import verdict_fingerprints
+
     now = timezone.now()
     keys = [report.ref.key[:200] for report in reports]
-    health: dict[str, ResourceHealth] = {}
-    last_said: dict[str, str] = {}  # key → fingerprint of the resource's last verdict
-    found = ResourceHealth.objects.filter(key__in=keys).annotate(
-        last_fingerprint=F("last_result__fingerprint")
-    )
-    for row in found:
-        health[row.key] = row
-        last_said[row.key] = row.last_fingerprint or ""
-    reused_ids = [
-        entry.last_result_id
-        for report in reports
-        if report.fetch.reason == "not_modified"
-        and (entry := health.get(report.ref.key[:200])) is not None
-        and entry.last_result_id is not None
-    ]
-    previous = CheckResult.objects.in_bulk(reused_ids) if reused_ids else {}
+    health = _Health.load(keys)
     final: list[ResourceReport] = []
-    new_results: list[tuple[ResourceHealth, CheckResult]] = []
-    entries: list[tuple[ResourceHealth, CheckResult | None]] = []
+    new_results: list[tuple[_Health, CheckResult]] = []
+    verdicts: list[tuple[_Health, CheckResult | None]] = []
+    to_complete: list[tuple[int, int]] = []  # (position in final, last result id)
+    judged: dict[tuple[str, str, str], ResourceReport] = {}
     for report, key in zip(reports, keys, strict=True):
         entry = health.get(key)
         if entry is None:
-            entry = health[key] = ResourceHealth(key=key)
+            entry = health[key] = _Health(key)
+        last_id = entry.last_result_id
         if report.fetch.reason == "not_modified":
-            last = previous.get(entry.last_result_id) if entry.last_result_id else None
-            if last is not None:
-                report = _reused_verdict(report, last, entry.last_modified)
-            else:
-                report = _without_verdict(report)
-        fields = _result_fields(report)
-        said = fingerprint(fields)
-        if entry.last_result_id is not None and said == last_said.get(key):
-            entries.append((entry, None))
+            report = (
+                _kept_verdict(report, entry, judged) if entry.last else _without_verdict(report)
+            )
+        elif not report.fingerprint:
+            report.fingerprint, report.content_fingerprint = verdict_fingerprints(report)
+        if entry.last is not None and report.fingerprint == entry.last_fingerprint:
+            verdicts.append((entry, None))
+            if whole_reports and report.fetch.reason == "not_modified":
+                to_complete.append((len(final), cast(int, last_id)))
         else:
-            result = CheckResult(run=run, checked_at=now, fingerprint=said, **fields)
+            if report.fetch.reason == "not_modified":
+                to_complete.append((len(final), cast(int, last_id)))
+            result = CheckResult(run=run, checked_at=now)
             new_results.append((entry, result))
-            entries.append((entry, result))
-            last_said[key] = said
+            verdicts.append((entry, result))
+            entry.last_fingerprint = report.fingerprint
+            entry.last_content_fingerprint = report.content_fingerprint
+            entry.last_encoding_matches = report.encoding_matches
+            entry.last_fields_match = report.fields_match
         entry.url = report.ref.url[:2000]
         entry.organisation_id = report.ref.organisation_id
         entry.dataset_identifier = report.ref.dataset_identifier[:40]
-        entry.observe(report.state.value, report.reason[:40], at=now)
-        _validators(entry, report)
+        observe(entry, report.state.value, report.reason[:40], at=now)
+        _keep_validators(entry, report)
         final.append(report)
-        if tally is not None:
+    if to_complete:
+        # kept verdicts wanted whole: their findings and checks come from the last result
+        previous = CheckResult.objects.in_bulk([last for _position, last in to_complete])
+        for position, last in to_complete:
+            kept = final[position]
+            whole = _verdict_from_result(kept, previous[last])
+            whole.timely, whole.fingerprint = kept.timely, kept.fingerprint
+            if "timeliness" in kept.checks:
+                whole.checks["timeliness"] = kept.checks["timeliness"]
+            whole.findings.extend(f for f in kept.findings if f.get("code") == "not_timely")
+            final[position] = whole
+    if tally is not None:
+        for report in final:
             tally.add(report)
+    for (_entry, made), report in zip(verdicts, final, strict=True):
+        if made is not None:
+            for name, value in _result_fields(report).items():
+                setattr(made, name, value)
     CheckResult.objects.bulk_create([result for _entry, result in new_results])
     for entry, result in new_results:
         entry.last_result_id = result.pk
-    ResourceHealth.objects.bulk_create(
-        list(health.values()),
-        update_conflicts=True,
-        unique_fields=["key"],
-        update_fields=_HEALTH_FIELDS,
-    )
-    CheckEntry.objects.bulk_create(
+    _upsert_health(health.values())
+    _insert_entries(
+        run,
         [
-            CheckEntry(
-                run_id=run.pk,
-                result_id=cast(int, result.pk if result is not None else entry.last_result_id),
-                checked_at=now,
-            )
-            for entry, result in entries
+            cast(int, result.pk if result is not None else entry.last_result_id)
+            for entry, result in verdicts
         ],
-        ignore_conflicts=True,  # a resource listed twice in one run is recorded once
+        now,
     )
     if tally is not None:
         CheckRun.objects.filter(pk=run.pk).update(progressed_at=now, totals=tally.totals())
@@ -754,7 +905,7 @@ def check_resources(
     on, skipping what it has recorded. A failure part-way (an error, an interrupt) records
     what was checked, leaves the run incomplete, and re-raises.
     """
-    config = config or CrawlConfig()
+    config = replace(config or CrawlConfig(), fingerprints=True)
     interrupted = run_to_resume(kind=kind, organisation=organisation, source=source)
     done: dict[str, str] = {}
     if interrupted is not None:
@@ -785,7 +936,8 @@ def check_resources(
         if not batch:
             return
         reports, batch = batch, []
-        for report in record_results(run, reports, tally=tally):
+        recorded = record_results(run, reports, tally=tally, whole_reports=on_report is not None)
+        for report in recorded:
             if on_report is not None:
                 on_report(report)
 

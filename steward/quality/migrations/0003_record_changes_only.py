@@ -88,9 +88,10 @@ def history_as_entries(apps: Any, schema_editor: Any) -> None:
             CheckEntry.objects.bulk_create(batch)
             batch = []
     CheckEntry.objects.bulk_create(batch)
-    for health in ResourceHealth.objects.filter(key__in=list(latest)).iterator():
-        health.last_result_id = latest[health.key]
-        health.save(update_fields=["last_result"])
+    for health in ResourceHealth.objects.iterator():
+        if health.key in latest:
+            health.last_result_id = latest[health.key]
+            health.save(update_fields=["last_result"])
 
 
 def health_fillfactor(apps: Any, schema_editor: Any) -> None:
@@ -104,6 +105,31 @@ def noop(apps: Any, schema_editor: Any) -> None:
 
 
 Migration.operations += [
+        migrations.AddField(
+            model_name='checkresult',
+            name='content_fingerprint',
+            field=models.CharField(blank=True, max_length=32, verbose_name='fingerprint without timeliness'),
+        ),
+        migrations.AddField(
+            model_name='resourcehealth',
+            name='last_content_fingerprint',
+            field=models.CharField(blank=True, max_length=32, verbose_name='fingerprint without timeliness'),
+        ),
+        migrations.AddField(
+            model_name='resourcehealth',
+            name='last_encoding_matches',
+            field=models.BooleanField(blank=True, null=True, verbose_name='encoding as declared'),
+        ),
+        migrations.AddField(
+            model_name='resourcehealth',
+            name='last_fields_match',
+            field=models.BooleanField(blank=True, null=True, verbose_name='header as declared'),
+        ),
+        migrations.AddField(
+            model_name='resourcehealth',
+            name='last_fingerprint',
+            field=models.CharField(blank=True, max_length=32, verbose_name='fingerprint'),
+        ),
     migrations.RunPython(history_as_entries, noop),
     migrations.RunPython(health_fillfactor, noop),
 ]
