@@ -63,6 +63,9 @@ if TYPE_CHECKING:
 #: FLUSH_SECONDS while reports come slowly, so an interrupted run loses little.
 BATCH = 1000
 FLUSH_SECONDS = 5.0
+#: Reports handed from the crawl's thread to the recorder at a time (or after this long).
+HANDOVER = 64
+HANDOVER_SECONDS = 0.05
 #: A run still "running" that has recorded nothing for this long was killed.
 STALE_AFTER = datetime.timedelta(minutes=15)
 
@@ -275,27 +278,49 @@ def _reports_in_thread(
     The database work stays in the calling thread (Django's ORM is synchronous); the queue
     bounds memory when the database is slower than the crawl.
     """
-    handover: queue.Queue[Any] = queue.Queue(maxsize=1000)
+    handover: queue.Queue[Any] = queue.Queue(maxsize=64)
     done = object()
     stop = threading.Event()
 
+    async def hand_over(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                handover.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                await asyncio.sleep(0)
+        return False
+
     async def produce() -> None:
-        async for report in crawl(refs, config=config, policy=policy, check=check):
-            while True:
-                if stop.is_set():
-                    return
-                try:
-                    handover.put(report, timeout=0.2)
-                    break
-                except queue.Full:
-                    await asyncio.sleep(0)
+        # reports go over in lists (a handover per report woke the other thread each time):
+        # up to HANDOVER reports, or what came within HANDOVER_SECONDS
+        pending: list[ResourceReport] = []
+        since = time.monotonic()
+        try:
+            async for report in crawl(refs, config=config, policy=policy, check=check):
+                pending.append(report)
+                if len(pending) >= HANDOVER or time.monotonic() - since > HANDOVER_SECONDS:
+                    if not await hand_over(pending):
+                        return
+                    pending, since = [], time.monotonic()
+        finally:  # what was checked before an error is recorded too
+            if pending:
+                await hand_over(pending)
+
+    def finish(item: Any) -> None:
+        while not stop.is_set():
+            try:
+                handover.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
 
     def run() -> None:
         try:
             run_loop(produce())
-            handover.put(done)
+            finish(done)
         except BaseException as exc:
-            handover.put(exc)
+            finish(exc)
 
     thread = threading.Thread(target=run, name="quality-crawl", daemon=True)
     thread.start()
@@ -306,7 +331,7 @@ def _reports_in_thread(
                 return
             if isinstance(item, BaseException):
                 raise item
-            yield item
+            yield from item
     finally:
         stop.set()
         thread.join(timeout=30)
