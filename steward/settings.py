@@ -180,6 +180,10 @@ STEWARD_CRAWL_PROCESSES = env_int(
     "STEWARD_CRAWL_PROCESSES", (os.cpu_count() or 1) if (os.cpu_count() or 1) > 1 else 0
 )
 
+# Days a quality check run is kept; runs of the current and the previous year are kept
+# whatever this says (their KPIs are still reported), and each resource's last verdict too.
+STEWARD_QUALITY_RETENTION_DAYS = env_int("STEWARD_QUALITY_RETENTION_DAYS", 400)
+
 # National portal (data.gov.tw) publishing adapter.
 STEWARD_PORTAL_URL = env_str("STEWARD_PORTAL_URL", "https://data.gov.tw")
 STEWARD_PORTAL_API_KEY = env_str("STEWARD_PORTAL_API_KEY", "")

@@ -61,6 +61,11 @@ class ResultOut(Schema):
     details: dict[str, Any]
     checked_at: datetime
 
+    @staticmethod
+    def resolve_checked_at(obj: Any) -> datetime:
+        """When this run checked the resource (the verdict may have been found earlier)."""
+        return getattr(obj, "seen_at", None) or obj.checked_at  # type: ignore[no-any-return]
+
 
 class CheckRequestIn(Schema):
     organisation_id: Id
@@ -92,7 +97,7 @@ def list_results(
 ) -> Any:
     """The run's results by key: `limit` (1–1000) of them from `offset`."""
     run = services.run_for(_person(request), run_id)
-    results = run.results.order_by("key")
+    results = services.run_results(run).order_by("key")
     if state in CheckState.values:
         results = results.filter(state=state)
     return list(results[offset : offset + limit])

@@ -29,7 +29,9 @@ caller's loop.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import itertools
+import json
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
@@ -63,6 +65,9 @@ class ResourceRef:
     organisation_id: int | None = None
     resource_id: int | None = None  # the database Resource, when checking from the database
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    #: Validators of the last answer (from `ResourceHealth`): a re-check asks conditionally.
+    etag: str = ""
+    last_modified: str = ""
 
     @property
     def expect_file(self) -> bool:
@@ -90,6 +95,10 @@ class ResourceReport:
     pii: dict[str, int] = field(default_factory=dict)
     findings: list[dict[str, str]] = field(default_factory=list)
     checks: dict[str, Any] = field(default_factory=dict)
+    #: What the verdict says, hashed (see `verdict_fingerprints`); set when the crawl is
+    #: recorded (`CrawlConfig.fingerprints`), so the crawler's processes do the hashing.
+    fingerprint: str = ""
+    content_fingerprint: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -120,6 +129,40 @@ class ResourceReport:
 
 
 Checker = Callable[[ResourceRef, FetchResult], ResourceReport]
+
+
+def _hash(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def timeliness_fingerprint(content: str, report: ResourceReport) -> str:
+    """The whole verdict's fingerprint: its content's, with the timeliness judged today."""
+    timeliness = report.checks.get("timeliness")
+    said = json.dumps([content, timeliness, report.timely], ensure_ascii=False, default=str)
+    return _hash(said)
+
+
+def verdict_fingerprints(report: ResourceReport) -> tuple[str, str]:
+    """(whole verdict, content only) fingerprints: what a verdict says, not how it was fetched.
+
+    Two checks of an unchanged file give the same fingerprints: the HTTP status and the
+    fetch summary (timings, attempts, a 304 instead of a 200) are left out. The content
+    fingerprint also leaves out timeliness, which depends on the day and not on the file: a
+    verdict kept after a 304 is judged for timeliness again and compared by
+    `timeliness_fingerprint(content, report)`.
+    """
+    ref = report.ref
+    checks = {k: v for k, v in report.checks.items() if k != "timeliness"}
+    findings = [f for f in report.findings if f.get("code") != "not_timely"]
+    said = [
+        ref.organisation_id, ref.key, ref.url, ref.dataset_identifier, ref.dataset_title,
+        ref.publisher, ref.declared_format, ref.declared_encoding, report.state.value,
+        report.reason, report.explanation, report.how_to_fix, report.detected_format,
+        report.detected_encoding, report.encoding_matches, report.fields_match, report.flags,
+        report.mark, report.stars, report.pii, findings, checks,
+    ]  # fmt: skip
+    content = _hash(json.dumps(said, ensure_ascii=False, default=str))
+    return timeliness_fingerprint(content, report), content
 
 
 def link_only_report(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
@@ -154,6 +197,31 @@ class CrawlConfig:
     processes: int = field(default_factory=default_processes)
     #: A crawl of fewer resources than this stays in the caller's loop (starting is not free).
     processes_from: int = 500
+    #: Hash each verdict for the recorder (`verdict_fingerprints`), in the crawler processes.
+    fingerprints: bool = False
+
+
+def largest_hosts_first(refs: Iterable[ResourceRef]) -> list[ResourceRef]:
+    """The refs in the order a polite crawl should take them: every host busy from the start.
+
+    Per-host limits (`per_host`, `per_host_rate`) make a host of n resources take at least
+    n / rate seconds, so the run can end no sooner than its largest host allows (the floor).
+    In input order a large host may wait behind small ones, or the read-ahead window
+    (`max_buffered`) may hold only a few hosts. Taking one resource of every host in turn,
+    largest hosts first, starts the largest at once and keeps each host's queue fed, so
+    the per-host limits, not the order, set the run's length.
+    """
+    by_host: dict[str, list[ResourceRef]] = {}
+    for ref in refs:
+        by_host.setdefault(host_key(ref.url), []).append(ref)
+    queues = sorted(by_host.values(), key=len, reverse=True)
+    ordered: list[ResourceRef] = []
+    for turn in range(len(queues[0]) if queues else 0):
+        for queue in queues:
+            if turn >= len(queue):
+                break  # sorted by size: the rest are shorter still
+            ordered.append(queue[turn])
+    return ordered
 
 
 class TokenBucket:
@@ -232,6 +300,8 @@ class Crawler:
                     need_bytes=config.need_bytes,
                     expect_file=ref.expect_file,
                     max_redirects=config.max_redirects,
+                    etag=ref.etag,
+                    last_modified=ref.last_modified,
                 )
             result.attempts = attempt
             if result.state is not State.UNKNOWN or attempt >= config.max_attempts:
@@ -243,7 +313,18 @@ class Crawler:
             host.not_before = max(host.not_before, time.monotonic() + delay)
 
     def run_check(self, ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
-        """Run the check; a bug in it becomes a finding on the resource, never a stopped run."""
+        """Run the check; a bug in it becomes a finding on the resource, never a stopped run.
+
+        A 304 brought no file: the recorder keeps the last verdict, nothing is checked here.
+        """
+        if fetched.reason == "not_modified":
+            return link_only_report(ref, fetched)
+        report = self._checked(ref, fetched)
+        if self.config.fingerprints:
+            report.fingerprint, report.content_fingerprint = verdict_fingerprints(report)
+        return report
+
+    def _checked(self, ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
         try:
             report = self.check(ref, fetched)
         except Exception as exc:  # a bug in a check must not stop the run

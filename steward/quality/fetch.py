@@ -17,6 +17,11 @@ How HEAD and GET are used (the decision, and why):
   Content-Length. A wrong "broken" costs an agency a KPI point (MOL's 正確率 counts 錯誤連結數);
   an extra GET on a failing link costs little.
 
+Re-checks are conditional: a resource checked before carries the `ETag` and `Last-Modified`
+its last answer gave, sent as `If-None-Match` / `If-Modified-Since`. A 304 answer is
+**not_modified** (ok, nothing downloaded): the recorder keeps the last verdict. A 304 to a
+request that asked for nothing conditional never gives the file: broken.
+
 Transient outcomes — timeouts, resets, refused connections, DNS temporary failure, 429,
 502, 503, 504, 408 — are **unknown**, never broken, so one flaky night does not count as a
 broken link; the crawler retries them, honouring Retry-After. 404, 410, other 4xx, 500 and
@@ -67,6 +72,23 @@ REASONS: dict[str, Reason] = {
         State.OK,
         _(
             "The link answers; the file is larger than the check reads, so only its start was checked."
+        ),
+    ),
+    "not_modified": Reason(
+        State.OK,
+        _("The file has not changed since the last check (304); the last verdict stands."),
+    ),
+    "not_modified_unasked": Reason(
+        State.BROKEN,
+        _(
+            "The server answered “not modified” (304) to a plain request, so it never sends the file."
+        ),
+        _("Ask the maintainer to fix the web server's caching rules."),
+    ),
+    "not_modified_without_verdict": Reason(
+        State.UNKNOWN,
+        _(
+            "The server says the file has not changed, but there is no earlier verdict to keep; it will be checked again in full."
         ),
     ),
     "not_found": Reason(
@@ -314,9 +336,11 @@ class FetchResult:
         }
 
 
-def _status_reason(status: int) -> str:
+def _status_reason(status: int, *, conditional: bool = False) -> str:
     if 200 <= status < 300:
         return "ok"
+    if status == 304:
+        return "not_modified" if conditional else "not_modified_unasked"
     if status in TRANSIENT_STATUSES:
         return "transient_status"
     if status == 404:
@@ -332,9 +356,14 @@ def _status_reason(status: int) -> str:
     return "server_error"
 
 
-def classify(response: Response, *, expect_file: bool) -> tuple[str, float | None]:
-    """The reason code of an HTTP answer, and the Retry-After delay if one was given."""
-    code = _status_reason(response.status)
+def classify(
+    response: Response, *, expect_file: bool, conditional: bool = False
+) -> tuple[str, float | None]:
+    """The reason code of an HTTP answer, and the Retry-After delay if one was given.
+
+    `conditional`: the request carried If-None-Match or If-Modified-Since.
+    """
+    code = _status_reason(response.status, conditional=conditional)
     retry_after = None
     if code == "transient_status":
         retry_after = parse_retry_after(response.headers.get("retry-after"))
@@ -364,9 +393,15 @@ def _head_needs_confirmation(response: Response, *, expect_file: bool) -> bool:
 
 
 def _result_from_response(
-    url: str, response: Response, *, expect_file: bool, method: str, started: float
+    url: str,
+    response: Response,
+    *,
+    expect_file: bool,
+    method: str,
+    started: float,
+    conditional: bool = False,
 ) -> FetchResult:
-    code, retry_after = classify(response, expect_file=expect_file)
+    code, retry_after = classify(response, expect_file=expect_file, conditional=conditional)
     return FetchResult(
         url=url,
         state=reason(code).state,
@@ -410,20 +445,33 @@ async def fetch_resource(
     need_bytes: int,
     expect_file: bool = True,
     max_redirects: int = DEFAULT_MAX_REDIRECTS,
+    etag: str = "",
+    last_modified: str = "",
 ) -> FetchResult:
     """Fetch `url` (see the module docstring for when HEAD and GET are used).
 
     `session` must come from `steward.lib.http.client_session()`; it carries the address
-    policy and the timeouts. Never raises for anything the server or network does.
+    policy and the timeouts. `etag` / `last_modified` (from the last check) make the request
+    conditional. Never raises for anything the server or network does.
     """
     started = time.monotonic()
     url = (url or "").strip()
     if not url:
         return FetchResult(url=url, state=State.BROKEN, reason="no_url", method="")
     method = "GET" if need_bytes > 0 else "HEAD"
+    conditions: dict[str, str] = {}
+    if etag:
+        conditions["If-None-Match"] = etag
+    if last_modified:
+        conditions["If-Modified-Since"] = last_modified
     try:
         response = await request(
-            session, method, url, max_bytes=need_bytes, max_redirects=max_redirects
+            session,
+            method,
+            url,
+            max_bytes=need_bytes,
+            max_redirects=max_redirects,
+            headers=conditions or None,
         )
         if method == "HEAD" and _head_needs_confirmation(response, expect_file=expect_file):
             method = "HEAD+GET"
@@ -433,5 +481,10 @@ async def fetch_resource(
     except FetchError as error:
         return _result_from_error(url, error, method=method, started=started)
     return _result_from_response(
-        url, response, expect_file=expect_file, method=method, started=started
+        url,
+        response,
+        expect_file=expect_file,
+        method=method,
+        started=started,
+        conditional=bool(conditions) and method != "HEAD+GET",
     )

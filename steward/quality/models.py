@@ -1,14 +1,19 @@
 """Quality checks (品質檢核) recorded: runs, per-resource results, and each link's health history.
 
 * `CheckRun` — one run of the checks: who started it, when, for what scope, and the totals.
-* `CheckResult` — what one run found about one resource (compact; JSON for the details).
+* `CheckResult` — one verdict about one resource (compact; JSON for the details), stored
+  only when it differs from that resource's previous verdict: history as changes.
+* `CheckEntry` — one resource checked in one run: which verdict it got (narrow, one per
+  resource and run), so "the latest result of each resource checked in a period" is exact.
 * `ResourceHealth` — the history of one resource's link across runs: first failure,
-  consecutive failures, last success, and when it is next due (an adaptive interval).
+  consecutive failures, last success, when it is next due (an adaptive interval), its last
+  verdict and the validators (ETag, Last-Modified) a re-check sends in a conditional request.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -35,6 +40,9 @@ class RunStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
+    #: Stopped part-way (an error, a kill): what was recorded is kept; the next run of the
+    #: same scope resumes it.
+    INCOMPLETE = "incomplete", _("Incomplete")
 
 
 # Adaptive re-check intervals: (first interval, cap); each consecutive outcome doubles it.
@@ -84,6 +92,12 @@ class CheckRun(models.Model):
     totals = models.JSONField(_("totals"), default=dict, blank=True)
     config = models.JSONField(_("settings used"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
+    progressed_at = models.DateTimeField(
+        _("last progress"),
+        null=True,
+        blank=True,
+        help_text=_("When the run last recorded results; a running run silent too long died."),
+    )
 
     class Meta:
         verbose_name = _("quality check run")
@@ -121,51 +135,93 @@ class ResourceHealth(models.Model):
     consecutive_ok = models.PositiveIntegerField(_("consecutive successes"), default=0)
     checks = models.PositiveIntegerField(_("checks"), default=0)
     next_check_due = models.DateTimeField(_("next check due"), null=True, blank=True)
+    last_result = models.ForeignKey(
+        "CheckResult",
+        verbose_name=_("last verdict"),
+        null=True,
+        blank=True,
+        # results are deleted only when nothing points at them (`prune_runs`): no constraint
+        # and no cascade to look up on each delete
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    etag = models.CharField(_("ETag"), max_length=200, blank=True)
+    last_modified = models.CharField(_("Last-Modified"), max_length=64, blank=True)
+    # What the recorder compares and counts for an unchanged resource, kept here beside
+    # `last_result` so that it does not read the (large) result row
+    last_fingerprint = models.CharField(_("fingerprint"), max_length=32, blank=True)
+    last_content_fingerprint = models.CharField(
+        _("fingerprint without timeliness"), max_length=32, blank=True
+    )
+    last_encoding_matches = models.BooleanField(_("encoding as declared"), null=True, blank=True)
+    last_fields_match = models.BooleanField(_("header as declared"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("resource health")
         verbose_name_plural = _("resource health")
         ordering = ["key"]
-        indexes = [models.Index(fields=["next_check_due"], name="health_due_idx")]
+        # No index on next_check_due: every run changes it, and on PostgreSQL an update that
+        # changes no indexed column stays on its page (a HOT update, with the table's
+        # fillfactor set in migration 0003), so a re-check does not grow the table. The "due"
+        # query reads the whole table once, which is cheap.
 
     def __str__(self) -> str:
         return f"{self.key}: {self.last_state}"
 
     def observe(self, state: str, reason: str, *, at: datetime) -> None:
-        """Fold one check outcome into the history (no save).
+        """Fold one check outcome into the history (no save; see `observe`)."""
+        observe(self, state, reason, at=at)
 
-        An unknown (transient) outcome neither breaks a success streak's `last_success_at`
-        nor starts a failure: it is counted apart, so a flaky server is not "broken".
-        """
-        self.checks += 1
-        self.last_state = state
-        self.last_reason = reason
-        self.last_checked_at = at
-        if state == CheckState.OK:
-            self.last_success_at = at
-            self.first_failure_at = None
-            self.consecutive_failures = 0
-            self.consecutive_unknown = 0
-            self.consecutive_ok += 1
-            streak = self.consecutive_ok
-        elif state == CheckState.BROKEN:
-            if self.consecutive_failures == 0:
-                self.first_failure_at = at
-            self.consecutive_failures += 1
-            self.consecutive_unknown = 0
-            self.consecutive_ok = 0
-            streak = self.consecutive_failures
-        else:
-            self.consecutive_unknown += 1
-            self.consecutive_ok = 0
-            streak = self.consecutive_unknown
-        self.next_check_due = at + next_interval(state, streak)
+
+def observe(history: Any, state: str, reason: str, *, at: datetime) -> None:
+    """Fold one check outcome into a link history (a `ResourceHealth`, or the recorder's row).
+
+    An unknown (transient) outcome neither breaks a success streak's `last_success_at`
+    nor starts a failure: it is counted apart, so a flaky server is not "broken".
+    """
+    history.checks += 1
+    history.last_state = state
+    history.last_reason = reason
+    history.last_checked_at = at
+    if state == CheckState.OK:
+        history.last_success_at = at
+        history.first_failure_at = None
+        history.consecutive_failures = 0
+        history.consecutive_unknown = 0
+        history.consecutive_ok += 1
+        streak = history.consecutive_ok
+    elif state == CheckState.BROKEN:
+        if history.consecutive_failures == 0:
+            history.first_failure_at = at
+        history.consecutive_failures += 1
+        history.consecutive_unknown = 0
+        history.consecutive_ok = 0
+        streak = history.consecutive_failures
+    else:
+        history.consecutive_unknown += 1
+        history.consecutive_ok = 0
+        streak = history.consecutive_unknown
+    history.next_check_due = at + next_interval(state, streak)
 
 
 class CheckResult(models.Model):
-    """What one run found about one resource."""
+    """One verdict about one resource, stored when it differs from the resource's previous one.
 
-    run = models.ForeignKey(CheckRun, on_delete=models.CASCADE, related_name="results")
+    `run` and `checked_at` say when this verdict was first found; `CheckEntry` says in which
+    runs (and when) the resource was checked and got it. `fingerprint` is a hash of what the
+    verdict says (not of how long the fetch took), compared to decide whether it changed.
+    """
+
+    run = models.ForeignKey(
+        CheckRun,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="new_results",
+        help_text=_("The run that first found this verdict."),
+    )
     organisation = models.ForeignKey(
         "organisations.Organisation",
         null=True,
@@ -191,6 +247,10 @@ class CheckResult(models.Model):
     pii = models.JSONField(_("personal data found"), default=dict, blank=True)
     details = models.JSONField(_("details"), default=dict, blank=True)
     checked_at = models.DateTimeField(_("checked at"))
+    fingerprint = models.CharField(_("fingerprint"), max_length=32, blank=True)
+    content_fingerprint = models.CharField(
+        _("fingerprint without timeliness"), max_length=32, blank=True
+    )
 
     class Meta:
         verbose_name = _("quality check result")
@@ -201,3 +261,31 @@ class CheckResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.state}"
+
+
+class CheckEntry(models.Model):
+    """One resource checked in one run, and the verdict it got (a pointer, not a copy).
+
+    About 60 bytes a row: a run over 150,000 unchanged resources adds one of these each and
+    no `CheckResult`.
+    """
+
+    pk = models.CompositePrimaryKey("run_id", "result_id")
+    run = models.ForeignKey(
+        CheckRun, on_delete=models.CASCADE, related_name="entries", db_index=False
+    )
+    result = models.ForeignKey(
+        CheckResult,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="entries",
+    )
+    checked_at = models.DateTimeField(_("checked at"))
+
+    class Meta:
+        verbose_name = _("resource checked in a run")
+        verbose_name_plural = _("resources checked in runs")
+
+    def __str__(self) -> str:
+        return f"{self.run_id}: {self.result_id}"

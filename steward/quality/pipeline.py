@@ -114,8 +114,7 @@ def _modified_as_written(text: str) -> datetime | None:
     return None
 
 
-def _last_modified_header(fetched: FetchResult) -> datetime | None:
-    header = fetched.headers.get("last-modified")
+def _last_modified_header(header: str) -> datetime | None:
     if header:
         from email.utils import parsedate_to_datetime
 
@@ -135,7 +134,39 @@ def _parse_modified(ref: ResourceRef, fetched: FetchResult) -> datetime | None:
     written = _modified_as_written(ref.modified)
     if written is not None:
         return timezone.make_aware(written)
-    return _last_modified_header(fetched)
+    return _last_modified_header(fetched.headers.get("last-modified", ""))
+
+
+def judge_timeliness(report: ResourceReport, ref: ResourceRef, last_modified: str) -> None:
+    """Judge the update against 更新頻率 (today), into `report`: timely, checks, finding.
+
+    `last_modified` is the answer's Last-Modified header, read when 最後更新時間 is not given.
+    Also run on a verdict kept after a 304: an unchanged file can become late.
+    """
+    # 最後更新時間 is a wall time of the current time zone, which is looked up only when it
+    # can change the verdict (finding it costs more than the rest of the timeliness check)
+    modified = _modified_as_written(ref.modified)
+    zone = timezone.get_current_timezone if modified is not None else None
+    if modified is None:
+        modified = _last_modified_header(last_modified)
+    timeliness = scores.update_timeliness(
+        ref.update_frequency, last_modified=modified, now=timezone.now(), zone=zone
+    )
+    status = timeliness.status._value_
+    report.timely = {"on_time": True, "late": False}.get(status)
+    report.checks["timeliness"] = {
+        "status": status,
+        "explanation": timeliness.explanation,
+    }
+    if report.timely is False:
+        report.findings.append(
+            {
+                "code": "not_timely",
+                "severity": "bad",
+                "message": timeliness.explanation,
+                "fix": timeliness.fix,
+            }
+        )
 
 
 def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
@@ -286,28 +317,5 @@ def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
         "explanation": stars.explanation,
         "fix": stars.fix,
     }
-    # 最後更新時間 is a wall time of the current time zone, which is looked up only when it
-    # can change the verdict (finding it costs more than the rest of the timeliness check)
-    modified = _modified_as_written(ref.modified)
-    zone = timezone.get_current_timezone if modified is not None else None
-    if modified is None:
-        modified = _last_modified_header(fetched)
-    timeliness = scores.update_timeliness(
-        ref.update_frequency, last_modified=modified, now=timezone.now(), zone=zone
-    )
-    status = timeliness.status._value_
-    report.timely = {"on_time": True, "late": False}.get(status)
-    report.checks["timeliness"] = {
-        "status": status,
-        "explanation": timeliness.explanation,
-    }
-    if report.timely is False:
-        report.findings.append(
-            {
-                "code": "not_timely",
-                "severity": "bad",
-                "message": timeliness.explanation,
-                "fix": timeliness.fix,
-            }
-        )
+    judge_timeliness(report, ref, fetched.headers.get("last-modified", ""))
     return report

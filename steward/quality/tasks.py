@@ -4,6 +4,8 @@
   resources; its run feeds the KPIs (accuracy rate 正確率, three-star ratio 三星等級資料比率).
 * `quality.spot_check` — the information centre's spot check (2-2 抽檢): a random sample of
   the ministry's datasets open at the end of the previous quarter, every resource of each.
+* `quality.prune_runs` — deletes runs past the retention (STEWARD_QUALITY_RETENTION_DAYS),
+  keeping what the KPIs of open periods need; queued once a day by `quality.retention`.
 * `quality.cadence` (periodic) — enqueues those jobs when a deadline of the plan's work items
   2-1 / 2-2 comes near: from the schedule of the loaded plan (`ScheduledDeadline`, already
   moved to working days by the office calendar), or from `DEFAULT_CADENCE` (MOEA's Table 3,
@@ -90,6 +92,26 @@ def spot_check(payload: dict[str, Any]) -> dict[str, Any]:
         ),
     )
     return {"run": run.pk, "totals": run.totals, "open_on": cutoff.isoformat()}
+
+
+@job("quality.prune_runs")
+def prune_old_runs(payload: dict[str, Any]) -> dict[str, int]:
+    """Delete runs past STEWARD_QUALITY_RETENTION_DAYS (see `services.prune_runs`)."""
+    from steward.quality.services import prune_runs
+
+    return prune_runs()
+
+
+@periodic("quality.retention")
+def enqueue_pruning(now: datetime) -> int:
+    """Once a day, when runs are past the retention, queue their deletion (idempotently)."""
+    from steward.quality.models import CheckRun
+    from steward.quality.services import retention_cutoff
+
+    if not CheckRun.objects.filter(started_at__lt=retention_cutoff(now)).exists():
+        return 0
+    enqueue("quality.prune_runs", {}, unique_key=f"quality.prune_runs:{timezone.localdate(now)}")
+    return 1
 
 
 def _quality_kind(title: str) -> str | None:

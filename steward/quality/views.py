@@ -34,7 +34,7 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = services.run_for(_person(request), pk)
-    results = run.results.order_by("state", "key")
+    results = services.run_results(run).order_by("state", "key")
     state = request.GET.get("state", "")
     if state in CheckState.values:
         results = results.filter(state=state)

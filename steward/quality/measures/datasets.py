@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
@@ -162,23 +162,33 @@ def covered_organisations(organisation: Organisation, *, include_subtree: bool) 
 
 
 def latest_results(organisations: Iterable[int], period: Period) -> list[CheckResult]:
-    """The latest result of each resource of `organisations` checked within `period`."""
+    """The latest result of each resource of `organisations` checked within `period`.
+
+    A verdict is stored once and each run that checks the resource points at it
+    (`CheckEntry`), so "checked within the period" is read from those entries. Each result
+    comes back with `checked_at` and `run_id` of the latest check in the period.
+    """
     start, end = period.bounds()
-    rows = (
-        CheckResult.objects.filter(
-            organisation_id__in=list(organisations), checked_at__gte=start, checked_at__lt=end
+    found = (
+        CheckResult.objects.annotate(
+            seen_at=F("entries__checked_at"), seen_run=F("entries__run_id")
         )
+        .filter(organisation_id__in=list(organisations), seen_at__gte=start, seen_at__lt=end)
         .annotate(
             recency=Window(
                 RowNumber(),
                 partition_by=[F("key")],
-                order_by=[F("checked_at").desc(), F("pk").desc()],
+                order_by=[F("seen_at").desc(), F("seen_run").desc()],
             )
         )
         .filter(recency=1)
         .order_by("dataset_identifier", "key")
     )
-    return list(rows)
+    rows: list[CheckResult] = []
+    for row in found:
+        row.checked_at, row.run_id = row.seen_at, row.seen_run
+        rows.append(row)
+    return rows
 
 
 def dataset_qualities(results: Iterable[CheckResult]) -> list[DatasetQuality]:
@@ -195,7 +205,7 @@ def dataset_qualities(results: Iterable[CheckResult]) -> list[DatasetQuality]:
                 state=row.state,
                 reason=row.reason,
                 explanation=row.explanation,
-                run_id=row.run_id,
+                run_id=cast(int, row.run_id),  # the run that checked it (latest_results)
                 checked_at=row.checked_at,
                 stars=row.stars,
                 timely=row.timely,

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from steward.jobs.models import Job
-from steward.quality.models import CheckKind, CheckResult, CheckRun, RunStatus
+from steward.quality.models import CheckEntry, CheckKind, CheckResult, CheckRun, RunStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def make_run(organisation: Any, *, broken: int = 1) -> CheckRun:
         totals={"checked": 2, "ok": 2 - broken, "broken": broken, "unknown": 0,
                 "marks": {"gold": 1}, "stars": {"3": 1}},
     )  # fmt: skip
-    CheckResult.objects.create(
+    result = CheckResult.objects.create(
         run=run,
         organisation=organisation,
         key=f"{organisation.key}-000001-001",
@@ -38,6 +38,8 @@ def make_run(organisation: Any, *, broken: int = 1) -> CheckRun:
         details={"how_to_fix": "請重新上傳檔案或更正資料下載網址。", "findings": []},
         checked_at=timezone.now(),
     )
+    # the run checked that resource and got that verdict
+    CheckEntry.objects.create(run=run, result=result, checked_at=result.checked_at)
     return run
 
 

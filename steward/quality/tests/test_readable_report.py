@@ -131,9 +131,11 @@ def test_the_results_page_lists_the_same_advice_in_words(
 ) -> None:
     result = CheckResult.objects.get(dataset_identifier="A17010000J-000002")
     # as the agency's own self-check run (a catalogue file's run belongs to no organisation)
-    CheckRun.objects.filter(pk=result.run_id).update(organisation=tree.agency_a)
+    run_id = result.run_id
+    assert run_id is not None
+    CheckRun.objects.filter(pk=run_id).update(organisation=tree.agency_a)
     client.force_login(cast.centre)
-    page = client.get(reverse("quality:run", args=[result.run_id])).content.decode()
+    page = client.get(reverse("quality:run", args=[run_id])).content.decode()
     assert STAR_ADVICE in page
     assert "無標章" in page
     assert ">none<" not in page and ">cp950<" not in page

@@ -94,7 +94,9 @@ def datasets(tree: Any, server: HostileServer) -> dict[str, Dataset]:
 
 
 def checked_datasets(run: CheckRun) -> set[str]:
-    return set(CheckResult.objects.filter(run=run).values_list("dataset_identifier", flat=True))
+    return set(
+        CheckResult.objects.filter(entries__run=run).values_list("dataset_identifier", flat=True)
+    )
 
 
 def test_the_spot_check_samples_datasets_open_at_the_end_of_the_previous_quarter(
