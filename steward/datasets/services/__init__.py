@@ -18,6 +18,7 @@ from steward.datasets.services.drafting import (
     import_published,
     update_dataset,
 )
+from steward.datasets.services.harvesting import update_from_source
 from steward.datasets.services.publishing import (
     approve_edit,
     discard_edit,
@@ -71,4 +72,5 @@ __all__ = [
     "schedule_publication",
     "submit_for_review",
     "update_dataset",
+    "update_from_source",
 ]
