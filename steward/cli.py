@@ -53,6 +53,7 @@ DOMAIN_ERRORS = (
     "steward.quality.services.QualityError",
     "steward.quality.measures.periods.MeasureError",
     "steward.lib.http.FetchError",
+    "steward.catalogue.harvest.HarvestError",
 )
 
 #: At most this many problems of one file are listed before the summary line.

@@ -11,6 +11,7 @@ vocabulary downloaded). Served at /catalog.ttl, /catalog.jsonld and /catalog.rdf
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -35,6 +36,14 @@ FREQUENCY = URIRef(EU + "frequency")
 FILE_TYPE = URIRef(EU + "file-type")
 LANGUAGE = URIRef(EU + "language")
 LANG = "zh-hant"
+#: The national standard's own keys, for the values DCAT-AP has no exact term for (服務分類,
+#: 主要欄位說明, 計費方式, the contacts, 更新頻率 as written …): `steward harvest dcat` reads
+#: them back, so one steward harvesting another loses nothing; other harvesters ignore them.
+STANDARD = Namespace("urn:opendata-steward:standard#")
+#: Keys DCAT-AP carries exactly (dct:identifier, dct:title …), not repeated as STANDARD terms.
+_EXACT = {"identifier", "title", "description", "landingPage",
+          "temporalCoverageFrom", "temporalCoverageTo", "distribution"}  # fmt: skip
+_EXACT_RESOURCE = {"resourceID", "downloadURL"}
 
 #: 更新頻率 in calendar months → the EU frequency code.
 _MONTHS = {1: "MONTHLY", 2: "BIMONTHLY", 3: "QUARTERLY", 4: "ANNUAL_3", 6: "BIANNUAL",
@@ -121,7 +130,7 @@ class CatalogueGraph:
         self.graph = Graph()
         for prefix, namespace in (("dcat", DCAT), ("dct", DCTERMS), ("foaf", FOAF),
                                   ("vcard", VCARD), ("hydra", HYDRA), ("skos", SKOS),
-                                  ("dcatap", DCATAP)):  # fmt: skip
+                                  ("dcatap", DCATAP), ("std", STANDARD)):  # fmt: skip
             self.graph.bind(prefix, namespace)
         self.catalogue = URIRef(f"{self.base}/catalog")
         self._agents: dict[int, URIRef] = {}
@@ -183,7 +192,17 @@ class CatalogueGraph:
         self._temporal(uri, record)
         for position, resource in enumerate(entry.resources):
             self._distribution(uri, entry, resource, position)
+        self._standard(uri, record, _EXACT)
         return uri
+
+    def _standard(self, subject: URIRef, values: dict[str, Any], exact: set[str]) -> None:
+        """The standard's values DCAT-AP does not carry exactly, as `std:<key>` literals."""
+        for key, value in values.items():
+            if key in exact or value in (None, "", []) or not re.fullmatch(r"[A-Za-z]+", key):
+                continue
+            if isinstance(value, list):  # 標籤, in order (dcat:keyword has none)
+                value = json.dumps(value, ensure_ascii=False)
+            self.graph.add((subject, STANDARD[key], Literal(value)))
 
     def _contact(self, dataset: URIRef, record: dict[str, Any]) -> None:
         name = str(record.get("publisherContactName") or record.get("publisher") or "").strip()
@@ -246,6 +265,7 @@ class CatalogueGraph:
         modified = _when(resource.get("resourceModified"))
         if modified is not None:
             g.add((uri, DCTERMS.modified, modified))
+        self._standard(uri, resource, _EXACT_RESOURCE)
 
     def paging(self, page_url: str, *, page: int, per_page: int, total: int) -> None:
         """Hydra's paging terms, as ckanext-dcat writes them (page URLs as literals)."""

@@ -1,8 +1,9 @@
-"""Public URLs of the catalogue: the CKAN Action API (both of CKAN's paths) and DCAT."""
+"""Public URLs of the catalogue: the CKAN Action API (both of CKAN's paths), DCAT, and each
+dataset as schema.org JSON-LD and a Frictionless data package."""
 
 from django.urls import path
 
-from steward.catalogue import ckan, views
+from steward.catalogue import ckan, linked_views, views
 
 app_name = "catalogue"
 
@@ -12,4 +13,10 @@ urlpatterns = [
     path("catalog.ttl", views.dcat_catalogue, {"fmt": "ttl"}, name="dcat_turtle"),
     path("catalog.jsonld", views.dcat_catalogue, {"fmt": "jsonld"}, name="dcat_jsonld"),
     path("catalog.rdf", views.dcat_catalogue, {"fmt": "rdf"}, name="dcat_rdfxml"),
+    path("dataset/<str:name>.jsonld", linked_views.dataset_jsonld, name="dataset_jsonld"),
+    path(
+        "dataset/<str:name>/datapackage.json",
+        linked_views.dataset_datapackage,
+        name="dataset_datapackage",
+    ),
 ]

@@ -24,6 +24,7 @@ from steward.datasets.services.drafting import (
     import_published,
     update_dataset,
 )
+from steward.datasets.services.harvesting import update_from_source
 from steward.datasets.services.importing import (
     PublishedImport,
     PublishedRecord,
@@ -89,4 +90,5 @@ __all__ = [
     "schedule_publication",
     "submit_for_review",
     "update_dataset",
+    "update_from_source",
 ]

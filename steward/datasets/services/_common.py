@@ -256,6 +256,20 @@ def _save_metadata(
         dataset.save(update_fields=["modified", "updated_at"])
 
 
+def _standard_time(key: str, value: Any) -> datetime.datetime | None:
+    """A §1 time ("2026-01-31 09:00:00") as an aware datetime; blank is None."""
+    text = str(value or "")
+    if not text:
+        return None
+    try:
+        moment = datetime.datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        raise ValidationError(
+            {key: [_("“%(value)s” is not a time like 2026-01-31 09:00:00.") % {"value": text}]}
+        ) from None
+    return timezone.make_aware(moment)
+
+
 def _metadata_without_modified(dataset: Dataset) -> dict[str, Any]:
     flat = flatten(record_of(dataset))
     flat.pop("modified", None)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -30,6 +29,7 @@ from steward.datasets.services._common import (
     _lock,
     _save_metadata,
     _snapshot,
+    _standard_time,
 )
 from steward.datasets.services.review import submit_for_review
 from steward.datasets.standard import IdentifierError
@@ -176,19 +176,7 @@ def import_published(
                 ) from None
             resource.save()
         for key in ("issued", "modified"):
-            text = str(metadata.get(key) or "")
-            try:
-                moment = datetime.datetime.strptime(text, "%Y-%m-%d %H:%M:%S") if text else None
-            except ValueError:
-                raise ValidationError(
-                    {
-                        key: [
-                            _("“%(value)s” is not a time like 2026-01-31 09:00:00.")
-                            % {"value": text}
-                        ]
-                    }
-                ) from None
-            setattr(dataset, key, timezone.make_aware(moment) if moment else None)
+            setattr(dataset, key, _standard_time(key, metadata.get(key)))
         dataset.save()
         DatasetVersion.objects.create(
             dataset=dataset,
