@@ -277,7 +277,9 @@ def test_reversed_dates_and_a_bad_phone_are_shown_beside_their_fields_and_block_
     client.post(f"/datasets/{draft.pk}/edit/", data)
     draft.refresh_from_db()
     assert draft.status == Status.DRAFT
-    refused = client.post(f"/api/datasets/{draft.pk}/submit", "{}", content_type="application/json")
+    refused = client.post(
+        f"/api/datasets/{draft.pk}/submit", '{"stage": "draft"}', content_type="application/json"
+    )
     assert refused.status_code == 400
     keys = {problem["key"] for problem in refused.json()["problems"]}
     assert {"temporalCoverageTo", "publisherContactPhone"} <= keys
