@@ -42,6 +42,7 @@ class Action(StrEnum):
     QUALITY_RUN = "quality.run"
     FEEDBACK_REPLY = "feedback.reply"
     FEEDBACK_APPROVE_REPLY = "feedback.approve_reply"
+    FEEDBACK_ROUTE = "feedback.route"  # enter items received elsewhere, (re)assign them
     REPORT_VIEW = "report.view"
     ACCOUNT_UNLOCK = "account.unlock"  # lift a sign-in lockout (steward/organisations/signin)
 
@@ -58,6 +59,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.WITHDRAWAL_REQUEST,
             Action.QUALITY_RUN,
             Action.FEEDBACK_REPLY,
+            Action.FEEDBACK_ROUTE,
         }
     ),
     Role.UNIT_REVIEWER: frozenset(
@@ -74,6 +76,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.CALENDAR_IMPORT,
             Action.QUALITY_RUN,
             Action.ACCOUNT_UNLOCK,
+            Action.FEEDBACK_ROUTE,
         }
     ),
     Role.CIO: frozenset(
