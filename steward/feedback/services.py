@@ -48,7 +48,12 @@ class FeedbackError(Exception):
 
 
 class InvalidFeedback(FeedbackError):
-    """The input itself is wrong (empty, too long, a received time in the future …)."""
+    """The input itself is wrong (empty, too long, a received time in the future …);
+    `field` names the form field it is about, if one."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class NotAllowedNow(FeedbackError):
@@ -81,11 +86,12 @@ def tracking_url(item: FeedbackItem) -> str:
 def _clean_text(text: str) -> str:
     text = (text or "").strip()
     if not text:
-        raise InvalidFeedback(_("Please write your comment: the text is empty."))
+        raise InvalidFeedback(_("Please write your comment: the text is empty."), field="text")
     if len(text) > MAX_TEXT_CHARS:
         raise InvalidFeedback(
             _("The text is %(length)s characters long; at most %(limit)s are accepted.")
-            % {"length": len(text), "limit": MAX_TEXT_CHARS}
+            % {"length": len(text), "limit": MAX_TEXT_CHARS},
+            field="text",
         )
     return text
 
@@ -97,7 +103,8 @@ def _clean_email(address: str) -> str:
             validate_email(address)
         except ValidationError:
             raise InvalidFeedback(
-                _("“%(address)s” is not an e-mail address.") % {"address": address}
+                _("“%(address)s” is not an e-mail address.") % {"address": address},
+                field="contact_email",
             ) from None
     return address
 
@@ -310,7 +317,8 @@ def enter(
     if received_at > timezone.now():
         raise InvalidFeedback(
             _("The received time %(at)s is in the future.")
-            % {"at": timezone.localtime(received_at).strftime("%Y-%m-%d %H:%M")}
+            % {"at": timezone.localtime(received_at).strftime("%Y-%m-%d %H:%M")},
+            field="received_at",
         )
     if dataset is not None and dataset.organisation_id != organisation.pk:
         organisation = dataset.organisation

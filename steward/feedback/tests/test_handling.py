@@ -120,7 +120,7 @@ def test_a_closed_item_takes_no_more_replies(
     before = snapshot(item)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(services.NotAllowedNow, match="Closed"):
+        with pytest.raises(services.NotAllowedNow, match="已結案"):
             services.draft_reply(item, by=cast.liaison, text="補充")
         with pytest.raises(services.NotAllowedNow):
             services.send_reply(item, by=cast.liaison)
