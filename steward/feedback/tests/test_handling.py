@@ -189,3 +189,16 @@ def test_an_outsider_cannot_enter_items(cast: Cast, tree: Tree) -> None:
             received_at=datetime.datetime.now(datetime.UTC), channel=Channel.LETTER,
         )  # fmt: skip
     assert not FeedbackItem.objects.exists()
+
+
+def test_every_audit_action_written_has_words() -> None:
+    import re
+    from pathlib import Path
+
+    from steward.audit.labels import registered_actions
+
+    app = Path(services.__file__).parent
+    source = "\n".join(p.read_text("utf-8") for p in (app / "services.py", app / "reminders.py"))
+    written = set(re.findall(r'action="(feedback\.[a-z_]+)"', source))
+    assert len(written) >= 10
+    assert written <= registered_actions(), written - registered_actions()
