@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.inbox, name="index"),
     path("approvals/", views.approvals, name="approvals"),
     path("enter/", views.enter, name="enter"),
+    path("import/", views.import_csv, name="import"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/<str:step>/", views.step, name="step"),
     path("new/", views.public_form, name="new"),

@@ -33,6 +33,7 @@ from steward.feedback.forms import (
     form_started_token,
     seconds_since_started,
 )
+from steward.feedback.importing import OPTIONAL, REQUIRED, ImportRefused, import_items
 from steward.feedback.models import DueSource, FeedbackItem, Status
 from steward.feedback.workflow import STEPS, Step, available_steps
 from steward.organisations.models import Organisation, OrganisationKind, Person
@@ -227,6 +228,34 @@ def enter(request: HttpRequest) -> HttpResponse:
                 return redirect("feedback:detail", pk=item.pk)
     return render(
         request, "feedback/enter.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+def import_csv(request: HttpRequest) -> HttpResponse:
+    """Import a CSV of items received elsewhere: all rows or none, every problem listed."""
+    person = _person(request)
+    if not organisations_for(person, Action.FEEDBACK_ROUTE).exists():
+        raise PermissionDenied
+    problems: list[Any] = []
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, _("Please choose a CSV file."))
+        else:
+            try:
+                items = import_items(upload.name or "upload.csv", upload.read(), by=person)
+            except ImportRefused as error:
+                problems = error.problems
+                messages.error(request, error.message)
+            else:
+                messages.success(request, _("%(count)s items imported.") % {"count": len(items)})
+                return redirect("feedback:index")
+    return render(
+        request,
+        "feedback/import.html",
+        {"problems": problems, "required": REQUIRED, "optional": OPTIONAL},
+        status=400 if problems else 200,
     )
 
 
