@@ -150,9 +150,12 @@ def _audit(
     )
 
 
-def _tell_staff(item: FeedbackItem, action: Action, *, by: Person | None, what: str) -> None:
-    people = set(people_who_can(action, item.organisation))
-    if item.assigned_to is not None and action is Action.FEEDBACK_REPLY:
+def _tell_staff(item: FeedbackItem, *actions: Action, by: Person | None, what: str) -> None:
+    """One e-mail to each person who may take the next step (whichever of `actions`)."""
+    people: set[Person] = set()
+    for action in actions:
+        people |= set(people_who_can(action, item.organisation))
+    if item.assigned_to is not None and Action.FEEDBACK_REPLY in actions:
         people.add(item.assigned_to)
     if by is not None:
         people.discard(by)
@@ -277,8 +280,7 @@ def receive(
         item.address_hash = hashed
         item.save()
         _audit(item, by=None, action="feedback.receive", from_status="")
-        _tell_staff(item, Action.FEEDBACK_ROUTE, by=None, what=_("received"))
-        _tell_staff(item, Action.FEEDBACK_REPLY, by=None, what=_("received"))
+        _tell_staff(item, Action.FEEDBACK_ROUTE, Action.FEEDBACK_REPLY, by=None, what=_("received"))
         _mail_public(
             item,
             _("We received your comment (#%(number)s)") % {"number": item.pk},

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -37,7 +38,7 @@ from steward.feedback.importing import OPTIONAL, REQUIRED, ImportRefused, import
 from steward.feedback.models import DueSource, FeedbackItem, Status
 from steward.feedback.workflow import STEPS, Step, available_steps
 from steward.organisations.models import Organisation, OrganisationKind, Person
-from steward.organisations.scope import Action, can, organisations_for, scope_q
+from steward.organisations.scope import Action, organisations_for, roles_allowing, scope_q
 from steward.organisations.signin.lockouts import client_address
 
 OPEN_STATUSES = (Status.RECEIVED, Status.DRAFTED, Status.AWAITING_APPROVAL, Status.APPROVED)
@@ -49,17 +50,20 @@ def _person(request: HttpRequest) -> Person:
     return user
 
 
-def due_state(item: FeedbackItem, now: datetime.datetime | None = None) -> str:
-    """The colour of an item's due time: done, overdue (bad), due soon (warn) or ok."""
-    moment = now or timezone.now()
-    if item.replied_at is not None:
-        return "done"
-    if moment >= item.due_at:
-        return "bad"
-    today = timezone.localtime(moment).date()
-    soon = current_calendar().add_working_days(
+def reminder_horizon(now: datetime.datetime) -> datetime.date:
+    """The last day that counts as "due soon": the reminder period, in working days."""
+    today = timezone.localtime(now).date()
+    return current_calendar().add_working_days(
         today, int(settings.STEWARD_FEEDBACK_REMIND_WORKING_DAYS)
     )
+
+
+def due_state(item: FeedbackItem, now: datetime.datetime, soon: datetime.date) -> str:
+    """The colour of an item's due time: done, overdue (bad), due soon (warn) or ok."""
+    if item.replied_at is not None:
+        return "done"
+    if now >= item.due_at:
+        return "bad"
     return "warn" if item.due_on <= soon else "ok"
 
 
@@ -69,9 +73,14 @@ def _visible(person: Person) -> QuerySet[FeedbackItem]:
     )
 
 
-def _rows(items: QuerySet[FeedbackItem]) -> list[dict[str, Any]]:
+#: Rows per inbox page.
+PAGE_SIZE = 100
+
+
+def _rows(items: QuerySet[FeedbackItem] | list[FeedbackItem]) -> list[dict[str, Any]]:
     now = timezone.now()
-    return [{"item": item, "due_state": due_state(item, now)} for item in items]
+    soon = reminder_horizon(now)  # once per page, not per row
+    return [{"item": item, "due_state": due_state(item, now, soon)} for item in items]
 
 
 # ---------------------------------------------------------------- staff pages
@@ -85,11 +94,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
     items = _visible(person).order_by("due_at", "pk")
     if show == "open":
         items = items.filter(status__in=OPEN_STATUSES)
+    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "feedback/inbox.html",
         {
-            "rows": _rows(items),
+            "rows": _rows(list(page.object_list)),
+            "page": page,
             "show": show,
             "may_enter": organisations_for(person, Action.FEEDBACK_ROUTE).exists(),
             "may_approve": organisations_for(person, Action.FEEDBACK_APPROVE_REPLY).exists(),
@@ -121,21 +132,23 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     if Step.ASSIGN in steps:
         ministry = item.organisation.ministry
         targets = list(Organisation.objects.filter(path__startswith=ministry.path).order_by("path"))
-        liaisons = [
-            p
-            for p in Person.objects.filter(
-                is_active=True, role_assignments__organisation__path__startswith=ministry.path
+        # Candidates only: the service checks the one chosen can answer for the organisation.
+        liaisons = list(
+            Person.objects.filter(
+                is_active=True,
+                role_assignments__active=True,
+                role_assignments__role__in=roles_allowing(Action.FEEDBACK_REPLY),
+                role_assignments__organisation__path__startswith=ministry.path,
             )
             .distinct()
             .order_by("username")
-            if any(can(p, Action.FEEDBACK_REPLY, org) for org in targets)
-        ]
+        )
     return render(
         request,
         "feedback/detail.html",
         {
             "item": item,
-            "due_state": due_state(item),
+            "due_state": _rows([item])[0]["due_state"],
             "steps": [(step.value, STEPS[step].label) for step in steps],
             "events": history(item),
             "targets": targets,
