@@ -79,8 +79,11 @@ def tracking_path(item: FeedbackItem) -> str:
     return reverse("feedback:track", args=[item.tracking_token])
 
 
-def tracking_url(item: FeedbackItem) -> str:
-    return f"{settings.STEWARD_PUBLIC_URL.rstrip('/')}{tracking_path(item)}"
+def tracking_url(item: FeedbackItem, site_url: str = "") -> str:
+    """The tracking page's address for an e-mail: on STEWARD_PUBLIC_URL when set, else on the
+    address the request came to (`site_url`), else relative."""
+    base = settings.STEWARD_PUBLIC_URL or site_url
+    return f"{base.rstrip('/')}{tracking_path(item)}"
 
 
 def _clean_text(text: str) -> str:
@@ -239,6 +242,7 @@ def receive(
     subject: str = "",
     contact_email: str = "",
     address: str = "",
+    site_url: str = "",
 ) -> FeedbackItem:
     """A member of the public sends an item through our form (no account needed).
 
@@ -291,7 +295,7 @@ def receive(
             % {
                 "organisation": organisation.name,
                 "due": item.due_on.isoformat(),
-                "link": tracking_url(item),
+                "link": tracking_url(item, site_url),
             },
         )
     return item
@@ -455,7 +459,7 @@ def return_reply(item: FeedbackItem, *, by: Person, reasons: str) -> FeedbackIte
     return item
 
 
-def send_reply(item: FeedbackItem, *, by: Person) -> FeedbackItem:
+def send_reply(item: FeedbackItem, *, by: Person, site_url: str = "") -> FeedbackItem:
     """Send the reply: shown on the tracking page, and e-mailed when an address was given."""
     with transaction.atomic():
         item = _lock(item)
@@ -475,7 +479,7 @@ def send_reply(item: FeedbackItem, *, by: Person) -> FeedbackItem:
             % {
                 "organisation": item.organisation.name,
                 "reply": item.reply_text,
-                "link": tracking_url(item),
+                "link": tracking_url(item, site_url),
             },
         )
     return item

@@ -150,7 +150,18 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "item": item,
             "due_state": _rows([item])[0]["due_state"],
             "steps": [(step.value, STEPS[step].label) for step in steps],
-            "events": history(item),
+            "events": [
+                {
+                    "event": event,
+                    "who": event.actor
+                    or (
+                        _("the public")
+                        if event.action == "feedback.receive"
+                        else _("OpenData Steward")
+                    ),
+                }
+                for event in history(item)
+            ],
             "targets": targets,
             "liaisons": liaisons,
             "tracking_path": services.tracking_path(item),
@@ -186,7 +197,7 @@ def step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         elif chosen is Step.RETURN:
             services.return_reply(item, by=person, reasons=data.get("reasons", ""))
         elif chosen is Step.SEND:
-            services.send_reply(item, by=person)
+            services.send_reply(item, by=person, site_url=request.build_absolute_uri("/"))
         else:
             services.close(item, by=person, comment=data.get("comment", ""))
     except services.FeedbackError as error:
@@ -311,6 +322,7 @@ def public_form(request: HttpRequest) -> HttpResponse:
                     kind=data["kind"], text=data["text"], organisation=organisation,
                     dataset=dataset, subject=data["subject"],
                     contact_email=data["contact_email"], address=client_address(request) or "",
+                    site_url=request.build_absolute_uri("/"),
                 )  # fmt: skip
             except services.TooManySubmissions as error:
                 form.add_error(None, error.message)

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.test import Client
 
 from steward.calendars.services import import_calendar_files
 from steward.calendars.workdays import forget_cached_years
@@ -158,3 +159,26 @@ def test_without_a_plan_the_documented_default_applies(cast: Cast, tree: Tree) -
     item = enter(cast, tree, "2026-05-01T10:00")
     assert item.plan_version is None
     assert (item.limit_days, item.day_kind) == (7, "calendar")
+
+
+@time_machine.travel(at("2027-06-01T09:00"), tick=False)
+def test_the_pages_say_when_the_fallback_decided_the_due_date(
+    client: Client, cast: Cast, tree: Tree, follow: Callable[[str], None]
+) -> None:
+    follow("working")
+    estimated = enter(cast, tree, "2027-02-05T10:00")
+    notice = "此期間尚未匯入行政機關辦公日曆表：回復期限依國定假日推估"
+    assert notice in client.get(f"/feedback/t/{estimated.tracking_token}/").content.decode()
+    client.force_login(cast.centre)
+    assert notice in client.get(f"/feedback/{estimated.pk}/").content.decode()
+
+
+@time_machine.travel(at("2027-06-01T09:00"), tick=False)
+def test_calendar_days_need_no_calendar_and_say_nothing_of_a_fallback(
+    client: Client, cast: Cast, tree: Tree, follow: Callable[[str], None]
+) -> None:
+    follow("mol")
+    counted = enter(cast, tree, "2027-02-05T10:00")
+    assert counted.due_source == DueSource.CALENDAR_DAYS
+    page = client.get(f"/feedback/t/{counted.tracking_token}/").content.decode()
+    assert "國定假日推估" not in page and "2027-02-11" in page

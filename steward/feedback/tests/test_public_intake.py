@@ -58,7 +58,8 @@ def test_a_comment_on_a_published_dataset_gives_a_tracking_link_and_mail(
         published.organisation, published, Channel.PUBLIC_FORM)  # fmt: skip
     assert item.limit_days == 6
     (letter,) = [m for m in mail.outbox if m.to == ["a@example.org"]]
-    assert f"/feedback/t/{item.tracking_token}/" in letter.body
+    # An absolute link, on the address the form was sent to (STEWARD_PUBLIC_URL is not set).
+    assert f"http://testserver/feedback/t/{item.tracking_token}/" in letter.body
     tracking = client.get(response["Location"]).content.decode()
     assert "處理中" in tracking and item.due_on.isoformat() in tracking
 
