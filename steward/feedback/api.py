@@ -69,6 +69,7 @@ class StepIn(Schema):
     reasons: str = ""
     organisation_id: int | None = None
     liaison_id: int | None = None
+    decision: dict[str, Any] = {}  # decide: inventory fields (name, classification, …)
 
 
 class ShareOut(Schema):
@@ -179,7 +180,7 @@ def enter_item(request: HttpRequest, payload: EnterIn) -> Any:
 
 @router.post("/items/{item_id}/{step}", response=RESPONSES)
 def take_step(request: HttpRequest, item_id: int, step: Step, payload: StepIn) -> Any:
-    """assign / draft / submit / approve / return / send / close."""
+    """assign / draft / submit / approve / return / send / close / decide (data requests)."""
     person = _person(request)
     item = get_object_or_404(_visible(person), pk=item_id)
     try:
@@ -198,6 +199,8 @@ def take_step(request: HttpRequest, item_id: int, step: Step, payload: StepIn) -
             item = services.approve_reply(item, by=person, comment=payload.comment)
         elif step is Step.RETURN:
             item = services.return_reply(item, by=person, reasons=payload.reasons)
+        elif step is Step.DECIDE:
+            item = services.record_decision(item, by=person, data=payload.decision)
         elif step is Step.SEND:
             item = services.send_reply(item, by=person)
         else:

@@ -24,6 +24,7 @@ class FeedbackConfig(AppConfig):
                 "feedback.return": _("reply returned for changes"),
                 "feedback.send": _("reply sent"),
                 "feedback.close": _("closed"),
+                "feedback.decide": _("decision recorded in the inventory"),
                 "feedback.remind": _("reminder sent"),
                 "feedback.escalate": _("escalated as overdue"),
             }

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import datetime
 import secrets
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from steward.datasets.models import Dataset
 
 
 class Kind(models.TextChoices):
@@ -128,6 +132,14 @@ class FeedbackItem(models.Model):
     )
     replied_at = models.DateTimeField(_("reply sent at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    inventory_item = models.ForeignKey(
+        "inventory.InventoryItem",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="feedback_items",
+        verbose_name=_("inventory item (decision on a data request)"),
+    )
     reminded_on = models.DateField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -147,6 +159,13 @@ class FeedbackItem(models.Model):
     def is_overdue(self, now: datetime.datetime | None = None) -> bool:
         """Not replied and the due time has passed."""
         return self.replied_at is None and (now or timezone.now()) >= self.due_at
+
+    def published_dataset(self) -> Dataset | None:
+        """The dataset a data request became, once it is on the portal."""
+        from steward.datasets.workflow import ON_PORTAL
+
+        dataset = self.inventory_item.dataset if self.inventory_item_id else None  # type: ignore[union-attr]
+        return dataset if dataset is not None and dataset.status in ON_PORTAL else None
 
     def replied_in_time(self) -> bool:
         return self.replied_at is not None and self.replied_at < self.due_at

@@ -496,3 +496,36 @@ def close(item: FeedbackItem, *, by: Person, comment: str = "") -> FeedbackItem:
         item.save()
         _audit(item, by=by, action="feedback.close", from_status=from_status, comment=comment)
     return item
+
+
+def record_decision(item: FeedbackItem, *, by: Person, data: dict[str, Any]) -> FeedbackItem:
+    """Turn a data request (民間需求) into an inventory candidate with its classification:
+    open (planned year and half), on request, or not provided (reason, legal basis or
+    explanation). The inventory's rules and its approval chain apply; the request is marked
+    as in demand (priority_high_demand). The public tracking page shows the decision."""
+    from steward.inventory.services import create_item
+
+    with transaction.atomic():
+        item = _lock(item)
+        _check(item, Step.DECIDE, by)
+        values = {**data, "priority_high_demand": True}
+        values.setdefault("source", "")
+        try:
+            inventory_item = create_item(by=by, organisation=item.organisation, data=values)
+        except ValidationError as error:
+            messages = (
+                [str(m) for ms in error.message_dict.values() for m in ms]
+                if hasattr(error, "error_dict")
+                else [str(m) for m in error.messages]
+            )
+            raise InvalidFeedback("；".join(messages)) from None
+        item.inventory_item = inventory_item
+        item.save(update_fields=["inventory_item", "updated_at"])
+        _audit(
+            item,
+            by=by,
+            action="feedback.decide",
+            from_status=item.status,
+            changes={"inventory_item": {"from": None, "to": inventory_item.identifier}},
+        )
+    return item

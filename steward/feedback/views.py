@@ -170,6 +170,20 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def decision_data(data: Any) -> dict[str, Any]:
+    """The inventory fields of a decision on a data request, as posted."""
+    year = (data.get("planned_year") or "").strip()
+    return {
+        "name": (data.get("name") or "").strip(),
+        "classification": data.get("classification") or "",
+        "planned_year": int(year) if year.isdigit() else None,
+        "planned_half": data.get("planned_half") or "",
+        "restriction_reason": data.get("restriction_reason") or "",
+        "legal_basis": (data.get("legal_basis") or "").strip(),
+        "restriction_note": (data.get("restriction_note") or "").strip(),
+    }
+
+
 @login_required
 @require_POST
 def step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
@@ -196,6 +210,8 @@ def step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             services.approve_reply(item, by=person, comment=data.get("comment", ""))
         elif chosen is Step.RETURN:
             services.return_reply(item, by=person, reasons=data.get("reasons", ""))
+        elif chosen is Step.DECIDE:
+            services.record_decision(item, by=person, data=decision_data(data))
         elif chosen is Step.SEND:
             services.send_reply(item, by=person, site_url=request.build_absolute_uri("/"))
         else:

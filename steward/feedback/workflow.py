@@ -13,7 +13,7 @@ from enum import StrEnum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from steward.feedback.models import FeedbackItem, Status
+from steward.feedback.models import FeedbackItem, Kind, Status
 from steward.organisations.models import Person
 from steward.organisations.scope import Action, can
 
@@ -26,6 +26,7 @@ class Step(StrEnum):
     RETURN = "return"
     SEND = "send"
     CLOSE = "close"
+    DECIDE = "decide"
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class StepRule:
     action: Action
     # True: only when the CIO approves replies; False: only when not; None: always.
     needs_cio_approval: bool | None = None
+    data_requests_only: bool = False
 
 
 _OPEN = frozenset({Status.RECEIVED, Status.DRAFTED, Status.AWAITING_APPROVAL, Status.APPROVED})
@@ -79,6 +81,15 @@ STEPS: dict[Step, StepRule] = {
     Step.CLOSE: StepRule(
         _("Close"), frozenset({Status.REPLIED}), Status.CLOSED, Action.FEEDBACK_REPLY
     ),
+    # A data request becomes an inventory candidate (盤點) with its classification; the
+    # inventory's own chain (submitted → compiled → approved by the CIO) approves it.
+    Step.DECIDE: StepRule(
+        _("Record the decision in the inventory"),
+        _OPEN | {Status.REPLIED},
+        None,
+        Action.INVENTORY_EDIT,
+        data_requests_only=True,
+    ),
 }
 
 # With CIO approval the reply is sent from "approved" instead of "drafted".
@@ -92,7 +103,8 @@ SEND_AFTER_APPROVAL = StepRule(
 
 
 def rule_for(step: Step, item: FeedbackItem) -> StepRule | None:
-    """The rule of `step` for this item, or None when its plan has no such step."""
+    """The rule of `step` for this item, or None when it has no such step (its plan does not
+    ask for it, or it is not a data request still to be decided)."""
     if step is Step.SEND and item.cio_approval_required:
         return SEND_AFTER_APPROVAL
     rule = STEPS[step]
@@ -100,6 +112,8 @@ def rule_for(step: Step, item: FeedbackItem) -> StepRule | None:
         rule.needs_cio_approval is not None
         and rule.needs_cio_approval != item.cio_approval_required
     ):
+        return None
+    if rule.data_requests_only and (item.kind != Kind.DATA_REQUEST or item.inventory_item_id):
         return None
     return rule
 

@@ -202,3 +202,40 @@ def test_every_audit_action_written_has_words() -> None:
     written = set(re.findall(r'action="(feedback\.[a-z_]+)"', source))
     assert len(written) >= 10
     assert written <= registered_actions(), written - registered_actions()
+
+
+def test_a_data_request_becomes_an_inventory_candidate_shown_to_the_public(
+    client: Any, cast: Cast, tree: Tree, follow: Callable[[str], None]
+) -> None:
+    from steward.datasets.models import Dataset
+    from steward.datasets.workflow import Status as DatasetStatus
+    from steward.inventory.models import InventoryItem
+
+    follow("mol")
+    item = services.enter(
+        by=cast.centre, kind=Kind.DATA_REQUEST, text="請開放各縣市職訓結訓人數",
+        organisation=tree.unit_a1, received_at=datetime.datetime.now(datetime.UTC),
+        channel=Channel.LETTER,
+    )  # fmt: skip
+    # Not provided without a reason: the inventory's rule refuses, nothing is written.
+    with pytest.raises(services.InvalidFeedback, match="非開放資料須選擇不開放理由"):
+        services.record_decision(item, by=cast.liaison,
+                                 data={"name": "職訓結訓人數", "classification": "not_provided"})  # fmt: skip
+    assert not InventoryItem.objects.exists()
+    with pytest.raises(PermissionDenied):
+        services.record_decision(item, by=cast.other_liaison, data={"name": "x"})
+    item = services.record_decision(
+        item, by=cast.liaison,
+        data={"name": "職訓結訓人數", "classification": "open", "planned_year": 2027,
+              "planned_half": "H1"},
+    )  # fmt: skip
+    candidate = InventoryItem.objects.get()
+    assert item.inventory_item == candidate and candidate.priority_high_demand
+    assert Step.DECIDE not in available_steps(item, cast.liaison)  # decided once
+    page = client.get(f"/feedback/t/{item.tracking_token}/").content.decode()
+    assert "職訓結訓人數" in page and "2027" in page and "資訊長核定盤點" in page
+    dataset = Dataset.objects.create(organisation=tree.unit_a1, identifier="A17010000J-000009",
+                                     title="職訓結訓人數統計", status=DatasetStatus.PUBLISHED)  # fmt: skip
+    InventoryItem.objects.filter(pk=candidate.pk).update(dataset=dataset)
+    page = client.get(f"/feedback/t/{item.tracking_token}/").content.decode()
+    assert "已開放為資料集 A17010000J-000009「職訓結訓人數統計」" in page
