@@ -259,6 +259,16 @@ CONTENT_SECURITY_POLICY = {
 }
 # ---------------------------------------------------------------------------------------------
 
+# ---- Public feedback (steward/feedback) ----------------------------------------------------
+# The address people reach this site at, for links in e-mails to the public ("" = relative).
+STEWARD_PUBLIC_URL = env_str("STEWARD_PUBLIC_URL", "")
+# Most items one sender address may send through the public form in an hour.
+STEWARD_FEEDBACK_PER_ADDRESS_PER_HOUR = env_int("STEWARD_FEEDBACK_PER_ADDRESS_PER_HOUR", 5)
+# A form sent back sooner than this after it was shown is taken for a robot.
+STEWARD_FEEDBACK_MIN_FILL_SECONDS = env_int("STEWARD_FEEDBACK_MIN_FILL_SECONDS", 3)
+# Remind the liaison this many working days before a reply is due.
+STEWARD_FEEDBACK_REMIND_WORKING_DAYS = env_int("STEWARD_FEEDBACK_REMIND_WORKING_DAYS", 2)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

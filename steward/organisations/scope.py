@@ -44,6 +44,7 @@ class Action(StrEnum):
     QUALITY_RUN = "quality.run"
     FEEDBACK_REPLY = "feedback.reply"
     FEEDBACK_APPROVE_REPLY = "feedback.approve_reply"
+    FEEDBACK_ROUTE = "feedback.route"  # enter items received elsewhere, (re)assign them
     REPORT_VIEW = "report.view"
     ACCOUNT_UNLOCK = "account.unlock"  # lift a sign-in lockout (steward/organisations/signin)
     ROLES_MANAGE = "roles.manage"
@@ -72,6 +73,7 @@ ACTION_LABELS: dict[Action, Any] = {
     Action.REPORT_VIEW: gettext_lazy("view reports"),
     Action.ACCOUNT_UNLOCK: gettext_lazy("unlock sign-in lockouts"),
     Action.ROLES_MANAGE: gettext_lazy("manage role assignments"),
+    Action.FEEDBACK_ROUTE: gettext_lazy("enter and assign feedback"),
 }
 
 _EVERYONE = {Action.VIEW, Action.REPORT_VIEW}
@@ -86,6 +88,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.WITHDRAWAL_REQUEST,
             Action.QUALITY_RUN,
             Action.FEEDBACK_REPLY,
+            Action.FEEDBACK_ROUTE,
         }
     ),
     Role.UNIT_REVIEWER: frozenset(
@@ -103,6 +106,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.QUALITY_RUN,
             Action.ACCOUNT_UNLOCK,
             Action.ROLES_MANAGE,
+            Action.FEEDBACK_ROUTE,
         }
     ),
     Role.CIO: frozenset(

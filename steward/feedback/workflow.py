@@ -1,0 +1,132 @@
+"""The steps of a feedback item and the one table of allowed moves.
+
+Pages, the API and the services all read `STEPS`: which statuses a step starts from, where it
+leads, and which action (steward/organisations/scope.py) it needs. Approval steps exist only
+for items whose plan says the CIO approves replies (MOJ: 經機關資訊長核准).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from steward.feedback.models import FeedbackItem, Kind, Status
+from steward.organisations.models import Person
+from steward.organisations.scope import Action, can
+
+
+class Step(StrEnum):
+    ASSIGN = "assign"
+    DRAFT = "draft"
+    SUBMIT = "submit"
+    APPROVE = "approve"
+    RETURN = "return"
+    SEND = "send"
+    CLOSE = "close"
+    DECIDE = "decide"
+
+
+@dataclass(frozen=True)
+class StepRule:
+    label: Promise
+    starts_from: frozenset[Status]
+    leads_to: Status | None  # None: the status stays as it is
+    action: Action
+    # True: only when the CIO approves replies; False: only when not; None: always.
+    needs_cio_approval: bool | None = None
+    data_requests_only: bool = False
+
+
+_OPEN = frozenset({Status.RECEIVED, Status.DRAFTED, Status.AWAITING_APPROVAL, Status.APPROVED})
+
+STEPS: dict[Step, StepRule] = {
+    Step.ASSIGN: StepRule(_("Assign"), _OPEN, None, Action.FEEDBACK_ROUTE),
+    Step.DRAFT: StepRule(
+        _("Save the draft reply"),
+        frozenset({Status.RECEIVED, Status.DRAFTED, Status.APPROVED}),
+        Status.DRAFTED,
+        Action.FEEDBACK_REPLY,
+    ),
+    Step.SUBMIT: StepRule(
+        _("Submit to the CIO for approval"),
+        frozenset({Status.DRAFTED}),
+        Status.AWAITING_APPROVAL,
+        Action.FEEDBACK_REPLY,
+        needs_cio_approval=True,
+    ),
+    Step.APPROVE: StepRule(
+        _("Approve the reply"),
+        frozenset({Status.AWAITING_APPROVAL}),
+        Status.APPROVED,
+        Action.FEEDBACK_APPROVE_REPLY,
+        needs_cio_approval=True,
+    ),
+    Step.RETURN: StepRule(
+        _("Return the reply for changes"),
+        frozenset({Status.AWAITING_APPROVAL}),
+        Status.DRAFTED,
+        Action.FEEDBACK_APPROVE_REPLY,
+        needs_cio_approval=True,
+    ),
+    Step.SEND: StepRule(
+        _("Send the reply"),
+        frozenset({Status.DRAFTED}),
+        Status.REPLIED,
+        Action.FEEDBACK_REPLY,
+        needs_cio_approval=False,
+    ),
+    Step.CLOSE: StepRule(
+        _("Close"), frozenset({Status.REPLIED}), Status.CLOSED, Action.FEEDBACK_REPLY
+    ),
+    # A data request becomes an inventory candidate (盤點) with its classification; the
+    # inventory's own chain (submitted → compiled → approved by the CIO) approves it.
+    Step.DECIDE: StepRule(
+        _("Record the decision in the inventory"),
+        _OPEN | {Status.REPLIED},
+        None,
+        Action.INVENTORY_EDIT,
+        data_requests_only=True,
+    ),
+}
+
+# With CIO approval the reply is sent from "approved" instead of "drafted".
+SEND_AFTER_APPROVAL = StepRule(
+    _("Send the reply"),
+    frozenset({Status.APPROVED}),
+    Status.REPLIED,
+    Action.FEEDBACK_REPLY,
+    needs_cio_approval=True,
+)
+
+
+def rule_for(step: Step, item: FeedbackItem) -> StepRule | None:
+    """The rule of `step` for this item, or None when it has no such step (its plan does not
+    ask for it, or it is not a data request still to be decided)."""
+    if step is Step.SEND and item.cio_approval_required:
+        return SEND_AFTER_APPROVAL
+    rule = STEPS[step]
+    if (
+        rule.needs_cio_approval is not None
+        and rule.needs_cio_approval != item.cio_approval_required
+    ):
+        return None
+    if rule.data_requests_only and (item.kind != Kind.DATA_REQUEST or item.inventory_item_id):
+        return None
+    return rule
+
+
+def status_allows(step: Step, item: FeedbackItem) -> bool:
+    rule = rule_for(step, item)
+    return rule is not None and item.status in rule.starts_from
+
+
+def available_steps(item: FeedbackItem, person: Person) -> list[Step]:
+    """The steps `person` may take on `item` now: the buttons a page shows."""
+    return [
+        step
+        for step in Step
+        if status_allows(step, item) and can(person, STEPS[step].action, item.organisation)
+    ]
