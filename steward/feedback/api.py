@@ -21,14 +21,14 @@ from steward.feedback import services
 from steward.feedback.figures import figures_for
 from steward.feedback.models import FeedbackItem
 from steward.feedback.workflow import Step, available_steps
-from steward.lib.api import Router
+from steward.lib.api import ErrorOut, Router
 from steward.organisations.models import Organisation, Person
 from steward.organisations.scope import Action, organisation_for, scope_q
 
 router = Router(tags=["feedback"])
 
 
-class ItemOut(Schema):
+class FeedbackItemOut(Schema):
     id: int
     kind: str
     channel: str
@@ -52,7 +52,7 @@ class ItemOut(Schema):
     steps: list[str]
 
 
-class EnterIn(Schema):
+class FeedbackEnterIn(Schema):
     kind: str
     text: str
     organisation_id: int
@@ -64,7 +64,7 @@ class EnterIn(Schema):
     external_reference: str = ""
 
 
-class StepIn(Schema):
+class FeedbackStepIn(Schema):
     text: str = ""
     comment: str = ""
     reasons: str = ""
@@ -73,33 +73,29 @@ class StepIn(Schema):
     decision: dict[str, Any] = {}  # decide: inventory fields (name, classification, …)
 
 
-class ShareOut(Schema):
+class FeedbackShareOut(Schema):
     percent: Decimal | None
     numerator: list[int]
     denominator: list[int]
 
 
-class DurationOut(Schema):
+class FeedbackDurationOut(Schema):
     hours: Decimal | None
     items: list[int]
 
 
-class FiguresOut(Schema):
+class FeedbackFiguresOut(Schema):
     organisation_id: int
     start: datetime.date
     end: datetime.date
     count: int
     items: list[int]
-    on_time: ShareOut
-    faster_than_limit: ShareOut
-    median_reply: DurationOut
-    p90_reply: DurationOut
+    on_time: FeedbackShareOut
+    faster_than_limit: FeedbackShareOut
+    median_reply: FeedbackDurationOut
+    p90_reply: FeedbackDurationOut
     overdue: list[int]
     notes: list[str]
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 def _person(request: HttpRequest) -> Person:
@@ -113,7 +109,7 @@ def _visible(person: Person) -> QuerySet[FeedbackItem]:
 
 
 def _out(item: FeedbackItem, person: Person) -> dict[str, Any]:
-    values = {name: getattr(item, name) for name in ItemOut.model_fields if hasattr(item, name)}
+    values = {name: getattr(item, name) for name in FeedbackItemOut.model_fields if hasattr(item, name)}
     values.update(
         id=item.pk,
         overdue=item.is_overdue(),
@@ -129,10 +125,10 @@ def _refusal(error: services.FeedbackError) -> JsonResponse:
     )
 
 
-RESPONSES: dict[int, Any] = {200: ItemOut, 400: ErrorOut, 409: ErrorOut}
+RESPONSES: dict[int, Any] = {200: FeedbackItemOut, 400: ErrorOut, 409: ErrorOut}
 
 
-@router.get("/items", response=list[ItemOut])
+@router.get("/items", response=list[FeedbackItemOut])
 def list_items(
     request: HttpRequest, status: str = "", organisation_id: int | None = None
 ) -> list[dict[str, Any]]:
@@ -147,14 +143,14 @@ def list_items(
     return [_out(item, person) for item in items]
 
 
-@router.get("/items/{item_id}", response=ItemOut)
+@router.get("/items/{item_id}", response=FeedbackItemOut)
 def get_item(request: HttpRequest, item_id: int) -> dict[str, Any]:
     person = _person(request)
     return _out(get_object_or_404(_visible(person), pk=item_id), person)
 
 
 @router.post("/items", response=RESPONSES)
-def enter_item(request: HttpRequest, payload: EnterIn) -> Any:
+def enter_item(request: HttpRequest, payload: FeedbackEnterIn) -> Any:
     """Staff enter an item received on the national portal or by letter."""
     person = _person(request)
     organisation = organisation_for(person, payload.organisation_id, Action.FEEDBACK_ROUTE)
@@ -180,7 +176,7 @@ def enter_item(request: HttpRequest, payload: EnterIn) -> Any:
 
 
 @router.post("/items/{item_id}/{step}", response=RESPONSES)
-def take_step(request: HttpRequest, item_id: int, step: Step, payload: StepIn) -> Any:
+def take_step(request: HttpRequest, item_id: int, step: Step, payload: FeedbackStepIn) -> Any:
     """assign / draft / submit / approve / return / send / close / decide (data requests)."""
     person = _person(request)
     item = get_object_or_404(_visible(person), pk=item_id)
@@ -211,7 +207,7 @@ def take_step(request: HttpRequest, item_id: int, step: Step, payload: StepIn) -
     return _out(item, person)
 
 
-@router.get("/figures", response=FiguresOut)
+@router.get("/figures", response=FeedbackFiguresOut)
 def figures(
     request: HttpRequest, organisation_id: int, start: datetime.date, end: datetime.date
 ) -> dict[str, Any]:
