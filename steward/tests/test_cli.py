@@ -218,10 +218,9 @@ def test_an_unauthorised_person_is_refused_in_one_line_and_nothing_changes(
     events = AuditEvent.objects.count()
     result = steward(*_argv(template, _file_for(kind, tmp_path)), "--as", who)
     if command == "inventory check":
-        # A check reports, row by row, what an import would refuse; the refusal is one of them.
-        assert result.code == 1 and "Traceback" not in result.err
-        assert "沒有編修 測試部 盤點表的權限" in result.err
-        assert result.lines[-1] == "錯誤：共 1 個問題，未匯入任何資料。"
+        # the organisation given for new rows is checked first: a refusal, before any row
+        assert result.code == 2 and "Traceback" not in result.err
+        assert result.err == "錯誤：centre 沒有權限為「測試部」執行「編修盤點表」。\n"
     else:
         line = _one_clear_line(result, 2)
         assert "沒有權限" in line or "只有" in line or "只能" in line, line
@@ -259,9 +258,10 @@ def test_an_unknown_person_is_one_line_naming_the_option(
     ids=lambda argv: " ".join(argv[:2]),
 )
 def test_commands_that_act_as_the_operator_refuse_as_with_a_usage_error(
-    steward: Any, tree: Tree, argv: list[str]
+    steward: Any, tree: Tree, argv: list[str], settings: Any
 ) -> None:
     """These run as the server's operator; they take no --as, and say so without a trace."""
+    settings.SECRET_KEY = "not-the-development-key-" + "x" * 40  # (worker refuses that key)
     result = steward(*argv, "--as", "liaison")
     assert result.code == 2
     assert "Traceback" not in result.err
@@ -273,13 +273,13 @@ def test_usage_errors_are_one_line_in_the_environments_language(
 ) -> None:
     result = steward("inventory", "import")
     assert result.code == 2 and "Traceback" not in result.err
-    assert result.lines[-1] == "錯誤：缺少必要的參數：file, --as, --to"
+    assert result.lines[-1] == "錯誤：缺少必要的參數：file, --as"
     assert steward("schedule", "abc", "--plan", "x").lines[-1] == (
         "錯誤：參數 year：'abc' 不是有效的 int 值"
     )
     monkeypatch.setenv("LANG", "en_US.UTF-8")
     assert steward("inventory", "import").lines[-1] == (
-        "Error: the following arguments are required: file, --as, --to"
+        "Error: the following arguments are required: file, --as"
     )
 
 
