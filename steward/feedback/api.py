@@ -21,7 +21,7 @@ from steward.feedback import services
 from steward.feedback.figures import figures_for
 from steward.feedback.models import FeedbackItem
 from steward.feedback.workflow import Step, available_steps
-from steward.lib.api import ErrorOut, Router
+from steward.lib.api import ErrorOut, Id, Router
 from steward.organisations.models import Organisation, Person
 from steward.organisations.scope import Action, organisation_for, scope_q
 
@@ -109,7 +109,9 @@ def _visible(person: Person) -> QuerySet[FeedbackItem]:
 
 
 def _out(item: FeedbackItem, person: Person) -> dict[str, Any]:
-    values = {name: getattr(item, name) for name in FeedbackItemOut.model_fields if hasattr(item, name)}
+    values = {
+        name: getattr(item, name) for name in FeedbackItemOut.model_fields if hasattr(item, name)
+    }
     values.update(
         id=item.pk,
         overdue=item.is_overdue(),
@@ -143,10 +145,10 @@ def list_items(
     return [_out(item, person) for item in items]
 
 
-@router.get("/items/{item_id}", response=FeedbackItemOut)
-def get_item(request: HttpRequest, item_id: int) -> dict[str, Any]:
+@router.get("/items/{feedback_item_id}", response=FeedbackItemOut)
+def get_item(request: HttpRequest, feedback_item_id: Id) -> dict[str, Any]:
     person = _person(request)
-    return _out(get_object_or_404(_visible(person), pk=item_id), person)
+    return _out(get_object_or_404(_visible(person), pk=feedback_item_id), person)
 
 
 @router.post("/items", response=RESPONSES)
@@ -175,11 +177,13 @@ def enter_item(request: HttpRequest, payload: FeedbackEnterIn) -> Any:
     return _out(item, person)
 
 
-@router.post("/items/{item_id}/{step}", response=RESPONSES)
-def take_step(request: HttpRequest, item_id: int, step: Step, payload: FeedbackStepIn) -> Any:
+@router.post("/items/{feedback_item_id}/{step}", response=RESPONSES)
+def take_step(
+    request: HttpRequest, feedback_item_id: Id, step: Step, payload: FeedbackStepIn
+) -> Any:
     """assign / draft / submit / approve / return / send / close / decide (data requests)."""
     person = _person(request)
-    item = get_object_or_404(_visible(person), pk=item_id)
+    item = get_object_or_404(_visible(person), pk=feedback_item_id)
     try:
         if step is Step.ASSIGN:
             organisation = get_object_or_404(Organisation, pk=payload.organisation_id or 0)

@@ -68,6 +68,8 @@ EXEMPT: dict[str, str] = {
     },
     "set_language": "the visitor's language choice, kept in their session",
     "datasets:notices": "withdrawal notices are public by law (停止提供公告), no sign-in",
+    "feedback:track": "the public tracking page: its token is the secret a sender was given",
+    "feedback:new": "the public form: anyone may send feedback about any published dataset",
     "catalogue:": (
         "the public catalogue (CKAN Action API, DCAT): every ministry's published metadata is "
         "public by design, and only that (steward/catalogue/tests: drafts and pending edits "
@@ -118,6 +120,10 @@ VALUES: dict[str, Any] = {
     "limit": 50,
     "offset": 0,
     "check_only": False,
+    "page": 1,
+    "page_size": 50,
+    "start": f"{YEAR}-01-01",
+    "end": f"{YEAR}-12-31",
 }
 
 
@@ -138,6 +144,9 @@ class Objects:
     run: Any
     meeting: Any
     plan: Plan
+    upload: Any = None  # an inventory file kept for its preview (inventory:import_*)
+    catalogue_run: Any = None  # a catalogue import run (publishing:catalogue_run)
+    feedback: Any = None  # an item of public feedback (feedback:*)
     markers: list[str] = field(default_factory=list)
 
 
@@ -180,8 +189,29 @@ def build_objects(
     meeting = record_meeting(
         by=centre, ministry=ministry, held_on=datetime.date(YEAR, 4, 20), number=f"{title}第1次"
     )
+    from steward.feedback.services import enter as enter_feedback
+    from steward.inventory.models import InventoryImport
+    from steward.publishing.models import CatalogueImportRun
+
+    upload = InventoryImport.objects.create(
+        token=f"{title}-token".encode().hex()[:40],
+        created_by=liaison,
+        default_organisation=unit,
+        file_name=f"{title}.csv",
+    )
+    catalogue_run = CatalogueImportRun.objects.create(
+        ministry=ministry, requested_by=centre, file_name=f"{title}.csv"
+    )
+    feedback = enter_feedback(
+        by=centre,
+        kind="comment",
+        text=f"{title}意見",
+        organisation=agency,
+        received_at=timezone.now() - datetime.timedelta(hours=1),
+        channel="portal",
+    )
     markers = [title, agency.name, unit.name, liaison.username, plan.name, agency.agency_code]
-    return Objects(
+    result = Objects(
         ministry,
         agency,
         unit,
@@ -195,8 +225,12 @@ def build_objects(
         run,
         meeting,
         plan,
+        upload,
+        catalogue_run,
+        feedback,
         markers,
     )
+    return result
 
 
 @pytest.fixture
@@ -254,6 +288,13 @@ def object_params(o: Objects) -> dict[str, Any]:
         # pages
         "agency_pk": o.agency.pk,
         "ministry_pk": o.ministry.pk,
+        "inventory:import_detail.token": o.upload.token,
+        "inventory:import_progress.token": o.upload.token,
+        "inventory:import_confirm.token": o.upload.token,
+        "publishing:catalogue_run.pk": o.catalogue_run.pk,
+        "feedback:detail.pk": o.feedback.pk,
+        "feedback:step.pk": o.feedback.pk,
+        "feedback_item_id": o.feedback.pk,
         "inventory:item_edit.pk": o.item.pk,
         "inventory:approve.pk": o.compilation.pk,
         "datasets:detail.pk": [o.draft.pk, o.scheduled.pk],
