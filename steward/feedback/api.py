@@ -177,11 +177,12 @@ def enter_item(request: HttpRequest, payload: FeedbackEnterIn) -> Any:
     return _out(item, person)
 
 
-@router.post("/items/{feedback_item_id}/{step}", response=RESPONSES)
+@router.post("/items/{feedback_item_id}/{feedback_step}", response=RESPONSES)
 def take_step(
-    request: HttpRequest, feedback_item_id: Id, step: Step, payload: FeedbackStepIn
+    request: HttpRequest, feedback_item_id: Id, feedback_step: Step, payload: FeedbackStepIn
 ) -> Any:
     """assign / draft / submit / approve / return / send / close / decide (data requests)."""
+    step = feedback_step
     person = _person(request)
     item = get_object_or_404(_visible(person), pk=feedback_item_id)
     try:

@@ -34,6 +34,7 @@ from django.utils import timezone
 from steward.conftest import Cast, MinistryB, Tree, changed_tables, table_snapshot
 from steward.datasets.services import record_meeting
 from steward.datasets.workflow import Status, Step
+from steward.feedback.workflow import Step as FeedbackStep
 from steward.inventory.services import (
     compile_inventories,
     create_item,
@@ -208,7 +209,7 @@ def build_objects(
         text=f"{title}意見",
         organisation=agency,
         received_at=timezone.now() - datetime.timedelta(hours=1),
-        channel="portal",
+        channel="national_portal",
     )
     markers = [title, agency.name, unit.name, liaison.username, plan.name, agency.agency_code]
     result = Objects(
@@ -295,6 +296,8 @@ def object_params(o: Objects) -> dict[str, Any]:
         "feedback:detail.pk": o.feedback.pk,
         "feedback:step.pk": o.feedback.pk,
         "feedback_item_id": o.feedback.pk,
+        "feedback_step": [step.value for step in FeedbackStep],
+        "feedback:step.step": [step.value for step in FeedbackStep],
         "inventory:item_edit.pk": o.item.pk,
         "inventory:approve.pk": o.compilation.pk,
         "datasets:detail.pk": [o.draft.pk, o.scheduled.pk],
