@@ -38,3 +38,12 @@
     });
   });
 })();
+
+// A select marked data-submit-on-change (the language switch) submits its form when changed:
+// no inline event handlers, so the pages can run under a strict Content-Security-Policy.
+document.addEventListener("change", function (event) {
+  var target = event.target;
+  if (target instanceof HTMLSelectElement && target.hasAttribute("data-submit-on-change") && target.form) {
+    target.form.submit();
+  }
+});
