@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from steward.catalogue.conditional import conditional
 from steward.catalogue.models import CatalogueEntry
 from steward.catalogue.search import (
     FILTER_FIELDS,
@@ -444,6 +445,7 @@ def _params(request: HttpRequest) -> dict[str, Any]:
 
 @csrf_exempt  # read-only actions, no session used: nothing for a forged request to do
 @require_http_methods(["GET", "POST"])
+@conditional
 def action(request: HttpRequest, name: str) -> JsonResponse:
     """`/api/3/action/<name>` and `/api/action/<name>`: one CKAN action, in CKAN's envelope."""
     help_url = request.build_absolute_uri(f"/api/3/action/help_show?name={name}")
