@@ -33,6 +33,7 @@ from steward.catalogue.search import (
     find,
     licence_id,
     parse_fq,
+    without_nul,
 )
 from steward.catalogue.services import keywords_of
 from steward.datasets.standard import CATEGORY_CODES
@@ -427,7 +428,7 @@ ACTIONS: dict[str, Callable[..., Any]] = {
 
 
 def _params(request: HttpRequest) -> dict[str, Any]:
-    params: dict[str, Any] = {key: request.GET.get(key) for key in request.GET}
+    params: dict[str, Any] = {key: without_nul(request.GET.get(key) or "") for key in request.GET}
     if request.method == "POST" and request.body:
         if len(request.body) > 64 * 1024:
             raise ActionError("Bad request", "Bad request - the JSON body is over 64 KB", 400)
@@ -439,7 +440,12 @@ def _params(request: HttpRequest) -> dict[str, Any]:
             ) from None
         if not isinstance(body, dict):
             raise ActionError("Bad request", "Bad request - the JSON body must be an object", 400)
-        params.update(body)
+        params.update(
+            {
+                key: without_nul(value) if isinstance(value, str) else value
+                for key, value in body.items()
+            }
+        )
     return params
 
 

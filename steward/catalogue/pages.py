@@ -23,7 +23,14 @@ from django.views.decorators.http import require_GET
 
 from steward.catalogue.conditional import conditional
 from steward.catalogue.models import CatalogueEntry
-from steward.catalogue.search import QUERY_MAX_CHARS, Filter, SearchError, facet_counts, find
+from steward.catalogue.search import (
+    QUERY_MAX_CHARS,
+    Filter,
+    SearchError,
+    facet_counts,
+    find,
+    without_nul,
+)
 from steward.datasets.metadata import flatten, label_of
 from steward.datasets.models import DatasetVersion
 from steward.datasets.standard import (
@@ -56,7 +63,7 @@ def _entries() -> QuerySet[CatalogueEntry]:
 
 
 def _ministry(key: str) -> Organisation:
-    ministry = Organisation.objects.filter(parent=None, key=key).first()
+    ministry = Organisation.objects.filter(parent=None, key=without_nul(key)).first()
     if ministry is None:
         raise Http404(_("There is no ministry with this key."))
     return ministry
@@ -241,7 +248,7 @@ def _history(entry: CatalogueEntry) -> list[dict[str, Any]]:
 def dataset(request: HttpRequest, name: str) -> HttpResponse:
     """One published dataset: metadata to the national standard, resources and their quality,
     the declared fields (主要欄位說明) and the history of published versions."""
-    entry = _entries().select_related("ministry").filter(name=name.lower()).first()
+    entry = _entries().select_related("ministry").filter(name=without_nul(name).lower()).first()
     if entry is None:
         raise Http404(_("There is no published dataset with this name."))
     record = entry.record
@@ -287,6 +294,7 @@ def dataset(request: HttpRequest, name: str) -> HttpResponse:
 @conditional
 def organization(request: HttpRequest, code: str) -> HttpResponse:
     """An agency's published datasets and its figures."""
+    code = without_nul(code)
     agency = (
         Organisation.objects.filter(agency_code__iexact=code).first()
         or Organisation.objects.filter(key__iexact=code).first()

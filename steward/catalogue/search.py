@@ -43,6 +43,11 @@ class Filter:
     value: str
 
 
+def without_nul(text: str) -> str:
+    """The text without NUL characters, which PostgreSQL refuses in any text parameter."""
+    return text.replace("\x00", "")
+
+
 def licence_id(licence: str) -> str:
     """CKAN's licence id for a licence title (the Taiwan OGDL), or the title itself."""
     return _LICENCE_IDS.get(licence.strip(), licence.strip())
@@ -61,7 +66,7 @@ def parse_query(q: str) -> list[list[str]]:
     the default, `OR` separates alternatives, and `*:*` or nothing means every dataset. No
     character has a meaning to the database: search text never reaches SQL as syntax.
     """
-    q = q.strip()
+    q = without_nul(q).strip()
     if not q or q == "*:*":
         return []
     groups: list[list[str]] = [[]]
@@ -119,7 +124,7 @@ def parse_fq(fq: str) -> list[Filter]:
 
 
 def apply_filter(entries: QuerySet[CatalogueEntry], item: Filter) -> QuerySet[CatalogueEntry]:
-    value = item.value
+    value = without_nul(item.value)
     if item.field == "organization":
         return entries.filter(Q(agency__agency_code__iexact=value) | Q(agency__key__iexact=value))
     if item.field == "groups":

@@ -42,7 +42,7 @@ def dcat_catalogue(request: HttpRequest, fmt: str) -> HttpResponse:
     )
     publisher: Any = SITE
     query = ""
-    ministry_key = request.GET.get("ministry", "").strip()
+    ministry_key = request.GET.get("ministry", "").replace("\x00", "").strip()
     if ministry_key:
         ministry = Organisation.objects.filter(parent=None, key=ministry_key).first()
         if ministry is None:

@@ -175,3 +175,19 @@ def test_bad_page_numbers_get_a_notice_not_an_error(
 def test_the_page_size_is_capped(client: Client, catalogue: list[Dataset]) -> None:
     text = get(client, "/dataset/?size=100000")
     assert "每頁最多顯示 100 筆資料集" in text
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/dataset/a17010000j-000001%00", "/organization/a17010000j%00", "/catalogue/t-%00/",
+        "/dataset/?ministry=%00", "/dataset/?organization=%00&res_format=%00",
+        "/api/3/action/package_show?id=%00", "/api/3/action/package_search?fq=tags:%00",
+        "/catalog.ttl?ministry=%00",
+    ],
+)  # fmt: skip
+def test_a_nul_character_anywhere_is_no_server_error(
+    client: Client, catalogue: list[Dataset], url: str
+) -> None:
+    """PostgreSQL refuses NUL in text: it is removed before any query."""
+    assert client.get(url).status_code in (200, 400, 404, 409)
