@@ -29,7 +29,7 @@ from steward.catalogue.models import CatalogueEntry
 from steward.catalogue.search import (
     FILTER_FIELDS,
     SearchError,
-    facet_counts,
+    facets,
     find,
     licence_id,
     parse_fq,
@@ -294,11 +294,11 @@ def package_search(params: dict[str, Any]) -> dict[str, Any]:
     order = _order(str(params.get("sort") or ""), has_query)
     count = entries.count()
     page = list(entries.order_by(*order)[start : start + min(rows, ROWS_MAX)])
-    facets: dict[str, dict[str, int]] = {}
+    counted_facets = facets(entries, facet_fields, facet_limit)
+    facet_result: dict[str, dict[str, int]] = {}
     search_facets: dict[str, Any] = {}
-    for field in facet_fields:
-        counted = facet_counts(entries, field, facet_limit)
-        facets[field] = {name: n for name, _display, n in counted}
+    for field, counted in counted_facets.items():
+        facet_result[field] = {name: n for name, _display, n in counted}
         search_facets[field] = {
             "title": field,
             "items": [
@@ -309,7 +309,7 @@ def package_search(params: dict[str, Any]) -> dict[str, Any]:
         "count": count,
         "sort": str(params.get("sort") or "score desc, metadata_modified desc"),
         "results": [package_dict(entry) for entry in page],
-        "facets": facets,
+        "facets": facet_result,
         "search_facets": search_facets,
     }
     if rows > ROWS_MAX:

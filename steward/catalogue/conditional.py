@@ -14,7 +14,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import Count, Max
+from django.db.models import Max
 from django.http import HttpRequest
 from django.utils.translation import get_language
 from django.views.decorators.http import condition
@@ -25,15 +25,17 @@ from steward.quality.models import CheckRun
 
 def catalogue_etag(request: HttpRequest, *args: Any, **kwargs: Any) -> str:
     """A strong validator of everything the public side shows, for this visitor and language."""
-    figures = CatalogueEntry.objects.aggregate(count=Count("pk"), latest=Max("published_at"))
+    # Two queries, so each can use an index alone (COUNT(*) and MAX over published_at).
+    count = CatalogueEntry.objects.count()
+    latest = CatalogueEntry.objects.aggregate(latest=Max("published_at"))["latest"]
     checked = CheckRun.objects.aggregate(latest=Max("finished_at"))["latest"]
     user = getattr(request, "user", None)
     visitor = user.pk if user is not None and user.is_authenticated else 0
     seed = "|".join(
         str(part)
         for part in (
-            figures["count"],
-            figures["latest"],
+            count,
+            latest,
             checked,
             get_language(),
             visitor,

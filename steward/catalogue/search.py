@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
 from steward.catalogue.models import CatalogueEntry
 from steward.datasets.standard import CATEGORY_CODES
@@ -152,41 +152,60 @@ def find(
     return entries.annotate(score=score(groups)), bool(groups)
 
 
-def facet_counts(
-    entries: QuerySet[CatalogueEntry], field: str, limit: int
-) -> list[tuple[str, str, int]]:
-    """(name, display name, count) of one facet over the filtered entries, most first."""
-    counts: Counter[str] = Counter()
-    names: dict[str, str] = {}
-    entries = entries.order_by()  # no ranking or ordering needed to count
+_FACET_COLUMNS = {
+    "organization": ("agency__agency_code", "agency__key", "agency__name"),
+    "groups": ("category_code",),
+    "license_id": ("licence",),
+    "update_frequency": ("update_frequency",),
+    "res_format": ("formats",),
+    "tags": ("tags",),
+}
+
+
+def _facet_names(field: str, values: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The (name, display name) pairs one row's column values count towards."""
     if field == "organization":
-        for code, key, title in entries.values_list(
-            "agency__agency_code", "agency__key", "agency__name"
-        ):
-            name = (code or key).lower()
-            counts[name] += 1
-            names[name] = title
-    elif field in ("groups", "license_id", "update_frequency"):
-        column = {"groups": "category_code", "license_id": "licence",
-                  "update_frequency": "update_frequency"}[field]  # fmt: skip
-        for value in entries.values_list(column, flat=True):
-            if not value:
-                continue
-            name = (
-                value.lower()
-                if field == "groups"
-                else licence_id(value)
-                if field == "license_id"
-                else value
-            )
-            counts[name] += 1
-            names[name] = CATEGORY_CODES.get(value, value) if field == "groups" else value
-    else:
-        column = "formats" if field == "res_format" else "tags"
-        separator = "," if field == "res_format" else "\n"
-        for value in entries.values_list(column, flat=True):
-            for name in {part for part in value.split(separator) if part}:
-                counts[name] += 1
-                names[name] = name
-    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
-    return [(name, names[name], count) for name, count in ranked]
+        code, key, title = values
+        return [((code or key).lower(), title)]
+    value = values[0]
+    if not value:
+        return []
+    if field == "groups":
+        return [(value.lower(), CATEGORY_CODES.get(value, value))]
+    if field == "license_id":
+        return [(licence_id(value), value)]
+    if field == "update_frequency":
+        return [(value, value)]
+    separator = "," if field == "res_format" else "\n"
+    return [(part, part) for part in {p for p in value.split(separator) if p}]
+
+
+def facets(
+    entries: QuerySet[CatalogueEntry], fields: list[str], limit: int
+) -> dict[str, list[tuple[str, str, int]]]:
+    """(name, display name, count) per facet over the filtered entries, most first.
+
+    One GROUP BY over every facet's columns: the database scans the matches once and returns
+    only the distinct combinations, which are then counted per facet here.
+    """
+    if not fields:
+        return {}
+    columns = [column for field in fields for column in _FACET_COLUMNS[field]]
+    counts: dict[str, Counter[str]] = {field: Counter() for field in fields}
+    names: dict[str, dict[str, str]] = {field: {} for field in fields}
+    grouped = entries.order_by().values_list(*columns).annotate(n=Count("pk"))
+    for row in grouped:
+        position = 0
+        for field in fields:
+            width = len(_FACET_COLUMNS[field])
+            for name, display in _facet_names(field, row[position : position + width]):
+                counts[field][name] += row[-1]
+                names[field][name] = display
+            position += width
+    return {
+        field: [
+            (name, names[field][name], n)
+            for name, n in sorted(counts[field].items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+        ]
+        for field in fields
+    }
