@@ -79,7 +79,7 @@ def main() -> None:
     agencies = [
         Organisation.objects.create(
             key=f"bench-{n}", name=f"測試第{n}署", kind=OrganisationKind.AGENCY, parent=ministry,
-            agency_code=f"A170{n:02d}0000J",
+            agency_code=f"A17{n:02d}0000J",
         )
         for n in range(1, 21)
     ]  # fmt: skip
