@@ -13,20 +13,28 @@ Only `CatalogueEntry` rows are read: what was last published, never a draft.
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from steward.catalogue.conditional import conditional
 from steward.catalogue.models import CatalogueEntry
+from steward.catalogue.search import (
+    FILTER_FIELDS,
+    SearchError,
+    facets,
+    find,
+    licence_id,
+    parse_fq,
+    without_nul,
+)
 from steward.catalogue.services import keywords_of
 from steward.datasets.standard import CATEGORY_CODES
 from steward.organisations.models import Organisation
@@ -35,9 +43,6 @@ CKAN_VERSION = "2.10.4"  # the API version whose answers these follow
 ROWS_DEFAULT = 10
 ROWS_MAX = 1000  # as CKAN's ckan.search.rows_max: more is capped, and the answer says so
 LIST_MAX = 1000
-QUERY_MAX_CHARS = 500
-#: fq / facet.field names and the entry column each filters on.
-FILTER_FIELDS = ("organization", "groups", "res_format", "license_id", "tags", "update_frequency")
 SORTS = {
     "score": None,
     "metadata_modified": "published_at",
@@ -50,7 +55,6 @@ _MAPPED = {"identifier", "title", "description", "keyword", "license", "licenseU
            "landingPage", "publisher", "publisherContactName", "publisherContactEmail",
            "distribution"}  # fmt: skip
 _RESOURCE_MAPPED = {"resourceID", "resourceDescription", "format", "resourceModified"}
-_LICENCE_IDS = {"政府資料開放授權條款-第1版": "OGDL-Taiwan-1.0"}
 
 
 class ActionError(Exception):
@@ -78,10 +82,6 @@ def _iso(value: Any) -> str | None:
     if isinstance(value, datetime):
         return timezone.make_naive(value, UTC).isoformat()
     return str(value) if value else None
-
-
-def licence_id(licence: str) -> str:
-    return _LICENCE_IDS.get(licence.strip(), licence.strip())
 
 
 def organization_dict(entry_agency: Any, *, package_count: int | None = None) -> dict[str, Any]:
@@ -233,135 +233,7 @@ def _entry(params: dict[str, Any], name: str = "id") -> CatalogueEntry:
     return entry
 
 
-# --- search -----------------------------------------------------------------------------------
-
-_TOKEN = re.compile(r'"([^"]*)"|(\S+)')
-
-
-def parse_query(q: str) -> list[list[str]]:
-    """A q string as OR-groups of AND-terms: `勞保 投保薪資 OR "職業 災害"`.
-
-    Terms are matched as plain substrings (Chinese has no spaces to split on): quotes keep a
-    phrase together, a trailing `*` is dropped (every term is a substring already), `AND` is
-    the default, `OR` separates alternatives, and `*:*` or nothing means every dataset. No
-    character has a meaning to the database: search text never reaches SQL as syntax.
-    """
-    q = q.strip()
-    if not q or q == "*:*":
-        return []
-    groups: list[list[str]] = [[]]
-    for phrase, word in _TOKEN.findall(q):
-        term = (phrase if phrase else word).strip().strip("*").lower()
-        if word == "OR":
-            groups.append([])
-        elif word in ("AND", "&&") or not term:
-            continue
-        else:
-            groups[-1].append(term)
-    return [group for group in groups if group]
-
-
-def _query_filter(groups: list[list[str]]) -> Q:
-    combined = Q()
-    for group in groups:
-        all_terms = Q()
-        for term in group:
-            all_terms &= Q(search_text__contains=term)
-        combined |= all_terms
-    return combined
-
-
-def _score(groups: list[list[str]]) -> Any:
-    """Relevance: a term in the title counts most, then in the keywords, then elsewhere."""
-    score: Any = Value(0)
-    for term in {term for group in groups for term in group}:
-        score = score + Case(
-            When(title__icontains=term, then=Value(10)),
-            default=Value(0),
-            output_field=IntegerField(),
-        )
-        score = score + Case(
-            When(tags__icontains=term, then=Value(5)), default=Value(0), output_field=IntegerField()
-        )
-        score = score + Value(1)
-    return score
-
-
-@dataclass
-class _Filter:
-    field: str
-    value: str
-
-
-def parse_fq(fq: str) -> list[_Filter]:
-    """`organization:a17010000j res_format:CSV tags:"投保 薪資"` as filters; unknown fields refused."""
-    filters = []
-    for match in re.finditer(r'(\+?)([\w.]+):("([^"]*)"|\S+)', fq or ""):
-        field, raw, quoted = match.group(2), match.group(3), match.group(4)
-        if field not in FILTER_FIELDS:
-            raise _invalid(
-                "fq", f"fq: unknown field {field!r}; known fields: {', '.join(FILTER_FIELDS)}"
-            )
-        filters.append(_Filter(field, quoted if quoted is not None else raw))
-    rest = re.sub(r'(\+?)([\w.]+):("([^"]*)"|\S+)', "", fq or "").strip()
-    if rest:
-        raise _invalid("fq", f"fq: cannot read {rest[:40]!r}; write field:value pairs")
-    return filters
-
-
-def _apply_filter(entries: QuerySet[CatalogueEntry], item: _Filter) -> QuerySet[CatalogueEntry]:
-    value = item.value
-    if item.field == "organization":
-        return entries.filter(Q(agency__agency_code__iexact=value) | Q(agency__key__iexact=value))
-    if item.field == "groups":
-        return entries.filter(category_code__iexact=value)
-    if item.field == "res_format":
-        return entries.filter(formats__contains=f",{value.upper()},")
-    if item.field == "license_id":
-        titles = [t for t, i in _LICENCE_IDS.items() if i == value] or [value]
-        return entries.filter(licence__in=titles)
-    if item.field == "tags":
-        return entries.filter(tags__contains=f"\n{value}\n")
-    return entries.filter(update_frequency=value)  # update_frequency
-
-
-def _facet_counts(
-    entries: QuerySet[CatalogueEntry], field: str, limit: int
-) -> list[tuple[str, str, int]]:
-    """(name, display name, count) of one facet over the filtered entries, most first."""
-    counts: Counter[str] = Counter()
-    names: dict[str, str] = {}
-    if field == "organization":
-        for code, key, title in entries.values_list(
-            "agency__agency_code", "agency__key", "agency__name"
-        ):
-            name = (code or key).lower()
-            counts[name] += 1
-            names[name] = title
-    elif field in ("groups", "license_id", "update_frequency"):
-        column = {"groups": "category_code", "license_id": "licence",
-                  "update_frequency": "update_frequency"}[field]  # fmt: skip
-        for value in entries.values_list(column, flat=True):
-            if not value:
-                continue
-            name = (
-                value.lower()
-                if field == "groups"
-                else licence_id(value)
-                if field == "license_id"
-                else value
-            )
-            counts[name] += 1
-            names[name] = CATEGORY_CODES.get(value, value) if field == "groups" else value
-    else:
-        column = "formats" if field == "res_format" else "tags"
-        separator = "," if field == "res_format" else "\n"
-        for value in entries.values_list(column, flat=True):
-            for name in {part for part in value.split(separator) if part}:
-                counts[name] += 1
-                names[name] = name
-    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
-    return [(name, names[name], count) for name, count in ranked]
+# --- search (steward.catalogue.search) -------------------------------------------------------
 
 
 def _facet_fields(params: dict[str, Any]) -> list[str]:
@@ -410,28 +282,23 @@ def _order(sort: str, has_query: bool) -> list[str]:
 
 def package_search(params: dict[str, Any]) -> dict[str, Any]:
     q = str(params.get("q") or "")
-    if len(q) > QUERY_MAX_CHARS:
-        raise _invalid("q", f"q: at most {QUERY_MAX_CHARS} characters, not {len(q)}")
     rows = _int(params, "rows", ROWS_DEFAULT)
     start = _int(params, "start", 0)
-    groups = parse_query(q)
-    entries = _public()
-    for item in parse_fq(str(params.get("fq") or "")):
-        entries = _apply_filter(entries, item)
-    if groups:
-        entries = entries.filter(_query_filter(groups))
     facet_fields = _facet_fields(params)
     facet_limit = _int(params, "facet.limit", 50, minimum=-1)
     facet_limit = 10**9 if facet_limit < 0 else facet_limit
-    order = _order(str(params.get("sort") or ""), bool(groups))
-    ranked = entries.annotate(score=_score(groups)) if "score" in " ".join(order) else entries
+    try:
+        entries, has_query = find(_public(), q, parse_fq(str(params.get("fq") or "")))
+    except SearchError as error:
+        raise _invalid(error.field, error.message) from None
+    order = _order(str(params.get("sort") or ""), has_query)
     count = entries.count()
-    page = list(ranked.order_by(*order)[start : start + min(rows, ROWS_MAX)])
-    facets: dict[str, dict[str, int]] = {}
+    page = list(entries.order_by(*order)[start : start + min(rows, ROWS_MAX)])
+    counted_facets = facets(entries, facet_fields, facet_limit)
+    facet_result: dict[str, dict[str, int]] = {}
     search_facets: dict[str, Any] = {}
-    for field in facet_fields:
-        counted = _facet_counts(entries, field, facet_limit)
-        facets[field] = {name: n for name, _display, n in counted}
+    for field, counted in counted_facets.items():
+        facet_result[field] = {name: n for name, _display, n in counted}
         search_facets[field] = {
             "title": field,
             "items": [
@@ -442,7 +309,7 @@ def package_search(params: dict[str, Any]) -> dict[str, Any]:
         "count": count,
         "sort": str(params.get("sort") or "score desc, metadata_modified desc"),
         "results": [package_dict(entry) for entry in page],
-        "facets": facets,
+        "facets": facet_result,
         "search_facets": search_facets,
     }
     if rows > ROWS_MAX:
@@ -561,7 +428,7 @@ ACTIONS: dict[str, Callable[..., Any]] = {
 
 
 def _params(request: HttpRequest) -> dict[str, Any]:
-    params: dict[str, Any] = {key: request.GET.get(key) for key in request.GET}
+    params: dict[str, Any] = {key: without_nul(request.GET.get(key) or "") for key in request.GET}
     if request.method == "POST" and request.body:
         if len(request.body) > 64 * 1024:
             raise ActionError("Bad request", "Bad request - the JSON body is over 64 KB", 400)
@@ -573,12 +440,18 @@ def _params(request: HttpRequest) -> dict[str, Any]:
             ) from None
         if not isinstance(body, dict):
             raise ActionError("Bad request", "Bad request - the JSON body must be an object", 400)
-        params.update(body)
+        params.update(
+            {
+                key: without_nul(value) if isinstance(value, str) else value
+                for key, value in body.items()
+            }
+        )
     return params
 
 
 @csrf_exempt  # read-only actions, no session used: nothing for a forged request to do
 @require_http_methods(["GET", "POST"])
+@conditional
 def action(request: HttpRequest, name: str) -> JsonResponse:
     """`/api/3/action/<name>` and `/api/action/<name>`: one CKAN action, in CKAN's envelope."""
     help_url = request.build_absolute_uri(f"/api/3/action/help_show?name={name}")

@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
+from steward.catalogue.conditional import conditional
 from steward.catalogue.dcat import catalogue_graph
 from steward.catalogue.models import CatalogueEntry
 from steward.organisations.models import Organisation
@@ -26,6 +27,7 @@ def _bad(message: str) -> HttpResponse:
 
 
 @require_GET
+@conditional
 def dcat_catalogue(request: HttpRequest, fmt: str) -> HttpResponse:
     """One page of the public catalogue as DCAT-AP (?page=N; ?ministry=KEY for one ministry)."""
     syntax, content_type = FORMATS[fmt]
@@ -40,7 +42,7 @@ def dcat_catalogue(request: HttpRequest, fmt: str) -> HttpResponse:
     )
     publisher: Any = SITE
     query = ""
-    ministry_key = request.GET.get("ministry", "").strip()
+    ministry_key = request.GET.get("ministry", "").replace("\x00", "").strip()
     if ministry_key:
         ministry = Organisation.objects.filter(parent=None, key=ministry_key).first()
         if ministry is None:

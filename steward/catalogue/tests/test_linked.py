@@ -162,3 +162,20 @@ def test_the_last_quality_checks_header_is_the_schema(
     names = [f["name"] for f in package["resources"][0]["schema"]["fields"]]
     assert names == ["year", "agency", "amount", "note"]
     assert _frictionless_validate(package, tmp_path)["valid"] is True
+
+
+@pytest.mark.django_db
+def test_the_public_dataset_page_carries_its_schema_org_dataset(
+    client: Any, catalogue: list[Any]
+) -> None:
+    import json
+    import re
+
+    name = catalogue[0].identifier.lower()
+    page = client.get(f"/dataset/{name}").content.decode()
+    [block] = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    data = json.loads(block)
+    assert data["@type"] == "Dataset" and data["name"] == "勞工保險投保薪資分級表"
+    # the machine-readable forms answer beside the page
+    assert client.get(f"/dataset/{name}.jsonld").status_code == 200
+    assert client.get(f"/dataset/{name}/datapackage.json").status_code == 200

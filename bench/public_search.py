@@ -1,0 +1,169 @@
+"""Public catalogue pages over 50,000 published datasets: p50/p95 of the search page and the
+dataset page, on SQLite or PostgreSQL.
+
+    uv run python bench/public_search.py [--entries 50000] [--requests 200]
+        [--database-url postgres://steward@127.0.0.1:54329/steward_bench]
+
+The data is generated straight into the tables with `bulk_create` (Dataset, DatasetVersion,
+CatalogueEntry), not through the publishing services, which would take far longer for 50,000
+datasets; the entries are built by the same `search_text` rule the services use. SQLite runs
+in a throw-away file; a PostgreSQL database given by URL is migrated and emptied first. Each
+request goes through Django's test client (the whole view, template and middleware, no
+network). Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+SUBJECTS = ["勞工保險", "投保薪資", "職業災害", "就業服務", "最低工資", "外籍勞工", "職業訓練",
+            "勞資爭議", "工會", "退休金", "育嬰留職", "工時", "職場安全", "失業給付", "技能檢定"]  # fmt: skip
+KINDS = ["統計", "分級表", "名冊", "調查", "概況", "月報", "年報", "清冊", "申請案件", "補助"]
+PLACES = ["臺北市", "新北市", "桃園市", "臺中市", "臺南市", "高雄市", "基隆市", "新竹縣", "全國"]
+FORMATS = ["CSV", "JSON", "XML", "PDF", "ODS", "XLSX"]
+FREQUENCIES = ["每1年", "每月", "每季", "每日", "不定期"]
+QUERIES = ["投保薪資", "職業災害 統計", "臺中市", "最低工資 OR 退休金", "name", "職業訓練 年報",
+           "不存在的字", "xlsx", "勞"]  # fmt: skip
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--entries", type=int, default=50_000)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--database-url", default="")
+    args = parser.parse_args()
+    if args.database_url:
+        os.environ["DATABASE_URL"] = args.database_url
+    else:
+        folder = tempfile.mkdtemp(prefix="steward-bench-")
+        os.environ["DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "steward.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    settings.ALLOWED_HOSTS = ["*"]
+    call_command("migrate", verbosity=0)
+
+    from steward.catalogue.models import CatalogueEntry
+    from steward.catalogue.services import _formats, _tags, search_text
+    from steward.datasets.models import Dataset, DatasetVersion
+    from steward.organisations.models import Organisation, OrganisationKind
+
+    CatalogueEntry.objects.all().delete()
+    DatasetVersion.objects.all().delete()
+    Dataset.objects.all().delete()
+    Organisation.objects.filter(key__startswith="bench").delete()
+    ministry = Organisation.objects.create(
+        key="bench", name="測試部", kind=OrganisationKind.MINISTRY, agency_code="A17000000J"
+    )
+    agencies = [
+        Organisation.objects.create(
+            key=f"bench-{n}", name=f"測試第{n}署", kind=OrganisationKind.AGENCY, parent=ministry,
+            agency_code=f"A17{n:02d}0000J",
+        )
+        for n in range(1, 21)
+    ]  # fmt: skip
+    rng = random.Random(1)
+    now = timezone.now()
+    started = time.perf_counter()
+    batch = 2000
+    for start in range(0, args.entries, batch):
+        datasets, versions, entries = [], [], []
+        for n in range(start, min(start + batch, args.entries)):
+            agency = agencies[n % len(agencies)]
+            identifier = f"{agency.agency_code}-{n:06d}"
+            title = f"{rng.choice(PLACES)}{rng.choice(SUBJECTS)}{rng.choice(KINDS)}"
+            formats = rng.sample(FORMATS, rng.randint(1, 3))
+            record = {
+                "identifier": identifier, "title": title, "categoryCode": "E00",
+                "description": f"{title}，{rng.choice(SUBJECTS)}相關資料，按{rng.choice(PLACES)}分列。",
+                "fieldDescription": "year(年度)、name(名稱)、amount(金額)、count(件數)",
+                "keyword": rng.sample(SUBJECTS, 2), "license": "政府資料開放授權條款-第1版",
+                "accrualPeriodicity": rng.choice(FREQUENCIES), "publisher": agency.name,
+                "distribution": [
+                    {"resourceID": f"{identifier}-{i + 1:03d}", "format": f,
+                     "resourceDescription": f"{title} {f}",
+                     "downloadURL": f"https://data.example.gov.tw/{identifier}-{i + 1}.{f.lower()}"}
+                    for i, f in enumerate(formats)
+                ],
+            }  # fmt: skip
+            published = now - timezone.timedelta(minutes=n)
+            datasets.append(
+                Dataset(organisation=agency, status="published", identifier=identifier, title=title)
+            )
+            versions.append((identifier, record, published))
+        made = {d.identifier: d for d in Dataset.objects.bulk_create(datasets)}
+        if not all(d.pk for d in made.values()):
+            made = dict(
+                Dataset.objects.filter(identifier__in=list(made)).values_list("identifier", "pk")
+            )  # type: ignore[arg-type]
+        rows = []
+        for identifier, record, published in versions:
+            pk = made[identifier] if isinstance(made[identifier], int) else made[identifier].pk
+            rows.append(
+                DatasetVersion(dataset_id=pk, number=1, metadata=record, published_at=published)
+            )
+            agency = agencies[int(identifier[-6:]) % len(agencies)]
+            entries.append(
+                CatalogueEntry(
+                    dataset_id=pk, ministry=ministry, agency=agency, version=1,
+                    identifier=identifier, name=identifier.lower(), title=record["title"],
+                    category_code="E00", licence=record["license"],
+                    update_frequency=record["accrualPeriodicity"], formats=_formats(record),
+                    tags=_tags(record), first_published_at=published, published_at=published,
+                    record=record, search_text=search_text(record),
+                )
+            )  # fmt: skip
+        DatasetVersion.objects.bulk_create(rows)
+        CatalogueEntry.objects.bulk_create(entries)
+    print(
+        f"{connection.vendor}: {args.entries} entries generated in {time.perf_counter() - started:.1f} s"
+    )
+
+    client = Client()
+    names = list(CatalogueEntry.objects.values_list("name", flat=True)[:5000])
+    for label, urls in (
+        ("search page (q, facets, count, page 1)",
+         [f"/dataset/?q={rng.choice(QUERIES)}" for _ in range(args.requests)]),
+        ("search page, a facet chosen",
+         [f"/dataset/?q={rng.choice(QUERIES)}&res_format=CSV" for _ in range(args.requests // 2)]),
+        ("search page, no q", ["/dataset/"] * (args.requests // 4)),
+        ("dataset page", [f"/dataset/{rng.choice(names)}" for _ in range(args.requests)]),
+        ("CKAN package_search", [f"/api/3/action/package_search?q={rng.choice(QUERIES)}"
+                                 for _ in range(args.requests // 2)]),
+    ):  # fmt: skip
+        client.get(urls[0])  # warm
+        times = []
+        for url in urls:
+            began = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - began) * 1000)
+            assert response.status_code == 200, (url, response.status_code)
+        print(
+            f"{label:42} n={len(times):4}  p50 {statistics.median(times):7.1f} ms  "
+            f"p95 {percentile(times, 0.95):7.1f} ms  max {max(times):7.1f} ms"
+        )
+
+
+if __name__ == "__main__":
+    main()
