@@ -13,6 +13,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
+from steward.lib.pagination import DEFAULT_PAGE_SIZE, PageNumber, PageOut, PageSize, page_of
 from steward.organisations.models import Person
 from steward.organisations.scope import organisation_for
 from steward.quality import services
@@ -67,9 +68,21 @@ class CheckRequestOut(Schema):
     status: str
 
 
-@router.get("/runs", response=list[RunOut])
-def list_runs(request: HttpRequest, limit: int = 50) -> Any:
-    return list(services.visible_runs(_person(request))[: max(1, min(limit, 500))])
+class RunPageOut(PageOut):
+    items: list[RunOut]
+
+
+class ResultPageOut(PageOut):
+    items: list[ResultOut]
+
+
+@router.get("/runs", response=RunPageOut)
+def list_runs(
+    request: HttpRequest, page: PageNumber = 1, page_size: PageSize = DEFAULT_PAGE_SIZE
+) -> Any:
+    """Check runs in scope, newest first, a page at a time (see steward/lib/pagination.py)."""
+    runs = services.visible_runs(_person(request))
+    return page_of(runs, number=page, size=page_size).as_dict()
 
 
 @router.get("/runs/{run_id}", response=RunOut)
@@ -77,16 +90,20 @@ def get_run(request: HttpRequest, run_id: int) -> Any:
     return services.run_for(_person(request), run_id)
 
 
-@router.get("/runs/{run_id}/results", response=list[ResultOut])
+@router.get("/runs/{run_id}/results", response=ResultPageOut)
 def list_results(
-    request: HttpRequest, run_id: int, state: str = "", offset: int = 0, limit: int = 500
+    request: HttpRequest,
+    run_id: int,
+    state: str = "",
+    page: PageNumber = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
 ) -> Any:
+    """A run's results by key, a page at a time; `state` keeps one verdict (ok, broken, …)."""
     run = services.run_for(_person(request), run_id)
     results = run.results.order_by("key")
     if state in CheckState.values:
         results = results.filter(state=state)
-    offset = max(offset, 0)
-    return list(results[offset : offset + max(1, min(limit, 1000))])
+    return page_of(results, number=page, size=page_size).as_dict()
 
 
 @router.post("/checks", response={202: CheckRequestOut})
