@@ -107,7 +107,12 @@ class PublishingOutboxEntry(models.Model):
         verbose_name = _("publishing outbox entry")
         verbose_name_plural = _("publishing outbox entries")
         ordering = ["-updated_at", "-pk"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
+            # The outbox page: refused and abandoned by newest change, accepted by newest.
+            models.Index(fields=["status", "-updated_at"], name="outbox_status_updated"),
+            models.Index(fields=["status", "-delivered_at"], name="outbox_status_delivered"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["dataset"],
