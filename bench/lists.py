@@ -73,8 +73,13 @@ def main() -> None:
     from steward.datasets.api import DatasetOut
     from steward.datasets.models import Dataset, Resource
     from steward.datasets.workflow import Status
-    from steward.organisations.models import Organisation, OrganisationKind, Person, Role
-    from steward.organisations.models import RoleAssignment
+    from steward.organisations.models import (
+        Organisation,
+        OrganisationKind,
+        Person,
+        Role,
+        RoleAssignment,
+    )
     from steward.organisations.scope import Action, scope_q
     from steward.publishing.models import Operation, OutboxStatus, PublishingOutboxEntry
     from steward.quality.models import CheckKind, CheckResult, CheckRun, CheckState, RunStatus
