@@ -112,6 +112,8 @@ class PublishingOutboxEntry(models.Model):
             # The outbox page: refused and abandoned by newest change, accepted by newest.
             models.Index(fields=["status", "-updated_at"], name="outbox_status_updated"),
             models.Index(fields=["status", "-delivered_at"], name="outbox_status_delivered"),
+            # The API's list and the refused list (two statuses) walk this in order.
+            models.Index(fields=["-updated_at", "-id"], name="outbox_updated"),
         ]
         constraints = [
             models.UniqueConstraint(
