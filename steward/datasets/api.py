@@ -27,6 +27,7 @@ from steward.datasets.models import CommitteeMeeting, Dataset
 from steward.datasets.workflow import Status, available_steps, queue_q
 from steward.lib.api import BadRequestOut, Day, ErrorOut, Id, Router
 from steward.lib.bounds import MAX_ID
+from steward.lib.pagination import DEFAULT_PAGE_SIZE, PageNumber, PageOut, PageSize, page_of
 from steward.organisations.models import Organisation, Person
 from steward.organisations.scope import Action, organisation_for, organisations_for, scope_q
 
@@ -319,14 +320,21 @@ def _meeting(request: HttpRequest, dataset: Dataset, meeting_id: int) -> Committ
 # ---------------------------------------------------------------- datasets
 
 
-@router.get("/", response=list[DatasetOut])
+class DatasetPageOut(PageOut):
+    items: list[DatasetOut]
+
+
+@router.get("/", response=DatasetPageOut)
 def list_datasets(
     request: HttpRequest,
     status: str = "",
     organisation_id: Id | None = None,
     mine: bool = False,
-) -> QuerySet[Dataset]:
-    """Datasets in scope; `status` filters, `organisation_id` keeps a subtree, `mine` = my work."""
+    page: PageNumber = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
+) -> dict[str, Any]:
+    """Datasets in scope by identifier, a page at a time (see steward/lib/pagination.py);
+    `status` filters, `organisation_id` keeps a subtree, `mine` = my work."""
     person = _person(request)
     datasets = Dataset.objects.filter(scope_q(person, Action.VIEW)).order_by("identifier")
     if status:
@@ -336,7 +344,7 @@ def list_datasets(
         datasets = datasets.filter(organisation__path__startswith=organisation.path)
     if mine:
         datasets = datasets.filter(queue_q(person))
-    return datasets
+    return page_of(datasets, number=page, size=page_size).as_dict()
 
 
 @router.post("/", response={201: DatasetDetailOut, 400: MetadataErrorOut, 409: ErrorOut})

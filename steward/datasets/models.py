@@ -182,6 +182,12 @@ class Dataset(models.Model):
         verbose_name = _("dataset")
         verbose_name_plural = _("datasets")
         ordering = ["identifier"]
+        # The dataset list page sorts by newest change, filtered by status or organisation.
+        indexes = [
+            models.Index(fields=["-updated_at", "-id"], name="dataset_updated_idx"),
+            models.Index(fields=["status", "-updated_at"], name="dataset_status_updated_idx"),
+            models.Index(fields=["organisation", "-updated_at"], name="dataset_org_updated_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.identifier} {self.title}".strip()

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.forms import BaseForm, BoundField
 from django.http import HttpRequest, HttpResponse
@@ -64,6 +64,7 @@ from steward.datasets.workflow import (
     edit_approver_label,
     queue_q,
 )
+from steward.lib.pagination import page_rows
 from steward.organisations.models import OrganisationKind, Person
 from steward.organisations.scope import Action, organisations_for, scope_q
 
@@ -77,7 +78,7 @@ def index(request: HttpRequest) -> HttpResponse:
     datasets = (
         Dataset.objects.filter(scope_q(person, Action.VIEW))
         .select_related("organisation")
-        .order_by("-updated_at")
+        .order_by("-updated_at", "-id")
     )
     status = request.GET.get("status", "")
     if status in Status.values:
@@ -91,7 +92,7 @@ def index(request: HttpRequest) -> HttpResponse:
     text = request.GET.get("q", "").strip()
     if text:
         datasets = datasets.filter(Q(title__icontains=text) | Q(identifier__icontains=text))
-    page = Paginator(datasets, 50).get_page(request.GET.get("page"))
+    page = page_rows(datasets, request)
     return render(
         request,
         "datasets/index.html",
@@ -102,6 +103,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "status": status,
             "agency_pk": agency_pk,
             "q": text,
+            "filters_query": urlencode({"status": status, "agency": agency_pk, "q": text}) + "&",
             "can_draft": organisations_for(person, Action.DATASET_DRAFT).exists(),
         },
     )

@@ -18,6 +18,7 @@ from ninja.responses import Status
 
 from steward.datasets.models import Dataset
 from steward.lib.api import Id, Router
+from steward.lib.pagination import DEFAULT_PAGE_SIZE, PageNumber, PageOut, PageSize, page_of
 from steward.organisations.models import Organisation, Person
 from steward.organisations.scope import Action, scope_q
 from steward.publishing import services
@@ -126,17 +127,27 @@ def _ministry_for(person: Person, pk: int, action: Action) -> Organisation:
         raise Http404("No such ministry in your scope.") from None
 
 
-@router.get("/outbox", response=list[EntryOut])
+class EntryPageOut(PageOut):
+    items: list[EntryOut]
+
+
+@router.get("/outbox", response=EntryPageOut)
 def list_outbox(
-    request: HttpRequest, status: str = "", dataset: Id | None = None
-) -> list[EntryOut]:
-    """Outbox rows of the datasets you may see, newest first; filter by status or dataset."""
+    request: HttpRequest,
+    status: str = "",
+    dataset: Id | None = None,
+    page: PageNumber = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
+) -> dict[str, Any]:
+    """Outbox rows of the datasets you may see, newest first, a page at a time (see
+    steward/lib/pagination.py); filter by status or dataset."""
     entries = visible_entries(_person(request))
     if status:
         entries = entries.filter(status=status)
     if dataset is not None:
         entries = entries.filter(dataset_id=dataset)
-    return [_entry_out(entry) for entry in entries.order_by("-updated_at", "-pk")[:500]]
+    found = page_of(entries.order_by("-updated_at", "-pk"), number=page, size=page_size)
+    return found.as_dict() | {"items": [_entry_out(entry) for entry in found.items]}
 
 
 @router.get("/outbox/{entry_id}", response=EntryOut)

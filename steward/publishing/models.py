@@ -107,7 +107,14 @@ class PublishingOutboxEntry(models.Model):
         verbose_name = _("publishing outbox entry")
         verbose_name_plural = _("publishing outbox entries")
         ordering = ["-updated_at", "-pk"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
+            # The outbox page: refused and abandoned by newest change, accepted by newest.
+            models.Index(fields=["status", "-updated_at"], name="outbox_status_updated"),
+            models.Index(fields=["status", "-delivered_at"], name="outbox_status_delivered"),
+            # The API's list and the refused list (two statuses) walk this in order.
+            models.Index(fields=["-updated_at", "-id"], name="outbox_updated"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["dataset"],

@@ -22,8 +22,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from steward.lib.pagination import page_rows
 from steward.organisations.models import Organisation, OrganisationKind, Person
-from steward.organisations.scope import Action, can, organisations_for, scope_q
+from steward.organisations.scope import Action, organisations_for, scope_q, scope_roots
 from steward.publishing import services
 from steward.publishing.catalogue import (
     CatalogueImportError,
@@ -68,20 +69,34 @@ def index(request: HttpRequest) -> HttpResponse:
     person: Person = request.user  # type: ignore[assignment]
     entries = visible_entries(person)
     counts = dict(entries.values_list("status").annotate(n=Count("pk")).order_by())
-    attention = list(
-        entries.filter(status__in=[OutboxStatus.FAILED, OutboxStatus.DEAD]).order_by("-updated_at")
+    attention = page_rows(
+        entries.filter(status__in=[OutboxStatus.FAILED, OutboxStatus.DEAD]).order_by(
+            "-updated_at", "-pk"
+        ),
+        request,
+        "attention_page",
     )
+    waiting = page_rows(
+        entries.filter(status__in=[OutboxStatus.PENDING, OutboxStatus.IN_FLIGHT]).order_by(
+            "next_attempt_at", "pk"
+        ),
+        request,
+        "waiting_page",
+    )
+    publish_roots = scope_roots(person, Action.DATASET_PUBLISH)  # read once, not per row
     for entry in attention:
-        entry.can_retry = can(person, Action.DATASET_PUBLISH, entry.dataset.organisation)  # type: ignore[attr-defined]
+        entry.can_retry = person.is_superuser or any(  # type: ignore[attr-defined]
+            entry.dataset.organisation.is_within(root) for root in publish_roots
+        )
     return render(
         request,
         "publishing/index.html",
         {
             "counts": [(status, counts.get(status.value, 0)) for status in OutboxStatus],
             "attention": attention,
-            "waiting": entries.filter(
-                status__in=[OutboxStatus.PENDING, OutboxStatus.IN_FLIGHT]
-            ).order_by("next_attempt_at"),
+            "waiting": waiting,
+            "keep_waiting": f"waiting_page={waiting.number}&",
+            "keep_attention": f"attention_page={attention.number}&",
             "recent": entries.filter(status=OutboxStatus.SUCCEEDED).order_by("-delivered_at")[
                 :RECENT
             ],

@@ -13,7 +13,8 @@ from typing import Annotated, Any
 from django.http import HttpRequest
 from ninja import Field, Schema, Status
 
-from steward.lib.api import ErrorOut, Id, Offset, Router
+from steward.lib.api import ErrorOut, Id, Router
+from steward.lib.pagination import DEFAULT_PAGE_SIZE, PageNumber, PageOut, PageSize, page_of
 from steward.organisations.models import Person
 from steward.organisations.scope import organisation_for
 from steward.quality import services
@@ -76,10 +77,21 @@ class CheckRequestOut(Schema):
     status: str
 
 
-@router.get("/runs", response=list[RunOut])
-def list_runs(request: HttpRequest, limit: RunsLimit = 50) -> Any:
-    """The newest check runs in your scope (at most `limit`, 1–500)."""
-    return list(services.visible_runs(_person(request))[:limit])
+class RunPageOut(PageOut):
+    items: list[RunOut]
+
+
+class ResultPageOut(PageOut):
+    items: list[ResultOut]
+
+
+@router.get("/runs", response=RunPageOut)
+def list_runs(
+    request: HttpRequest, page: PageNumber = 1, page_size: PageSize = DEFAULT_PAGE_SIZE
+) -> Any:
+    """Check runs in scope, newest first, a page at a time (see steward/lib/pagination.py)."""
+    runs = services.visible_runs(_person(request))
+    return page_of(runs, number=page, size=page_size).as_dict()
 
 
 @router.get("/runs/{run_id}", response=RunOut)
@@ -87,20 +99,20 @@ def get_run(request: HttpRequest, run_id: Id) -> Any:
     return services.run_for(_person(request), run_id)
 
 
-@router.get("/runs/{run_id}/results", response=list[ResultOut])
+@router.get("/runs/{run_id}/results", response=ResultPageOut)
 def list_results(
     request: HttpRequest,
     run_id: Id,
     state: str = "",
-    offset: Offset = 0,
-    limit: ResultsLimit = 500,
+    page: PageNumber = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
 ) -> Any:
-    """The run's results by key: `limit` (1–1000) of them from `offset`."""
+    """A run's results by key, a page at a time; `state` keeps one verdict (ok, broken, …)."""
     run = services.run_for(_person(request), run_id)
     results = services.run_results(run).order_by("key")
     if state in CheckState.values:
         results = results.filter(state=state)
-    return list(results[offset : offset + limit])
+    return page_of(results, number=page, size=page_size).as_dict()
 
 
 @router.post("/checks", response={202: CheckRequestOut})

@@ -103,6 +103,11 @@ class CheckRun(models.Model):
         verbose_name = _("quality check run")
         verbose_name_plural = _("quality check runs")
         ordering = ["-started_at", "-pk"]
+        # The runs list (newest first) and each organisation's newest run (quality index).
+        indexes = [
+            models.Index(fields=["organisation", "-started_at"], name="run_org_started_idx"),
+            models.Index(fields=["-started_at", "-id"], name="run_started_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
@@ -257,7 +262,8 @@ class CheckResult(models.Model):
         verbose_name_plural = _("quality check results")
         ordering = ["run", "key"]
         constraints = [models.UniqueConstraint(fields=["run", "key"], name="unique_result_per_run")]
-        indexes = [models.Index(fields=["run", "state"], name="result_state_idx")]
+        # A run's results page: filtered by state, sorted by state then key.
+        indexes = [models.Index(fields=["run", "state", "key"], name="result_state_key_idx")]
 
     def __str__(self) -> str:
         return f"{self.key}: {self.state}"

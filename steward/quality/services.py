@@ -1047,10 +1047,17 @@ def prune_runs(*, now: datetime.datetime | None = None, by: Person | None = None
 
 def latest_runs(runs: Any) -> list[CheckRun]:
     """The latest finished run per organisation among `runs` (a scoped queryset)."""
-    latest: dict[int | None, CheckRun] = {}
-    for run in runs.filter(~Q(status=RunStatus.RUNNING)).select_related("organisation"):
-        latest.setdefault(run.organisation_id, run)
-    return list(latest.values())
+    finished = runs.filter(~Q(status=RunStatus.RUNNING))
+    newest = (
+        CheckRun.objects.filter(~Q(status=RunStatus.RUNNING))
+        .filter(organisation=OuterRef("organisation"))
+        .order_by("-started_at", "-pk")
+        .values("pk")[:1]
+    )
+    # One query, whatever the number of runs kept: each organisation's newest finished run.
+    latest = finished.filter(organisation__isnull=False, pk=Subquery(newest))
+    orphan = finished.filter(organisation__isnull=True).order_by("-started_at", "-pk")[:1]
+    return list(latest.select_related("organisation").order_by("-started_at", "-pk")) + list(orphan)
 
 
 # --- scope and requests -------------------------------------------------------------------------

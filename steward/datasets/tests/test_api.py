@@ -149,12 +149,12 @@ def test_the_list_is_scoped_and_my_work_is_mine(
 ) -> None:
     dataset = walk_to(Status.UNIT_REVIEW)
     client.force_login(cast.other_liaison)
-    assert client.get("/api/datasets/").json() == []
+    assert client.get("/api/datasets/").json()["items"] == []
     client.force_login(cast.reviewer)
-    mine = client.get("/api/datasets/", {"mine": "true"}).json()
+    mine = client.get("/api/datasets/", {"mine": "true"}).json()["items"]
     assert [d["identifier"] for d in mine] == [dataset.identifier]
     client.force_login(cast.liaison)
-    assert client.get("/api/datasets/", {"mine": "true"}).json() == []
+    assert client.get("/api/datasets/", {"mine": "true"}).json()["items"] == []
 
 
 def test_signed_out_callers_get_nothing(client: Client, draft: Dataset) -> None:

@@ -160,10 +160,10 @@ def test_the_export_download_is_the_catalogue_csv(tree: Tree, cast: Cast) -> Non
 
 
 def test_the_api_lists_the_outbox_scoped(failed_entry: PublishingOutboxEntry, cast: Cast) -> None:
-    mine = signed_in(cast.centre).get("/api/publishing/outbox?status=failed").json()
+    mine = signed_in(cast.centre).get("/api/publishing/outbox?status=failed").json()["items"]
     assert [item["id"] for item in mine] == [failed_entry.pk]
     assert "HTTP 401" in mine[0]["last_error"]
-    assert signed_in(cast.other_liaison).get("/api/publishing/outbox").json() == []
+    assert signed_in(cast.other_liaison).get("/api/publishing/outbox").json()["items"] == []
 
 
 def test_the_api_retries_and_publishes(

@@ -76,9 +76,9 @@ def test_the_api_lists_runs_and_results_in_scope(tree: Any, cast: Any) -> None:
     mine = make_run(tree.unit_a1)
     make_run(tree.agency_b)
     client = signed_in(cast.liaison)
-    runs = client.get("/api/quality/runs").json()
+    runs = client.get("/api/quality/runs").json()["items"]
     assert [run["id"] for run in runs] == [mine.pk]
-    results = client.get(f"/api/quality/runs/{mine.pk}/results?state=broken").json()
+    results = client.get(f"/api/quality/runs/{mine.pk}/results?state=broken").json()["items"]
     assert [(r["state"], r["reason"]) for r in results] == [("broken", "not_found")]
 
 

@@ -1,0 +1,87 @@
+"""Every API list is paged the same way: a total count, 100 a page by default, at most 500
+(capped and said so), a page past the end 404 with the reason, a page below 1 is 422."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from steward.conftest import Cast, Tree
+from steward.datasets.models import Dataset
+from steward.lib.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from steward.organisations.models import Organisation
+
+
+def many_datasets(organisation: Organisation, count: int, start: int = 1) -> list[Dataset]:
+    code = organisation.agency_code or "A17010000J"
+    return Dataset.objects.bulk_create(
+        Dataset(organisation=organisation, identifier=f"{code}-{n:06d}", title=f"資料集 {n}")
+        for n in range(start, start + count)
+    )
+
+
+@pytest.fixture
+def centre(client: Client, tree: Tree, cast: Cast) -> Client:
+    many_datasets(tree.agency_a, 620)
+    client.force_login(cast.centre)
+    return client
+
+
+def get(client: Client, **params: Any) -> Any:
+    return client.get("/api/datasets/", params)
+
+
+def test_the_dataset_list_has_a_count_a_default_size_and_pages(centre: Client) -> None:
+    first = get(centre).json()
+    assert (first["count"], first["page"], first["pages"]) == (620, 1, 7)
+    assert first["page_size"] == DEFAULT_PAGE_SIZE and first["page_size_capped"] is False
+    assert len(first["items"]) == DEFAULT_PAGE_SIZE
+    last = get(centre, page=7).json()
+    assert last["count"] == 620 and len(last["items"]) == 20
+    assert last["items"][-1]["identifier"] == "A17010000J-000620"
+    seen = {d["identifier"] for p in range(1, 8) for d in get(centre, page=p).json()["items"]}
+    assert len(seen) == 620  # every row once, none twice
+
+
+def test_a_page_size_over_the_cap_is_capped_and_says_so(centre: Client) -> None:
+    big = get(centre, page_size=10_000).json()
+    assert big["page_size"] == MAX_PAGE_SIZE and big["page_size_capped"] is True
+    assert len(big["items"]) == MAX_PAGE_SIZE and big["pages"] == 2
+
+
+def test_a_page_past_the_end_is_404_saying_how_many_pages_there_are(centre: Client) -> None:
+    answer = get(centre, page=8)
+    assert answer.status_code == 404
+    assert answer.json()["detail"] == "第 8 頁已超出範圍：每頁 100 筆，共 7 頁。"
+
+
+@pytest.mark.parametrize("params", [{"page": -1}, {"page": 0}, {"page_size": 0}])
+def test_a_page_or_size_below_1_is_422_naming_the_parameter(
+    centre: Client, params: dict[str, int]
+) -> None:
+    answer = get(centre, **params)
+    assert answer.status_code == 422
+    [issue] = answer.json()["detail"]
+    assert issue["loc"][-1] == next(iter(params))
+    assert "greater than or equal to 1" in issue["msg"]
+
+
+def test_page_1_of_an_empty_list_is_an_empty_page(client: Client, cast: Cast) -> None:
+    client.force_login(cast.outsider)
+    empty = get(client).json()
+    assert (empty["count"], empty["pages"], empty["items"]) == (0, 1, [])
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/datasets/", "/api/quality/runs", "/api/publishing/outbox"],
+)
+def test_every_api_list_answers_the_same_page_shape(centre: Client, url: str) -> None:
+    answer = centre.get(url, {"page_size": 1000})
+    assert answer.status_code == 200
+    body = answer.json()
+    assert set(body) == {"count", "page", "pages", "page_size", "page_size_capped", "items"}
+    assert body["page_size_capped"] is True
+    assert centre.get(url, {"page": -1}).status_code == 422
