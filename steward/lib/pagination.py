@@ -25,11 +25,13 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
 
+from steward.lib.bounds import MAX_ID
+
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 500
 
 #: A page number: from 1 (0 or less is 422).
-PageNumber = Annotated[int, Field(ge=1, description="Page number, from 1.")]
+PageNumber = Annotated[int, Field(ge=1, le=MAX_ID, description="Page number, from 1.")]
 #: Rows to a page: from 1; over MAX_PAGE_SIZE is capped (and the answer says so).
 PageSize = Annotated[
     int,

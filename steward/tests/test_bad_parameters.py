@@ -36,9 +36,8 @@ def problem_fields(response: Any) -> list[str]:
     [
         (f"/api/publishing/outbox?dataset={HUGE}", "dataset"),
         (f"/api/publishing/outbox/{HUGE}", "entry_id"),
-        (f"/api/quality/runs/1/results?offset={HUGE}", "offset"),
-        ("/api/quality/runs/1/results?offset=-1", "offset"),
-        (f"/api/quality/runs?limit={HUGE}", "limit"),
+        (f"/api/quality/runs/1/results?page={HUGE}", "page"),
+        ("/api/quality/runs/1/results?page=-1", "page"),
         (f"/api/inventory/returns?year={HUGE}", "year"),
         ("/api/inventory/returns?year=-5", "year"),
         ("/api/inventory/targets?year=3000", "year"),
