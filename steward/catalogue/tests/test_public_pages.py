@@ -191,3 +191,17 @@ def test_a_nul_character_anywhere_is_no_server_error(
 ) -> None:
     """PostgreSQL refuses NUL in text: it is removed before any query."""
     assert client.get(url).status_code in (200, 400, 404, 409)
+
+
+def test_the_dataset_and_agency_pages_lead_to_the_public_feedback_form(
+    client: Client, catalogue: list[Dataset]
+) -> None:
+    dataset = catalogue[0]
+    page = client.get(f"/dataset/{dataset.identifier.lower()}").content.decode()
+    link = f"/feedback/new/?dataset={dataset.identifier}"
+    assert link in page
+    form = client.get(link)
+    assert form.status_code == 200 and dataset.title in form.content.decode()
+    agency = client.get("/organization/a17010000j").content.decode()
+    assert "/feedback/new/?agency=A17010000J" in agency
+    assert client.get("/feedback/new/?agency=A17010000J").status_code == 200
