@@ -6,8 +6,9 @@ input resource, in completion order. How it stays polite and robust:
 * **Global concurrency** (`config.concurrency`) bounds requests in flight overall.
 * **Per host**: at most `config.per_host` requests in flight (one worker coroutine per slot,
   each making one request at a time) and at most `config.per_host_rate` requests a second
-  (a token bucket). A 429/503 with Retry-After pauses *that host* for the given time (capped
-  by `config.max_retry_after`); other hosts go on. Transient failures are retried up to
+  (a token bucket). A 429/503 with Retry-After pauses *that host* for the given time, if that
+  is within `config.max_retry_after`; other hosts go on. A longer Retry-After ends that resource
+  as unknown at once, with its re-check due when the server said. Transient failures are retried up to
   `config.max_attempts` with exponential back-off.
 * **One bad host never stalls the others**: each host has its own queue and workers, so a
   slow or throttling host only holds its own slots.
@@ -305,6 +306,11 @@ class Crawler:
                 )
             result.attempts = attempt
             if result.state is not State.UNKNOWN or attempt >= config.max_attempts:
+                return result
+            if result.retry_after is not None and result.retry_after > config.max_retry_after:
+                # The server asks for longer than a run waits (e.g. an hour): the resource is
+                # "unknown" now, re-checked when the server said (the recorder sets that), and
+                # the host's other resources go on instead of the whole run waiting.
                 return result
             # The server's own Retry-After wins over our back-off, within our cap.
             delay = result.retry_after or config.backoff * 2 ** (attempt - 1)

@@ -180,7 +180,9 @@ class ResourceHealth(models.Model):
         observe(self, state, reason, at=at)
 
 
-def observe(history: Any, state: str, reason: str, *, at: datetime) -> None:
+def observe(
+    history: Any, state: str, reason: str, *, at: datetime, retry_after: float | None = None
+) -> None:
     """Fold one check outcome into a link history (a `ResourceHealth`, or the recorder's row).
 
     An unknown (transient) outcome neither breaks a success streak's `last_success_at`
@@ -209,6 +211,9 @@ def observe(history: Any, state: str, reason: str, *, at: datetime) -> None:
         history.consecutive_ok = 0
         streak = history.consecutive_unknown
     history.next_check_due = at + next_interval(state, streak)
+    if state == CheckState.UNKNOWN and retry_after:
+        # the server said when to come back (Retry-After): then, not on our own schedule
+        history.next_check_due = at + timedelta(seconds=retry_after)
 
 
 class CheckResult(models.Model):

@@ -807,7 +807,13 @@ def record_results(
         entry.url = report.ref.url[:2000]
         entry.organisation_id = report.ref.organisation_id
         entry.dataset_identifier = report.ref.dataset_identifier[:40]
-        observe(entry, report.state.value, report.reason[:40], at=now)
+        observe(
+            entry,
+            report.state.value,
+            report.reason[:40],
+            at=now,
+            retry_after=report.fetch.retry_after,
+        )
         _keep_validators(entry, report)
         final.append(report)
     if to_complete:

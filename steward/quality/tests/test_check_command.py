@@ -190,3 +190,17 @@ def test_without_a_source_it_is_still_djangos_system_check() -> None:
     call_command("check", "--fail-level", "WARNING")
     with pytest.raises(CommandError, match="--catalogue 或 --datasets"):
         call_command("check", "--json", "x.json")
+
+
+def test_a_resource_whose_server_says_retry_in_an_hour_is_due_again_then(
+    tmp_path: Path, server: HostileServer, tree: Any
+) -> None:
+    url = server.url("/retry/3600/cli-hour")
+    path = write_catalogue(
+        tmp_path / "hour.csv", [catalogue_row("A17010000J-000009", "晚點", [url])]
+    )
+    document, _report = run_check(path, tmp_path)
+    assert [item["state"] for item in document["results"]] == ["unknown"]
+    health = ResourceHealth.objects.get(key=catalogue_resource_key("A17010000J-000009", url))
+    assert health.next_check_due and health.last_checked_at
+    assert (health.next_check_due - health.last_checked_at).total_seconds() == 3600

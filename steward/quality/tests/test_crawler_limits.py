@@ -179,3 +179,20 @@ def test_a_failing_check_becomes_a_finding_not_a_stopped_run(server: HostileServ
     reports = asyncio.run(collect())
     assert len(reports) == 2
     assert all(report.findings[0]["code"] == "check_failed" for report in reports)
+
+
+def test_a_retry_after_of_an_hour_does_not_hold_the_run(server: HostileServer) -> None:
+    """The server asks for an hour: the resource is unknown now, its host's others go on."""
+    import time
+
+    later = "/retry/3600/later"
+    refs = [ref("later", server.url(later))] + [
+        ref(f"same-host{n}", server.url(f"/slow/same{n}?s=0.01")) for n in range(5)
+    ]
+    started = time.monotonic()
+    reports = {report.ref.key: report for report in run(refs)}
+    assert time.monotonic() - started < FAST.max_retry_after  # nobody waited for the cap
+    assert reports["later"].state is State.UNKNOWN
+    assert reports["later"].fetch.retry_after == 3600
+    assert len(server.requests_to(later)) == 1  # asked once, not retried within the run
+    assert {reports[f"same-host{n}"].state for n in range(5)} == {State.OK}
