@@ -225,8 +225,12 @@ def table_snapshot() -> dict[str, tuple[int, str]]:
                 continue
             # Raw rows: no model or converter work, so a snapshot stays cheap enough to take
             # after every request of a long matrix.
-            table, key = model._meta.db_table, model._meta.pk.column  # type: ignore[union-attr]
-            cursor.execute(f"SELECT * FROM {quote(table)} ORDER BY {quote(str(key))}")
+            table = model._meta.db_table
+            # the primary key's columns: one, or several for a composite key (whose own
+            # `column` is None; SQLite would read a quoted "None" as a string and not complain)
+            keys = [field.column for field in model._meta.pk_fields]
+            order = ", ".join(quote(str(key)) for key in keys)
+            cursor.execute(f"SELECT * FROM {quote(table)} ORDER BY {order}")
             rows = cursor.fetchall()
             snapshot[label] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
     return snapshot
