@@ -24,6 +24,7 @@ from steward.datasets.metadata import (
 from steward.datasets.models import (
     CommitteeMeeting,
     Dataset,
+    DatasetVersion,
     Resource,
 )
 from steward.datasets.standard import IDENTIFIER_RE, next_resource_id
@@ -153,6 +154,19 @@ def _finish(
                 "link": link,
             },
         )
+
+
+def _keep_published_version(dataset: Dataset, *, by: Person | None) -> DatasetVersion:
+    """Keep the dataset's metadata as its next published version (what the public sees)."""
+    last = dataset.versions.order_by("-number").first()
+    return DatasetVersion.objects.create(
+        dataset=dataset,
+        number=(last.number + 1) if last else 1,
+        metadata=record_of(dataset),
+        portal_identifier=dataset.portal_identifier,
+        published_at=timezone.now(),
+        published_by=by,
+    )
 
 
 def _liaisons(dataset: Dataset) -> set[Person]:

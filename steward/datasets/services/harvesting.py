@@ -14,15 +14,15 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from steward.datasets.errors import DatasetError
-from steward.datasets.metadata import EDITABLE_RESOURCE_KEYS, record_of, values_from_record
-from steward.datasets.models import Dataset, DatasetVersion, Resource
+from steward.datasets.metadata import EDITABLE_RESOURCE_KEYS, values_from_record
+from steward.datasets.models import Dataset, Resource
 from steward.datasets.services._common import (
     _apply_values,
     _finish,
+    _keep_published_version,
     _lock,
     _require_status,
     _snapshot,
@@ -73,15 +73,7 @@ def update_from_source(
         current.full_clean(exclude=["organisation", "created_by", "identifier"])
         current.save()
         _replace_resources(current, resources)
-        last = current.versions.order_by("-number").first()
-        DatasetVersion.objects.create(
-            dataset=current,
-            number=(last.number + 1) if last else 1,
-            metadata=record_of(current),
-            portal_identifier=current.portal_identifier,
-            published_at=timezone.now(),
-            published_by=by,
-        )
+        _keep_published_version(current, by=by)
         _finish(
             current,
             by=by,

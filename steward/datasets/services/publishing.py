@@ -14,18 +14,17 @@ from steward.datasets.errors import DatasetError, MetadataIncomplete
 from steward.datasets.metadata import (
     check,
     errors_only,
-    record_of,
     values_from_record,
 )
 from steward.datasets.models import (
     Dataset,
-    DatasetVersion,
 )
 from steward.datasets.services._common import (
     _apply_resources,
     _apply_values,
     _expect,
     _finish,
+    _keep_published_version,
     _liaisons,
     _lock,
     _require_status,
@@ -116,15 +115,7 @@ def mark_published(
         current.status = Status.PUBLISHED
         current.portal_identifier = (portal_identifier or current.identifier).strip()
         current.returned_reasons = ""
-        last = current.versions.order_by("-number").first()
-        DatasetVersion.objects.create(
-            dataset=current,
-            number=(last.number + 1) if last else 1,
-            metadata=record_of(current),
-            portal_identifier=current.portal_identifier,
-            published_at=timezone.now(),
-            published_by=by,
-        )
+        _keep_published_version(current, by=by)
         _finish(
             current,
             by=by,
