@@ -8,3 +8,8 @@ class EvaluationConfig(AppConfig):
     name = "steward.evaluation"
     label = "evaluation"
     verbose_name = _("Evaluation")
+
+    def ready(self) -> None:
+        from steward.evaluation import registry
+
+        registry.autodiscover()

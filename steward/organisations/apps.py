@@ -12,8 +12,11 @@ class OrganisationsConfig(AppConfig):
     verbose_name = _("Organisations and people")
 
     def ready(self) -> None:
+        from steward.organisations import work
         from steward.organisations.models import Role
         from steward.organisations.signin import lockouts, middleware, twofactor  # noqa: F401
+
+        work.autodiscover()
 
         known = {*Role.values, twofactor.ADMIN}
         unknown = sorted(set(settings.STEWARD_REQUIRE_2FA_ROLES) - known)
