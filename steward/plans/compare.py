@@ -49,6 +49,7 @@ RULE_LABELS = {
     "inventory": "資料盤點",
     "published_edits": "已開放資料集修改",
     "withdrawal": "停止提供",
+    "not_provided": "不予提供",
     "committee": "諮詢小組",
     "working_group": "工作小組",
     "quality": "品質檢核",

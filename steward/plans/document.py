@@ -115,6 +115,17 @@ class WithdrawalRule:
 
 
 @dataclass(frozen=True)
+class NotProvidedRule:
+    """A classification as not provided (不予提供): DGBAS 捌一 「應提諮詢小組會議討論後，得敘明理由經
+    機關首長核可後不予提供」. Unstated: no committee discussion, the inventory's chain approves."""
+
+    committee_discussion: bool = False
+    approved_by: str = ""  # head_of_agency | cio; "" when the plan names nobody
+    as_written: str = ""
+    stated: bool = False
+
+
+@dataclass(frozen=True)
 class CommitteeRule:
     """The advisory committee (諮詢小組)."""
 
@@ -171,6 +182,7 @@ class Rules:
     review_stages: tuple[ReviewStage, ...] = ()
     published_edits: PublishedEditRule = field(default_factory=PublishedEditRule)
     withdrawal: WithdrawalRule = field(default_factory=WithdrawalRule)
+    not_provided: NotProvidedRule = field(default_factory=NotProvidedRule)
     committee: CommitteeRule = field(default_factory=CommitteeRule)
     working_group: WorkingGroupRule = field(default_factory=WorkingGroupRule)
     quality: QualityRule = field(default_factory=QualityRule)
@@ -202,6 +214,7 @@ def rules_from_document(document: dict[str, Any]) -> Rules:
         review_stages=tuple(ReviewStage(**stage) for stage in raw.get("review_stages", [])),
         published_edits=_rule(PublishedEditRule, raw.get("published_edits")),
         withdrawal=_rule(WithdrawalRule, raw.get("withdrawal")),
+        not_provided=_rule(NotProvidedRule, raw.get("not_provided")),
         committee=_rule(CommitteeRule, raw.get("committee")),
         working_group=_rule(WorkingGroupRule, raw.get("working_group")),
         quality=_rule(QualityRule, raw.get("quality")),

@@ -97,6 +97,12 @@ def render_rules(rules: Rules) -> list[str]:
             f"{_value(withdrawal.committee_discussion)}，由{ROLE_LABELS.get(withdrawal.approved_by)}核可，"
             f"平臺公告 {_value(withdrawal.public_notice)}，得轉為 {_value(list(withdrawal.may_become), 'may_become')}"
         )
+    if rules.not_provided.stated:
+        not_provided = rules.not_provided
+        lines.append(
+            f"不予提供：提諮詢小組討論 {_value(not_provided.committee_discussion)}，"
+            f"由{ROLE_LABELS.get(not_provided.approved_by, '資料盤點核定者')}核可"
+        )
     committee = rules.committee
     if committee.stated:
         parts = []
