@@ -13,6 +13,7 @@ from ninja.openapi.docs import _csrf_needed
 from ninja.security import SessionAuth
 
 from steward.calendars.api import router as calendars_router
+from steward.committees.api import router as committees_router
 from steward.datasets.api import router as datasets_router
 from steward.evaluation.api import router as evaluation_router
 from steward.feedback.api import router as feedback_router
@@ -57,6 +58,7 @@ api.add_router("/publishing/", publishing_router)
 api.add_router("/quality/", quality_router)
 api.add_router("/feedback/", feedback_router)
 api.add_router("/evaluation/", evaluation_router)
+api.add_router("/committees/", committees_router)
 
 
 @api.exception_handler(PermissionDenied)

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "steward.quality",
     "steward.feedback",
     "steward.evaluation",
+    "steward.committees",
 ]
 
 MIDDLEWARE = [

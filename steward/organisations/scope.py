@@ -48,6 +48,8 @@ class Action(StrEnum):
     REPORT_VIEW = "report.view"
     ACCOUNT_UNLOCK = "account.unlock"  # lift a sign-in lockout (steward/organisations/signin)
     ROLES_MANAGE = "roles.manage"
+    COMMITTEE_MANAGE = "committee.manage"  # the advisory committee's members, meetings, minutes
+    WORKING_GROUP_MANAGE = "working_group.manage"  # an agency's working group (工作小組)
 
 
 #: What each action is called in a refusal ("… may not import office calendars …").
@@ -74,6 +76,8 @@ ACTION_LABELS: dict[Action, Any] = {
     Action.ACCOUNT_UNLOCK: gettext_lazy("unlock sign-in lockouts"),
     Action.ROLES_MANAGE: gettext_lazy("manage role assignments"),
     Action.FEEDBACK_ROUTE: gettext_lazy("enter and assign feedback"),
+    Action.COMMITTEE_MANAGE: gettext_lazy("keep the advisory committee's records"),
+    Action.WORKING_GROUP_MANAGE: gettext_lazy("keep the working group's records"),
 }
 
 _EVERYONE = {Action.VIEW, Action.REPORT_VIEW}
@@ -107,13 +111,17 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.ACCOUNT_UNLOCK,
             Action.ROLES_MANAGE,
             Action.FEEDBACK_ROUTE,
+            Action.COMMITTEE_MANAGE,
+            Action.WORKING_GROUP_MANAGE,
         }
     ),
     Role.CIO: frozenset(
         _EVERYONE
         | {Action.INVENTORY_APPROVE, Action.DATASET_APPROVE, Action.FEEDBACK_APPROVE_REPLY}
     ),
-    Role.HEAD_OF_AGENCY: frozenset(_EVERYONE | {Action.WITHDRAWAL_APPROVE}),
+    Role.HEAD_OF_AGENCY: frozenset(
+        _EVERYONE | {Action.WITHDRAWAL_APPROVE, Action.WORKING_GROUP_MANAGE}
+    ),
     Role.COMMITTEE_MEMBER: frozenset(_EVERYONE | {Action.DATASET_COMMITTEE_DECISION}),
     Role.AUDITOR: frozenset(_EVERYONE),
 }
