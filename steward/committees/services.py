@@ -247,7 +247,8 @@ def _next_number(committee: Committee, held_on: datetime.date) -> str:
     count = committee.meetings.filter(held_on__year=held_on.year).count()
     while True:
         count += 1
-        number = _("%(year)d year meeting %(n)d") % {"year": held_on.year - ROC_OFFSET, "n": count}
+        # The official numbering, kept as written whatever the interface language.
+        number = f"{held_on.year - ROC_OFFSET}年第{count}次會議"
         if number not in taken:
             return number
 

@@ -119,7 +119,7 @@ def test_another_ministry_cannot_touch_our_committee(
 def test_a_member_with_an_account_holds_the_committee_role(
     tree: Tree, cast: Cast, committees: Committees
 ) -> None:
-    with pytest.raises(ValidationError, match="grant the role first"):
+    with pytest.raises(ValidationError, match="請先授予角色"):
         services.add_member(
             committees.advisory, by=cast.centre, seat=Seat.AGENCY, since=DAY, person=cast.reviewer
         )
@@ -158,7 +158,7 @@ def test_the_same_person_cannot_hold_two_seats_at_once(cast: Cast, committees: C
     services.add_member(
         committees.advisory, by=cast.centre, seat=Seat.CIVIL, since=DAY, name="林美惠"
     )
-    with pytest.raises(ValidationError, match="already holds a seat"):
+    with pytest.raises(ValidationError, match="已在本小組任職"):
         services.add_member(
             committees.advisory,
             by=cast.centre,
@@ -177,6 +177,6 @@ def test_ending_a_seat_keeps_it_until_that_day(cast: Cast, committees: Committee
     services.end_membership(member, by=cast.centre, until=datetime.date(2026, 6, 30))
     member.refresh_from_db()
     assert member.until == datetime.date(2026, 6, 30)
-    with pytest.raises(services.CommitteeError, match="already ended"):
+    with pytest.raises(services.CommitteeError, match="已於"):
         services.end_membership(member, by=cast.centre, until=datetime.date(2026, 7, 30))
     assert Member.objects.count() == 1
