@@ -148,6 +148,10 @@ class Objects:
     upload: Any = None  # an inventory file kept for its preview (inventory:import_*)
     catalogue_run: Any = None  # a catalogue import run (publishing:catalogue_run)
     feedback: Any = None  # an item of public feedback (feedback:*)
+    committee: Any = None  # the advisory committee (committees:*)
+    committee_meeting: Any = None  # one of its meetings, with an agenda
+    member: Any = None  # a seat on it
+    not_provided_review: Any = None  # a not-provided classification it agreed to
     markers: list[str] = field(default_factory=list)
 
 
@@ -211,6 +215,24 @@ def build_objects(
         received_at=timezone.now() - datetime.timedelta(hours=1),
         channel="national_portal",
     )
+    from steward.committees import services as committee_services
+    from steward.committees.models import AgendaItem, Committee, Kind, NotProvidedReview
+
+    committee_services.set_up_from_plan(ministry, by=centre)
+    committee = Committee.objects.get(organisation=ministry, kind=Kind.ADVISORY)
+    member = committee_services.add_member(
+        committee, by=centre, seat="civil", since=datetime.date(YEAR, 1, 1), name=f"{title}委員"
+    )
+    committee_meeting = committee_services.record_meeting(
+        committee, by=centre, held_on=datetime.date(YEAR, 4, 21)
+    )
+    agenda_item = AgendaItem.objects.create(
+        meeting=committee_meeting, position=99, kind="not_provided", title=f"{title}不予提供",
+        inventory_item=item,
+    )  # fmt: skip
+    review = NotProvidedReview.objects.create(
+        item=item, agenda_item=agenda_item, committee_agrees=True
+    )
     markers = [title, agency.name, unit.name, liaison.username, plan.name, agency.agency_code]
     result = Objects(
         ministry,
@@ -229,6 +251,10 @@ def build_objects(
         upload,
         catalogue_run,
         feedback,
+        committee,
+        committee_meeting,
+        member,
+        review,
         markers,
     )
     return result
@@ -307,6 +333,16 @@ def object_params(o: Objects) -> dict[str, Any]:
         "datasets:step.pk": [o.draft.pk, o.scheduled.pk],
         "publishing:retry.pk": o.entry.pk,
         "quality:run.pk": o.run.pk,
+        "committee_id": o.committee.pk,
+        "meeting_id": o.committee_meeting.pk,
+        "committees:detail.pk": o.committee.pk,
+        "committees:member_add.pk": o.committee.pk,
+        "committees:meeting_add.pk": o.committee.pk,
+        "committees:member_end.pk": o.member.pk,
+        "committees:meeting.pk": o.committee_meeting.pk,
+        "committees:agenda_refresh.pk": o.committee_meeting.pk,
+        "committees:minutes.pk": o.committee_meeting.pk,
+        "committees:approve_not_provided.pk": o.not_provided_review.pk,
     }
 
 
