@@ -94,7 +94,7 @@ def set_up_from_plan(ministry: Organisation, *, by: Person | None) -> list[Commi
         ).order_by("path")
         for organisation in [ministry, *agencies]:
             name = _("%(organisation)s open data working group") % {
-                "organisation": organisation.name
+                "organisation": str(organisation)
             }
             wanted.append((organisation, Kind.WORKING_GROUP, name))
     created: list[Committee] = []
