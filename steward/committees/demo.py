@@ -37,7 +37,7 @@ ACADEMICS = (
     ("劉育成", "國立臺灣大學資訊管理學系"),
     ("蔡佩君", "國立政治大學統計學系"),
 )
-SEATS = {
+SEATS: dict[str, str] = {
     CommitteeSeat.CHAIR: Seat.CHAIR,
     CommitteeSeat.CIVIL: Seat.CIVIL,
     CommitteeSeat.AGENCY: Seat.AGENCY,
