@@ -22,6 +22,8 @@ from steward.plans.document import Rules, rules_for_organisation
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from steward.organisations.models import Organisation
+
 
 @dataclass(frozen=True)
 class MeetingRule:
@@ -42,6 +44,19 @@ def meeting_rule(committee: Committee, rules: Rules | None = None) -> MeetingRul
         )
     rule = rules.working_group
     return MeetingRule(rule.meetings_per_year, False, rule.as_written, rule.stated)
+
+
+class RulesByMinistry:
+    """The plan's rules, read once per ministry (lists of many committees or agencies)."""
+
+    def __init__(self) -> None:
+        self._rules: dict[int, Rules] = {}
+
+    def of(self, organisation: Organisation) -> Rules:
+        ministry_id = int(organisation.path.strip("/").split("/")[0])
+        if ministry_id not in self._rules:
+            self._rules[ministry_id] = rules_for_organisation(organisation)
+        return self._rules[ministry_id]
 
 
 # ---------------------------------------------------------------- composition (組成)
@@ -67,12 +82,20 @@ class Composition:
 
 
 def composition(
-    committee: Committee, *, on: datetime.date, rules: Rules | None = None
+    committee: Committee,
+    *,
+    on: datetime.date,
+    rules: Rules | None = None,
+    members: Sequence[Member] | None = None,
 ) -> Composition:
-    """The seats held on `on` and every composition rule of the plan they break."""
-    members = list(committee.members.filter(seated_on(on)).select_related("person"))
+    """The seats held on `on` and every composition rule of the plan they break (`members`:
+    the committee's members, already read, to save the query)."""
+    if members is None:
+        members = list(committee.members.filter(seated_on(on)).select_related("person"))
+    else:
+        members = [m for m in members if m.since <= on and (m.until is None or m.until >= on)]
     seats = {seat: sum(1 for m in members if m.seat == seat) for seat in Seat.values}
-    result = Composition(committee, on, members, seats)
+    result = Composition(committee, on, list(members), seats)
     if committee.kind != Kind.ADVISORY:
         return result
     rule = (rules or rules_for_organisation(committee.organisation)).committee

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -27,7 +27,7 @@ from steward.committees.models import (
     NotProvidedReview,
     Outcome,
 )
-from steward.committees.rules import cadence, composition
+from steward.committees.rules import RulesByMinistry, cadence, composition
 from steward.lib.bounds import MAX_YEAR, MIN_YEAR
 from steward.lib.pagination import page_rows
 from steward.organisations.models import Organisation, Person, Role
@@ -82,12 +82,33 @@ def eligible_people(committee: Committee) -> QuerySet[Person]:
 def index(request: HttpRequest) -> HttpResponse:
     person = _person(request)
     today = timezone.localdate()
-    committees = list(visible_committees(person))
+    committees = list(
+        visible_committees(person).prefetch_related(
+            "members",
+            Prefetch(
+                "meetings",
+                queryset=Meeting.objects.filter(held_on__year=today.year),
+                to_attr="meetings_of_year",
+            ),
+        )
+    )
+    rules = RulesByMinistry()
     rows = [
         {
             "committee": committee,
-            "composition": composition(committee, on=today),
-            "cadence": cadence(committee, today.year, today=today),
+            "composition": composition(
+                committee,
+                on=today,
+                rules=rules.of(committee.organisation),
+                members=list(committee.members.all()),
+            ),
+            "cadence": cadence(
+                committee,
+                today.year,
+                today=today,
+                meetings=committee.meetings_of_year,
+                rules=rules.of(committee.organisation),
+            ),
         }
         for committee in committees
     ]

@@ -1,42 +1,68 @@
 """Work the committees give people (待辦), for the home page's one list.
 
 For the secretariat (the information centre for the advisory committee; the head of agency and
-the centre for a working group): meetings due or overdue at the plan's cadence, minutes to
-write for meetings held. For whoever records the committee's decisions (the secretariat and
-the committee's members): items waiting on the committee's decision. For the plan's approver
-of a not-provided classification (DGBAS: the head of agency): the ones the committee agreed to.
-A fixed number of queries whatever the number of committees.
+the centre for a working group): meetings due or overdue at the plan's cadence, and minutes to
+write for meetings held. For whoever records the committee's decisions (the secretariat and the
+committee's members): one line per advisory committee saying how many items wait on its
+decision (each dataset's own step is the datasets app's work). For the plan's approver of a
+not-provided classification (DGBAS: the head of agency): the ones the committee agreed to.
+A fixed number of queries whatever the number of committees (rules read once per ministry).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import reduce
+from operator import or_
 
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from steward.committees.agenda import not_provided_waiting
 from steward.committees.models import Committee, Kind, Meeting, NotProvidedReview
-from steward.committees.rules import PeriodState, cadence
+from steward.committees.rules import PeriodState, RulesByMinistry, cadence
 from steward.committees.services import NOT_PROVIDED_APPROVERS, manage_action
 from steward.datasets.models import Dataset
 from steward.datasets.workflow import Status
 from steward.organisations.models import Organisation, Person
-from steward.organisations.scope import Action, can, scope_q
+from steward.organisations.scope import Action, scope_q, scope_roots
 from steward.organisations.work import WorkItem, work_source
-from steward.plans.document import Rules, rules_for_organisation
 
 
-def _committees_kept_by(person: Person) -> list[Committee]:
-    visible = Committee.objects.filter(scope_q(person, Action.VIEW)).select_related("organisation")
-    return [c for c in visible if can(person, manage_action(c), c.organisation)]
+class _Roots:
+    """Where a person may act, read once per action (scope.scope_roots), for many checks."""
+
+    def __init__(self, person: Person) -> None:
+        self.person = person
+        self._roots: dict[Action, list[Organisation]] = {}
+
+    def can(self, action: Action, organisation: Organisation) -> bool:
+        person = self.person
+        if not person.is_authenticated or not person.is_active:
+            return False
+        if person.is_superuser:
+            return True
+        if action not in self._roots:
+            self._roots[action] = scope_roots(person, action)
+        return any(organisation.is_within(root) for root in self._roots[action])
+
+
+def _ministry_id(organisation: Organisation) -> int:
+    return int(organisation.path.strip("/").split("/")[0])
 
 
 @work_source
 def meetings_and_minutes(person: Person) -> Iterable[WorkItem]:
     """Meetings due at the plan's cadence, and minutes to write."""
-    committees = _committees_kept_by(person)
+    roots = _Roots(person)
+    committees = [
+        committee
+        for committee in Committee.objects.select_related("organisation")
+        if roots.can(manage_action(committee), committee.organisation)
+    ]
     if not committees:
         return []
     today = timezone.localdate()
@@ -45,18 +71,15 @@ def meetings_and_minutes(person: Person) -> Iterable[WorkItem]:
         committee__in=committees, held_on__year=today.year
     ).order_by("held_on"):
         meetings[meeting.committee_id].append(meeting)
-    rules_by_ministry: dict[int, Rules] = {}
+    rules = RulesByMinistry()
     work: list[WorkItem] = []
     for committee in committees:
-        ministry_id = int(committee.organisation.path.strip("/").split("/")[0])
-        if ministry_id not in rules_by_ministry:
-            rules_by_ministry[ministry_id] = rules_for_organisation(committee.organisation)
         result = cadence(
             committee,
             today.year,
             today=today,
             meetings=meetings[committee.pk],
-            rules=rules_by_ministry[ministry_id],
+            rules=rules.of(committee.organisation),
         )
         for period in result.periods:
             if period.state in (PeriodState.DUE, PeriodState.OVERDUE):
@@ -85,37 +108,51 @@ def meetings_and_minutes(person: Person) -> Iterable[WorkItem]:
 
 @work_source
 def awaiting_the_committee(person: Person) -> Iterable[WorkItem]:
-    """The datasets and withdrawals waiting on the advisory committee's decision."""
-    ministries = Organisation.objects.filter(
-        scope_q(person, Action.DATASET_COMMITTEE_DECISION, field=""), parent__isnull=True
-    )
-    committees = {
-        committee.organisation_id: committee
-        for committee in Committee.objects.filter(kind=Kind.ADVISORY, organisation__in=ministries)
-    }
+    """How many datasets, withdrawals and not-provided items wait on each advisory committee
+    whose decisions this person records, linked to its next meeting (or the committee)."""
+    roots = _Roots(person)
+    committees = [
+        committee
+        for committee in Committee.objects.filter(kind=Kind.ADVISORY).select_related("organisation")
+        if roots.can(Action.DATASET_COMMITTEE_DECISION, committee.organisation)
+    ]
     if not committees:
         return []
-    work: list[WorkItem] = []
-    waiting = Dataset.objects.filter(
-        scope_q(person, Action.DATASET_COMMITTEE_DECISION),
-        status__in=[Status.COMMITTEE, Status.WITHDRAWAL_REQUESTED],
-    ).select_related("organisation")
-    for dataset in waiting.order_by("organisation__path", "identifier"):
-        ministry_id = int(dataset.organisation.path.strip("/").split("/")[0])
-        committee = committees.get(ministry_id)
-        if committee is None:
-            continue
-        kind = (
-            _("Awaiting the committee's decision")
-            if dataset.status == Status.COMMITTEE
-            else _("Withdrawal awaiting the committee")
+    by_ministry = {committee.organisation_id: committee for committee in committees}
+    counts: dict[int, int] = defaultdict(int)
+    rows = (
+        Dataset.objects.filter(
+            reduce(or_, (Q(organisation__path__startswith=f"/{pk}/") for pk in by_ministry)),
+            status__in=[Status.COMMITTEE, Status.WITHDRAWAL_REQUESTED],
         )
+        .values("organisation__path")
+        .annotate(n=Count("pk"))
+    )
+    for row in rows:
+        counts[int(row["organisation__path"].strip("/").split("/")[0])] += row["n"]
+    rules = RulesByMinistry()
+    next_meetings = {
+        meeting.committee_id: meeting
+        for meeting in Meeting.objects.filter(
+            committee__in=committees, minutes_recorded_at__isnull=True
+        ).order_by("held_on")  # the latest one stays
+    }
+    work: list[WorkItem] = []
+    for ministry_id, committee in by_ministry.items():
+        waiting = counts[ministry_id] + sum(
+            1 for _item in not_provided_waiting(committee, rules.of(committee.organisation))
+        )
+        if not waiting:
+            continue
+        meeting = next_meetings.get(committee.pk)
         work.append(
             WorkItem(
-                kind=kind,
-                title=f"{dataset.identifier} {dataset.title}",
-                url=reverse("datasets:detail", args=[dataset.pk]),
-                organisation=dataset.organisation,
+                kind=_("Awaiting the committee's decision"),
+                title=_("%(committee)s: %(count)d items")
+                % {"committee": committee, "count": waiting},
+                url=(meeting or committee).get_absolute_url(),
+                due=meeting.held_on if meeting is not None else None,
+                organisation=committee.organisation,
             )
         )
     return work
@@ -124,18 +161,18 @@ def awaiting_the_committee(person: Person) -> Iterable[WorkItem]:
 @work_source
 def not_provided_to_approve(person: Person) -> Iterable[WorkItem]:
     """Not-provided classifications the committee agreed to, for the plan's approver."""
+    roots = _Roots(person)
+    rules = RulesByMinistry()
     reviews = NotProvidedReview.objects.filter(
-        committee_agrees=True, approved_at__isnull=True
-    ).select_related("item__agency", "agenda_item__meeting")
+        scope_q(person, Action.VIEW, field="item__agency"),
+        committee_agrees=True,
+        approved_at__isnull=True,
+    ).select_related("item__agency")
     work: list[WorkItem] = []
-    approvers: dict[int, Action | None] = {}
-    for review in reviews.filter(scope_q(person, Action.VIEW, field="item__agency")).order_by("pk"):
+    for review in reviews.order_by("pk"):
         agency = review.item.agency
-        if agency.pk not in approvers:
-            approver = rules_for_organisation(agency).not_provided.approved_by
-            approvers[agency.pk] = NOT_PROVIDED_APPROVERS.get(approver)
-        action = approvers[agency.pk]
-        if action is None or not can(person, action, agency):
+        action = NOT_PROVIDED_APPROVERS.get(rules.of(agency).not_provided.approved_by)
+        if action is None or not roots.can(action, agency):
             continue
         work.append(
             WorkItem(

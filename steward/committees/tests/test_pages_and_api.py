@@ -164,11 +164,13 @@ def test_the_api_records_a_meeting_once_and_minutes_with_what_was_not_applied(
 def test_work_waiting_on_the_secretariat_and_the_head(
     cast: Cast, committees: Committees, waiting: Waiting
 ) -> None:
-    services.record_meeting(committees.advisory, by=cast.centre, held_on=HELD)
+    meeting = services.record_meeting(committees.advisory, by=cast.centre, held_on=HELD)
     kinds = [str(item.kind) for item in waiting_for(cast.centre)]
     assert "待登錄會議紀錄" in kinds
     assert "應召開小組會議" in kinds  # the working groups have not met this quarter
-    assert "待諮詢小組審議" in kinds and "停止提供待諮詢小組討論" in kinds
+    waiting_items = [i for i in waiting_for(cast.centre) if str(i.kind) == "待諮詢小組審議"]
+    assert [i.title for i in waiting_items] == ["測試部政府資料開放諮詢小組：3 項"]
+    assert waiting_items[0].url == f"/committees/meetings/{meeting.pk}/"
     assert [str(item.kind) for item in waiting_for(cast.liaison) if "小組" in str(item.kind)] == []
 
 
@@ -193,3 +195,34 @@ def test_the_head_approves_not_provided_from_its_list(
     review.refresh_from_db()
     assert review.approved_by == cast.head
     assert approvals() == []
+
+
+def test_the_list_and_the_work_take_as_many_queries_for_many_committees_as_for_few(
+    client: Client, tree: Tree, cast: Cast, committees: Committees
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from steward.organisations.factories import OrganisationFactory
+    from steward.organisations.models import OrganisationKind
+
+    client.force_login(cast.centre)
+
+    def queries() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as page:
+            assert client.get("/committees/").status_code == 200
+        with CaptureQueriesContext(connection) as work:
+            waiting_for(cast.centre)
+        return len(page), len(work)
+
+    queries()  # warm the caches (content types, the session)
+    few = queries()
+    for number in range(3):
+        OrganisationFactory.create(
+            key=f"t-extra-{number}",
+            name=f"增設機關{number}",
+            kind=OrganisationKind.AGENCY,
+            parent=tree.ministry,
+        )
+    services.set_up_from_plan(tree.ministry, by=cast.centre)
+    assert queries() == few
