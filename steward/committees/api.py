@@ -19,12 +19,13 @@ from ninja import Field, Schema
 from ninja.responses import Status as HttpStatus
 
 from steward.committees import services
-from steward.committees.models import Committee, Meeting, Member
+from steward.committees.models import Committee, Meeting, Member, NotProvidedReview
 from steward.committees.rules import Cadence, Composition, cadence, composition
 from steward.committees.views import _meeting, eligible_people, visible_committees
 from steward.lib.api import BadRequestOut, Day, ErrorOut, Id, Router, Year
 from steward.lib.pagination import DEFAULT_PAGE_SIZE, PageNumber, PageOut, PageSize, page_of
 from steward.organisations.models import Person
+from steward.organisations.scope import Action, scope_q
 
 router = Router(tags=["committees"])
 
@@ -123,6 +124,20 @@ class CommitteeMemberIn(Schema):
     person_id: Id | None = None
     affiliation: str = ""
     until: Day | None = None
+
+
+class CommitteeMemberEndIn(Schema):
+    until: Day
+
+
+class NotProvidedReviewOut(Schema):
+    id: int
+    item_id: int
+    agenda_item_id: int
+    committee_agrees: bool
+    reasons: str
+    approved_by_id: int | None
+    approved_at: datetime.datetime | None
 
 
 class AgendaDecisionIn(Schema):
@@ -271,6 +286,57 @@ def record_minutes(request: HttpRequest, meeting_id: Id, payload: CommitteeMinut
             {"agenda_item_id": item.pk, "why": why} for item, why in result.not_applied
         ],
     }
+
+
+@router.post(
+    "/meetings/{meeting_id}/agenda", response={200: CommitteeMeetingOut, 400: BadRequestOut}
+)
+def refresh_agenda(request: HttpRequest, meeting_id: Id) -> Any:
+    """Add to the agenda what came to wait on the committee since the meeting was recorded
+    (refused once the minutes are written)."""
+    person = _person(request)
+    meeting = _meeting(person, meeting_id)
+    try:
+        services.refresh_agenda(meeting, by=person)
+    except services.CommitteeError as error:
+        return _bad(error)
+    return _meeting_out(meeting)
+
+
+@router.post("/members/{member_id}/end", response={200: CommitteeMemberOut, 400: BadRequestOut})
+def end_membership(request: HttpRequest, member_id: Id, payload: CommitteeMemberEndIn) -> Any:
+    """End a seat: the member holds it up to and including `until`."""
+    person = _person(request)
+    member = get_object_or_404(
+        Member.objects.filter(
+            scope_q(person, Action.VIEW, field="committee__organisation")
+        ).select_related("committee__organisation"),
+        pk=member_id,
+    )
+    try:
+        return services.end_membership(member, by=person, until=payload.until)
+    except (ValidationError, services.CommitteeError) as error:
+        return _bad(error)
+
+
+@router.post(
+    "/not-provided/{review_id}/approve",
+    response={200: NotProvidedReviewOut, 400: BadRequestOut},
+)
+def approve_not_provided(request: HttpRequest, review_id: Id) -> Any:
+    """The plan's approver (DGBAS: the head of agency) approves a not-provided classification
+    the committee agreed to."""
+    person = _person(request)
+    review = get_object_or_404(
+        NotProvidedReview.objects.filter(
+            scope_q(person, Action.VIEW, field="item__agency")
+        ).select_related("item__agency"),
+        pk=review_id,
+    )
+    try:
+        return services.approve_not_provided(review, by=person)
+    except services.CommitteeError as error:
+        return _bad(error)
 
 
 @router.get("/{committee_id}", response=CommitteeDetailOut)

@@ -226,3 +226,43 @@ def test_the_list_and_the_work_take_as_many_queries_for_many_committees_as_for_f
         )
     services.set_up_from_plan(tree.ministry, by=cast.centre)
     assert queries() == few
+
+
+def test_the_api_ends_a_seat_refreshes_an_agenda_and_approves_not_provided(
+    client: Client, tree: Tree, cast: Cast, committees: Committees, waiting: Waiting
+) -> None:
+    member = services.add_member(
+        committees.advisory, by=cast.centre, seat=Seat.CIVIL, since=JAN, name="林美惠"
+    )
+    meeting = services.record_meeting(committees.advisory, by=cast.centre, held_on=HELD)
+    client.force_login(cast.centre)
+    ended = client.post(
+        f"/api/committees/members/{member.pk}/end",
+        {"until": "2026-06-30"},
+        content_type="application/json",
+    )
+    assert ended.status_code == 200 and ended.json()["until"] == "2026-06-30"
+    early = client.post(
+        f"/api/committees/members/{member.pk}/end",
+        {"until": "2025-06-30"},
+        content_type="application/json",
+    )
+    assert early.status_code == 400 and "卸任日期不得早於起任日期" in early.json()["detail"]
+
+    from steward.publishing.tests.helpers import make_dataset
+
+    make_dataset(tree.unit_a1, serial=8, status=Status.COMMITTEE, title="後到的資料集")
+    refreshed = client.post(f"/api/committees/meetings/{meeting.pk}/agenda")
+    assert "A17010000J-000008 後到的資料集" in [i["title"] for i in refreshed.json()["agenda"]]
+
+    item = meeting.agenda.get(kind=ItemKind.NOT_PROVIDED)
+    services.record_minutes(
+        meeting, by=cast.centre, minutes="同意", decisions={item.pk: services.DecisionIn("agree")}
+    )
+    review = item.not_provided_review
+    assert client.post(f"/api/committees/not-provided/{review.pk}/approve").status_code == 403
+    client.force_login(cast.head)
+    approved = client.post(f"/api/committees/not-provided/{review.pk}/approve")
+    assert approved.status_code == 200
+    assert approved.json()["approved_by_id"] == cast.head.pk
+    assert approved.json()["item_id"] == waiting.not_provided.pk

@@ -335,6 +335,8 @@ def object_params(o: Objects) -> dict[str, Any]:
         "quality:run.pk": o.run.pk,
         "committee_id": o.committee.pk,
         "meeting_id": o.committee_meeting.pk,
+        "member_id": o.member.pk,
+        "review_id": o.not_provided_review.pk,
         "committees:detail.pk": o.committee.pk,
         "committees:member_add.pk": o.committee.pk,
         "committees:meeting_add.pk": o.committee.pk,
