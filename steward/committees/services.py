@@ -40,6 +40,7 @@ from steward.committees.models import (
 from steward.committees.rules import composition
 from steward.datasets import services as dataset_services
 from steward.datasets.errors import DatasetError
+from steward.datasets.models import CommitteeMeeting
 from steward.inventory.models import Classification, InventoryItem
 from steward.organisations.models import Organisation, OrganisationKind, Person, Role
 from steward.organisations.scope import Action, require
@@ -244,6 +245,12 @@ def end_membership(member: Member, *, by: Person, until: datetime.date) -> Membe
 
 def _next_number(committee: Committee, held_on: datetime.date) -> str:
     taken = set(committee.meetings.values_list("number", flat=True))
+    if committee.kind == Kind.ADVISORY:  # numbers the datasets app has given its meetings too
+        taken |= set(
+            CommitteeMeeting.objects.filter(ministry=committee.organisation).values_list(
+                "number", flat=True
+            )
+        )
     count = committee.meetings.filter(held_on__year=held_on.year).count()
     while True:
         count += 1

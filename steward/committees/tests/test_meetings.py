@@ -257,3 +257,16 @@ def test_refreshing_the_agenda_adds_what_came_since(
     added = services.refresh_agenda(meeting, by=cast.centre)
     assert [item.title for item in added] == ["A17010000J-000009 新到的資料集"]
     assert services.refresh_agenda(meeting, by=cast.centre) == []
+
+
+def test_the_next_number_skips_one_the_datasets_pages_gave(
+    tree: Tree, cast: Cast, committees: Committees
+) -> None:
+    dataset_services.record_meeting(
+        by=cast.centre,
+        ministry=tree.ministry,
+        held_on=datetime.date(2026, 3, 3),
+        number="115年第1次會議",
+    )
+    meeting = services.record_meeting(committees.advisory, by=cast.centre, held_on=HELD)
+    assert meeting.number == "115年第2次會議"
