@@ -48,6 +48,9 @@ class Action(StrEnum):
     REPORT_VIEW = "report.view"
     ACCOUNT_UNLOCK = "account.unlock"  # lift a sign-in lockout (steward/organisations/signin)
     ROLES_MANAGE = "roles.manage"
+    EVALUATION_RUN = "evaluation.run"  # run evaluations, review self- and improvement reports
+    EVALUATION_REPORT = "evaluation.report"  # self-reports and improvement reports (the agency)
+    AWARD_APPROVE = "evaluation.approve_awards"  # the head approves the award list (敘獎)
 
 
 #: What each action is called in a refusal ("… may not import office calendars …").
@@ -74,6 +77,9 @@ ACTION_LABELS: dict[Action, Any] = {
     Action.ACCOUNT_UNLOCK: gettext_lazy("unlock sign-in lockouts"),
     Action.ROLES_MANAGE: gettext_lazy("manage role assignments"),
     Action.FEEDBACK_ROUTE: gettext_lazy("enter and assign feedback"),
+    Action.EVALUATION_RUN: gettext_lazy("run evaluations and review reports"),
+    Action.EVALUATION_REPORT: gettext_lazy("report achievements and improvements"),
+    Action.AWARD_APPROVE: gettext_lazy("approve the award list"),
 }
 
 _EVERYONE = {Action.VIEW, Action.REPORT_VIEW}
@@ -89,6 +95,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.QUALITY_RUN,
             Action.FEEDBACK_REPLY,
             Action.FEEDBACK_ROUTE,
+            Action.EVALUATION_REPORT,
         }
     ),
     Role.UNIT_REVIEWER: frozenset(
@@ -107,13 +114,14 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.ACCOUNT_UNLOCK,
             Action.ROLES_MANAGE,
             Action.FEEDBACK_ROUTE,
+            Action.EVALUATION_RUN,
         }
     ),
     Role.CIO: frozenset(
         _EVERYONE
         | {Action.INVENTORY_APPROVE, Action.DATASET_APPROVE, Action.FEEDBACK_APPROVE_REPLY}
     ),
-    Role.HEAD_OF_AGENCY: frozenset(_EVERYONE | {Action.WITHDRAWAL_APPROVE}),
+    Role.HEAD_OF_AGENCY: frozenset(_EVERYONE | {Action.WITHDRAWAL_APPROVE, Action.AWARD_APPROVE}),
     Role.COMMITTEE_MEMBER: frozenset(_EVERYONE | {Action.DATASET_COMMITTEE_DECISION}),
     Role.AUDITOR: frozenset(_EVERYONE),
 }
