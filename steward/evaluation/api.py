@@ -207,11 +207,11 @@ def _visible_ids(person: Person, run: EvaluationRun) -> set[int] | None:
     return access.visible_organisation_ids(person)
 
 
-@router.get("/runs/{run_id}", response=EvaluationRankingOut)
-def get_run(request: HttpRequest, run_id: Id) -> Any:
+@router.get("/runs/{evaluation_run_id}", response=EvaluationRankingOut)
+def get_run(request: HttpRequest, evaluation_run_id: Id) -> Any:
     """A run with its ranking (organisations in the caller's scope) and award list."""
     person = _person(request)
-    run = access.run_for(person, run_id)
+    run = access.run_for(person, evaluation_run_id)
     visible = _visible_ids(person, run)
     scores = run.scores.select_related("organisation")
     if visible is not None:
@@ -241,13 +241,16 @@ def get_run(request: HttpRequest, run_id: Id) -> Any:
     }
 
 
-@router.get("/runs/{run_id}/figures", response=EvaluationFigurePageOut)
+@router.get("/runs/{evaluation_run_id}/figures", response=EvaluationFigurePageOut)
 def list_figures(
-    request: HttpRequest, run_id: Id, page: PageNumber = 1, page_size: PageSize = DEFAULT_PAGE_SIZE
+    request: HttpRequest,
+    evaluation_run_id: Id,
+    page: PageNumber = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
 ) -> Any:
     """Every figure of a run (organisation × KPI × part), each with the records counted."""
     person = _person(request)
-    run = access.run_for(person, run_id)
+    run = access.run_for(person, evaluation_run_id)
     results = run.results.select_related("organisation").order_by("organisation__path", "pk")
     visible = _visible_ids(person, run)
     if visible is not None:
@@ -274,11 +277,13 @@ def list_figures(
     return found
 
 
-@router.post("/runs/{run_id}/awards", response={200: EvaluationAwardOut, 400: ErrorOut})
-def decide_awards(request: HttpRequest, run_id: Id, payload: EvaluationDecisionIn) -> Any:
+@router.post("/runs/{evaluation_run_id}/awards", response={200: EvaluationAwardOut, 400: ErrorOut})
+def decide_awards(
+    request: HttpRequest, evaluation_run_id: Id, payload: EvaluationDecisionIn
+) -> Any:
     """The head of the ministry approves (`accept`) or returns the award list."""
     person = _person(request)
-    run = access.run_for(person, run_id)
+    run = access.run_for(person, evaluation_run_id)
     award = AwardList.objects.filter(run=run).first()
     if award is None:
         raise Http404("This evaluation has no award list.")
