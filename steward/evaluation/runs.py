@@ -135,6 +135,11 @@ def run_evaluation(
             _("No version of the plan is in force between %(start)s and %(end)s.")
             % {"start": period.start.isoformat(), "end": period.end.isoformat()}
         )
+    if not any(kpis_for(part.version, period.months) for part in parts):
+        raise EvaluationError(
+            _("The plan sets no indicator evaluated over a period of %(months)s months.")
+            % {"months": period.months}
+        )
     rows: list[KpiResult] = []
     first_part: dict[int, int] = {}
     organisations: dict[int, Organisation] = {}

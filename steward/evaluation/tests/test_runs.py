@@ -170,3 +170,8 @@ def test_no_version_in_force_is_refused(plan: Plan, cast: Cast) -> None:
 def test_only_the_information_centre_runs_evaluations(plan: Plan, cast: Cast) -> None:
     with pytest.raises(PermissionDenied):
         run_evaluation(plan, Period.parse("2026"), by=cast.liaison)
+
+
+def test_a_period_shorter_than_every_indicators_is_refused(plan: Plan, cast: Cast) -> None:
+    with pytest.raises(EvaluationError, match="3"):
+        run_evaluation(plan, Period.parse("2026Q2"), by=cast.centre)
