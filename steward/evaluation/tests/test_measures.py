@@ -155,3 +155,33 @@ def test_a_dataset_published_late_in_the_day_counts_in_its_local_day(
     dataset(tree.agency_a, "A17010000J-000001", "2026-12-31T23:30")
     assert compute("datasets_new", tree.agency_a).value == 1
     assert compute("datasets_new", tree.agency_a, YEAR[0], datetime.date(2026, 12, 30)).value == 0
+
+
+def test_quality_measures_count_each_dataset_once_with_the_bonus_share(
+    plan: Plan, tree: Tree
+) -> None:
+    """Three datasets judged in Q1: one broken, one of four stars, one of three stars."""
+    from django.utils import timezone
+
+    from steward.quality.models import CheckEntry, CheckKind, CheckResult, CheckRun, RunStatus
+
+    run = CheckRun.objects.create(
+        kind=CheckKind.SELF_CHECK, organisation=tree.agency_a, source="test",
+        status=RunStatus.DONE, finished_at=timezone.now(),
+    )  # fmt: skip
+    when = timezone.make_aware(datetime.datetime(2026, 2, 1, 9))
+    for number, (state, stars) in enumerate([("broken", None), ("ok", 4), ("ok", 3)], start=1):
+        result = CheckResult.objects.create(
+            run=run, organisation=tree.agency_a, key=f"r{number}", state=state, reason=state,
+            dataset_identifier=f"A17010000J-00000{number}", title=f"資料集{number}",
+            stars=stars, timely=True, checked_at=when,
+        )  # fmt: skip
+        CheckEntry.objects.create(run=run, result=result, checked_at=when)
+    quarter = (datetime.date(2026, 1, 1), datetime.date(2026, 3, 31))
+    accuracy = compute("accuracy_rate", tree.agency_a, *quarter)
+    assert accuracy.value == Decimal("66.6667") and accuracy.terms["broken_links"] == 1
+    assert [c.term for c in accuracy.counted].count("broken_links") == 1
+    stars = compute("three_star_ratio", tree.agency_a, *quarter)
+    assert stars.value == Decimal("66.6667") and stars.terms["bonus_share"] == Decimal("33.3333")
+    quality = compute("dataset_quality", tree.agency_a, *quarter)
+    assert quality.terms == {"sound": 2, "with_problems": 1, "open_datasets": 3}
