@@ -181,7 +181,7 @@ def test_quality_measures_count_each_dataset_once_with_the_bonus_share(
     accuracy = compute("accuracy_rate", tree.agency_a, *quarter)
     assert accuracy.value == Decimal("66.6667") and accuracy.terms["broken_links"] == 1
     assert [c.term for c in accuracy.counted].count("broken_links") == 1
-    stars = compute("three_star_ratio", tree.agency_a, *quarter)
-    assert stars.value == Decimal("66.6667") and stars.terms["bonus_share"] == Decimal("33.3333")
+    ratio = compute("three_star_ratio", tree.agency_a, *quarter)
+    assert ratio.value == Decimal("66.6667") and ratio.terms["bonus_share"] == Decimal("33.3333")
     quality = compute("dataset_quality", tree.agency_a, *quarter)
     assert quality.terms == {"sound": 2, "with_problems": 1, "open_datasets": 3}
