@@ -50,6 +50,9 @@ class Action(StrEnum):
     ROLES_MANAGE = "roles.manage"
     COMMITTEE_MANAGE = "committee.manage"  # the advisory committee's members, meetings, minutes
     WORKING_GROUP_MANAGE = "working_group.manage"  # an agency's working group (工作小組)
+    EVALUATION_RUN = "evaluation.run"  # run evaluations, review self- and improvement reports
+    EVALUATION_REPORT = "evaluation.report"  # self-reports and improvement reports (the agency)
+    AWARD_APPROVE = "evaluation.approve_awards"  # the head approves the award list (敘獎)
 
 
 #: What each action is called in a refusal ("… may not import office calendars …").
@@ -78,6 +81,9 @@ ACTION_LABELS: dict[Action, Any] = {
     Action.FEEDBACK_ROUTE: gettext_lazy("enter and assign feedback"),
     Action.COMMITTEE_MANAGE: gettext_lazy("keep the advisory committee's records"),
     Action.WORKING_GROUP_MANAGE: gettext_lazy("keep the working group's records"),
+    Action.EVALUATION_RUN: gettext_lazy("run evaluations and review reports"),
+    Action.EVALUATION_REPORT: gettext_lazy("report achievements and improvements"),
+    Action.AWARD_APPROVE: gettext_lazy("approve the award list"),
 }
 
 _EVERYONE = {Action.VIEW, Action.REPORT_VIEW}
@@ -93,6 +99,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.QUALITY_RUN,
             Action.FEEDBACK_REPLY,
             Action.FEEDBACK_ROUTE,
+            Action.EVALUATION_REPORT,
         }
     ),
     Role.UNIT_REVIEWER: frozenset(
@@ -113,6 +120,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.FEEDBACK_ROUTE,
             Action.COMMITTEE_MANAGE,
             Action.WORKING_GROUP_MANAGE,
+            Action.EVALUATION_RUN,
         }
     ),
     Role.CIO: frozenset(
@@ -120,7 +128,8 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         | {Action.INVENTORY_APPROVE, Action.DATASET_APPROVE, Action.FEEDBACK_APPROVE_REPLY}
     ),
     Role.HEAD_OF_AGENCY: frozenset(
-        _EVERYONE | {Action.WITHDRAWAL_APPROVE, Action.WORKING_GROUP_MANAGE}
+        _EVERYONE
+        | {Action.WITHDRAWAL_APPROVE, Action.WORKING_GROUP_MANAGE, Action.AWARD_APPROVE}
     ),
     Role.COMMITTEE_MEMBER: frozenset(_EVERYONE | {Action.DATASET_COMMITTEE_DECISION}),
     Role.AUDITOR: frozenset(_EVERYONE),

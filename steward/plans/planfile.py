@@ -541,3 +541,30 @@ def resolve_versions(data: dict[str, Any]) -> list[dict[str, Any]]:
                 content[section] = copy.deepcopy(version[section])
         resolved.append(content)
     return resolved
+
+
+def unknown_measure_problems(plan_file: PlanFile) -> list[Problem]:
+    """Each KPI whose `measure` no app registered (`steward.evaluation.registry`), at the
+    line of its `measure` key. Kept apart from `read_plan_file` because the measures are
+    registered by the installed apps, not by the file format."""
+    from steward.evaluation import registry
+
+    raw = tomllib.loads(plan_file.text)
+    lines = LineIndex(plan_file.text)
+    found = []
+    for number, version in enumerate(raw.get("versions", [])):
+        for index, kpi in enumerate(version.get("kpis", [])):
+            name = kpi.get("measure", "")
+            if not registry.is_registered(name):
+                path = f"versions[{number}].kpis[{index}].measure"
+                known = ", ".join(spec.name for spec in registry.registered())
+                found.append(
+                    Problem(
+                        plan_file.name,
+                        path,
+                        _("no measure is called '%(name)s' (known: %(known)s).")
+                        % {"name": name, "known": known},
+                        lines.line_of(path),
+                    )
+                )
+    return found

@@ -22,6 +22,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -125,6 +126,12 @@ VALUES: dict[str, Any] = {
     "page_size": 50,
     "start": f"{YEAR}-01-01",
     "end": f"{YEAR}-12-31",
+    "accept": [True, False],
+    "comment": "測試",
+    "value": "1",
+    "summary": "測試成果",
+    "evidence_links": [["https://example.org/evidence"]],
+    "text": "測試報告",
 }
 
 
@@ -153,6 +160,9 @@ class Objects:
     member: Any = None  # a seat on it
     not_provided_review: Any = None  # a not-provided classification it agreed to
     markers: list[str] = field(default_factory=list)
+    evaluation: Any = None  # an evaluation run (evaluation:*)
+    self_report: Any = None  # a self-report awaiting review
+    improvement_report: Any = None  # an improvement report required of the agency
 
 
 def build_objects(
@@ -257,6 +267,22 @@ def build_objects(
         review,
         markers,
     )
+    from steward.evaluation.kpis import OTHER_ACHIEVEMENTS
+    from steward.evaluation.models import ImprovementReport
+    from steward.evaluation.runs import run_evaluation
+    from steward.evaluation.services import submit_self_report
+    from steward.quality.measures.periods import Period
+
+    result.evaluation = run_evaluation(plan, Period(YEAR), by=centre)
+    result.self_report = submit_self_report(
+        unit, by=liaison, measure=OTHER_ACHIEVEMENTS, start=datetime.date(YEAR, 1, 1),
+        end=datetime.date(YEAR, 6, 30), value=Decimal(1), summary=f"{title}成果",
+        evidence_links="https://example.org/evidence",
+    )  # fmt: skip
+    result.improvement_report = ImprovementReport.objects.create(
+        plan=plan, period=str(YEAR), run=result.evaluation, organisation=agency,
+        kpis=[f"{title}指標"], due_on=datetime.date(YEAR + 1, 2, 1),
+    )  # fmt: skip
     return result
 
 
@@ -345,6 +371,16 @@ def object_params(o: Objects) -> dict[str, Any]:
         "committees:agenda_refresh.pk": o.committee_meeting.pk,
         "committees:minutes.pk": o.committee_meeting.pk,
         "committees:approve_not_provided.pk": o.not_provided_review.pk,
+        "evaluation_run_id": o.evaluation.pk,
+        "evaluation:run.pk": o.evaluation.pk,
+        "evaluation:figure.pk": o.evaluation.pk,
+        "evaluation:figure.result": [r.pk for r in o.evaluation.results.all()[:1]],
+        "evaluation:awards.pk": o.evaluation.pk,
+        "plan": o.plan.key,
+        "self_report_id": o.self_report.pk,
+        "evaluation:self_report.pk": o.self_report.pk,
+        "improvement_report_id": o.improvement_report.pk,
+        "evaluation:improvement_report.pk": o.improvement_report.pk,
     }
 
 

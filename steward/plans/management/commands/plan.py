@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from steward.cli import StewardCommand, person_named
 from steward.plans.compare import compare_versions
 from steward.plans.models import Plan, PlanVersion
-from steward.plans.planfile import PlanError, read_plan_file
+from steward.plans.planfile import PlanError, read_plan_file, unknown_measure_problems
 from steward.plans.render import render_comparison, render_version
 from steward.plans.services import builtin_plan_paths, install_plan
 
@@ -54,6 +54,9 @@ class Command(StewardCommand):
         path: Path = options["file"]
         try:
             plan_file = read_plan_file(path)
+            unknown = unknown_measure_problems(plan_file)
+            if unknown:
+                raise PlanError(unknown)
         except PlanError as error:
             for problem in error.problems:
                 self.stderr.write(str(problem))

@@ -1,0 +1,58 @@
+"""The feedback KPI registered by its plan-file measure name: replies within the limit
+(MOL 「6 日(含)內回復外部意見數量/全部外部意見數量」, MOJ 7 日內並經資訊長核准, DGBAS 依平臺時限).
+
+Each item keeps the limit of the plan version in force on the day it was received
+(`FeedbackItem.due_at`), so a plan amended mid-period never moves a due time already given.
+The faster-reply bonus (MOL 「回復日數可低於 6 日者，則依其比率酌以加分」) is the share of
+items replied before their last day, given as the term `bonus_share`.
+"""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from steward.evaluation.measuring import instants, organisation_ids, percent
+from steward.evaluation.registry import Counted, Figure, MeasureContext, measure
+from steward.feedback.figures import replied_before_last_day
+from steward.feedback.models import FeedbackItem
+
+
+@measure(
+    "feedback_on_time_ratio", label=_("Share of feedback replied within the limit"), unit="percent"
+)
+def feedback_on_time_ratio(context: MeasureContext) -> Figure:
+    """Items replied by their due time ÷ every item received in the period."""
+    start, end = instants(context)
+    items = list(
+        FeedbackItem.objects.filter(
+            organisation_id__in=organisation_ids(context),
+            received_at__gte=start,
+            received_at__lt=end,
+        ).order_by("received_at", "pk")
+    )
+    on_time = [item for item in items if item.replied_in_time()]
+    faster = [item for item in items if replied_before_last_day(item)]
+    late = [item for item in items if not item.replied_in_time()]
+
+    def counted(term: str, rows: list[FeedbackItem]) -> list[Counted]:
+        return [
+            Counted(
+                term=term,
+                label=f"#{item.pk} {item.subject}".strip(),
+                url=reverse("feedback:detail", args=[item.pk]),
+            )
+            for item in rows
+        ]
+
+    terms: dict = {"on_time": len(on_time), "all_items": len(items), "faster": len(faster)}
+    bonus = percent(len(faster), len(items))
+    if bonus is not None:
+        terms["bonus_share"] = bonus
+    return Figure(
+        percent(len(on_time), len(items)),
+        terms,
+        tuple(
+            counted("on_time", on_time) + counted("not_on_time", late) + counted("faster", faster)
+        ),
+    )
