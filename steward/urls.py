@@ -18,6 +18,7 @@ urlpatterns = [
     path("quality/", include("steward.quality.urls")),
     path("feedback/", include("steward.feedback.urls")),
     path("evaluation/", include("steward.evaluation.urls")),
+    path("tasks/", include("steward.tasks.urls")),
     path("", include("steward.catalogue.urls")),  # public: CKAN Action API, DCAT
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

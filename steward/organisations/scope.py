@@ -48,6 +48,8 @@ class Action(StrEnum):
     REPORT_VIEW = "report.view"
     ACCOUNT_UNLOCK = "account.unlock"  # lift a sign-in lockout (steward/organisations/signin)
     ROLES_MANAGE = "roles.manage"
+    TASK_WORK = "task.work"  # do a schedule task (工作事項) and attach its evidence
+    TASK_SIGN_OFF = "task.sign_off"  # sign a finished task off (資訊中心列管)
 
 
 #: What each action is called in a refusal ("… may not import office calendars …").
@@ -74,6 +76,8 @@ ACTION_LABELS: dict[Action, Any] = {
     Action.ACCOUNT_UNLOCK: gettext_lazy("unlock sign-in lockouts"),
     Action.ROLES_MANAGE: gettext_lazy("manage role assignments"),
     Action.FEEDBACK_ROUTE: gettext_lazy("enter and assign feedback"),
+    Action.TASK_WORK: gettext_lazy("work on schedule tasks"),
+    Action.TASK_SIGN_OFF: gettext_lazy("sign off schedule tasks"),
 }
 
 _EVERYONE = {Action.VIEW, Action.REPORT_VIEW}
@@ -89,10 +93,11 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.QUALITY_RUN,
             Action.FEEDBACK_REPLY,
             Action.FEEDBACK_ROUTE,
+            Action.TASK_WORK,
         }
     ),
     Role.UNIT_REVIEWER: frozenset(
-        _EVERYONE | {Action.DATASET_UNIT_REVIEW, Action.INVENTORY_SUBMIT}
+        _EVERYONE | {Action.DATASET_UNIT_REVIEW, Action.INVENTORY_SUBMIT, Action.TASK_WORK}
     ),
     Role.INFORMATION_CENTRE: frozenset(
         _EVERYONE
@@ -107,6 +112,8 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.ACCOUNT_UNLOCK,
             Action.ROLES_MANAGE,
             Action.FEEDBACK_ROUTE,
+            Action.TASK_WORK,
+            Action.TASK_SIGN_OFF,
         }
     ),
     Role.CIO: frozenset(
