@@ -148,6 +148,8 @@ class Objects:
     upload: Any = None  # an inventory file kept for its preview (inventory:import_*)
     catalogue_run: Any = None  # a catalogue import run (publishing:catalogue_run)
     feedback: Any = None  # an item of public feedback (feedback:*)
+    task: Any = None  # a schedule task of the agency (tasks:*)
+    evidence: Any = None  # a link attached to it as evidence
     markers: list[str] = field(default_factory=list)
 
 
@@ -211,6 +213,20 @@ def build_objects(
         received_at=timezone.now() - datetime.timedelta(hours=1),
         channel="national_portal",
     )
+    from steward.tasks.models import Task
+    from steward.tasks.services import add_link
+
+    task = Task.objects.create(
+        key=f"{title}-task",
+        version=plan.current_version(),
+        organisation=agency,
+        part="lead",
+        year=YEAR,
+        code="1-3",
+        title=f"{title}工作事項",
+        due_date=datetime.date(YEAR, 6, 30),
+    )
+    evidence = add_link(task, by=liaison, url="https://example.gov.tw/e", name=f"{title}佐證")
     markers = [title, agency.name, unit.name, liaison.username, plan.name, agency.agency_code]
     result = Objects(
         ministry,
@@ -229,6 +245,8 @@ def build_objects(
         upload,
         catalogue_run,
         feedback,
+        task,
+        evidence,
         markers,
     )
     return result
@@ -307,6 +325,12 @@ def object_params(o: Objects) -> dict[str, Any]:
         "datasets:step.pk": [o.draft.pk, o.scheduled.pk],
         "publishing:retry.pk": o.entry.pk,
         "quality:run.pk": o.run.pk,
+        "tasks:detail.pk": o.task.pk,
+        "tasks:add_evidence.pk": o.task.pk,
+        "tasks:evidence_file.pk": o.task.pk,
+        "evidence_pk": o.evidence.pk,
+        "tasks:step.pk": o.task.pk,
+        "tasks:step.step": ["start", "complete", "sign_off", "reopen"],
     }
 
 
