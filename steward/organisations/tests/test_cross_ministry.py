@@ -218,7 +218,7 @@ def build_objects(
 
     task = Task.objects.create(
         key=f"{title}-task",
-        version=plan.current_version(),
+        version=plan.versions.get(),
         organisation=agency,
         part="lead",
         year=YEAR,
