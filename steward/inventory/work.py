@@ -1,7 +1,8 @@
 """The inventory steps waiting on a person, for the home page (`organisations.work`).
 
 Derived from `workflow.StepRules` (the one table of who takes which step in which state):
-a returned return its agency's people may resubmit, the submitted returns of a ministry the
+a returned return its agency's people may resubmit, a return waiting for the agency's own
+CIO (MOEA), the submitted returns of a ministry the
 information centre may compile, a compilation the CIO may approve. A fixed number of
 queries (the candidates of the person's ministries, and their roles once per action).
 """
@@ -41,14 +42,20 @@ def inventory_waiting(person: Person) -> Iterable[WorkItem]:
     items: list[WorkItem] = []
     in_ministries = reduce(or_, (Q(agency__path__startswith=path) for path in paths))
     for inventory in (
-        AgencyInventory.objects.filter(in_ministries, status=InventoryStatus.RETURNED)
+        AgencyInventory.objects.filter(
+            in_ministries,
+            status__in=[InventoryStatus.RETURNED, InventoryStatus.AGENCY_APPROVAL],
+        )
         .select_related("agency")
         .order_by("year", "agency__path")
     ):
-        if Step.SUBMIT in rules.available(inventory.agency, inventory.status):
+        steps = rules.available(inventory.agency, inventory.status)
+        if Step.SUBMIT in steps or Step.AGENCY_APPROVE in steps:
             items.append(
                 WorkItem(
-                    kind=_("Correct and resubmit the inventory"),
+                    kind=_("Correct and resubmit the inventory")
+                    if Step.SUBMIT in steps
+                    else _("Approve the inventory as the agency's CIO"),
                     title=_("%(year)s inventory of %(agency)s")
                     % {"year": inventory.year, "agency": inventory.agency.name},
                     url=f"{url}?year={inventory.year}",
