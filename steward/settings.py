@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "steward.feedback",
     "steward.evaluation",
     "steward.committees",
+    "steward.tasks",
 ]
 
 MIDDLEWARE = [
@@ -269,6 +270,8 @@ STEWARD_FEEDBACK_PER_ADDRESS_PER_HOUR = env_int("STEWARD_FEEDBACK_PER_ADDRESS_PE
 STEWARD_FEEDBACK_MIN_FILL_SECONDS = env_int("STEWARD_FEEDBACK_MIN_FILL_SECONDS", 3)
 # Remind the liaison this many working days before a reply is due.
 STEWARD_FEEDBACK_REMIND_WORKING_DAYS = env_int("STEWARD_FEEDBACK_REMIND_WORKING_DAYS", 2)
+# Remind the people who do a schedule task this many working days before it is due.
+STEWARD_TASK_REMIND_WORKING_DAYS = env_int("STEWARD_TASK_REMIND_WORKING_DAYS", 5)
 
 LOGGING = {
     "version": 1,

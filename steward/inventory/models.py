@@ -264,6 +264,7 @@ class InventoryStatus(models.TextChoices):
     """The yearly inventory return of an agency."""
 
     DRAFT = "draft", _("Draft (編修中)")
+    AGENCY_APPROVAL = "agency_approval", _("Awaiting the agency's CIO (待機關資訊長核定)")
     SUBMITTED = "submitted", _("Submitted to the information centre (已提報)")
     COMPILED = "compiled", _("Compiled, awaiting the CIO (已彙整)")
     APPROVED = "approved", _("Approved by the CIO (已核定)")
@@ -276,16 +277,26 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
         frozenset({InventoryStatus.DRAFT, InventoryStatus.RETURNED}),
         InventoryStatus.SUBMITTED,
     ),
+    # Where the plan has the agency's own CIO approve first (MOEA: 經內部資訊長核定後提報).
+    "submit_for_agency_approval": (
+        frozenset({InventoryStatus.DRAFT, InventoryStatus.RETURNED}),
+        InventoryStatus.AGENCY_APPROVAL,
+    ),
+    "agency_approve": (frozenset({InventoryStatus.AGENCY_APPROVAL}), InventoryStatus.SUBMITTED),
     "compile": (frozenset({InventoryStatus.SUBMITTED}), InventoryStatus.COMPILED),
     "approve": (frozenset({InventoryStatus.COMPILED}), InventoryStatus.APPROVED),
     "return": (
-        frozenset({InventoryStatus.SUBMITTED, InventoryStatus.COMPILED}),
+        frozenset(
+            {InventoryStatus.AGENCY_APPROVAL, InventoryStatus.SUBMITTED, InventoryStatus.COMPILED}
+        ),
         InventoryStatus.RETURNED,
     ),
 }
 
 # While an agency's return is in one of these states its items cannot change.
-LOCKED_STATES = frozenset({InventoryStatus.SUBMITTED, InventoryStatus.COMPILED})
+LOCKED_STATES = frozenset(
+    {InventoryStatus.AGENCY_APPROVAL, InventoryStatus.SUBMITTED, InventoryStatus.COMPILED}
+)
 
 
 class InventoryCompilation(models.Model):

@@ -12,6 +12,9 @@ submit: a data liaison or unit reviewer of the agency; compile: the information 
 which gathers every submitted return of the year into one ministry-wide compilation;
 approve: the CIO, for the whole compilation; return: the CIO (submitted or compiled) or the
 information centre (submitted only, before compiling), always with a reason.
+Where the plan's inventory chain starts with the agency's own CIO (`rules.inventory.stages`,
+MOEA 經內部資訊長核定後提報), submit leads to "awaiting the agency's CIO" and
+`approve_for_agency` passes it on to submitted; that CIO may also return it.
 """
 
 from __future__ import annotations
@@ -37,9 +40,9 @@ from steward.inventory.models import (
     InventoryItem,
     InventoryStatus,
 )
-from steward.inventory.workflow import Step, has_role_for
+from steward.inventory.workflow import Step, agency_approval_first, has_role_for
 from steward.lib.notify import notify
-from steward.organisations.models import Organisation, OrganisationKind, Person
+from steward.organisations.models import Organisation, OrganisationKind, Person, Role
 from steward.organisations.scope import (
     Action,
     people_who_can,
@@ -255,6 +258,8 @@ def _check_transition(current: str, transition: str) -> str:
 
 _STEP_LABELS = {
     "submit": gettext_lazy("submitted"),
+    "submit_for_agency_approval": gettext_lazy("submitted"),
+    "agency_approve": gettext_lazy("approved by the agency's CIO"),
     "compile": gettext_lazy("compiled"),
     "approve": gettext_lazy("approved"),
     "return": gettext_lazy("returned"),
@@ -281,10 +286,13 @@ def submit_inventory(
         raise PermissionDenied(
             _("You may not submit the inventory of %(agency)s.") % {"agency": inventory.agency}
         )
+    agency_first = agency_approval_first(inventory.agency)
     with transaction.atomic():
         inventory = _locked(inventory)
         from_state = inventory.status
-        to_state = _check_transition(from_state, "submit")
+        to_state = _check_transition(
+            from_state, "submit_for_agency_approval" if agency_first else "submit"
+        )
         row = target_rules.target_row(inventory.agency, inventory.year)
         reason = shortfall_reason.strip()
         if row.shortfall and row.requires_reason and not reason:
@@ -322,13 +330,81 @@ def submit_inventory(
             comment=inventory.shortfall_reason,
             changes={"planned_openings": row.planned, "target": row.target},
         )
-        notify(
-            people_who_can(Action.INVENTORY_COMPILE, inventory.agency),
-            subject=_("Inventory submitted: %(agency)s %(year)d")
-            % {"agency": inventory.agency, "year": inventory.year},
-            body=_("%(agency)s submitted its %(year)d inventory for compilation.")
-            % {"agency": inventory.agency, "year": inventory.year},
+        if agency_first:
+            notify(
+                own_cios(inventory.agency),
+                subject=_("Inventory awaits your approval: %(agency)s %(year)d")
+                % {"agency": inventory.agency, "year": inventory.year},
+                body=_(
+                    "%(agency)s submitted its %(year)d inventory: as its CIO, approve it"
+                    " before it goes to the information centre."
+                )
+                % {"agency": inventory.agency, "year": inventory.year},
+            )
+        else:
+            _tell_centre(inventory)
+    return inventory
+
+
+def _tell_centre(inventory: AgencyInventory) -> None:
+    notify(
+        people_who_can(Action.INVENTORY_COMPILE, inventory.agency),
+        subject=_("Inventory submitted: %(agency)s %(year)d")
+        % {"agency": inventory.agency, "year": inventory.year},
+        body=_("%(agency)s submitted its %(year)d inventory for compilation.")
+        % {"agency": inventory.agency, "year": inventory.year},
+    )
+
+
+def own_cios(agency: Organisation) -> QuerySet[Person]:
+    """The CIOs of `agency` itself (a CIO role held in it or in its units; for the ministry,
+    in the ministry or a unit of it)."""
+    if agency.kind == OrganisationKind.MINISTRY:
+        where = Q(role_assignments__organisation=agency) | Q(
+            role_assignments__organisation__parent=agency,
+            role_assignments__organisation__kind=OrganisationKind.UNIT,
         )
+    else:
+        where = Q(role_assignments__organisation__path__startswith=agency.path)
+    return Person.objects.filter(
+        where, role_assignments__active=True, role_assignments__role=Role.CIO, is_active=True
+    ).distinct()
+
+
+def approve_for_agency(
+    inventory: AgencyInventory, *, by: Person, comment: str = ""
+) -> AgencyInventory:
+    """The agency's own CIO approves its return (經內部資訊長核定), which then goes to the
+    information centre to compile. Only where the plan's inventory chain says so (MOEA)."""
+    if not has_role_for(by, Step.AGENCY_APPROVE, inventory.agency):
+        raise PermissionDenied(
+            _("Only the CIO of %(agency)s approves its inventory before it is compiled.")
+            % {"agency": inventory.agency}
+        )
+    if inventory.pk is None:
+        raise TransitionRefused(
+            _("An inventory that is “%(state)s” cannot be %(step)s.")
+            % {
+                "state": InventoryStatus.DRAFT.label,
+                "step": _STEP_LABELS["agency_approve"],
+            }
+        )
+    with transaction.atomic():
+        inventory = AgencyInventory.objects.select_for_update().get(pk=inventory.pk)
+        from_state = inventory.status
+        to_state = _check_transition(from_state, "agency_approve")
+        inventory.status = to_state
+        inventory.save(update_fields=["status"])
+        record(
+            actor=by,
+            action="inventory.agency_approve",
+            subject=inventory,
+            organisation=inventory.agency,
+            from_state=from_state,
+            to_state=to_state,
+            comment=comment.strip(),
+        )
+        _tell_centre(inventory)
     return inventory
 
 

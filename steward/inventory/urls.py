@@ -17,6 +17,11 @@ urlpatterns = [
     path("export/", views.export, name="export"),
     path("returns/", views.returns, name="returns"),
     path("returns/<int:agency_pk>/<year:year>/submit/", views.submit, name="submit"),
+    path(
+        "returns/<int:agency_pk>/<year:year>/agency-approve/",
+        views.agency_approve,
+        name="agency_approve",
+    ),
     path("returns/<int:agency_pk>/<year:year>/return/", views.return_view, name="return"),
     path("compilations/<int:ministry_pk>/<year:year>/compile/", views.compile_view, name="compile"),
     path("compilations/<int:pk>/approve/", views.approve, name="approve"),

@@ -366,6 +366,7 @@ def returns(request: HttpRequest) -> HttpResponse:
                 "status": InventoryStatus(state),
                 "may_submit": Step.SUBMIT in steps,
                 "may_return": inventory is not None and Step.RETURN in steps,
+                "may_agency_approve": inventory is not None and Step.AGENCY_APPROVE in steps,
                 "history": events.get(inventory.pk, []) if inventory else [],
             }
         )
@@ -442,6 +443,25 @@ def submit(request: HttpRequest, agency_pk: int, year: int) -> HttpResponse:
     else:
         messages.success(
             request, _("The inventory of %(agency)s was submitted.") % {"agency": agency}
+        )
+    return _back(year)
+
+
+@login_required
+@require_POST
+def agency_approve(request: HttpRequest, agency_pk: int, year: int) -> HttpResponse:
+    """The agency's own CIO approves its return before the centre compiles it (MOEA)."""
+    person = _person(request)
+    agency = agency_for(person, agency_pk)
+    try:
+        services.approve_for_agency(services.inventory_for(agency, year), by=person)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(
+            request,
+            _("The inventory of %(agency)s was approved and goes to the information centre.")
+            % {"agency": agency},
         )
     return _back(year)
 

@@ -5,9 +5,12 @@ lists the same steps with each return, and the services refuse a person `has_rol
 denies. The states a step leaves from and goes to are `models.TRANSITIONS`.
 
     submit   a data liaison or unit reviewer of the agency (a role in any of its units
-             counts), from draft or returned;
+             counts), from draft or returned; where the plan's inventory chain starts with
+             agency_approval (MOEA: 經內部資訊長核定後提報), it goes to the agency's own CIO;
+    agency_approve  the agency's own CIO (a CIO role held in the agency or its units; for the
+             ministry's own return, in the ministry), which passes it to the centre;
     return   the CIO from submitted or compiled, or the information centre from submitted
-             (before compiling), always with a reason;
+             (before compiling), or the agency's own CIO before approving, always with a reason;
     compile  the information centre, for the whole ministry, when a return is submitted;
     approve  the CIO, for the whole compilation, when it is compiled.
 """
@@ -24,6 +27,7 @@ from steward.organisations.scope import Action, scope_roots
 
 class Step(models.TextChoices):
     SUBMIT = "submit", _("Submit to the information centre")
+    AGENCY_APPROVE = "agency_approve", _("Approve as the agency's CIO")
     RETURN = "return", _("Return for correction")
     COMPILE = "compile", _("Compile and send to the CIO")
     APPROVE = "approve", _("Approve the compiled inventory")
@@ -32,7 +36,7 @@ class Step(models.TextChoices):
 S = InventoryStatus
 
 #: Steps taken on one agency's return, and those taken on the ministry's compilation.
-RETURN_STEPS = frozenset({Step.SUBMIT, Step.RETURN})
+RETURN_STEPS = frozenset({Step.SUBMIT, Step.AGENCY_APPROVE, Step.RETURN})
 COMPILATION_STEPS = frozenset({Step.COMPILE, Step.APPROVE})
 
 #: (step, the return's states it may be taken from, the action it needs, whether a role held
@@ -45,6 +49,20 @@ STEPS: tuple[tuple[Step, frozenset[str], Action, bool], ...] = (
     (Step.APPROVE, frozenset({S.COMPILED}), Action.INVENTORY_APPROVE, False),
 )
 
+#: Steps only the agency's own CIO takes (a CIO's ministry-wide scope does not count here).
+OWN_CIO_STEPS: tuple[tuple[Step, frozenset[str]], ...] = (
+    (Step.AGENCY_APPROVE, frozenset({S.AGENCY_APPROVAL})),
+    (Step.RETURN, frozenset({S.AGENCY_APPROVAL})),
+)
+
+
+def agency_approval_first(agency: Organisation) -> bool:
+    """Does the plan's inventory chain have the agency's own CIO approve before the centre
+    compiles (`rules.inventory.stages`, MOEA)?"""
+    from steward.plans.document import rules_for_organisation
+
+    return rules_for_organisation(agency).inventory.agency_approval_first
+
 
 class StepRules:
     """`STEPS` applied to one person, reading their roles once however many organisations
@@ -53,6 +71,23 @@ class StepRules:
     def __init__(self, person: Person) -> None:
         self.person = person
         self._roots: dict[Action, list[Organisation]] = {}
+        self._own_cio: set[int] | None = None
+
+    def is_own_cio(self, agency: Organisation) -> bool:
+        """Does the person hold the CIO role in `agency` itself or one of its units?"""
+        person = self.person
+        if not person.is_authenticated or not person.is_active:
+            return False
+        if self._own_cio is None:
+            from steward.organisations.models import Role
+
+            self._own_cio = {
+                assignment.organisation.agency.pk
+                for assignment in person.role_assignments.filter(
+                    active=True, role=Role.CIO
+                ).select_related("organisation")
+            }
+        return agency.pk in self._own_cio
 
     def _scope_roots(self, action: Action) -> list[Organisation]:
         if action not in self._roots:
@@ -90,6 +125,11 @@ class StepRules:
         """Does the person hold a role that takes `step` for `organisation` (in `status`,
         if given)? The services ask this before anything else; the state is their second
         check."""
+        if any(
+            row_step == step and (status is None or status in states)
+            for row_step, states in OWN_CIO_STEPS
+        ) and self.is_own_cio(organisation):
+            return True
         return any(
             row_step == step
             and (status is None or status in states)
@@ -113,6 +153,10 @@ class StepRules:
                 continue
             if self._holds(action, organisation, from_units):
                 steps.append(step)
+        if not compilation:
+            for step, states in OWN_CIO_STEPS:
+                if step not in steps and status in states and self.is_own_cio(organisation):
+                    steps.append(step)
         return steps
 
 

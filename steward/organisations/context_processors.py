@@ -18,6 +18,7 @@ NAVIGATION: list[tuple[Any, str, frozenset[Role]]] = [
     (_("Inventory"), "inventory:index", frozenset()),
     (_("Datasets"), "datasets:index", frozenset()),
     (_("My work"), "datasets:queue", frozenset()),
+    (_("Tasks"), "tasks:index", frozenset()),
     (_("Publishing"), "publishing:index", frozenset()),
     (_("Quality"), "quality:index", frozenset()),
     (_("Feedback"), "feedback:index", frozenset()),

@@ -53,6 +53,8 @@ class Action(StrEnum):
     EVALUATION_RUN = "evaluation.run"  # run evaluations, review self- and improvement reports
     EVALUATION_REPORT = "evaluation.report"  # self-reports and improvement reports (the agency)
     AWARD_APPROVE = "evaluation.approve_awards"  # the head approves the award list (敘獎)
+    TASK_WORK = "task.work"  # do a schedule task (工作事項) and attach its evidence
+    TASK_SIGN_OFF = "task.sign_off"  # sign a finished task off (資訊中心列管)
 
 
 #: What each action is called in a refusal ("… may not import office calendars …").
@@ -84,6 +86,8 @@ ACTION_LABELS: dict[Action, Any] = {
     Action.EVALUATION_RUN: gettext_lazy("run evaluations and review reports"),
     Action.EVALUATION_REPORT: gettext_lazy("report achievements and improvements"),
     Action.AWARD_APPROVE: gettext_lazy("approve the award list"),
+    Action.TASK_WORK: gettext_lazy("work on schedule tasks"),
+    Action.TASK_SIGN_OFF: gettext_lazy("sign off schedule tasks"),
 }
 
 _EVERYONE = {Action.VIEW, Action.REPORT_VIEW}
@@ -100,10 +104,11 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.FEEDBACK_REPLY,
             Action.FEEDBACK_ROUTE,
             Action.EVALUATION_REPORT,
+            Action.TASK_WORK,
         }
     ),
     Role.UNIT_REVIEWER: frozenset(
-        _EVERYONE | {Action.DATASET_UNIT_REVIEW, Action.INVENTORY_SUBMIT}
+        _EVERYONE | {Action.DATASET_UNIT_REVIEW, Action.INVENTORY_SUBMIT, Action.TASK_WORK}
     ),
     Role.INFORMATION_CENTRE: frozenset(
         _EVERYONE
@@ -121,6 +126,8 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.COMMITTEE_MANAGE,
             Action.WORKING_GROUP_MANAGE,
             Action.EVALUATION_RUN,
+            Action.TASK_WORK,
+            Action.TASK_SIGN_OFF,
         }
     ),
     Role.CIO: frozenset(
@@ -128,8 +135,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         | {Action.INVENTORY_APPROVE, Action.DATASET_APPROVE, Action.FEEDBACK_APPROVE_REPLY}
     ),
     Role.HEAD_OF_AGENCY: frozenset(
-        _EVERYONE
-        | {Action.WITHDRAWAL_APPROVE, Action.WORKING_GROUP_MANAGE, Action.AWARD_APPROVE}
+        _EVERYONE | {Action.WITHDRAWAL_APPROVE, Action.WORKING_GROUP_MANAGE, Action.AWARD_APPROVE}
     ),
     Role.COMMITTEE_MEMBER: frozenset(_EVERYONE | {Action.DATASET_COMMITTEE_DECISION}),
     Role.AUDITOR: frozenset(_EVERYONE),

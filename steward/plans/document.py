@@ -77,8 +77,16 @@ class InventoryRule:
     cadence: str = "yearly"
     approved_by: str = "cio"
     shortfall_requires_reason: bool = False  # 未能達預計目標值者，請敍明理由
+    # The submission chain in order: agency_approval (the agency's own CIO, MOEA 經內部資訊長
+    # 核定), compilation (資訊中心彙整), approval (the ministry's CIO).
+    stages: tuple[str, ...] = ("compilation", "approval")
     as_written: str = ""
     stated: bool = False
+
+    @property
+    def agency_approval_first(self) -> bool:
+        """Does the agency's own CIO approve the return before the centre compiles it?"""
+        return "agency_approval" in self.stages
 
 
 @dataclass(frozen=True)
@@ -199,6 +207,8 @@ def _rule(cls: type[Any], raw: dict[str, Any] | None) -> Any:
     values = dict(raw)
     if "may_become" in values:
         values["may_become"] = tuple(values["may_become"])
+    if "stages" in values:
+        values["stages"] = tuple(values["stages"])
     if "on_time_share_target" in values:
         values["on_time_share_target"] = Decimal(str(values["on_time_share_target"]))
     return cls(**values, stated=True)

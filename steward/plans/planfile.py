@@ -51,6 +51,12 @@ PERIOD_MONTHS: dict[str, range] = {
 VERSION_SECTIONS = ("targets", "schedule", "kpis")
 VERSION_OWN_KEYS = ("label", "title", "adopted_on", "adopted_on_stated", "inherit", "note")
 
+#: The inventory chains a plan may state (`rules.inventory.stages`).
+INVENTORY_STAGE_ORDERS = (
+    ["compilation", "approval"],
+    ["agency_approval", "compilation", "approval"],
+)
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -484,6 +490,17 @@ def _version_problems(
                     _("review stage '%(key)s' appears twice.") % {"key": key},
                 )
             )
+    inventory_stages = version.get("rules", {}).get("inventory", {}).get("stages")
+    if inventory_stages is not None and inventory_stages not in INVENTORY_STAGE_ORDERS:
+        found.append(
+            (
+                f"{path}.rules.inventory.stages",
+                _(
+                    "the inventory stages must be compilation then approval, optionally after"
+                    " agency_approval (the agency's own CIO), each once and in that order."
+                ),
+            )
+        )
     withdrawal = version.get("rules", {}).get("withdrawal", {})
     if (
         withdrawal.get("approved_by") == "committee_member"

@@ -159,6 +159,8 @@ class Objects:
     committee_meeting: Any = None  # one of its meetings, with an agenda
     member: Any = None  # a seat on it
     not_provided_review: Any = None  # a not-provided classification it agreed to
+    task: Any = None  # a schedule task of the agency (tasks:*)
+    evidence: Any = None  # a link attached to it as evidence
     markers: list[str] = field(default_factory=list)
     evaluation: Any = None  # an evaluation run (evaluation:*)
     self_report: Any = None  # a self-report awaiting review
@@ -243,6 +245,20 @@ def build_objects(
     review = NotProvidedReview.objects.create(
         item=item, agenda_item=agenda_item, committee_agrees=True
     )
+    from steward.tasks.models import Task
+    from steward.tasks.services import add_link
+
+    task = Task.objects.create(
+        key=f"{title}-task",
+        version=plan.versions.get(),
+        organisation=agency,
+        part="lead",
+        year=YEAR,
+        code="1-3",
+        title=f"{title}工作事項",
+        due_date=datetime.date(YEAR, 6, 30),
+    )
+    evidence = add_link(task, by=liaison, url="https://example.gov.tw/e", name=f"{title}佐證")
     markers = [title, agency.name, unit.name, liaison.username, plan.name, agency.agency_code]
     result = Objects(
         ministry,
@@ -265,6 +281,8 @@ def build_objects(
         committee_meeting,
         member,
         review,
+        task,
+        evidence,
         markers,
     )
     from steward.evaluation.kpis import OTHER_ACHIEVEMENTS
@@ -381,6 +399,12 @@ def object_params(o: Objects) -> dict[str, Any]:
         "evaluation:self_report.pk": o.self_report.pk,
         "improvement_report_id": o.improvement_report.pk,
         "evaluation:improvement_report.pk": o.improvement_report.pk,
+        "tasks:detail.pk": o.task.pk,
+        "tasks:add_evidence.pk": o.task.pk,
+        "tasks:evidence_file.pk": o.task.pk,
+        "evidence_pk": o.evidence.pk,
+        "tasks:step.pk": o.task.pk,
+        "tasks:step.step": ["start", "complete", "sign_off", "reopen"],
     }
 
 

@@ -1,12 +1,21 @@
-"""`steward demo`: load the demo ministry (MOL and its six agencies), its plan and demo logins.
+"""`steward demo`: load the demo ministries with a year of activity and their demo logins.
 
-Safe to run again: everything is created only when missing.
+MOL (勞動部) and its agencies from the built-in plan, and MOJ (法務部), whose plan has its CIO
+approve every reply to the public. The activity is made through the real services
+(`organisations/demo_activity.py`), then every installed app's `demo.populate(ministry,
+today=...)` adds its own (tasks, and the committees and evaluation apps where installed).
+
+Safe to run again: people and units are created only when missing, and the activity only on
+a fresh database (a ministry that already has datasets is left alone).
 """
 
 from __future__ import annotations
 
+import datetime
+from importlib import import_module
 from typing import Any
 
+from django.apps import apps
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
@@ -24,13 +33,22 @@ from steward.organisations.services import grant_role
 
 DEMO_PASSWORD = "steward-demo"
 
-# Units below the agencies that the MOL plan (built-in) defines: (key, parent key, name).
+# Agencies the built-in plans do not name (the MOJ seed names none): (key, parent, name,
+# agency code). Dataset identifiers start with the agency code (機關代碼); the MOJ seed states
+# none, so the demo gives MOJ the codes the tests use (steward/conftest.py).
+DEMO_AGENCIES = [
+    ("moj-aea", "moj", "法務部行政執行署", "A03010000E"),
+]
+DEMO_MINISTRY_CODES = {"moj": "A03000000E"}
+
+# Units below the agencies that the plans (built-in) define: (key, parent key, name).
 DEMO_UNITS = [
     ("mol-dos", "mol", "勞動部統計處"),
     ("mol-bli-plan", "mol-bli", "勞動部勞工保險局企劃管理組"),
     ("mol-bli-stats", "mol-bli", "勞動部勞工保險局統計室"),
     ("mol-wda-plan", "mol-wda", "勞動部勞動力發展署綜合規劃組"),
     ("mol-osha-plan", "mol-osha", "勞動部職業安全衛生署綜合規劃組"),
+    ("moj-aea-stats", "moj-aea", "法務部行政執行署統計室"),
 ]
 
 # (username, display name, organisation key, role, committee seat)
@@ -47,90 +65,55 @@ DEMO_PEOPLE = [
     ("auditor", "鄭稽核 (勞保局, 唯讀)", "mol-bli", Role.AUDITOR, ""),
 ]
 
-
-DEMO_INVENTORY: list[dict[str, Any]] = [
-    {
-        "name": "勞工保險投保單位數統計",
-        "source": "system_database",
-        "classification": "open",
-        "planned_half": "H1",
-        "priority_statutory_duty": True,
-        "description": "各縣市勞工保險投保單位數，按月統計。",
-    },
-    {
-        "name": "勞工保險職業災害給付件數",
-        "source": "system_database",
-        "classification": "open",
-        "planned_half": "H2",
-        "gender_statistics": True,
-        "description": "職業災害給付件數，按性別及行業別統計。",
-    },
-    {
-        "name": "被保險人投保薪資明細",
-        "source": "system_database",
-        "classification": "not_provided",
-        "restriction_reason": "privacy",
-        "legal_basis": "個人資料保護法第5條、政府資訊公開法第18條第1項第6款",
-        "description": "個別被保險人之投保薪資資料。",
-    },
-    {
-        "name": "投保單位違規處分清冊",
-        "source": "documents",
-        "classification": "on_request",
-        "restriction_reason": "third_party",
-        "restriction_note": "涉及事業單位營業資訊，依申請審酌提供。",
-        "description": "投保單位違反勞工保險條例之處分紀錄。",
-    },
+# The second ministry, MOJ (法務部): its CIO approves every reply to the public.
+DEMO_PEOPLE_MOJ = [
+    ("moj-liaison", "劉聯絡 (行政執行署統計室聯絡人)", "moj-aea-stats", Role.LIAISON, ""),
+    ("moj-reviewer", "許科長 (行政執行署統計室審查者)", "moj-aea-stats", Role.UNIT_REVIEWER, ""),
+    ("moj-centre", "蔡專員 (法務部資訊處)", "moj-ic", Role.INFORMATION_CENTRE, ""),
+    ("moj-cio", "楊資訊長 (法務部資訊長)", "moj", Role.CIO, ""),
+    (
+        "moj-civil",
+        "何委員 (法務部諮詢小組民間代表)",
+        "moj",
+        Role.COMMITTEE_MEMBER,
+        CommitteeSeat.CIVIL,
+    ),
 ]
 
-
-def _demo_metadata(title: str) -> dict[str, Any]:
-    return {
-        "categoryCode": "500",
-        "title": title,
-        "description": f"{title}，由勞動部勞工保險局按月提供。",
-        "fieldDescription": "year(年度)、month(月份)、county(縣市)、count(件數)",
-        "type": "rawData",
-        "license": "政府資料開放授權條款-第1版",
-        "licenseURL": "https://data.gov.tw/license",
-        "cost": "免費",
-        "organization": "勞動部",
-        "organizationContactName": "王專員",
-        "organizationContactPhone": "02-89956666",
-        "organizationContactEmail": "centre@demo.mol.gov.tw",
-        "publisher": "勞動部勞工保險局",
-        "publisherContactName": "林聯絡",
-        "publisherContactPhone": "02-23961266",
-        "publisherContactEmail": "liaison@demo.mol.gov.tw",
-        "accrualPeriodicity": "每月",
-        "language": "zh-TW",
-        "keyword": ["勞工保險", "統計"],
-    }
-
-
-def _demo_resource(title: str) -> dict[str, Any]:
-    return {
-        "resourceDescription": f"{title} CSV",
-        "format": "CSV",
-        "characterSetCode": "UTF-8",
-        "downloadURL": "https://www.bli.gov.tw/opendata/demo.csv",
-    }
+DEMO_MINISTRIES = (
+    ("mol", DEMO_PEOPLE, "demo.mol.gov.tw"),
+    ("moj", DEMO_PEOPLE_MOJ, "demo.moj.gov.tw"),
+)
 
 
 class Command(StewardCommand):
-    help = "Load the demo ministry (MOL), the built-in plans and calendars, and demo logins."
+    help = (
+        "Load the demo ministries (MOL, and MOJ whose CIO approves replies), the built-in plans"
+        " and calendars, a year of activity and demo logins."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("calendar", "import", "--builtin", verbosity=0)
         call_command("plan", "install", "--builtin", verbosity=0)
         with transaction.atomic():
             self._units_and_people()
-        self._schedules()
-        with transaction.atomic():
-            self._work_in_progress()
+        today = timezone.localdate()
+        self._schedules(today)
+        self._activity(today)
         self._print_logins()
 
     def _units_and_people(self) -> None:
+        for key, code in DEMO_MINISTRY_CODES.items():
+            Organisation.objects.filter(key=key, agency_code="").update(agency_code=code)
+        for key, parent_key, name, code in DEMO_AGENCIES:
+            if not Organisation.objects.filter(key=key).exists():
+                Organisation.objects.create(
+                    key=key,
+                    name=name,
+                    kind=OrganisationKind.AGENCY,
+                    parent=Organisation.objects.get(key=parent_key),
+                    agency_code=code,
+                )
         for key, parent_key, name in DEMO_UNITS:
             if not Organisation.objects.filter(key=key).exists():
                 Organisation.objects.create(
@@ -139,81 +122,81 @@ class Command(StewardCommand):
                     kind=OrganisationKind.UNIT,
                     parent=Organisation.objects.get(key=parent_key),
                 )
-        for username, display_name, organisation_key, role, seat in DEMO_PEOPLE:
-            person, created = Person.objects.get_or_create(
-                username=username,
-                defaults={"display_name": display_name, "email": f"{username}@demo.mol.gov.tw"},
-            )
-            if created:
-                person.set_password(DEMO_PASSWORD)
-                person.save()
-            organisation = Organisation.objects.get(key=organisation_key)
-            if not RoleAssignment.objects.filter(
-                person=person, organisation=organisation, role=role
-            ).exists():
-                grant_role(
-                    by=None,
-                    person=person,
-                    organisation=organisation,
-                    role=role,
-                    committee_seat=seat,
+        for _ministry, people, domain in DEMO_MINISTRIES:
+            for username, display_name, organisation_key, role, seat in people:
+                person, created = Person.objects.get_or_create(
+                    username=username,
+                    defaults={"display_name": display_name, "email": f"{username}@{domain}"},
                 )
+                if created:
+                    person.set_password(DEMO_PASSWORD)
+                    person.save()
+                organisation = Organisation.objects.get(key=organisation_key)
+                if not RoleAssignment.objects.filter(
+                    person=person, organisation=organisation, role=role
+                ).exists():
+                    grant_role(
+                        by=None,
+                        person=person,
+                        organisation=organisation,
+                        role=role,
+                        committee_seat=seat,
+                    )
         if not Person.objects.filter(username="admin").exists():
             Person.objects.create_superuser(
                 "admin", "admin@demo.mol.gov.tw", DEMO_PASSWORD, display_name="系統管理者"
             )
 
-    def _schedules(self) -> None:
+    def _schedules(self, today: datetime.date) -> None:
         from steward.plans.models import Plan
         from steward.plans.schedule import compute_schedule
 
-        year = timezone.localdate().year
         for plan in Plan.objects.all():
             version = plan.current_version()
             if version is not None:
-                for plan_year in (year, year + 1):
+                for plan_year in (today.year, today.year + 1):
                     compute_schedule(version, plan_year)
 
-    def _work_in_progress(self) -> None:
-        """A few inventory items and datasets, made through the real services, so that
-        every role's pages have something to show. Only on a fresh demo."""
-        from steward.datasets import services as dataset_services
+    def _activity(self, today: datetime.date) -> None:
+        """Each ministry's year of activity, then every app's `demo.populate`; only for a
+        ministry that has none yet."""
         from steward.datasets.models import Dataset
-        from steward.inventory.models import InventoryItem
-        from steward.inventory.services import create_item
+        from steward.organisations.demo_activity import moj_activity, mol_activity
 
-        if Dataset.objects.exists() or InventoryItem.objects.exists():
-            return
-        liaison = Person.objects.get(username="liaison")
-        unit = Organisation.objects.get(key="mol-bli-plan")
-        year = timezone.localdate().year
-        for data in DEMO_INVENTORY:
-            create_item(
-                by=liaison,
-                organisation=unit,
-                data={**data, "planned_year": year} if data["classification"] == "open" else data,
-            )
-        for title, submit in (
-            ("勞工保險投保單位數統計", True),
-            ("勞工保險職業災害給付件數", False),
-        ):
-            dataset = dataset_services.create_dataset(
-                by=liaison,
-                organisation=unit,
-                values=_demo_metadata(title),
-                resources=[_demo_resource(title)],
-            )
-            if submit:
-                dataset_services.submit_for_review(dataset, by=liaison)
+        makers = {"mol": mol_activity, "moj": moj_activity}
+        populators = []
+        for config in apps.get_app_configs():
+            if not config.name.startswith("steward."):
+                continue
+            try:
+                module = import_module(f"{config.name}.demo")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{config.name}.demo":
+                    raise
+                continue
+            if hasattr(module, "populate"):
+                populators.append(module.populate)
+        for key, _people, _domain in DEMO_MINISTRIES:
+            ministry = Organisation.objects.get(key=key)
+            if Dataset.objects.filter(organisation__path__startswith=ministry.path).exists():
+                continue  # loaded before
+            with transaction.atomic():
+                makers[key](today)
+            for populate in populators:
+                with transaction.atomic():
+                    populate(ministry, today=today)
 
     def _print_logins(self) -> None:
-        self.stdout.write(
-            self.style.SUCCESS("\nOpenData Steward demo: 勞動部 (MOL) and its agencies")
-        )
+        self.stdout.write(self.style.SUCCESS("\nOpenData Steward demo"))
         # No address here: the server prints the one it really serves (scripts/demo).
-        self.stdout.write("Sign in as one of:\n")
-        width = max(len(username) for username, *_ in DEMO_PEOPLE)
-        for username, display_name, _key, role, _seat in DEMO_PEOPLE:
-            self.stdout.write(f"  {username.ljust(width)}  {Role(role).label}  {display_name}")
-        self.stdout.write(f"  {'admin'.ljust(width)}  superuser (Django admin at /admin/)")
+        every = [person for _key, people, _domain in DEMO_MINISTRIES for person in people]
+        width = max(len(username) for username, *_ in every)
+        for title, people in (
+            ("勞動部 (MOL) and its agencies", DEMO_PEOPLE),
+            ("法務部 (MOJ): the CIO approves every reply to the public", DEMO_PEOPLE_MOJ),
+        ):
+            self.stdout.write(f"\n{title}. Sign in as one of:\n")
+            for username, display_name, _org, role, _seat in people:
+                self.stdout.write(f"  {username.ljust(width)}  {Role(role).label}  {display_name}")
+        self.stdout.write(f"\n  {'admin'.ljust(width)}  superuser (Django admin at /admin/)")
         self.stdout.write(f"\nPassword for every demo login: {DEMO_PASSWORD}\n")
