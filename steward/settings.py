@@ -45,9 +45,9 @@ INSTALLED_APPS = [
     "steward.catalogue",
     "steward.quality",
     "steward.feedback",
-    "steward.evaluation",
     "steward.committees",
     "steward.tasks",
+    "steward.evaluation",  # after the apps it measures: its demo evaluates their activity
 ]
 
 MIDDLEWARE = [
