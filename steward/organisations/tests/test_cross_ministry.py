@@ -289,8 +289,15 @@ def build_objects(
     from steward.evaluation.models import ImprovementReport
     from steward.evaluation.runs import run_evaluation
     from steward.evaluation.services import submit_self_report
+    from steward.plans.models import KpiDefinition
     from steward.quality.measures.periods import Period
 
+    version = plan.versions.get()
+    if not version.kpis.exists():  # the own ministry's plan is bare: give it one yearly KPI
+        KpiDefinition.objects.create(
+            version=version, code="growth", name=f"{title}指標", measure="datasets_new",
+            evaluation_period="yearly",
+        )  # fmt: skip
     result.evaluation = run_evaluation(plan, Period(YEAR), by=centre)
     result.self_report = submit_self_report(
         unit, by=liaison, measure=OTHER_ACHIEVEMENTS, start=datetime.date(YEAR, 1, 1),
