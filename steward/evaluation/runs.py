@@ -228,7 +228,8 @@ def run_evaluation(
             )
             for pk, (overall, bonus, below) in scores.items()
         )
-        awarded = _award_list(run, ranked, rules.award_top_n, rules.cadence, period)
+        overall_of = {pk: overall for pk, (overall, _b, _below) in scores.items()}
+        awarded = _award_list(run, ranked, overall_of, rules.award_top_n, rules.cadence, period)
         reports = _improvement_reports(
             run, scores, organisations, rules.improvement_report_below_target, moment
         )
@@ -327,14 +328,23 @@ def changes_between(
 def _award_list(
     run: EvaluationRun,
     ranked: dict[int, int | None],
+    overall: dict[int, Decimal | None],
     top_n: int | None,
     cadence: str,
     period: Period,
 ) -> list[int]:
-    """The top-N list (敘獎) of a run for the plan's own evaluation period, for the head."""
+    """The top-N list (敘獎) of a run for the plan's own evaluation period, for the head.
+
+    Only an organisation that achieved something (an overall score above zero) is proposed:
+    when nobody has data, or everybody scores nothing, the list is empty, not everybody.
+    """
     if not top_n or CADENCE_MONTHS.get(cadence, 12) != period.months:
         return []
-    chosen = [pk for pk, rank in ranked.items() if rank is not None and rank <= top_n]
+    chosen = [
+        pk
+        for pk, rank in ranked.items()
+        if rank is not None and rank <= top_n and (overall.get(pk) or 0) > 0
+    ]
     award = AwardList.objects.create(run=run, status=AwardStatus.PROPOSED)
     award.organisations.set(chosen)
     return sorted(chosen)

@@ -132,6 +132,17 @@ def test_ranking_awards_and_the_heads_approval(
         services.decide_awards(award, by=cast.head, approve=False, comment="再議")
 
 
+def test_an_organisation_that_achieved_nothing_is_not_proposed_for_an_award(
+    plan: Plan, cast: Cast
+) -> None:
+    run = run_evaluation(plan, Period.parse("2026"), by=cast.centre)  # no datasets at all
+    scores = {s.organisation.key: s for s in run.scores.select_related("organisation")}
+    # 甲署 and 乙局 score 0 and share rank 2 of 3 (top 3 on the plan's award list): still out;
+    # 丙中心's target of zero is met by any figure
+    assert scores["t-agency-a"].overall == 0 and scores["t-agency-a"].rank <= 3
+    assert {o.key for o in run.award_list.organisations.all()} == {"t-agency-c"}
+
+
 def test_no_award_list_outside_the_plans_evaluation_period(plan: Plan, cast: Cast) -> None:
     run = run_evaluation(plan, Period.parse("2026H1"), by=cast.centre)
     assert not hasattr(run, "award_list") or run.award_list is None
