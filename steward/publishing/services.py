@@ -226,10 +226,6 @@ def request_removal(dataset: Dataset, *, by: Person) -> PublishingOutboxEntry:
         return enqueue(current, operation=Operation.DELETE, by=by)
 
 
-def _start_of_day(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
-
-
 def scheduled_due(now: datetime.datetime) -> QuerySet[Dataset]:
     """Scheduled datasets whose publishing day has come and that have no open or in-flight row."""
     today = timezone.localtime(now).date()
