@@ -82,6 +82,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "steward.organisations.context_processors.navigation",
             ],
+            # `year_label`: years as the seeds write them (民國), on every page.
+            "builtins": ["steward.lib.years"],
         },
     },
 ]

@@ -39,6 +39,7 @@ from steward.inventory.models import (
 )
 from steward.inventory.workflow import Step, has_role_for
 from steward.lib.notify import notify
+from steward.lib.years import year_label
 from steward.organisations.models import Organisation, OrganisationKind, Person
 from steward.organisations.scope import (
     Action,
@@ -84,10 +85,10 @@ def _refuse_if_locked(agency: Organisation) -> None:
     if locked is not None:
         raise TransitionRefused(
             _(
-                "The %(year)d inventory of %(agency)s has been submitted; its items cannot"
+                "The %(year)s inventory of %(agency)s has been submitted; its items cannot"
                 " change until it is returned."
             )
-            % {"year": locked.year, "agency": agency}
+            % {"year": year_label(locked.year), "agency": agency}
         )
 
 
@@ -291,13 +292,13 @@ def submit_inventory(
             raise TransitionRefused(
                 {
                     "shortfall_reason": _(
-                        "%(planned)d openings are planned for %(year)d against a target of"
+                        "%(planned)d openings are planned for %(year)s against a target of"
                         " %(target)d: explain the shortfall of %(shortfall)d in writing before"
                         " submitting."
                     )
                     % {
                         "planned": row.planned,
-                        "year": inventory.year,
+                        "year": year_label(inventory.year),
                         "target": row.target,
                         "shortfall": row.shortfall,
                     }
@@ -324,10 +325,10 @@ def submit_inventory(
         )
         notify(
             people_who_can(Action.INVENTORY_COMPILE, inventory.agency),
-            subject=_("Inventory submitted: %(agency)s %(year)d")
-            % {"agency": inventory.agency, "year": inventory.year},
-            body=_("%(agency)s submitted its %(year)d inventory for compilation.")
-            % {"agency": inventory.agency, "year": inventory.year},
+            subject=_("Inventory submitted: %(agency)s %(year)s")
+            % {"agency": inventory.agency, "year": year_label(inventory.year)},
+            body=_("%(agency)s submitted its %(year)s inventory for compilation.")
+            % {"agency": inventory.agency, "year": year_label(inventory.year)},
         )
     return inventory
 
@@ -355,7 +356,8 @@ def compile_inventories(
         )
         if not submitted:
             raise TransitionRefused(
-                _("No agency has a submitted %(year)d inventory to compile.") % {"year": year}
+                _("No agency has a submitted %(year)s inventory to compile.")
+                % {"year": year_label(year)}
             )
         for inventory in submitted:
             _check_transition(inventory.status, "compile")
@@ -385,9 +387,10 @@ def compile_inventories(
         )
         notify(
             people_who_can(Action.INVENTORY_APPROVE, ministry),
-            subject=_("Inventory compilation %(year)d awaits your approval") % {"year": year},
-            body=_("The information centre compiled %(count)d agencies' inventories for %(year)d.")
-            % {"count": len(submitted), "year": year},
+            subject=_("Inventory compilation %(year)s awaits your approval")
+            % {"year": year_label(year)},
+            body=_("The information centre compiled %(count)d agencies' inventories for %(year)s.")
+            % {"count": len(submitted), "year": year_label(year)},
         )
     return compilation
 
@@ -436,7 +439,8 @@ def approve_compilation(
             recipients |= set(people_in_agency(Action.INVENTORY_SUBMIT, inventory.agency))
         notify(
             recipients,
-            subject=_("Inventory %(year)d approved by the CIO") % {"year": compilation.year},
+            subject=_("Inventory %(year)s approved by the CIO")
+            % {"year": year_label(compilation.year)},
             body=comment or _("The CIO approved the compiled inventory."),
         )
     return compilation
@@ -476,7 +480,8 @@ def return_inventory(inventory: AgencyInventory, *, by: Person, reason: str) -> 
         )
         notify(
             people_in_agency(Action.INVENTORY_SUBMIT, inventory.agency),
-            subject=_("Inventory %(year)d returned for correction") % {"year": inventory.year},
+            subject=_("Inventory %(year)s returned for correction")
+            % {"year": year_label(inventory.year)},
             body=inventory.return_reason,
         )
     return inventory

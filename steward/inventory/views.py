@@ -54,6 +54,7 @@ from steward.inventory.spreadsheets import ExportError, Problem, SpreadsheetErro
 from steward.inventory.targets import target_rows
 from steward.inventory.workflow import Step, StepRules
 from steward.lib.bounds import MAX_YEAR, MIN_YEAR, year_in_range
+from steward.lib.years import year_label
 from steward.organisations.models import Organisation, Person
 from steward.organisations.scope import Action, can, organisations_for
 
@@ -479,7 +480,9 @@ def compile_view(request: HttpRequest, ministry_pk: int, year: int) -> HttpRespo
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, _("The %(year)d inventories were compiled.") % {"year": year})
+        messages.success(
+            request, _("The %(year)s inventories were compiled.") % {"year": year_label(year)}
+        )
     return _back(year)
 
 
@@ -498,6 +501,7 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _error_text(error))
     else:
         messages.success(
-            request, _("The %(year)d inventory was approved.") % {"year": compilation.year}
+            request,
+            _("The %(year)s inventory was approved.") % {"year": year_label(compilation.year)},
         )
     return _back(compilation.year)
