@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from steward.conftest import Cast, Tree
 from steward.inventory import services
 from steward.inventory.models import InventoryItem
-from steward.lib.pagination import MAX_PAGE_SIZE
 from steward.inventory.tests.helpers import NEW, open_item, plan_with_targets
+from steward.lib.pagination import MAX_PAGE_SIZE
 from steward.organisations.factories import OrganisationFactory, PersonFactory
 from steward.organisations.models import Organisation, OrganisationKind
 from steward.plans.models import Plan
