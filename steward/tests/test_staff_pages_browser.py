@@ -107,8 +107,11 @@ def test_every_staff_page_of_every_demo_role_passes_axe(
                 if check(page, username, path):
                     shown += 1
                     page.goto(base + section)  # back to the section for its next link
-        # The dataset form (a 403 page for those who may not draft) and a 404 page.
+        # The dataset form (a 403 page for those who may not draft), a flash message (a page
+        # past the end of the inventory says so above the nearest page) and a 404 page.
         check(page, username, "/datasets/new/")
+        if check(page, username, "/inventory/?page=99"):
+            assert page.locator(".messages .message").count() == 1, username
         check(page, username, "/datasets/999999999/")
         context.close()
 
