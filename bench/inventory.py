@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
-import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import ministry_with_agencies, start_django, timed
 
 
 def main() -> None:
@@ -32,22 +32,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--keep-database-url", action="store_true")
     args = parser.parse_args()
-    if not args.keep_database_url:
-        folder = tempfile.mkdtemp(prefix="steward-bench-")
-        os.environ["DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "steward.settings")
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
+    start_django(use_database_url=args.keep_database_url)
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from openpyxl import load_workbook
-
-    settings.ALLOWED_HOSTS = ["*"]
-    call_command("migrate", verbosity=0)
 
     from steward.inventory.exporting import export_items
     from steward.inventory.imports import check_file, import_items
@@ -55,31 +44,15 @@ def main() -> None:
     from steward.organisations.models import (
         Organisation,
         OrganisationKind,
-        Person,
-        Role,
-        RoleAssignment,
     )
 
-    ministry = Organisation.objects.create(
-        key="bench", name="測試部", kind=OrganisationKind.MINISTRY, agency_code="A17000000J"
-    )
-    centre = Organisation.objects.create(
-        key="bench-centre", name="資訊處", kind=OrganisationKind.UNIT, parent=ministry
-    )
-    agencies = [
-        Organisation.objects.create(
-            key=f"bench-{n}", name=f"第{n}署", kind=OrganisationKind.AGENCY, parent=ministry
-        )
-        for n in range(args.agencies)
-    ]
+    _ministry, agencies, officer = ministry_with_agencies(args.agencies)
     units = [
         Organisation.objects.create(
             key=f"bench-{n}-u", name=f"第{n}署資料組", kind=OrganisationKind.UNIT, parent=agency
         )
         for n, agency in enumerate(agencies)
     ]
-    officer = Person.objects.create(username="bench-centre")
-    RoleAssignment.objects.create(person=officer, organisation=centre, role=Role.INFORMATION_CENTRE)
     started = time.perf_counter()
     per_agency = args.items // args.agencies
     for agency, unit in zip(agencies, units, strict=True):
@@ -117,20 +90,12 @@ def main() -> None:
         "/api/inventory/items?year=2027&page=10",
         "/api/inventory/targets?year=2026",
     ]:
-        client.get(url)  # warm
-        timings = []
-        for _ in range(args.repeat):
-            with CaptureQueriesContext(connection) as queries:
-                began = time.perf_counter()
-                response = client.get(url)
-                timings.append((time.perf_counter() - began) * 1000)
-            assert response.status_code == 200, (url, response.status_code)
-        timings.sort()
-        p95 = timings[min(len(timings) - 1, int(len(timings) * 0.95))]
-        print(
-            f"{url:70s} {len(queries):3d} queries  p50 {statistics.median(timings):6.1f} ms"
-            f"  p95 {p95:6.1f} ms"
-        )
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        count = len(queries)  # before the next request resets Django's query log
+        median, high, _answer = timed(lambda url=url: client.get(url), args.repeat)
+        print(f"{url:70s} {count:3d} queries  p50 {median:6.1f} ms  p95 {high:6.1f} ms")
 
     items = InventoryItem.objects.select_related("agency", "organisation").order_by(
         "agency__path", "identifier"

@@ -20,33 +20,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
-import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import ministry_with_agencies, start_django, timed
 
 AGENCIES = 30
 RESULTS = 50_000
-
-
-def p95(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-
-
-def timed(call: Callable[[], object], times: int) -> tuple[float, float, object]:
-    call()  # warm
-    samples = []
-    answer: object = None
-    for _ in range(times):
-        start = time.perf_counter()
-        answer = call()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples), p95(samples), answer
 
 
 def main() -> None:
@@ -54,51 +38,21 @@ def main() -> None:
     parser.add_argument("--datasets", type=int, default=50_000)
     parser.add_argument("--requests", type=int, default=20)
     args = parser.parse_args()
-    if "DATABASE_URL" not in os.environ:
-        folder = tempfile.mkdtemp(prefix="steward-bench-")
-        os.environ["DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "steward.settings")
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
+    start_django(use_database_url="DATABASE_URL" in os.environ)
     from django.db import connection
     from django.test import Client
     from django.utils import timezone
 
-    settings.ALLOWED_HOSTS = ["*"]
-    call_command("migrate", verbosity=0)
-
     from steward.datasets.api import DatasetOut
     from steward.datasets.models import Dataset, Resource
     from steward.datasets.workflow import Status
-    from steward.organisations.models import (
-        Organisation,
-        OrganisationKind,
-        Person,
-        Role,
-        RoleAssignment,
-    )
     from steward.organisations.scope import Action, scope_q
     from steward.publishing.models import Operation, OutboxStatus, PublishingOutboxEntry
     from steward.quality.models import CheckKind, CheckResult, CheckRun, CheckState, RunStatus
 
     vendor = connection.vendor
     built = time.perf_counter()
-    ministry = Organisation.objects.create(
-        key="bench", name="測試部", kind=OrganisationKind.MINISTRY, agency_code="A17000000J"
-    )
-    agencies = [
-        Organisation.objects.create(
-            key=f"bench-{n}",
-            name=f"測試機關{n}",
-            kind=OrganisationKind.AGENCY,
-            parent=ministry,
-            agency_code=f"A17{n + 1:03d}000J",
-        )
-        for n in range(AGENCIES)
-    ]
+    _ministry, agencies, person = ministry_with_agencies(AGENCIES)
     statuses = list(Status.values)
     batch = 5000
     for start in range(0, args.datasets, batch):
@@ -162,10 +116,6 @@ def main() -> None:
             )
             for n in range(start, start + batch)
         )
-    person = Person.objects.create(username="bench-centre")
-    RoleAssignment.objects.create(
-        person=person, organisation=ministry, role=Role.INFORMATION_CENTRE
-    )
     if vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

@@ -19,11 +19,13 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import start_django
 
 SUBJECTS = ["勞工保險", "投保薪資", "職業災害", "就業服務", "最低工資", "外籍勞工", "職業訓練",
             "勞資爭議", "工會", "退休金", "育嬰留職", "工時", "職場安全", "失業給付", "技能檢定"]  # fmt: skip
@@ -48,21 +50,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.database_url:
         os.environ["DATABASE_URL"] = args.database_url
-    else:
-        folder = tempfile.mkdtemp(prefix="steward-bench-")
-        os.environ["DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "steward.settings")
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
+    start_django(use_database_url=bool(args.database_url))
     from django.db import connection
     from django.test import Client
     from django.utils import timezone
-
-    settings.ALLOWED_HOSTS = ["*"]
-    call_command("migrate", verbosity=0)
 
     from steward.catalogue.models import CatalogueEntry
     from steward.catalogue.services import _formats, _tags, search_text

@@ -64,7 +64,7 @@ def cli_language() -> str:
     """zh-hant, or en when STEWARD_LANGUAGE or the locale (LC_ALL, LC_MESSAGES, LANG) says so."""
     from django.conf import settings
 
-    chosen = getattr(settings, "STEWARD_LANGUAGE", "") or ""
+    chosen = settings.STEWARD_LANGUAGE or ""
     if not chosen:
         for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
             chosen = os.environ.get(name, "")

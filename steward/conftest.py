@@ -9,7 +9,8 @@ ministry (部, A17000000J)
 
 `ministry_b` adds a second ministry behind the wall, the Ministry of Justice from its
 built-in plan, with its own people (`MinistryB`); `table_snapshot()` takes the contents of
-every table, so a test can show that a refused request changed nothing.
+every table, so a test can show that a refused request changed nothing. Plans for the test
+ministry: `TEST_PLAN_HEAD` (a test adds its versions) and `follow_built_in("mol", tree)`.
 """
 
 from __future__ import annotations
@@ -35,6 +36,36 @@ from steward.organisations.models import (
     Person,
     Role,
 )
+
+#: The head of a plan file for the test ministry (t-ministry); a test adds its `[[versions]]`.
+TEST_PLAN_HEAD = """format_version = 1
+
+[plan]
+key = "t-plan"
+name = "測試部資料開放行動方案"
+ministry = "t-ministry"
+
+[[organisations]]
+key = "t-ministry"
+name = "測試部"
+kind = "ministry"
+agency_code = "A17000000J"
+
+"""
+
+
+def follow_built_in(key: str, tree: Tree) -> None:
+    """Make the test ministry follow built-in plan `key`, as installed from its file.
+
+    The test ministry borrows MOL's agency code, so the plan's own ministry is installed
+    without it; the plan is then the test ministry's.
+    """
+    from steward.plans.models import Plan
+    from steward.plans.services import BUILTIN_DIR, install_plan_text
+
+    text = (BUILTIN_DIR / f"{key}.toml").read_text(encoding="utf-8")
+    install_plan_text(text.replace(f'"{tree.ministry.agency_code}"', '""'), name=f"{key}.toml")
+    Plan.objects.filter(key=key).update(ministry=tree.ministry)
 
 
 @pytest.fixture(autouse=True)

@@ -84,6 +84,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "steward.organisations.context_processors.navigation",
             ],
+            # `year_label`: years as the seeds write them (民國), on every page.
+            "builtins": ["steward.lib.years"],
         },
     },
 ]
@@ -165,6 +167,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Inventory imports with more data rows than this are checked and applied by a background job
 # (`steward worker`), with progress on the page, instead of inside the web request.
 STEWARD_INVENTORY_BACKGROUND_ROWS = env_int("STEWARD_INVENTORY_BACKGROUND_ROWS", 2000)
+# An inventory file with more data rows than this is refused; an XLSX/ODS (a zip) that would
+# expand beyond this many bytes is refused as a zip bomb.
+STEWARD_INVENTORY_MAX_ROWS = env_int("STEWARD_INVENTORY_MAX_ROWS", 50_000)
+STEWARD_INVENTORY_MAX_UNCOMPRESSED_BYTES = env_int(
+    "STEWARD_INVENTORY_MAX_UNCOMPRESSED_BYTES", 256 * 1024 * 1024
+)
 
 # The official office calendar files (辦公日曆表) shipped with the product.
 STEWARD_CALENDAR_DIR = Path(
@@ -185,10 +193,22 @@ STEWARD_CRAWL_PROCESSES = env_int(
 # Days a quality check run is kept; runs of the current and the previous year are kept
 # whatever this says (their KPIs are still reported), and each resource's last verdict too.
 STEWARD_QUALITY_RETENTION_DAYS = env_int("STEWARD_QUALITY_RETENTION_DAYS", 400)
+# Overrides of the quality scores' tables (`quality/scores.py`: STAR_TABLE, MARK_RULES, …), for
+# a deployment whose plan judges differently; a dict, so set here, not from the environment.
+STEWARD_QUALITY: dict[str, object] = {}
 
 # National portal (data.gov.tw) publishing adapter.
 STEWARD_PORTAL_URL = env_str("STEWARD_PORTAL_URL", "https://data.gov.tw")
 STEWARD_PORTAL_API_KEY = env_str("STEWARD_PORTAL_API_KEY", "")
+# Seconds the portal may take to answer one request.
+STEWARD_PORTAL_TIMEOUT = env_int("STEWARD_PORTAL_TIMEOUT", 15)
+# The publishing outbox: attempts before an entry is dead; the back-off after the first failure
+# (doubling each time, up to the cap; never less than the portal's Retry-After); how long a
+# worker's claim lasts before another worker may take the entry over.
+STEWARD_PUBLISH_MAX_ATTEMPTS = env_int("STEWARD_PUBLISH_MAX_ATTEMPTS", 8)
+STEWARD_PUBLISH_BACKOFF_SECONDS = env_int("STEWARD_PUBLISH_BACKOFF_SECONDS", 60)
+STEWARD_PUBLISH_BACKOFF_CAP_SECONDS = env_int("STEWARD_PUBLISH_BACKOFF_CAP_SECONDS", 6 * 3600)
+STEWARD_PUBLISH_LEASE_SECONDS = env_int("STEWARD_PUBLISH_LEASE_SECONDS", 300)
 
 # The production server (`steward serve`: gunicorn, with `steward worker` beside it).
 STEWARD_BIND = env_str("STEWARD_BIND", "127.0.0.1:8000")

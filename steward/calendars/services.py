@@ -103,11 +103,6 @@ def builtin_calendar_files(directory: Path | None = None) -> list[Path]:
     return sorted(path for path in folder.iterdir() if path.suffix.lower() == ".csv")
 
 
-def import_calendar_path(path: Path, *, by: Person | None = None) -> ImportResult:
-    """Import one file from disk (see `import_calendar_files`)."""
-    return import_calendar_files([(path.name, path.read_bytes())], by=by)[0]
-
-
 def import_calendar_file(data: bytes, *, file_name: str, by: Person | None = None) -> ImportResult:
     """Import one file's bytes (an upload); raise CalendarFileError with every problem."""
     return import_calendar_files([(file_name, data)], by=by)[0]

@@ -166,13 +166,6 @@ class WorkingCalendar:
             self._years[year] = cached
         return cached
 
-    def forget(self, year: int | None = None) -> None:
-        """Drop one cached year (or all), e.g. after that year was re-imported."""
-        if year is None:
-            self._years.clear()
-        else:
-            self._years.pop(year, None)
-
     def decide(self, date: datetime.date) -> DayDecision:
         year = self.year(date.year)
         return DayDecision(

@@ -48,12 +48,3 @@ def due_for_publishing(on: datetime.date | None = None) -> QuerySet[Dataset]:
     return Dataset.objects.filter(
         status=Status.SCHEDULED, scheduled_publish_on__lte=on
     ).select_related("organisation")
-
-
-def due_for_withdrawal_notice() -> QuerySet[Dataset]:
-    """Withdrawals approved by the head of agency whose public notice is still to be posted.
-
-    Once the notice is on the portal, call `services.publish_withdrawal_notice(dataset,
-    by=None, notice_text=...)`.
-    """
-    return Dataset.objects.filter(status=Status.WITHDRAWAL_NOTICE).select_related("organisation")

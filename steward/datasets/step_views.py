@@ -36,6 +36,7 @@ from steward.datasets.planning import planned_publication_date
 from steward.datasets.workflow import (
     Status,
     Step,
+    approve_label,
     available_steps,
 )
 from steward.organisations.models import Organisation, Person
@@ -50,6 +51,8 @@ def step_forms(person: Person, dataset: Dataset) -> dict[str, Any]:
     forms: dict[str, Any] = {"steps": steps}
     if Step.APPROVE in steps or Step.APPROVE_EDIT in steps or Step.APPROVE_WITHDRAWAL in steps:
         forms["comment_form"] = CommentForm()
+    if Step.APPROVE in steps:
+        forms["approve_label"] = approve_label(Status(dataset.status))
     if Step.REJECT in steps or Step.REFUSE_WITHDRAWAL in steps:
         forms["reasons_form"] = ReasonsForm()
     if Step.COMMITTEE in steps:

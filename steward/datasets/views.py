@@ -19,9 +19,9 @@ from django.forms import BaseForm, BoundField
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from steward.audit.labels import action_label, state_label
 from steward.audit.services import history as audit_history
 from steward.datasets import services
 from steward.datasets.access import dataset_for, person_of
@@ -58,6 +58,7 @@ from steward.datasets.step_views import step_forms
 from steward.datasets.workflow import (
     EDITABLE,
     IN_REVIEW,
+    IN_THE_FORM,
     Status,
     Step,
     available_steps,
@@ -124,7 +125,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     ordered = [
         (Status(status).label, groups[status]) for status in Status.values if status in groups
     ]
-    return render(request, "datasets/queue.html", {"groups": ordered})
+    return render(request, "datasets/queue.html", {"groups": ordered, "in_the_form": IN_THE_FORM})
 
 
 # ---------------------------------------------------------------- the form
@@ -518,39 +519,12 @@ def _show(value: Any, key: str = "") -> str:
     return str(value)
 
 
-VERB_LABELS = {
-    "dataset.create": gettext_lazy("drafted"),
-    "dataset.edit": gettext_lazy("edited"),
-    "dataset.submit": gettext_lazy("submitted for review"),
-    "dataset.approve_unit_review": gettext_lazy("unit review passed (初審)"),
-    "dataset.approve_centre_review": gettext_lazy("centre review passed (複審)"),
-    "dataset.committee_decision": gettext_lazy("committee decision recorded"),
-    "dataset.approve_by_cio": gettext_lazy("approved by the CIO (核定)"),
-    "dataset.reject": gettext_lazy("returned to the liaison"),
-    "dataset.schedule": gettext_lazy("scheduled for publishing"),
-    "dataset.publish": gettext_lazy("published (登載)"),
-    "dataset.return_refused": gettext_lazy("refused by the portal, returned to the liaison"),
-    "dataset.propose_edit": gettext_lazy("edit proposed"),
-    "dataset.approve_edit": gettext_lazy("edit approved"),
-    "dataset.discard_edit": gettext_lazy("edit discarded"),
-    "dataset.request_withdrawal": gettext_lazy("withdrawal requested"),
-    "dataset.withdrawal_discussion": gettext_lazy("committee discussed the withdrawal"),
-    "dataset.approve_withdrawal": gettext_lazy("withdrawal approved"),
-    "dataset.refuse_withdrawal": gettext_lazy("withdrawal refused"),
-    "dataset.withdraw": gettext_lazy("withdrawn, notice published"),
-}
-
-
 def _change_label(key: str) -> str:
     """The label of a changed key: the standard's Chinese label, or our field's name."""
     if key in FIELDS_BY_KEY or key.startswith("distribution["):
         return label_of(key)
     names = {field.name: field.verbose_name for field in Dataset._meta.concrete_fields}
     return str(names.get(key, key))
-
-
-def _status_label(value: str) -> str:
-    return str(Status(value).label) if value in Status.values else value
 
 
 @login_required
@@ -563,9 +537,9 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
         events.append(
             {
                 "event": event,
-                "verb": VERB_LABELS.get(event.action, event.action),
-                "from": _status_label(event.from_state),
-                "to": _status_label(event.to_state),
+                "verb": action_label(event.action),
+                "from": state_label(event.from_state),
+                "to": state_label(event.to_state),
                 "changes": [
                     {
                         "label": _change_label(key),

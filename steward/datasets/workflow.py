@@ -113,6 +113,9 @@ ALLOWED: dict[Status, frozenset[Status]] = {
 
 #: Statuses whose metadata the liaison may change in place (as a draft).
 EDITABLE = frozenset({S.DRAFT, S.RETURNED})
+#: Where a dataset waiting on somebody is worked on in its form (a draft, or returned for
+#: correction), not on its review page: where "my work" opens it.
+IN_THE_FORM = frozenset({S.DRAFT, S.RETURNED, S.EDIT_RETURNED})
 #: Statuses in which the dataset is on the national portal (counts as open).
 ON_PORTAL = frozenset(
     {
@@ -382,3 +385,38 @@ def _ministries_of(person: Person) -> list[Organisation]:
         return list(Organisation.objects.filter(parent__isnull=True))
     ministries = {root.ministry.pk: root.ministry for root in scope_roots(person)}
     return [ministries[pk] for pk in sorted(ministries)]
+
+
+#: The words of each audit event the datasets' services write (registered with the audit
+#: trail in `DatasetsConfig.ready`, so the history page and the audit trail say the same).
+EVENT_LABELS = {
+    "dataset.create": _("drafted"),
+    "dataset.edit": _("edited"),
+    "dataset.submit": _("submitted for review"),
+    "dataset.approve_unit_review": _("unit review passed (初審)"),
+    "dataset.approve_centre_review": _("centre review passed (複審)"),
+    "dataset.committee_decision": _("committee decision recorded"),
+    "dataset.approve_by_cio": _("approved by the CIO (核定)"),
+    "dataset.reject": _("returned to the liaison"),
+    "dataset.schedule": _("scheduled for publishing"),
+    "dataset.publish": _("published (登載)"),
+    "dataset.return_refused": _("refused by the portal, returned to the liaison"),
+    "dataset.propose_edit": _("edit proposed"),
+    "dataset.approve_edit": _("edit approved"),
+    "dataset.discard_edit": _("edit discarded"),
+    "dataset.request_withdrawal": _("withdrawal requested"),
+    "dataset.withdrawal_discussion": _("committee discussed the withdrawal"),
+    "dataset.approve_withdrawal": _("withdrawal approved"),
+    "dataset.refuse_withdrawal": _("withdrawal refused"),
+    "dataset.withdraw": _("withdrawn, notice published"),
+    "dataset.harvest_update": _("updated from another catalogue (harvest)"),
+    "dataset.import": _("imported as already published"),
+    "dataset.import_catalogue": _("catalogue imported"),
+    "committee.meeting": _("committee meeting recorded"),
+}
+
+
+def approve_label(status: Status) -> Any:
+    """The approve button's words at `status`: the CIO's approval (核定) ends the chain, every
+    other stage passes the dataset on."""
+    return _("Approve (核定)") if status == S.CIO_APPROVAL else _("Approve and pass on")

@@ -153,9 +153,6 @@ class FeedbackItem(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_kind_display()}"
 
-    def is_answered(self) -> bool:
-        return self.replied_at is not None
-
     def is_overdue(self, now: datetime.datetime | None = None) -> bool:
         """Not replied and the due time has passed."""
         return self.replied_at is None and (now or timezone.now()) >= self.due_at

@@ -42,80 +42,109 @@ class StepRule:
 
 _OPEN = frozenset({Status.RECEIVED, Status.DRAFTED, Status.AWAITING_APPROVAL, Status.APPROVED})
 
-STEPS: dict[Step, StepRule] = {
-    Step.ASSIGN: StepRule(_("Assign"), _OPEN, None, Action.FEEDBACK_ROUTE),
-    Step.DRAFT: StepRule(
-        _("Save the draft reply"),
-        frozenset({Status.RECEIVED, Status.DRAFTED, Status.APPROVED}),
-        Status.DRAFTED,
-        Action.FEEDBACK_REPLY,
+#: The one table of steps: (step, rule), in the order pages show them. A step whose moves
+#: depend on the plan has a row for each case: the reply is sent from the draft, or, where the
+#: CIO approves replies (MOJ), from the approved reply.
+RULES: tuple[tuple[Step, StepRule], ...] = (
+    (Step.ASSIGN, StepRule(_("Assign"), _OPEN, None, Action.FEEDBACK_ROUTE)),
+    (
+        Step.DRAFT,
+        StepRule(
+            _("Save the draft reply"),
+            frozenset({Status.RECEIVED, Status.DRAFTED, Status.APPROVED}),
+            Status.DRAFTED,
+            Action.FEEDBACK_REPLY,
+        ),
     ),
-    Step.SUBMIT: StepRule(
-        _("Submit to the CIO for approval"),
-        frozenset({Status.DRAFTED}),
-        Status.AWAITING_APPROVAL,
-        Action.FEEDBACK_REPLY,
-        needs_cio_approval=True,
+    (
+        Step.SUBMIT,
+        StepRule(
+            _("Submit to the CIO for approval"),
+            frozenset({Status.DRAFTED}),
+            Status.AWAITING_APPROVAL,
+            Action.FEEDBACK_REPLY,
+            needs_cio_approval=True,
+        ),
     ),
-    Step.APPROVE: StepRule(
-        _("Approve the reply"),
-        frozenset({Status.AWAITING_APPROVAL}),
-        Status.APPROVED,
-        Action.FEEDBACK_APPROVE_REPLY,
-        needs_cio_approval=True,
+    (
+        Step.APPROVE,
+        StepRule(
+            _("Approve the reply"),
+            frozenset({Status.AWAITING_APPROVAL}),
+            Status.APPROVED,
+            Action.FEEDBACK_APPROVE_REPLY,
+            needs_cio_approval=True,
+        ),
     ),
-    Step.RETURN: StepRule(
-        _("Return the reply for changes"),
-        frozenset({Status.AWAITING_APPROVAL}),
-        Status.DRAFTED,
-        Action.FEEDBACK_APPROVE_REPLY,
-        needs_cio_approval=True,
+    (
+        Step.RETURN,
+        StepRule(
+            _("Return the reply for changes"),
+            frozenset({Status.AWAITING_APPROVAL}),
+            Status.DRAFTED,
+            Action.FEEDBACK_APPROVE_REPLY,
+            needs_cio_approval=True,
+        ),
     ),
-    Step.SEND: StepRule(
-        _("Send the reply"),
-        frozenset({Status.DRAFTED}),
-        Status.REPLIED,
-        Action.FEEDBACK_REPLY,
-        needs_cio_approval=False,
+    (
+        Step.SEND,
+        StepRule(
+            _("Send the reply"),
+            frozenset({Status.DRAFTED}),
+            Status.REPLIED,
+            Action.FEEDBACK_REPLY,
+            needs_cio_approval=False,
+        ),
     ),
-    Step.CLOSE: StepRule(
-        _("Close"), frozenset({Status.REPLIED}), Status.CLOSED, Action.FEEDBACK_REPLY
+    (
+        Step.SEND,
+        StepRule(
+            _("Send the reply"),
+            frozenset({Status.APPROVED}),
+            Status.REPLIED,
+            Action.FEEDBACK_REPLY,
+            needs_cio_approval=True,
+        ),
+    ),
+    (
+        Step.CLOSE,
+        StepRule(_("Close"), frozenset({Status.REPLIED}), Status.CLOSED, Action.FEEDBACK_REPLY),
     ),
     # A data request becomes an inventory candidate (盤點) with its classification; the
     # inventory's own chain (submitted → compiled → approved by the CIO) approves it.
-    Step.DECIDE: StepRule(
-        _("Record the decision in the inventory"),
-        _OPEN | {Status.REPLIED},
-        None,
-        Action.INVENTORY_EDIT,
-        data_requests_only=True,
+    (
+        Step.DECIDE,
+        StepRule(
+            _("Record the decision in the inventory"),
+            _OPEN | {Status.REPLIED},
+            None,
+            Action.INVENTORY_EDIT,
+            data_requests_only=True,
+        ),
     ),
-}
-
-# With CIO approval the reply is sent from "approved" instead of "drafted".
-SEND_AFTER_APPROVAL = StepRule(
-    _("Send the reply"),
-    frozenset({Status.APPROVED}),
-    Status.REPLIED,
-    Action.FEEDBACK_REPLY,
-    needs_cio_approval=True,
 )
+
+#: Each step's label and action (every row of a step has the same), from `RULES`.
+STEPS: dict[Step, StepRule] = {}
+for _step, _rule in RULES:
+    STEPS.setdefault(_step, _rule)
 
 
 def rule_for(step: Step, item: FeedbackItem) -> StepRule | None:
     """The rule of `step` for this item, or None when it has no such step (its plan does not
     ask for it, or it is not a data request still to be decided)."""
-    if step is Step.SEND and item.cio_approval_required:
-        return SEND_AFTER_APPROVAL
-    rule = STEPS[step]
-    if (
-        rule.needs_cio_approval is not None
-        and rule.needs_cio_approval != item.cio_approval_required
-    ):
-        return None
-    if rule.data_requests_only and (item.kind != Kind.DATA_REQUEST or item.inventory_item_id):
-        return None
-    return rule
+    for candidate, rule in RULES:
+        if candidate is not step:
+            continue
+        if (
+            rule.needs_cio_approval is not None
+            and rule.needs_cio_approval != item.cio_approval_required
+        ):
+            continue
+        if rule.data_requests_only and (item.kind != Kind.DATA_REQUEST or item.inventory_item_id):
+            return None
+        return rule
+    return None
 
 
 def status_allows(step: Step, item: FeedbackItem) -> bool:

@@ -19,14 +19,11 @@ from steward.inventory.exporting import FORMATS, export_items
 from steward.inventory.imports import ImportResult
 from steward.inventory.models import InventoryItem
 from steward.inventory.queries import (
-    DEFAULT_PAGE_SIZE,
     ItemFilters,
-    PageOutOfRange,
     agency_for,
     compilation_for,
     filter_items,
     item_for,
-    page_of,
     returns_of,
     visible_agencies,
     visible_items,
@@ -35,6 +32,7 @@ from steward.inventory.spreadsheets import ExportError, SpreadsheetError, check_
 from steward.inventory.targets import target_rows
 from steward.inventory.workflow import StepRules
 from steward.lib.api import BadRequestOut, ErrorOut, Id, Router, Year
+from steward.lib.pagination import DEFAULT_PAGE_SIZE, PageNumber, PageSize, page_of
 from steward.organisations.models import Person
 from steward.organisations.scope import organisation_for
 
@@ -255,36 +253,24 @@ class ItemPageOut(Schema):
     items: list[ItemOut]
 
 
-@router.get("/items", response={200: ItemPageOut, 400: ErrorOut, 404: ErrorOut})
+@router.get("/items", response={200: ItemPageOut, 404: ErrorOut})
 def list_items(
     request: HttpRequest,
     filters: Query[FiltersIn],
-    page: int = 1,
-    page_size: int = DEFAULT_PAGE_SIZE,
+    page: PageNumber = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
 ) -> Any:
     """The inventory in the caller's scope, filtered like the list page, a page at a time.
 
     `page` counts from 1; `page_size` is 100 by default and at most 500 (a larger one is
-    capped, and `page_size_capped` says so). A page below 1 is 400, one past the last page
-    404, each with the reason; page 1 of an empty list is an empty page.
+    capped, and `page_size_capped` says so). A page or size below 1 is 422, a page past the
+    last 404 with the number of pages (`lib/pagination.py`, as every API list).
     """
     person = _person(request)
     items = filter_items(visible_items(person), _filters(person, filters)).order_by(
         "agency__path", "identifier"
     )
-    try:
-        found = page_of(items, number=page, size=page_size)
-    except PageOutOfRange as error:
-        status = 404 if page > 1 and page_size >= 1 else 400
-        return Status(status, {"detail": str(error)})
-    return {
-        "count": found.count,
-        "page": found.number,
-        "pages": found.pages,
-        "page_size": found.size,
-        "page_size_capped": found.size_capped,
-        "items": found.items,
-    }
+    return page_of(items, number=page, size=page_size).as_dict()
 
 
 @router.get("/items/{item_id}", response=ItemOut)

@@ -15,6 +15,7 @@ from steward.inventory.models import (
     ItemStatus,
 )
 from steward.inventory.values import format_planned, parse_planned
+from steward.lib.years import year_label
 from steward.organisations.models import Organisation
 
 
@@ -92,7 +93,7 @@ class ItemForm(forms.ModelForm):
 def _years() -> list[tuple[str, Any]]:
     this_year = timezone.localdate().year
     return [("", _("All years"))] + [
-        (str(y), f"{y} (民國{y - 1911})") for y in range(this_year + 3, this_year - 6, -1)
+        (str(y), year_label(y)) for y in range(this_year + 3, this_year - 6, -1)
     ]
 
 

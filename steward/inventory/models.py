@@ -27,7 +27,6 @@ DATASET_IDENTIFIER_VALIDATOR = RegexValidator(
         "A dataset identifier (資料集編號) is the 10-character agency code, a dash and 6 characters."
     ),
 )
-ROC_OFFSET = 1911  # 民國 year + 1911 = Gregorian year
 
 
 class Classification(models.TextChoices):
@@ -196,10 +195,9 @@ class InventoryItem(models.Model):
     @property
     def planned_label(self) -> str:
         """The planned date as agencies write it: 115年上半年 (2026H1)."""
-        if not self.planned_year:
-            return ""
-        half = {"H1": "上半年", "H2": "下半年"}.get(self.planned_half, "")
-        return f"{self.planned_year - ROC_OFFSET}年{half}"
+        from steward.inventory.values import format_planned
+
+        return format_planned(self.planned_year, self.planned_half)
 
     @property
     def is_opened(self) -> bool:

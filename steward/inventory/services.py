@@ -42,6 +42,7 @@ from steward.inventory.models import (
 )
 from steward.inventory.workflow import Step, agency_approval_first, has_role_for
 from steward.lib.notify import notify
+from steward.lib.years import year_label
 from steward.organisations.models import Organisation, OrganisationKind, Person, Role
 from steward.organisations.scope import (
     Action,
@@ -87,10 +88,10 @@ def _refuse_if_locked(agency: Organisation) -> None:
     if locked is not None:
         raise TransitionRefused(
             _(
-                "The %(year)d inventory of %(agency)s has been submitted; its items cannot"
+                "The %(year)s inventory of %(agency)s has been submitted; its items cannot"
                 " change until it is returned."
             )
-            % {"year": locked.year, "agency": agency}
+            % {"year": year_label(locked.year), "agency": agency}
         )
 
 
@@ -299,13 +300,13 @@ def submit_inventory(
             raise TransitionRefused(
                 {
                     "shortfall_reason": _(
-                        "%(planned)d openings are planned for %(year)d against a target of"
+                        "%(planned)d openings are planned for %(year)s against a target of"
                         " %(target)d: explain the shortfall of %(shortfall)d in writing before"
                         " submitting."
                     )
                     % {
                         "planned": row.planned,
-                        "year": inventory.year,
+                        "year": year_label(inventory.year),
                         "target": row.target,
                         "shortfall": row.shortfall,
                     }
@@ -333,13 +334,13 @@ def submit_inventory(
         if agency_first:
             notify(
                 own_cios(inventory.agency),
-                subject=_("Inventory awaits your approval: %(agency)s %(year)d")
-                % {"agency": inventory.agency, "year": inventory.year},
+                subject=_("Inventory awaits your approval: %(agency)s %(year)s")
+                % {"agency": inventory.agency, "year": year_label(inventory.year)},
                 body=_(
-                    "%(agency)s submitted its %(year)d inventory: as its CIO, approve it"
+                    "%(agency)s submitted its %(year)s inventory: as its CIO, approve it"
                     " before it goes to the information centre."
                 )
-                % {"agency": inventory.agency, "year": inventory.year},
+                % {"agency": inventory.agency, "year": year_label(inventory.year)},
             )
         else:
             _tell_centre(inventory)
@@ -349,10 +350,10 @@ def submit_inventory(
 def _tell_centre(inventory: AgencyInventory) -> None:
     notify(
         people_who_can(Action.INVENTORY_COMPILE, inventory.agency),
-        subject=_("Inventory submitted: %(agency)s %(year)d")
-        % {"agency": inventory.agency, "year": inventory.year},
-        body=_("%(agency)s submitted its %(year)d inventory for compilation.")
-        % {"agency": inventory.agency, "year": inventory.year},
+        subject=_("Inventory submitted: %(agency)s %(year)s")
+        % {"agency": inventory.agency, "year": year_label(inventory.year)},
+        body=_("%(agency)s submitted its %(year)s inventory for compilation.")
+        % {"agency": inventory.agency, "year": year_label(inventory.year)},
     )
 
 
@@ -431,7 +432,8 @@ def compile_inventories(
         )
         if not submitted:
             raise TransitionRefused(
-                _("No agency has a submitted %(year)d inventory to compile.") % {"year": year}
+                _("No agency has a submitted %(year)s inventory to compile.")
+                % {"year": year_label(year)}
             )
         for inventory in submitted:
             _check_transition(inventory.status, "compile")
@@ -461,9 +463,10 @@ def compile_inventories(
         )
         notify(
             people_who_can(Action.INVENTORY_APPROVE, ministry),
-            subject=_("Inventory compilation %(year)d awaits your approval") % {"year": year},
-            body=_("The information centre compiled %(count)d agencies' inventories for %(year)d.")
-            % {"count": len(submitted), "year": year},
+            subject=_("Inventory compilation %(year)s awaits your approval")
+            % {"year": year_label(year)},
+            body=_("The information centre compiled %(count)d agencies' inventories for %(year)s.")
+            % {"count": len(submitted), "year": year_label(year)},
         )
     return compilation
 
@@ -512,7 +515,8 @@ def approve_compilation(
             recipients |= set(people_in_agency(Action.INVENTORY_SUBMIT, inventory.agency))
         notify(
             recipients,
-            subject=_("Inventory %(year)d approved by the CIO") % {"year": compilation.year},
+            subject=_("Inventory %(year)s approved by the CIO")
+            % {"year": year_label(compilation.year)},
             body=comment or _("The CIO approved the compiled inventory."),
         )
     return compilation
@@ -552,7 +556,8 @@ def return_inventory(inventory: AgencyInventory, *, by: Person, reason: str) -> 
         )
         notify(
             people_in_agency(Action.INVENTORY_SUBMIT, inventory.agency),
-            subject=_("Inventory %(year)d returned for correction") % {"year": inventory.year},
+            subject=_("Inventory %(year)s returned for correction")
+            % {"year": year_label(inventory.year)},
             body=inventory.return_reason,
         )
     return inventory

@@ -22,9 +22,6 @@ from django.utils.translation import gettext as _
 from steward.lib.cells import csv_row, read_cell, read_cells, sheet_text, xlsx_text_cell
 from steward.lib.uploads import UploadRefused, check_upload_size, decode_upload
 
-DEFAULT_MAX_ROWS = 50_000
-# XLSX/ODS are zips; no honest inventory inflates beyond this, a zip bomb does.
-DEFAULT_MAX_UNCOMPRESSED_BYTES = 256 * 1024 * 1024
 # Honest XML compresses about 10–30×; a bomb compresses thousands of times.
 MAX_COMPRESSION_RATIO = 200
 HEADER_SEARCH_ROWS = 15
@@ -33,15 +30,12 @@ Cell = str | datetime.date | datetime.datetime
 
 
 def max_rows() -> int:
-    return int(getattr(settings, "STEWARD_INVENTORY_MAX_ROWS", DEFAULT_MAX_ROWS))
+    return int(settings.STEWARD_INVENTORY_MAX_ROWS)
 
 
 def max_uncompressed_bytes() -> int:
-    return int(
-        getattr(
-            settings, "STEWARD_INVENTORY_MAX_UNCOMPRESSED_BYTES", DEFAULT_MAX_UNCOMPRESSED_BYTES
-        )
-    )
+    """XLSX/ODS are zips; no honest inventory inflates beyond this, a zip bomb does."""
+    return int(settings.STEWARD_INVENTORY_MAX_UNCOMPRESSED_BYTES)
 
 
 @dataclass(frozen=True)

@@ -230,13 +230,6 @@ class _Context:
         )
 
 
-def target_rule(
-    organisation: Organisation, year: int, *, whole_subtree: bool | None = None
-) -> TargetRule:
-    """The target of `organisation` for `year` and where it comes from (see `_Context.rule`)."""
-    return _Context([organisation], year).rule(organisation, whole_subtree=whole_subtree)
-
-
 def planned_openings(organisation: Organisation, year: int, *, whole_subtree: bool = False) -> int:
     """Items classified open and planned for `year` (withdrawn ones do not count)."""
     return _Context([organisation], year).counts_of(organisation, whole_subtree).planned

@@ -13,13 +13,13 @@ import unicodedata
 from django.utils.translation import gettext as _
 
 from steward.inventory.models import (
-    ROC_OFFSET,
     Classification,
     Half,
     ItemStatus,
     RestrictionReason,
     Source,
 )
+from steward.lib.years import gregorian_year, roc_year
 
 # Written in a cell to mean "nothing": treated as an empty cell.
 EMPTY_MARKS = frozenset({"", "-", "--", "—", "無", "n/a", "na", "none", "null", "/", "不適用"})
@@ -175,7 +175,7 @@ def parse_priority(text: str) -> tuple[bool, bool, bool]:
 
 def to_gregorian(year: int) -> int:
     """民國 years (2–3 digits) become Gregorian; 4-digit years stay."""
-    return year + ROC_OFFSET if year < 1000 else year
+    return gregorian_year(year) if year < 1000 else year
 
 
 def _half_of_month(month: int) -> str:
@@ -241,7 +241,7 @@ def format_planned(year: int | None, half: str) -> str:
     """The export form: 115年上半年."""
     if not year:
         return ""
-    return f"{year - ROC_OFFSET}年" + {"H1": "上半年", "H2": "下半年"}.get(half, "")
+    return f"{roc_year(year)}年" + {"H1": "上半年", "H2": "下半年"}.get(half, "")
 
 
 def format_bool(value: bool) -> str:

@@ -39,13 +39,10 @@ from steward.inventory.models import (
 )
 from steward.inventory.queries import (
     ItemFilters,
-    ItemPage,
-    PageOutOfRange,
     agency_for,
     compilation_for,
     filter_items,
     item_for,
-    page_of,
     returns_of,
     visible_agencies,
     visible_items,
@@ -54,6 +51,8 @@ from steward.inventory.spreadsheets import ExportError, Problem, SpreadsheetErro
 from steward.inventory.targets import target_rows
 from steward.inventory.workflow import Step, StepRules
 from steward.lib.bounds import MAX_YEAR, MIN_YEAR, year_in_range
+from steward.lib.pagination import Page, page_of
+from steward.lib.years import year_label
 from steward.organisations.models import Organisation, Person
 from steward.organisations.scope import Action, can, organisations_for
 
@@ -104,18 +103,25 @@ def _error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
-def _page(request: HttpRequest, items: QuerySet[InventoryItem]) -> ItemPage:
+def _page(request: HttpRequest, items: QuerySet[InventoryItem]) -> Page[InventoryItem]:
     """The page asked for; a page that does not exist says so and shows the nearest one."""
     try:
         number = int(request.GET.get("page") or 1)
     except ValueError:
         number = 0
+    if number < 1:
+        messages.warning(request, _("Pages are numbered from 1."))
+        return page_of(items, number=1)
     try:
         return page_of(items, number=number)
-    except PageOutOfRange as error:
-        messages.warning(request, str(error))
+    except Http404:
         last = page_of(items, number=1).pages
-        return page_of(items, number=1 if number < 1 else last)
+        messages.warning(
+            request,
+            _("There is no page %(number)d: the last page is %(last)d.")
+            % {"number": number, "last": last},
+        )
+        return page_of(items, number=last)
 
 
 @login_required
@@ -499,7 +505,9 @@ def compile_view(request: HttpRequest, ministry_pk: int, year: int) -> HttpRespo
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, _("The %(year)d inventories were compiled.") % {"year": year})
+        messages.success(
+            request, _("The %(year)s inventories were compiled.") % {"year": year_label(year)}
+        )
     return _back(year)
 
 
@@ -518,6 +526,7 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _error_text(error))
     else:
         messages.success(
-            request, _("The %(year)d inventory was approved.") % {"year": compilation.year}
+            request,
+            _("The %(year)s inventory was approved.") % {"year": year_label(compilation.year)},
         )
     return _back(compilation.year)

@@ -172,11 +172,6 @@ def has_role_for(
     return StepRules(person).has_role_for(step, organisation, status)
 
 
-def may(person: Person, step: Step, organisation: Organisation, status: str) -> bool:
-    """May `person` take `step` for `organisation` now that the return is in `status`?"""
-    return StepRules(person).has_role_for(step, organisation, status)
-
-
 def available_steps(
     person: Person, organisation: Organisation, status: str, *, compilation: bool = False
 ) -> list[Step]:

@@ -22,8 +22,3 @@ MAX_OFFSET = 10_000_000
 def year_in_range(year: int) -> bool:
     """Is `year` one we keep records for (1912–2200)?"""
     return MIN_YEAR <= year <= MAX_YEAR
-
-
-def id_in_range(pk: int) -> bool:
-    """Could `pk` be a primary key at all (1 … 2^63 − 1)?"""
-    return 1 <= pk <= MAX_ID

@@ -170,7 +170,7 @@ class AddressPolicy:
     @classmethod
     def from_settings(cls, extra: Iterable[str] = ()) -> AddressPolicy:
         """The policy of `settings.STEWARD_HTTP_ALLOWED_PRIVATE`, plus `extra` entries."""
-        configured = getattr(settings, "STEWARD_HTTP_ALLOWED_PRIVATE", [])
+        configured = settings.STEWARD_HTTP_ALLOWED_PRIVATE
         return cls.from_entries([*configured, *extra])
 
     def allows(self, address: IPAddress, *, host: str = "") -> bool:
@@ -261,7 +261,7 @@ class Timeouts:
 
 
 def user_agent() -> str:
-    return str(getattr(settings, "STEWARD_USER_AGENT", "OpenDataSteward"))
+    return str(settings.STEWARD_USER_AGENT)
 
 
 def client_session(

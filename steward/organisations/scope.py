@@ -217,12 +217,6 @@ def organisation_for(person: Person, pk: int, action: Action = Action.VIEW) -> O
         raise Http404(_("No such organisation in your scope.")) from None
 
 
-def roles_of(person: Person) -> set[Role]:
-    if not person.is_authenticated:
-        return set()
-    return {Role(a.role) for a in person.role_assignments.filter(active=True)}
-
-
 def people_who_can(action: Action, organisation: Organisation) -> QuerySet[Person]:
     """Everybody who may perform `action` on something of `organisation`: who must act next."""
     allowed = roles_allowing(action)

@@ -9,8 +9,6 @@ replaces the older one's payload (coalescing) instead of queueing behind it.
 
 from __future__ import annotations
 
-import datetime
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -136,11 +134,6 @@ class PublishingOutboxEntry(models.Model):
     @property
     def needs_attention(self) -> bool:
         return self.status in PROBLEM_STATUSES
-
-    def is_due(self, now: datetime.datetime | None = None) -> bool:
-        return self.status == OutboxStatus.PENDING and self.next_attempt_at <= (
-            now or timezone.now()
-        )
 
 
 class CatalogueListing(models.Model):

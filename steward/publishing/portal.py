@@ -181,14 +181,14 @@ class PortalClient:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.timeout = timeout
-        self.user_agent = user_agent or str(getattr(settings, "STEWARD_USER_AGENT", ""))
+        self.user_agent = user_agent or str(settings.STEWARD_USER_AGENT)
 
     @classmethod
     def from_settings(cls) -> PortalClient:
         return cls(
             settings.STEWARD_PORTAL_URL,
             settings.STEWARD_PORTAL_API_KEY,
-            timeout=float(getattr(settings, "STEWARD_PORTAL_TIMEOUT", 15.0)),
+            timeout=float(settings.STEWARD_PORTAL_TIMEOUT),
         )
 
     # -- the three writes, each an idempotent upsert ---------------------------------------

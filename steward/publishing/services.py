@@ -74,21 +74,17 @@ class PublishingError(Exception):
 # ---------------------------------------------------------------- tunables
 
 
-def _setting(name: str, default: float) -> float:
-    return float(getattr(settings, name, default))
-
-
 def max_attempts() -> int:
     """Attempts before a row is declared dead (STEWARD_PUBLISH_MAX_ATTEMPTS, default 8)."""
-    return int(_setting("STEWARD_PUBLISH_MAX_ATTEMPTS", 8))
+    return int(settings.STEWARD_PUBLISH_MAX_ATTEMPTS)
 
 
 def backoff(attempts: int, *, retry_after: float | None = None) -> datetime.timedelta:
     """How long to wait after the `attempts`-th failure: 1, 2, 4, 8 … minutes, capped at 6 h
     (STEWARD_PUBLISH_BACKOFF_SECONDS, STEWARD_PUBLISH_BACKOFF_CAP_SECONDS), and never less than
     what the portal asked for in Retry-After."""
-    base = _setting("STEWARD_PUBLISH_BACKOFF_SECONDS", 60)
-    cap = _setting("STEWARD_PUBLISH_BACKOFF_CAP_SECONDS", 6 * 3600)
+    base = float(settings.STEWARD_PUBLISH_BACKOFF_SECONDS)
+    cap = float(settings.STEWARD_PUBLISH_BACKOFF_CAP_SECONDS)
     seconds = min(cap, base * (2 ** max(0, attempts - 1)))
     if retry_after is not None:
         seconds = max(seconds, min(retry_after, 24 * 3600))
@@ -97,7 +93,7 @@ def backoff(attempts: int, *, retry_after: float | None = None) -> datetime.time
 
 def lease() -> datetime.timedelta:
     """How long a claim lasts; a worker that died mid-send loses its rows after this."""
-    return datetime.timedelta(seconds=_setting("STEWARD_PUBLISH_LEASE_SECONDS", 300))
+    return datetime.timedelta(seconds=settings.STEWARD_PUBLISH_LEASE_SECONDS)
 
 
 # ---------------------------------------------------------------- enqueue
@@ -228,10 +224,6 @@ def request_removal(dataset: Dataset, *, by: Person) -> PublishingOutboxEntry:
                 % {"status": current.get_status_display()}
             )
         return enqueue(current, operation=Operation.DELETE, by=by)
-
-
-def _start_of_day(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
 
 
 def scheduled_due(now: datetime.datetime) -> QuerySet[Dataset]:

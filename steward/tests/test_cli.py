@@ -228,12 +228,14 @@ def test_an_unauthorised_person_is_refused_in_one_line_and_nothing_changes(
     assert not InventoryItem.objects.exists() and not Plan.objects.exists()
 
 
-@pytest.mark.parametrize("command", sorted([*AS_COMMANDS, "catalogue export"]))
+@pytest.mark.parametrize("command", sorted([*AS_COMMANDS, "catalogue export", "harvest"]))
 def test_an_unknown_person_is_one_line_naming_the_option(
     steward: Any, tree: Tree, cast: Cast, tmp_path: Path, command: str
 ) -> None:
     if command == "catalogue export":
         argv = ["catalogue", "export", "--ministry", "t-ministry", "--output", "-"]
+    elif command == "harvest":  # refused before any request (port 9: nothing listens)
+        argv = ["harvest", "ckan", "http://127.0.0.1:9/", "--to", "t-agency-a"]
     else:
         template, _who, kind = AS_COMMANDS[command]
         argv = _argv(template, _file_for(kind, tmp_path))

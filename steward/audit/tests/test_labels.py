@@ -15,10 +15,13 @@ from steward.audit.labels import action_label, registered_actions, state_label
 STEWARD = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("app", ["inventory"])
+@pytest.mark.parametrize("app", ["inventory", "datasets"])
 def test_every_action_an_apps_services_write_has_words(app: str) -> None:
-    source = "\n".join(path.read_text("utf-8") for path in (STEWARD / app).glob("services*.py"))
+    paths = [*(STEWARD / app).glob("services*.py"), *(STEWARD / app).glob("services/*.py")]
+    source = "\n".join(path.read_text("utf-8") for path in paths)
     written = set(re.findall(r'action="([a-z_.]+)"', source))
+    # the datasets' steps write action=f"dataset.{verb}" with verb="…" given by each step
+    written |= {f"dataset.{verb}" for verb in re.findall(r'verb="([a-z_]+)"', source)}
     assert written, "the services write audit events"
     assert written <= registered_actions(), written - registered_actions()
 

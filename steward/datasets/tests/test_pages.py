@@ -278,3 +278,24 @@ def test_the_committee_records_a_meeting_and_then_its_decision(
     )
     dataset.refresh_from_db()
     assert dataset.status == Status.CIO_APPROVAL
+
+
+def test_my_work_opens_a_returned_dataset_in_its_form_and_one_in_review_on_its_page(
+    client: Client, walk_to: WalkTo, cast: Cast
+) -> None:
+    """Where "my work" opens a dataset, and the approve button's words, come from the workflow."""
+    dataset = walk_to(Status.UNIT_REVIEW)
+    client.force_login(cast.reviewer)
+    queue = client.get("/datasets/queue/").content.decode()
+    assert f'href="/datasets/{dataset.pk}/review/"' in queue
+    review = client.get(f"/datasets/{dataset.pk}/review/").content.decode()
+    assert re.search(r'data-step="approve">同意並送下一關</button>', review)
+    services.reject(dataset, by=cast.reviewer, reasons="描述太短")
+    client.force_login(cast.liaison)
+    queue = client.get("/datasets/queue/").content.decode()
+    assert f'href="/datasets/{dataset.pk}/edit/"' in queue
+
+    at_cio = walk_to(Status.CIO_APPROVAL)
+    client.force_login(cast.cio)
+    page = client.get(f"/datasets/{at_cio.pk}/review/").content.decode()
+    assert re.search(r'data-step="approve">核定</button>', page)

@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.test import Client
 
 from steward.audit.services import history
-from steward.conftest import Cast, Tree
+from steward.conftest import TEST_PLAN_HEAD, Cast, Tree, follow_built_in
 from steward.datasets import services
 from steward.datasets.errors import DatasetError
 from steward.datasets.models import CommitteeMeeting, Dataset, Decision
@@ -31,48 +31,27 @@ from steward.datasets.workflow import (
 )
 from steward.organisations.models import Person
 from steward.plans.document import rules_for_organisation
-from steward.plans.models import Plan
 from steward.plans.planfile import PlanError, read_plan_text
-from steward.plans.services import BUILTIN_DIR, install_plan_text
+from steward.plans.services import install_plan_text
 from steward.publishing.models import Operation, OutboxStatus, PublishingOutboxEntry
 
 BUILT_IN = ["dgbas", "moea", "moj", "mol"]
 ALL_THREE = (Status.WITHDRAWAL_REQUESTED, Status.WITHDRAWAL_APPROVAL, Status.WITHDRAWAL_NOTICE)
 
-PLAN = """format_version = 1
-
-[plan]
-key = "t-plan"
-name = "測試部資料開放行動方案"
-ministry = "t-ministry"
-
-[[organisations]]
-key = "t-ministry"
-name = "測試部"
-kind = "ministry"
-agency_code = "A17000000J"
-
-[[versions]]
+PLAN = (
+    TEST_PLAN_HEAD
+    + """[[versions]]
 label = "v1"
 adopted_on = 2024-01-01
 
 {rules}
 """
+)
 
 
 def install_rules(rules: str) -> None:
     """Install a one-version plan for the test ministry with these rule tables."""
     install_plan_text(PLAN.format(rules=rules), name="t-plan.toml")
-
-
-def follow_built_in(key: str, tree: Tree) -> None:
-    """Make the test ministry follow built-in plan `key`, as installed from its file.
-
-    The test ministry borrows MOL's agency code, so MOL's own ministry is installed without it.
-    """
-    text = (BUILTIN_DIR / f"{key}.toml").read_text(encoding="utf-8")
-    install_plan_text(text.replace(f'"{tree.ministry.agency_code}"', '""'), name=f"{key}.toml")
-    Plan.objects.filter(key=key).update(ministry=tree.ministry)
 
 
 def waits_for(person: Person, dataset: Dataset) -> bool:

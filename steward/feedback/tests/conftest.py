@@ -3,28 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
-from steward.conftest import Tree
-from steward.plans.models import Plan
-from steward.plans.services import BUILTIN_DIR, install_plan_text
+from steward.conftest import TEST_PLAN_HEAD, Tree, follow_built_in
+from steward.plans.services import install_plan_text
 
-WORKING_DAY_PLAN = """format_version = 1
-
-[plan]
-key = "t-plan"
-name = "測試部資料開放行動方案"
-ministry = "t-ministry"
-
-[[organisations]]
-key = "t-ministry"
-name = "測試部"
-kind = "ministry"
-agency_code = "A17000000J"
-
-[[versions]]
+WORKING_DAY_PLAN = (
+    TEST_PLAN_HEAD
+    + """[[versions]]
 label = "v1"
 adopted_on = 2024-01-01
 
@@ -44,6 +31,7 @@ day_kind = "working"
 cio_approves_replies = false
 as_written = "3 個工作天內回復"
 """
+)
 
 
 @pytest.fixture
@@ -56,8 +44,6 @@ def follow(tree: Tree) -> Callable[[str], None]:
         if key == "working":
             install_plan_text(WORKING_DAY_PLAN, name="t-plan.toml")
             return
-        text = (Path(BUILTIN_DIR) / f"{key}.toml").read_text(encoding="utf-8")
-        install_plan_text(text.replace(f'"{tree.ministry.agency_code}"', '""'), name=f"{key}.toml")
-        Plan.objects.filter(key=key).update(ministry=tree.ministry)
+        follow_built_in(key, tree)
 
     return install

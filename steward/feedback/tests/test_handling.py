@@ -233,7 +233,7 @@ def test_a_data_request_becomes_an_inventory_candidate_shown_to_the_public(
     assert item.inventory_item == candidate and candidate.priority_high_demand
     assert Step.DECIDE not in available_steps(item, cast.liaison)  # decided once
     page = client.get(f"/feedback/t/{item.tracking_token}/").content.decode()
-    assert "職訓結訓人數" in page and "2027" in page and "資訊長核定盤點" in page
+    assert "職訓結訓人數" in page and "預計 116 年" in page and "資訊長核定盤點" in page
     dataset = Dataset.objects.create(organisation=tree.unit_a1, identifier="A17010000J-000009",
                                      title="職訓結訓人數統計", status=DatasetStatus.PUBLISHED)  # fmt: skip
     InventoryItem.objects.filter(pk=candidate.pk).update(dataset=dataset)

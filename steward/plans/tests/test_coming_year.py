@@ -17,7 +17,7 @@ from steward.audit.models import AuditEvent
 from steward.calendars.services import import_calendar_file
 from steward.calendars.tests.conftest import calendar_bytes, calendar_rows
 from steward.calendars.workdays import Source, forget_cached_years, source_for_year
-from steward.conftest import Cast, Tree
+from steward.conftest import TEST_PLAN_HEAD, Cast, Tree
 from steward.jobs.models import Job, JobStatus
 from steward.jobs.services import run_next
 from steward.plans.models import Plan, PlanVersion, ScheduledDeadline
@@ -26,20 +26,9 @@ from steward.plans.tasks import KIND, enqueue_missing_schedules
 
 D = datetime.date
 
-PLAN = """format_version = 1
-
-[plan]
-key = "t-plan"
-name = "測試部資料開放行動方案"
-ministry = "t-ministry"
-
-[[organisations]]
-key = "t-ministry"
-name = "測試部"
-kind = "ministry"
-agency_code = "A17000000J"
-
-[[versions]]
+PLAN = (
+    TEST_PLAN_HEAD
+    + """[[versions]]
 label = "v1"
 adopted_on = 2024-01-01
 
@@ -62,6 +51,7 @@ lead = ["t-ministry"]
 continuous = true
 continuous_label = "持續辦理"
 """
+)
 
 EXTRA_ITEM = """
 [[versions.schedule]]

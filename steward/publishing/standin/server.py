@@ -33,8 +33,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -483,12 +481,3 @@ class StandInPortal:
     def requests(self) -> list[LoggedRequest]:
         with self.state.lock:
             return list(self.state.log)
-
-
-@contextmanager
-def running_standin(**kwargs: Any) -> Iterator[StandInPortal]:
-    portal = StandInPortal(**kwargs).start()
-    try:
-        yield portal
-    finally:
-        portal.stop()

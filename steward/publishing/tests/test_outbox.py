@@ -49,10 +49,6 @@ def dataset(tree: Tree) -> Dataset:
     return make_dataset(tree.unit_a1, on=datetime.date(2026, 3, 2))
 
 
-def entry_of(dataset: Dataset) -> PublishingOutboxEntry:
-    return PublishingOutboxEntry.objects.get(dataset=dataset)
-
-
 def test_a_scheduled_dataset_is_published_and_the_portal_identifier_recorded(
     portal: StandInPortal, dataset: Dataset, cast: Cast, deliver: Any
 ) -> None:
