@@ -158,14 +158,16 @@ def _members(
 
 
 def _minutes(meeting: Meeting, *, by: Person, today: datetime.date) -> None:
-    """The minutes: summaries noted, one dataset decided (every third one returned), the
-    withdrawals and not-provided classifications discussed."""
+    """The minutes: summaries noted, one dataset decided (every third one returned) unless it is
+    the last one waiting, the withdrawals and not-provided classifications discussed."""
     decisions: dict[int, services.DecisionIn] = {}
     datasets_decided = 0
+    # one dataset stays waiting, so the demo's committee members have a decision to make
+    datasets_waiting = meeting.agenda.filter(kind=ItemKind.DATASET).count()
     for item in meeting.agenda.order_by("position"):
         if item.kind in (ItemKind.FEEDBACK_SUMMARY, ItemKind.PLAN_REVIEW):
             decisions[item.pk] = services.DecisionIn(Decision.NOTED)
-        elif item.kind == ItemKind.DATASET and datasets_decided == 0:
+        elif item.kind == ItemKind.DATASET and datasets_decided == 0 and datasets_waiting > 1:
             datasets_decided += 1
             if item.dataset_id and item.dataset_id % 3 == 0:
                 decisions[item.pk] = services.DecisionIn(

@@ -1,6 +1,6 @@
 """Replies to the public due, and replies waiting for the CIO, for the home page.
 
-Derived from `workflow.STEPS`: an item waits on a person when its status starts a reply or
+Derived from `workflow.RULES`: an item waits on a person when its status starts a reply or
 approval step (draft, submit, approve, send) whose action the person holds for the item's
 organisation, with the CIO condition of the step matching the item. One query.
 """
@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from steward.feedback.models import FeedbackItem, Status
-from steward.feedback.workflow import SEND_AFTER_APPROVAL, STEPS, Step, StepRule
+from steward.feedback.workflow import RULES, Step, StepRule
 from steward.organisations.models import Person
 from steward.organisations.scope import scope_q
 from steward.organisations.work import WorkItem, work_source
@@ -34,7 +34,7 @@ def _q(rule: StepRule, person: Person) -> Q:
 def feedback_waiting(person: Person) -> Iterable[WorkItem]:
     if not person.is_authenticated or not person.is_active:
         return []
-    rules = [STEPS[step] for step in REPLY_STEPS] + [SEND_AFTER_APPROVAL]
+    rules = [rule for step, rule in RULES if step in REPLY_STEPS]
     waiting = Q(pk__in=[])
     for rule in rules:
         waiting |= _q(rule, person)

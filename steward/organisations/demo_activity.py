@@ -117,6 +117,10 @@ def mol_activity(today: datetime.date) -> None:
     datasets.submit_for_review(at_committee, by=liaison)
     datasets.approve_unit_review(at_committee, by=reviewer)
     datasets.approve_centre_review(at_committee, by=centre)
+    decided = new(bli_unit, liaison, "勞工保險失能給付統計", "勞動部勞工保險局", "d5")
+    datasets.submit_for_review(decided, by=liaison)  # the committee's minutes decide this one
+    datasets.approve_unit_review(decided, by=reviewer)
+    datasets.approve_centre_review(decided, by=centre)
 
     # A withdrawal the committee agreed to, waiting for the head of agency (吳局長).
     meeting = datasets.record_meeting(

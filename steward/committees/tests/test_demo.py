@@ -9,6 +9,7 @@ from steward.committees.demo import populate
 from steward.committees.models import Committee, Kind, Meeting, Outcome, Seat
 from steward.committees.rules import composition
 from steward.conftest import _person
+from steward.datasets.models import Dataset
 from steward.datasets.workflow import Status
 from steward.evaluation.registry import MeasureContext, get
 from steward.organisations.models import CommitteeSeat, Organisation, Role
@@ -28,7 +29,7 @@ def test_a_year_of_meetings_at_the_plans_cadence(db: None, today: datetime.date)
     _person("centre", mol, Role.INFORMATION_CENTRE)
     _person("chair", mol, Role.COMMITTEE_MEMBER, committee_seat=CommitteeSeat.CHAIR)
     _person("liaison", bli, Role.LIAISON)
-    for serial in (1, 2):
+    for serial in (1, 2, 3):
         make_dataset(bli, serial=serial, status=Status.COMMITTEE, title=f"勞保統計{serial}")
 
     populate(mol, today=TODAY)
@@ -47,7 +48,8 @@ def test_a_year_of_meetings_at_the_plans_cadence(db: None, today: datetime.date)
         for i in m.agenda.all()
         if i.outcome == Outcome.APPLIED and i.kind == "dataset"
     ]
-    assert len(decided) == 2  # one a meeting
+    assert len(decided) == 2  # one a meeting, while another still waits
+    assert Dataset.objects.filter(status=Status.COMMITTEE).count() == 1
     assert Committee.objects.filter(kind=Kind.WORKING_GROUP).count() == 6  # ministry + 5 agencies
     measure = get("working_group_meetings").function
     counts = sorted(

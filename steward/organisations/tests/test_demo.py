@@ -52,7 +52,7 @@ def test_the_demo_loads_mol_with_a_login_per_role_and_can_run_twice(client: Clie
         client.logout()
 
     # Work in progress made through the real services: one dataset waits for unit review.
-    assert Dataset.objects.filter(organisation__path__startswith=mol.path).count() == 8
+    assert Dataset.objects.filter(organisation__path__startswith=mol.path).count() == 9
     assert _sign_in(client, "reviewer")
     queue = client.get(reverse("datasets:queue")).content.decode()
     assert "勞工保險投保單位數統計" in queue
