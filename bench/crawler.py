@@ -45,7 +45,7 @@ import django  # noqa: E402
 django.setup()
 
 from steward.lib.http import AddressPolicy, Timeouts, host_key, run_loop  # noqa: E402
-from steward.quality.crawler import (  # noqa: E402
+from steward.quality.crawl.crawler import (  # noqa: E402
     CrawlConfig,
     ResourceRef,
     crawl,

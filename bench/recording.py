@@ -79,7 +79,7 @@ from steward.datasets.models import Dataset, Resource  # noqa: E402
 from steward.datasets.workflow import Status  # noqa: E402
 from steward.lib.http import AddressPolicy, Timeouts, run_loop  # noqa: E402
 from steward.organisations.models import Organisation, OrganisationKind  # noqa: E402
-from steward.quality.crawler import CrawlConfig, crawl, largest_hosts_first  # noqa: E402
+from steward.quality.crawl.crawler import CrawlConfig, crawl, largest_hosts_first  # noqa: E402
 from steward.quality.models import CheckEntry, CheckResult, ResourceHealth  # noqa: E402
 from steward.quality.services import (  # noqa: E402
     _to_crawl,

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from steward.datasets.standard import Level
-from steward.quality.encoding import detect_encoding
-from steward.quality.scores import (
+from steward.quality.checks.encoding import detect_encoding
+from steward.quality.checks.scores import (
     FLAG_NAMES,
     MARK_RULES,
     Flag,
@@ -24,8 +24,8 @@ from steward.quality.scores import (
     platform_flags,
     update_timeliness,
 )
-from steward.quality.sniff import sniff_format
-from steward.quality.tables import validate_table
+from steward.quality.checks.sniff import sniff_format
+from steward.quality.checks.tables import validate_table
 
 OPEN = "政府資料開放授權條款-第1版"
 CSV = b"year,amount\r\n2025,1\r\n"
@@ -146,7 +146,7 @@ def test_mark_rules_can_be_overridden() -> None:
 
 
 def test_mark_rules_come_from_settings(settings: object) -> None:
-    from steward.quality.scores import configured
+    from steward.quality.checks.scores import configured
 
     settings.STEWARD_QUALITY = {"MARK_RULES": {"bronze": ("linkable",)}}  # type: ignore[attr-defined]
     rules = configured("MARK_RULES", MARK_RULES)

@@ -13,8 +13,8 @@ from django.utils import timezone
 from steward.datasets.models import Dataset
 from steward.datasets.workflow import Status
 from steward.quality import services
-from steward.quality.crawler import ResourceRef, link_only_report
-from steward.quality.fetch import FetchResult, State
+from steward.quality.crawl.crawler import ResourceRef, link_only_report
+from steward.quality.crawl.fetch import FetchResult, State
 from steward.quality.measures import Period
 from steward.quality.models import CheckKind
 

@@ -22,7 +22,7 @@ from steward.datasets.models import Dataset, Resource
 from steward.datasets.workflow import Status
 from steward.lib.http import AddressPolicy, Timeouts
 from steward.quality import services
-from steward.quality.crawler import CrawlConfig, ResourceRef, largest_hosts_first
+from steward.quality.crawl.crawler import CrawlConfig, ResourceRef, largest_hosts_first
 from steward.quality.measures import Period
 from steward.quality.measures.datasets import latest_results
 from steward.quality.models import CheckEntry, CheckResult, CheckRun, ResourceHealth, RunStatus
@@ -272,7 +272,7 @@ def test_an_interrupted_run_keeps_what_it_recorded_and_the_next_run_resumes_it(
     names = [f"{n}.csv" for n in range(4)]
     files.bodies = dict.fromkeys(names, GOOD_CSV)
     make_dataset(tree, "A17010000J-000001", [files.url(name) for name in names])
-    monkeypatch.setattr(services, "BATCH", 1)  # record each report as it comes
+    monkeypatch.setattr("steward.quality.services.runs.BATCH", 1)  # record each report as it comes
     seen: list[str] = []
 
     def interrupt(report: Any) -> None:

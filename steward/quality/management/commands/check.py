@@ -25,7 +25,7 @@ from steward.cli import StewardCommand, person_named
 from steward.lib.http import AddressPolicy, Timeouts
 from steward.organisations.models import Organisation, OrganisationKind, Person
 from steward.organisations.scope import Action, organisations_for, require
-from steward.quality.crawler import CrawlConfig
+from steward.quality.crawl.crawler import CrawlConfig
 from steward.quality.models import CheckKind
 from steward.quality.report import RunWriter
 
@@ -104,11 +104,11 @@ class Command(StewardCommand, SystemCheckCommand):
     def check_quality(self, options: Any) -> None:
         from steward.datasets.standard import CatalogueFormatError
         from steward.quality.services import (
-            _organisation_index,
             check_resources,
             refs_from_catalogue,
             refs_from_database,
         )
+        from steward.quality.services.sources import _organisation_index
 
         organisation = self._organisation(options["agency"])
         by: Person | None = None

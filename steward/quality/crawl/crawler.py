@@ -17,12 +17,12 @@ input resource, in completion order. How it stays polite and robust:
   each body are read and they are dropped once the checks have run; results are handed to
   the consumer through a bounded queue.
 
-The checks themselves run in `steward.quality.pipeline.run_checks` (the default checker);
+The checks themselves run in `steward.quality.checks.pipeline.run_checks` (the default checker);
 a bug in a check becomes a finding on that resource, never a stopped run.
 
 Fetching and checking both cost CPU, so one loop caps a crawl at what one core can do: a crawl
 of at least `config.processes_from` resources is split by host across `config.processes`
-crawler processes (`steward.quality.shards`), each running this crawler with the same limits.
+crawler processes (`steward.quality.crawl.shards`), each running this crawler with the same limits.
 Smaller crawls, and checks that cannot be sent to another process (closures), stay in the
 caller's loop.
 """
@@ -42,8 +42,8 @@ from typing import Any
 import aiohttp
 
 from steward.lib.http import AddressPolicy, Timeouts, client_session, host_key
-from steward.quality.fetch import FetchResult, State, explain, fetch_resource
-from steward.quality.shards import ShardedCrawl, default_processes, picklable
+from steward.quality.crawl.fetch import FetchResult, State, explain, fetch_resource
+from steward.quality.crawl.shards import ShardedCrawl, default_processes, picklable
 
 #: Declared formats (檔案格式) that are services or pages rather than downloadable files.
 NON_FILE_FORMATS = frozenset({"SERVICES", "TOOLS", "HTML", "WEBSERVICES", "API", "網頁", "其他"})
@@ -425,7 +425,7 @@ async def crawl(
     """Fetch and check every resource of `refs`; yields one report each, as they finish."""
     config = config or CrawlConfig()
     if check is None:
-        from steward.quality.pipeline import run_checks
+        from steward.quality.checks.pipeline import run_checks
 
         check = run_checks
     if config.processes > 0 and picklable(check):

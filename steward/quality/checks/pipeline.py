@@ -23,16 +23,27 @@ from typing import Any
 
 from django.utils import timezone
 
-from steward.datasets.standard import FieldDescriptionError, parse_field_description
-from steward.quality import scores
-from steward.quality.crawler import ResourceRef, ResourceReport, link_only_report
-from steward.quality.encoding import EncodingReport, detect_encoding
-from steward.quality.fetch import FetchResult, State, reason
-from steward.quality.findings import Finding, Severity
-from steward.quality.pii import SCREEN_BYTES, scan_csv, scan_parsed_csv
-from steward.quality.sniff import SNIFF_BYTES, FileFormat, FormatVerdict, sniff_format
-from steward.quality.tables import parse_small_csv, validate_parsed_csv, validate_table
-from steward.quality.tables_csv import SMALL_CSV_BYTES
+from steward.datasets.standard import (
+    DeclaredField,
+    FieldDescriptionError,
+    parse_field_description,
+)
+from steward.quality.checks import scores
+from steward.quality.checks.encoding import EncodingReport, detect_encoding
+from steward.quality.checks.findings import Finding, Severity
+from steward.quality.checks.pii import SCREEN_BYTES, scan_csv, scan_parsed_csv
+from steward.quality.checks.sniff import (
+    SNIFF_BYTES,
+    FileFormat,
+    FormatReport,
+    FormatVerdict,
+    sniff_format,
+)
+from steward.quality.checks.table_report import TableReport
+from steward.quality.checks.tables import parse_small_csv, validate_parsed_csv, validate_table
+from steward.quality.checks.tables_csv import SMALL_CSV_BYTES, ParsedCsv
+from steward.quality.crawl.crawler import ResourceRef, ResourceReport, link_only_report
+from steward.quality.crawl.fetch import FetchResult, State, reason
 
 #: Formats whose character encoding is worth checking.
 TEXT_FORMATS = frozenset({"CSV", "JSON", "XML", "KML", "RDF", "TXT"})
@@ -172,120 +183,194 @@ def judge_timeliness(report: ResourceReport, ref: ResourceRef, last_modified: st
 def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
     """Check one fetched resource and score it (see the module docstring)."""
     report = link_only_report(ref, fetched)
-    head = fetched.head
     complete = not fetched.truncated
     answered = fetched.state is State.OK or fetched.reason in ANSWERED_BUT_NOT_A_FILE
     fmt = enc = table = None
-    if answered and head:
-        same_bytes = len(head) <= SNIFF_BYTES  # sniffing looked at the whole head
-        fmt = sniff_format(
-            head,
-            declared=ref.declared_format or None,
-            file_name=_file_name(fetched.final_url or ref.url),
-            content_type=fetched.content_type or None,
-            complete=complete,
-        )
-        # (StrEnum members are their values; ``_value_`` gives the plain str without the
-        # enum property's cost, and the checks below compare members with str sets directly)
-        report.detected_format = fmt.format._value_
-        structured = fmt.structured
-        report.checks["format"] = {
-            "verdict": fmt.verdict._value_,
-            "flavour": fmt.flavour,
-            "structured": structured,
-            "downloadable": fmt.downloadable,
-        }
-        report.findings.extend(map(_finding, fmt.findings))
-        if fmt.verdict is FormatVerdict.REFUSED:
-            # A zip bomb: the link answers, but nobody can use what it gives.
-            report.state, report.reason = State.BROKEN, "refused_archive"
-            report.explanation = str(reason("refused_archive").explanation)
-            report.how_to_fix = str(reason("refused_archive").how_to_fix)
+    if answered and fetched.head:
+        fmt = check_format(report, ref, fetched)
         if fmt.format in TEXT_FORMATS:
-            # sniffing identified the encoding of the same bytes already: judge that one
-            enc = detect_encoding(
-                head,
-                declared=ref.declared_encoding or None,
-                complete=complete,
-                identified=fmt.identified if same_bytes else None,
-            )
-            report.detected_encoding = enc.encoding._value_
-            report.encoding_matches = enc.matches
-            report.findings.extend(map(_finding, enc.findings))
-        if structured and (complete or fmt.format in STREAMABLE_FORMATS):
-            try:
-                declared = (
-                    parse_field_description(ref.field_description)
-                    if ref.field_description
-                    else None
-                )
-            except FieldDescriptionError as exc:
-                declared = None
-                report.findings.append(
-                    {
-                        "code": "field_description",
-                        "severity": "warn",
-                        "message": str(exc),
-                        "fix": "",
-                    }
-                )
-            body = _whole_lines(head, complete=complete) if fmt.format in LINE_FORMATS else head
-            delimiter, codec = fmt.delimiter or ",", _codec(enc)
-            parsed = None
-            if fmt.format is FileFormat.CSV and len(body) <= ONE_PARSE_BYTES:
-                # one decode and one parse for both the table and the personal-data checks
-                text = None
-                if enc is not None and enc is fmt.identified and complete and same_bytes:
-                    text = enc.text  # the whole head, decoded strictly to detect its encoding
-                parsed = parse_small_csv(body, codec=codec, delimiter=delimiter, text=text)
-            if parsed is not None:
-                table = validate_parsed_csv(
-                    parsed,
-                    declared_fields=declared,
-                    encoding=enc.encoding if enc else None,
-                    complete=complete,
-                )
-            else:
-                table = validate_table(
-                    io.BytesIO(body),
-                    format=fmt.format,
-                    declared_fields=declared,
-                    encoding=enc.encoding if enc else None,
-                    delimiter=delimiter,
-                    complete=complete,
-                )
-            if not complete and fmt.format not in LINE_FORMATS:
-                # A cut JSON/XML document is not malformed: judge the header only.
-                table.well_formed = table.well_formed or bool(table.header)
-            report.fields_match = table.desc_match
-            report.checks["table"] = {
-                "header": table.header[:50],
-                "rows_sampled": table.rows,
-                "ragged_rows": table.ragged.count,
-                "well_formed": table.well_formed,
-            }
-            report.findings.extend(map(_finding, table.findings))
-            if fmt.format is FileFormat.CSV:
-                if parsed is not None:
-                    pii = scan_parsed_csv(parsed, max_rows=PII_SAMPLE_ROWS)
-                else:
-                    pii = scan_csv(
-                        io.BytesIO(body),
-                        codec=codec,
-                        delimiter=delimiter,
-                        max_rows=PII_SAMPLE_ROWS,
-                    )
-                report.pii = {column: sum(kinds.values()) for column, kinds in pii.columns.items()}
-                if pii.found:
-                    report.checks["pii"] = {
-                        column: {kind.value: n for kind, n in kinds.items()}
-                        for column, kinds in pii.columns.items()
-                    }
-                report.findings.extend(map(_finding, pii.findings))
-
+            enc = check_encoding(report, ref, fetched, fmt)
+        if fmt.structured and (complete or fmt.format in STREAMABLE_FORMATS):
+            table = check_table_and_personal_data(report, ref, fetched, fmt, enc)
     if fetched.state is State.UNKNOWN:
         # Not judged this time: no flags, no mark, no stars (they would count it as broken).
         return report
+    score_mark_and_stars(report, ref, fetched, answered=answered, fmt=fmt, enc=enc, table=table)
+    judge_timeliness(report, ref, fetched.headers.get("last-modified", ""))
+    return report
+
+
+def check_format(report: ResourceReport, ref: ResourceRef, fetched: FetchResult) -> FormatReport:
+    """What the head is (sniffed against the declared format); a zip bomb breaks the link."""
+    fmt = sniff_format(
+        fetched.head,
+        declared=ref.declared_format or None,
+        file_name=_file_name(fetched.final_url or ref.url),
+        content_type=fetched.content_type or None,
+        complete=not fetched.truncated,
+    )
+    # (StrEnum members are their values; ``_value_`` gives the plain str without the
+    # enum property's cost, and the checks below compare members with str sets directly)
+    report.detected_format = fmt.format._value_
+    report.checks["format"] = {
+        "verdict": fmt.verdict._value_,
+        "flavour": fmt.flavour,
+        "structured": fmt.structured,
+        "downloadable": fmt.downloadable,
+    }
+    report.findings.extend(map(_finding, fmt.findings))
+    if fmt.verdict is FormatVerdict.REFUSED:
+        # A zip bomb: the link answers, but nobody can use what it gives.
+        report.state, report.reason = State.BROKEN, "refused_archive"
+        report.explanation = str(reason("refused_archive").explanation)
+        report.how_to_fix = str(reason("refused_archive").how_to_fix)
+    return fmt
+
+
+def check_encoding(
+    report: ResourceReport, ref: ResourceRef, fetched: FetchResult, fmt: FormatReport
+) -> EncodingReport:
+    """The text's encoding against 編碼格式."""
+    head = fetched.head
+    # sniffing identified the encoding of the same bytes already: judge that one
+    enc = detect_encoding(
+        head,
+        declared=ref.declared_encoding or None,
+        complete=not fetched.truncated,
+        identified=fmt.identified if len(head) <= SNIFF_BYTES else None,
+    )
+    report.detected_encoding = enc.encoding._value_
+    report.encoding_matches = enc.matches
+    report.findings.extend(map(_finding, enc.findings))
+    return enc
+
+
+def declared_fields(report: ResourceReport, ref: ResourceRef) -> list[DeclaredField] | None:
+    """主要欄位說明 parsed into fields; an unreadable one is a warning, not a failure."""
+    if not ref.field_description:
+        return None
+    try:
+        return parse_field_description(ref.field_description)
+    except FieldDescriptionError as exc:
+        report.findings.append(
+            {"code": "field_description", "severity": "warn", "message": str(exc), "fix": ""}
+        )
+        return None
+
+
+def parse_csv_once(
+    body: bytes, fetched: FetchResult, fmt: FormatReport, enc: EncodingReport | None
+) -> ParsedCsv | None:
+    """A small CSV head decoded and parsed once, for both the table and personal-data checks."""
+    if fmt.format is not FileFormat.CSV or len(body) > ONE_PARSE_BYTES:
+        return None
+    text = None
+    whole_head_sniffed = len(fetched.head) <= SNIFF_BYTES
+    if enc is not None and enc is fmt.identified and not fetched.truncated and whole_head_sniffed:
+        text = enc.text  # the whole head, decoded strictly to detect its encoding
+    return parse_small_csv(body, codec=_codec(enc), delimiter=fmt.delimiter or ",", text=text)
+
+
+def check_table(
+    report: ResourceReport,
+    body: bytes,
+    parsed: ParsedCsv | None,
+    *,
+    fmt: FormatReport,
+    enc: EncodingReport | None,
+    declared: list[DeclaredField] | None,
+    complete: bool,
+) -> TableReport:
+    """Rows, columns and header against 主要欄位說明."""
+    if parsed is not None:
+        table = validate_parsed_csv(
+            parsed,
+            declared_fields=declared,
+            encoding=enc.encoding if enc else None,
+            complete=complete,
+        )
+    else:
+        table = validate_table(
+            io.BytesIO(body),
+            format=fmt.format,
+            declared_fields=declared,
+            encoding=enc.encoding if enc else None,
+            delimiter=fmt.delimiter or ",",
+            complete=complete,
+        )
+    if not complete and fmt.format not in LINE_FORMATS:
+        # A cut JSON/XML document is not malformed: judge the header only.
+        table.well_formed = table.well_formed or bool(table.header)
+    report.fields_match = table.desc_match
+    report.checks["table"] = {
+        "header": table.header[:50],
+        "rows_sampled": table.rows,
+        "ragged_rows": table.ragged.count,
+        "well_formed": table.well_formed,
+    }
+    report.findings.extend(map(_finding, table.findings))
+    return table
+
+
+def check_personal_data(
+    report: ResourceReport,
+    body: bytes,
+    parsed: ParsedCsv | None,
+    *,
+    fmt: FormatReport,
+    enc: EncodingReport | None,
+) -> None:
+    """Columns that look like personal data (a sample of rows)."""
+    if parsed is not None:
+        pii = scan_parsed_csv(parsed, max_rows=PII_SAMPLE_ROWS)
+    else:
+        pii = scan_csv(
+            io.BytesIO(body),
+            codec=_codec(enc),
+            delimiter=fmt.delimiter or ",",
+            max_rows=PII_SAMPLE_ROWS,
+        )
+    report.pii = {column: sum(kinds.values()) for column, kinds in pii.columns.items()}
+    if pii.found:
+        report.checks["pii"] = {
+            column: {kind.value: n for kind, n in kinds.items()}
+            for column, kinds in pii.columns.items()
+        }
+    report.findings.extend(map(_finding, pii.findings))
+
+
+def check_table_and_personal_data(
+    report: ResourceReport,
+    ref: ResourceRef,
+    fetched: FetchResult,
+    fmt: FormatReport,
+    enc: EncodingReport | None,
+) -> TableReport:
+    """The table checks of a structured head, and for a CSV its personal-data scan."""
+    complete = not fetched.truncated
+    declared = declared_fields(report, ref)
+    head = fetched.head
+    body = _whole_lines(head, complete=complete) if fmt.format in LINE_FORMATS else head
+    parsed = parse_csv_once(body, fetched, fmt, enc)
+    table = check_table(
+        report, body, parsed, fmt=fmt, enc=enc, declared=declared, complete=complete
+    )
+    if fmt.format is FileFormat.CSV:
+        check_personal_data(report, body, parsed, fmt=fmt, enc=enc)
+    return table
+
+
+def score_mark_and_stars(
+    report: ResourceReport,
+    ref: ResourceRef,
+    fetched: FetchResult,
+    *,
+    answered: bool,
+    fmt: FormatReport | None,
+    enc: EncodingReport | None,
+    table: TableReport | None,
+) -> None:
+    """The platform flags and mark (品質檢測 標章) and the openness stars (星等)."""
     overrides = scores.quality_settings()  # read once, not once per score
     flags = scores.platform_flags(
         linkable=answered, format_report=fmt, encoding_report=enc, table_report=table
@@ -317,5 +402,3 @@ def run_checks(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
         "explanation": stars.explanation,
         "fix": stars.fix,
     }
-    judge_timeliness(report, ref, fetched.headers.get("last-modified", ""))
-    return report
