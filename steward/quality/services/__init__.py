@@ -1,7 +1,7 @@
 """Running the quality checks (品質檢核) and recording them: every state change of quality.
 
 `check_resources(refs, kind=..., by=..., ...)` is the one entry point used by the CLI
-(`steward check`), the background jobs (2-1 self-check, 2-2 spot check) and the pages: it
+(`steward quality check`), the background jobs (2-1 self-check, 2-2 spot check) and the pages: it
 opens a `CheckRun` (or resumes the scope's interrupted one), crawls and checks every
 resource, and `record_results` writes only what changed: a `CheckResult` when a resource's
 verdict differs from its last one, a narrow `CheckEntry` per resource and run, and each

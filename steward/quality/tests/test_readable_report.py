@@ -1,7 +1,7 @@
 """The readable quality report and results page: words a civil servant can act on.
 
 Files are served by a real HTTP server on 127.0.0.1 (the standard library's), and the report
-is written by `steward check`, exactly as a liaison reads it.
+is written by `steward quality check`, exactly as a liaison reads it.
 """
 
 from __future__ import annotations
