@@ -156,8 +156,10 @@ def _verdict_from_result(report: ResourceReport, last: CheckResult) -> ResourceR
 class _Health:
     """One resource's `ResourceHealth` row as the recorder reads, folds and writes it back.
 
-    Plain attributes rather than a model instance: a batch is a thousand of them, and the
-    verdict the resource last got (`last_*`) comes along in the same query.
+    Plain attributes rather than a model instance: a batch is a thousand of them. `last` is
+    what the resource's last verdict is counted by, read only for a 304 (a kept verdict).
+    `stored` says the row exists; `whole` that it must be written whole (new, a new verdict,
+    or the resource moved): the others get only what a check changes (`CHECKED`).
     """
 
     COLUMNS = (
@@ -170,17 +172,20 @@ class _Health:
     #: What a check overwrites is not read back; the two times a check may keep are read as
     #: the database stores them and written back untouched (no conversion either way).
     READ = (
-        "key", "consecutive_failures", "consecutive_unknown", "consecutive_ok", "checks",
+        "key", "url", "organisation_id", "dataset_identifier", "consecutive_failures", "consecutive_unknown", "consecutive_ok", "checks",
         "last_result_id", "etag", "last_modified", "last_fingerprint",
         "last_content_fingerprint", "last_encoding_matches", "last_fields_match",
     )  # fmt: skip
     #: Of the last verdict, what a kept one (after a 304) is counted by: columns that come
     #: before the large `details` in the row.
-    LAST = (
-        "last_result__state", "last_result__reason", "last_result__mark",
-        "last_result__stars", "last_result__pii",
+    LAST = ("state", "reason", "mark", "stars", "pii")
+    #: What a check of an unchanged verdict writes (the narrow update), besides the key.
+    CHECKED = (
+        "last_state", "last_reason", "last_checked_at", "last_success_at", "first_failure_at",
+        "consecutive_failures", "consecutive_unknown", "consecutive_ok", "checks",
+        "next_check_due", "etag", "last_modified",
     )  # fmt: skip
-    __slots__ = (*COLUMNS, "last")
+    __slots__ = (*COLUMNS, "last", "stored", "whole")
 
     def __init__(self, key: str) -> None:
         self.key = key
@@ -198,9 +203,12 @@ class _Health:
         self.last_encoding_matches: bool | None = None
         self.last_fields_match: bool | None = None
         self.last: tuple[Any, ...] | None = None
+        self.stored = False
+        self.whole = True
 
     @classmethod
-    def load(cls, keys: list[str]) -> dict[str, _Health]:
+    def load(cls, keys: list[str], *, kept: set[str]) -> dict[str, _Health]:
+        """The rows of `keys`; for those in `kept` (answered 304), their last verdict too."""
         found: dict[str, _Health] = {}
         width = len(cls.READ)
         rows = (
@@ -209,15 +217,25 @@ class _Health:
                 stored_success=Cast("last_success_at", CharField()),
                 stored_failure=Cast("first_failure_at", CharField()),
             )
-            .values_list(*cls.READ, *cls.LAST, "stored_success", "stored_failure")
+            .values_list(*cls.READ, "stored_success", "stored_failure")
         )
         for row in rows:
             health = cls(row[0])
             for name, value in zip(cls.READ, row[:width], strict=True):
                 setattr(health, name, value)
-            health.last = row[width:-2] if health.last_result_id is not None else None
             health.last_success_at, health.first_failure_at = row[-2:]
+            health.stored, health.whole = True, False
             found[health.key] = health
+        wanted = {
+            row.last_result_id: row
+            for row in (found[key] for key in kept if key in found)
+            if row.last_result_id is not None
+        }
+        if wanted:
+            for pk, *last in CheckResult.objects.filter(pk__in=list(wanted)).values_list(
+                "pk", *cls.LAST
+            ):
+                wanted[pk].last = tuple(last)
         return found
 
 
@@ -310,7 +328,9 @@ def _adapter() -> Callable[[Any], Any]:
 
 
 def _upsert_health(rows: Iterable[_Health]) -> None:
-    """Write every row in one `INSERT … ON CONFLICT (key) DO UPDATE` per thousand."""
+    """Write whole rows: `INSERT … ON CONFLICT (key) DO UPDATE`, one statement per thousand
+    rows on PostgreSQL, one prepared statement run for each row on SQLite (`executemany`
+    binds in C; a thousand-row statement costs more to build than to run there)."""
     quote = connection.ops.quote_name
     table = quote(ResourceHealth._meta.db_table)
     columns = _Health.COLUMNS
@@ -319,14 +339,62 @@ def _upsert_health(rows: Iterable[_Health]) -> None:
     row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
     adapt = _adapter()
     values = [tuple(adapt(getattr(row, c)) for c in columns) for row in rows]
+    if not values:
+        return
+    upsert = f"INSERT INTO {table} ({names}) VALUES {{rows}} ON CONFLICT ({quote('key')}) "
+    upsert += f"DO UPDATE SET {updates}"
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.executemany(upsert.format(rows=row_sql), values)
+        return
     with connection.cursor() as cursor:
         for start in range(0, len(values), 1000):
             chunk = values[start : start + 1000]
             cursor.execute(
-                f"INSERT INTO {table} ({names}) VALUES {', '.join([row_sql] * len(chunk))} "
-                f"ON CONFLICT ({quote('key')}) DO UPDATE SET {updates}",
+                upsert.format(rows=", ".join([row_sql] * len(chunk))),
                 [value for row in chunk for value in row],
             )
+
+
+#: PostgreSQL: the session's table the narrow update is copied into (emptied at commit).
+_CHECKED_TABLE = "quality_checked_batch"
+
+
+def _update_checked(rows: list[_Health]) -> None:
+    """Write what a check changed of rows whose verdict did not change (`_Health.CHECKED`).
+
+    PostgreSQL: COPY into a temporary table, then one `UPDATE … FROM` it. SQLite: one
+    prepared `UPDATE … WHERE key = ?` run for each row (`executemany`).
+    """
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    table = quote(ResourceHealth._meta.db_table)
+    columns = _Health.CHECKED
+    adapt = _adapter()
+    if connection.vendor == "postgresql":
+        names = ", ".join(quote(c) for c in ("key", *columns))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {_CHECKED_TABLE} ON COMMIT DELETE ROWS "
+                f"AS SELECT {names} FROM {table} WITH NO DATA"
+            )
+            with cursor.cursor.copy(f"COPY {_CHECKED_TABLE} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row((row.key, *(getattr(row, c) for c in columns)))
+            sets = ", ".join(f"{quote(c)} = batch.{quote(c)}" for c in columns)
+            cursor.execute(
+                f"UPDATE {table} SET {sets} FROM {_CHECKED_TABLE} AS batch "
+                f"WHERE {table}.{quote('key')} = batch.{quote('key')}"
+            )
+            cursor.execute(f"DELETE FROM {_CHECKED_TABLE}")  # (a batch may follow in this commit)
+        return
+    sets = ", ".join(f"{quote(c)} = %s" for c in columns)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET {sets} WHERE {quote('key')} = %s",
+            [(*(adapt(getattr(row, c)) for c in columns), row.key) for row in rows],
+        )
 
 
 def _insert_entries(run: CheckRun, result_ids: list[int], at: datetime.datetime) -> None:
@@ -342,14 +410,11 @@ def _insert_entries(run: CheckRun, result_ids: list[int], at: datetime.datetime)
         return
     stamp = connection.ops.adapt_datetimefield_value(at)
     with connection.cursor() as cursor:
-        for start in range(0, len(result_ids), 1000):
-            chunk = result_ids[start : start + 1000]
-            cursor.execute(
-                f"INSERT INTO {table} (run_id, result_id, checked_at) VALUES "
-                + ", ".join(["(%s, %s, %s)"] * len(chunk))
-                + " ON CONFLICT DO NOTHING",
-                [value for result_id in chunk for value in (run.pk, result_id, stamp)],
-            )
+        cursor.executemany(
+            f"INSERT INTO {table} (run_id, result_id, checked_at) VALUES (%s, %s, %s) "
+            "ON CONFLICT DO NOTHING",
+            [(run.pk, result_id, stamp) for result_id in result_ids],
+        )
 
 
 @transaction.atomic
@@ -379,7 +444,12 @@ def record_results(
 
     now = timezone.now()
     keys = [report.ref.key[:200] for report in reports]
-    health = _Health.load(keys)
+    kept_keys = {
+        key
+        for key, report in zip(keys, reports, strict=True)
+        if report.fetch.reason == "not_modified"
+    }
+    health = _Health.load(keys, kept=kept_keys)
     final: list[ResourceReport] = []
     new_results: list[tuple[_Health, CheckResult]] = []
     verdicts: list[tuple[_Health, CheckResult | None]] = []
@@ -396,7 +466,7 @@ def record_results(
             )
         elif not report.fingerprint:
             report.fingerprint, report.content_fingerprint = verdict_fingerprints(report)
-        if entry.last is not None and report.fingerprint == entry.last_fingerprint:
+        if last_id is not None and report.fingerprint == entry.last_fingerprint:
             verdicts.append((entry, None))
             if whole_reports and report.fetch.reason == "not_modified":
                 to_complete.append((len(final), cast(int, last_id)))
@@ -410,9 +480,20 @@ def record_results(
             entry.last_content_fingerprint = report.content_fingerprint
             entry.last_encoding_matches = report.encoding_matches
             entry.last_fields_match = report.fields_match
-        entry.url = report.ref.url[:2000]
-        entry.organisation_id = report.ref.organisation_id
-        entry.dataset_identifier = report.ref.dataset_identifier[:40]
+            entry.whole = True
+        ref = report.ref
+        url, identifier = ref.url[:2000], ref.dataset_identifier[:40]
+        if (entry.url, entry.organisation_id, entry.dataset_identifier) != (
+            url,
+            ref.organisation_id,
+            identifier,
+        ):
+            entry.url, entry.organisation_id, entry.dataset_identifier = (
+                url,
+                ref.organisation_id,
+                identifier,
+            )
+            entry.whole = True
         observe(
             entry,
             report.state.value,
@@ -443,7 +524,8 @@ def record_results(
     CheckResult.objects.bulk_create([result for _entry, result in new_results])
     for entry, result in new_results:
         entry.last_result_id = result.pk
-    _upsert_health(health.values())
+    _upsert_health([entry for entry in health.values() if entry.whole])
+    _update_checked([entry for entry in health.values() if not entry.whole])
     _insert_entries(
         run,
         [
