@@ -37,6 +37,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 import aiohttp
@@ -136,11 +137,21 @@ def _hash(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
-def timeliness_fingerprint(content: str, report: ResourceReport) -> str:
-    """The whole verdict's fingerprint: its content's, with the timeliness judged today."""
-    timeliness = report.checks.get("timeliness")
-    said = json.dumps([content, timeliness, report.timely], ensure_ascii=False, default=str)
+def timeliness_fingerprint(content: str, report: ResourceReport, *, tail: str = "") -> str:
+    """The whole verdict's fingerprint: its content's, with the timeliness judged today.
+
+    The hash of `[content, timeliness, timely]` as JSON; `tail` is `timeliness_tail(report)`
+    when the caller has it already (many resources share their timeliness verdict).
+    """
+    said = "[" + encode_basestring(content) + ", " + (tail or timeliness_tail(report))
     return _hash(said)
+
+
+def timeliness_tail(report: ResourceReport) -> str:
+    """`report`'s timeliness as the end of the JSON list `timeliness_fingerprint` hashes."""
+    return json.dumps(
+        [report.checks.get("timeliness"), report.timely], ensure_ascii=False, default=str
+    )[1:]
 
 
 def verdict_fingerprints(report: ResourceReport) -> tuple[str, str]:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import json
 from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db import connection, transaction
-from django.db.models import CharField
+from django.db.models import CharField, QuerySet
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -153,6 +154,20 @@ def _verdict_from_result(report: ResourceReport, last: CheckResult) -> ResourceR
     )
 
 
+def _among(rows: QuerySet[Any], column: str, values: list[Any]) -> QuerySet[Any]:
+    """`rows` whose `column` is one of `values`, the list passed as one parameter (an `IN`
+    of a thousand parameters costs more to build, in Django and the driver, than to run)."""
+    quote = connection.ops.quote_name
+    name = f"{quote(rows.model._meta.db_table)}.{quote(column)}"
+    if connection.vendor == "postgresql":
+        return rows.extra(where=[f"{name} = ANY(%s)"], params=[values])
+    if connection.vendor == "sqlite":
+        return rows.extra(
+            where=[f"{name} IN (SELECT value FROM json_each(%s))"], params=[json.dumps(values)]
+        )
+    return rows.filter(**{f"{column}__in": values})
+
+
 class _Health:
     """One resource's `ResourceHealth` row as the recorder reads, folds and writes it back.
 
@@ -212,7 +227,7 @@ class _Health:
         found: dict[str, _Health] = {}
         width = len(cls.READ)
         rows = (
-            ResourceHealth.objects.filter(key__in=keys)
+            _among(ResourceHealth.objects.all(), "key", keys)
             .annotate(
                 stored_success=Cast("last_success_at", CharField()),
                 stored_failure=Cast("first_failure_at", CharField()),
@@ -232,15 +247,16 @@ class _Health:
             if row.last_result_id is not None
         }
         if wanted:
-            for pk, *last in CheckResult.objects.filter(pk__in=list(wanted)).values_list(
-                "pk", *cls.LAST
-            ):
+            results = _among(CheckResult.objects.all(), "id", list(wanted))
+            for pk, *last in results.values_list("pk", *cls.LAST):
                 wanted[pk].last = tuple(last)
         return found
 
 
 def _kept_verdict(
-    report: ResourceReport, health: _Health, judged: dict[tuple[str, str, str], ResourceReport]
+    report: ResourceReport,
+    health: _Health,
+    judged: dict[tuple[str, str, str], tuple[ResourceReport, str]],
 ) -> ResourceReport:
     """The last verdict of a resource whose server said "not modified" (304).
 
@@ -251,7 +267,7 @@ def _kept_verdict(
     verdict is loaded (by the caller) when it changed or somebody wants the whole report.
     """
     from steward.quality.checks.pipeline import judge_timeliness
-    from steward.quality.crawl.crawler import timeliness_fingerprint
+    from steward.quality.crawl.crawler import timeliness_fingerprint, timeliness_tail
 
     assert health.last is not None
     state, reason, mark, stars, pii = health.last
@@ -272,16 +288,20 @@ def _kept_verdict(
         ref = report.ref
         last_modified = report.fetch.headers.get("last-modified") or health.last_modified
         inputs = (ref.update_frequency, ref.modified, last_modified)
-        timeliness = judged.get(inputs)
-        if timeliness is None:
-            timeliness = judged[inputs] = ResourceReport(
+        found = judged.get(inputs)
+        if found is None:
+            timeliness = ResourceReport(
                 ref=ref, fetch=report.fetch, state=kept.state, reason="", explanation=""
             )
             judge_timeliness(timeliness, ref, last_modified)
+            found = judged[inputs] = (timeliness, timeliness_tail(timeliness))
+        timeliness, tail = found
         kept.timely = timeliness.timely
         kept.checks["timeliness"] = timeliness.checks["timeliness"]
         kept.findings.extend(timeliness.findings)
-    kept.fingerprint = timeliness_fingerprint(kept.content_fingerprint, kept)
+        kept.fingerprint = timeliness_fingerprint(kept.content_fingerprint, kept, tail=tail)
+    else:
+        kept.fingerprint = timeliness_fingerprint(kept.content_fingerprint, kept)
     return kept
 
 
@@ -454,7 +474,7 @@ def record_results(
     new_results: list[tuple[_Health, CheckResult]] = []
     verdicts: list[tuple[_Health, CheckResult | None]] = []
     to_complete: list[tuple[int, int]] = []  # (position in final, last result id)
-    judged: dict[tuple[str, str, str], ResourceReport] = {}
+    judged: dict[tuple[str, str, str], tuple[ResourceReport, str]] = {}
     for report, key in zip(reports, keys, strict=True):
         entry = health.get(key)
         if entry is None:
