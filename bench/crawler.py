@@ -13,6 +13,11 @@ Starts `bench/hostile_server.py` as a separate process on 127.0.0.1…127.0.0.N,
 4. the peer: httpx.AsyncClient doing the same GETs (redirects followed, body read), with
    the same per-host limits, no checks.
 
+With `--fast-paths`, it instead re-measures each micro-cache and fast path of the checks
+(`FAST_PATHS` below): the resources are fetched once, then `run_checks` runs over all of them
+with the fast path on and off in turn (best of `--repeat`), and each gain is printed as a share
+of the one-process full-check run's CPU seconds in the same invocation (fetch and checks).
+
 URLs: 80 % plain CSV, 10 % redirecting, 5 % slow (20 ms), 5 % 404. After each run the
 server's highest in-flight count per host is compared with the per-host limit, and the CPU
 seconds of the crawler, its shard processes and the local server are printed. Each CSV differs
@@ -25,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import copy
 import json
 import os
 import platform
@@ -45,7 +51,7 @@ import django  # noqa: E402
 django.setup()
 
 from steward.lib.http import AddressPolicy, Timeouts, host_key, run_loop  # noqa: E402
-from steward.quality.crawler import (  # noqa: E402
+from steward.quality.crawl.crawler import (  # noqa: E402
     CrawlConfig,
     ResourceRef,
     crawl,
@@ -175,6 +181,88 @@ def timed(label: str, count: int, run: Any, port: int, per_host: int, server: in
     return rate
 
 
+def _fast_path_switches() -> dict[str, Any]:
+    """Each fast path's name → a function that turns it off and returns how to turn it on."""
+    from steward.quality.checks import pipeline
+
+    def swap(module: Any, name: str, slow: Any) -> Any:
+        def off() -> Any:
+            fast = getattr(module, name)
+            setattr(module, name, slow(fast))
+            return lambda: setattr(module, name, fast)
+
+        return off
+
+    def strptime_only(_fast: Any) -> Any:
+        from datetime import datetime
+
+        def modified(text: str) -> Any:
+            for fmt in pipeline._MODIFIED_FORMATS:
+                try:
+                    return datetime.strptime(text.strip(), fmt)
+                except ValueError:
+                    continue
+            return None
+
+        return modified
+
+    return {
+        "pipeline: fromisoformat before strptime": swap(
+            pipeline, "_modified_as_written", strptime_only
+        ),
+        "pipeline: small CSV parsed once": swap(
+            pipeline, "parse_csv_once", lambda _fast: lambda *_args: None
+        ),
+    }
+
+
+def fast_paths(items: list[ResourceRef], config: CrawlConfig, *, repeat: int) -> None:
+    """Fetch once, then time `run_checks` with each fast path on and off (see the docstring)."""
+    from steward.quality.checks.pipeline import run_checks
+
+    fetched: list[tuple[ResourceRef, Any]] = []
+
+    def keep(ref: ResourceRef, result: Any) -> Any:
+        fetched.append((ref, copy.copy(result)))  # (the crawler empties the head after checks)
+        return link_only_report(ref, result)
+
+    policy = AddressPolicy.from_entries(["127.0.0.0/8"])
+
+    async def fetch_all() -> None:
+        async for _report in crawl(items, config=config, policy=policy, check=keep):
+            pass
+
+    run_loop(fetch_all())
+    before = time.process_time()
+    run_loop(ours(items, replace(config, processes=0), full=True))
+    whole = time.process_time() - before
+    print(f"one-process full checks: {whole:.2f} CPU s for {len(items)} resources")
+
+    def checks_cpu() -> float:
+        started = time.process_time()
+        for ref, result in fetched:
+            run_checks(ref, result)
+        return time.process_time() - started
+
+    checks_cpu()  # warm every cache
+    on_all = min(checks_cpu() for _ in range(repeat))
+    print(f"run_checks alone: {on_all:.2f} CPU s ({on_all / whole:.0%} of the full run)")
+    for name, off in _fast_path_switches().items():
+        on_times, off_times = [], []
+        for _ in range(repeat):
+            on_times.append(checks_cpu())
+            restore = off()
+            try:
+                off_times.append(checks_cpu())
+            finally:
+                restore()
+        gain = (min(off_times) - min(on_times)) / whole
+        print(
+            f"{name:<44} on {min(on_times):.3f} s  off {min(off_times):.3f} s  "
+            f"gain {gain:+.1%} of the full run  {'KEEP' if gain > 0.02 else 'remove'}"
+        )
+
+
 def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -192,6 +280,10 @@ def main() -> None:
     parser.add_argument("--per-host", type=int, default=16)
     parser.add_argument("--port", type=int, default=18765)
     parser.add_argument("--skip-peer", action="store_true")
+    parser.add_argument(
+        "--fast-paths", action="store_true", help="re-measure each fast path of the checks"
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="runs per fast path, on and off")
     parser.add_argument(
         "--processes",
         type=int,
@@ -223,6 +315,9 @@ def main() -> None:
             **({} if arguments.processes is None else {"processes": arguments.processes}),
         )
         print(f"crawler processes {config.processes} (one host never spans two)")
+        if arguments.fast_paths:
+            fast_paths(items, replace(config, processes=0), repeat=arguments.repeat)
+            return
         # A short warm-up (imports, first connections) that is not measured.
         run_loop(ours(items[:200], replace(config, processes_from=1), full=True))
         timed("steward crawler, full checks", len(items), ours(items, config, full=True),

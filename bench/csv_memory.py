@@ -31,9 +31,9 @@ DATA = ROOT / "data"
 CHILD = r"""
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
-from steward.quality.encoding import Encoding
-from steward.quality.sniff import FileFormat
-from steward.quality.tables import ColumnType, validate_table
+from steward.quality.checks.encoding import Encoding
+from steward.quality.checks.sniff import FileFormat
+from steward.quality.checks.tables import ColumnType, validate_table
 baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 started = time.perf_counter()
 report = validate_table(

@@ -34,9 +34,9 @@ sys.path.insert(0, str(ROOT))
 
 from govdata import HEADER, rows  # noqa: E402
 
-from steward.quality.encoding import Encoding  # noqa: E402
-from steward.quality.sniff import FileFormat  # noqa: E402
-from steward.quality.tables import ColumnType, TableReport, validate_table  # noqa: E402
+from steward.quality.checks.encoding import Encoding  # noqa: E402
+from steward.quality.checks.sniff import FileFormat  # noqa: E402
+from steward.quality.checks.tables import ColumnType, TableReport, validate_table  # noqa: E402
 
 DATA = ROOT / "data"
 REQUIRED = ["機關名稱"]

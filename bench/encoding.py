@@ -28,7 +28,7 @@ import chardet
 import charset_normalizer
 from govdata import csv_text
 
-from steward.quality.encoding import detect_encoding
+from steward.quality.checks.encoding import detect_encoding
 
 SIZES = [64, 128, 256, 1024, 4096, 16384, 65536]
 CASES = {

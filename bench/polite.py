@@ -50,7 +50,7 @@ def main() -> None:
 
     django.setup()
     from steward.lib.http import AddressPolicy, run_loop
-    from steward.quality.crawler import CrawlConfig, ResourceRef, crawl, largest_hosts_first
+    from steward.quality.crawl.crawler import CrawlConfig, ResourceRef, crawl, largest_hosts_first
 
     parser = argparse.ArgumentParser(description="polite crawl benchmark")
     parser.add_argument("--scale", type=float, default=0.05)

@@ -79,14 +79,10 @@ from steward.datasets.models import Dataset, Resource  # noqa: E402
 from steward.datasets.workflow import Status  # noqa: E402
 from steward.lib.http import AddressPolicy, Timeouts, run_loop  # noqa: E402
 from steward.organisations.models import Organisation, OrganisationKind  # noqa: E402
-from steward.quality.crawler import CrawlConfig, crawl, largest_hosts_first  # noqa: E402
+from steward.quality.crawl.crawler import CrawlConfig, crawl, largest_hosts_first  # noqa: E402
 from steward.quality.models import CheckEntry, CheckResult, ResourceHealth  # noqa: E402
-from steward.quality.services import (  # noqa: E402
-    _to_crawl,
-    _validator_lookup,
-    check_resources,
-    refs_from_database,
-)
+from steward.quality.services import check_resources, refs_from_database  # noqa: E402
+from steward.quality.services.runs import _to_crawl, _validator_lookup  # noqa: E402
 
 FIELDS = "年度(民國年)、機關名稱(中文)、金額(新臺幣元)"
 POLICY = AddressPolicy.from_entries(["127.0.0.1/32"])
@@ -223,12 +219,26 @@ def crawl_alone(config: CrawlConfig) -> tuple[int, float]:
     return count, elapsed
 
 
+PROFILE = False
+
+
 def crawl_and_record(config: CrawlConfig, source: str) -> tuple[int, float, dict[str, Any]]:
     refs = refs_from_database()  # read before the clock starts, as for the crawl alone
+    profile = None
+    if PROFILE and source != "first":
+        import cProfile
+
+        profile = cProfile.Profile()  # the calling thread: the recorder
+        profile.enable()
     started = time.perf_counter()
     with CPU() as cpu:
         run = check_resources(refs, config=config, policy=POLICY, source=source)
     elapsed = time.perf_counter() - started
+    if profile is not None:
+        import pstats
+
+        profile.disable()
+        pstats.Stats(profile).sort_stats("tottime").print_stats(25)
     print(f"  {cpu}")
     return run.totals["checked"], elapsed, run.totals
 
@@ -266,7 +276,12 @@ def main() -> None:
     parser.add_argument("--datasets", type=int, default=50_000)
     parser.add_argument("--per-dataset", type=int, default=3)
     parser.add_argument("--per-host", type=int, default=16)
+    parser.add_argument(
+        "--profile", action="store_true", help="profile the recorder's thread in the re-checks"
+    )
     arguments = parser.parse_args()
+    global PROFILE
+    PROFILE = arguments.profile
     total = arguments.datasets * arguments.per_dataset
     sizes = national_hosts(scale=1.0)
     print(

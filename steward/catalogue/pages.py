@@ -40,8 +40,8 @@ from steward.datasets.standard import (
     parse_field_description,
 )
 from steward.organisations.models import Organisation
+from steward.quality.checks.scores import mark_words
 from steward.quality.models import CheckResult
-from steward.quality.scores import mark_words
 
 PAGE_SIZE = 20
 PAGE_SIZE_MAX = 100

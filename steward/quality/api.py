@@ -18,7 +18,13 @@ from steward.lib.pagination import DEFAULT_PAGE_SIZE, PageNumber, PageOut, PageS
 from steward.organisations.models import Person
 from steward.organisations.scope import organisation_for
 from steward.quality import services
-from steward.quality.measures import DatasetQuality, MeasureError, Period, measures_for
+from steward.quality.measures import (
+    DatasetQuality,
+    MeasureError,
+    OpenDataset,
+    Period,
+    measures_for,
+)
 from steward.quality.models import CheckState
 
 router = Router(tags=["quality"])
@@ -137,24 +143,10 @@ class ResourceVerdictOut(Schema):
     mismatches: list[str]
 
 
-class DatasetQualityOut(Schema):
-    identifier: str
-    title: str
-    organisation_id: int | None
-    resources: list[ResourceVerdictOut]
-
-
-class OpenDatasetOut(Schema):
-    identifier: str
-    title: str
-    organisation_id: int
-
-
 class TermOut(Schema):
     term: str
     label: str
     count: int
-    datasets: list[str]  # identifiers; details in `checked`
 
 
 class MeasureOut(Schema):
@@ -174,7 +166,24 @@ class MeasureOut(Schema):
     terms: list[TermOut]
 
 
-class MeasuresOut(Schema):
+class MeasureDatasetOut(Schema):
+    identifier: str
+    title: str
+    organisation_id: int | None
+    status: str = Field(
+        description="checked (judged in the period), undetermined (only unknown verdicts) or "
+        "not_checked (open, with no result in the period)."
+    )
+    terms: list[str] = Field(
+        description="The terms this dataset counts in, as measure.term "
+        "(e.g. accuracy_rate.broken_links)."
+    )
+    resources: list[ResourceVerdictOut]
+
+
+class MeasuresOut(PageOut):
+    """The measures of the period and, a page at a time, the datasets behind them."""
+
     organisation_id: int
     organisation: str
     period: str
@@ -183,9 +192,7 @@ class MeasuresOut(Schema):
     include_subtree: bool
     plan_version: str
     measures: list[MeasureOut]
-    checked: list[DatasetQualityOut]
-    undetermined: list[DatasetQualityOut]
-    not_checked: list[OpenDatasetOut]
+    items: list[MeasureDatasetOut]
 
 
 MEASURE_FIELDS = (
@@ -194,26 +201,37 @@ MEASURE_FIELDS = (
 )  # fmt: skip
 
 
-def _dataset(dataset: DatasetQuality) -> dict[str, Any]:
+def _dataset(
+    dataset: DatasetQuality | OpenDataset, status: str, terms: dict[str, list[str]]
+) -> dict[str, Any]:
+    resources = getattr(dataset, "resources", ())
     return {
         "identifier": dataset.identifier,
         "title": dataset.title,
         "organisation_id": dataset.organisation_id,
+        "status": status,
+        "terms": terms.get(dataset.identifier, []),
         "resources": [
-            {**resource.__dict__, "mismatches": list(resource.mismatches)}
-            for resource in dataset.resources
+            {**resource.__dict__, "mismatches": list(resource.mismatches)} for resource in resources
         ],
     }
 
 
 @router.get("/measures", response={200: MeasuresOut, 400: ErrorOut})
 def get_measures(
-    request: HttpRequest, organisation_id: Id, period: str, subtree: bool = False
+    request: HttpRequest,
+    organisation_id: Id,
+    period: str,
+    subtree: bool = False,
+    page: PageNumber = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
 ) -> Any:
     """The accuracy rate (正確率) and three-star ratio of an organisation in a period.
 
-    `period` is a quarter (2026Q1), a half year (2026H1) or a year (2026). Each term lists
-    the identifiers of the datasets counted in it; `checked` gives their resources and why.
+    `period` is a quarter (2026Q1), a half year (2026H1) or a year (2026). `measures` gives
+    each term's count on every page; `items` are the datasets behind them, a page at a time
+    (checked first, then undetermined, then not checked), each with the terms it counts in
+    and its resources' verdicts.
     """
     organisation = organisation_for(_person(request), organisation_id)
     try:
@@ -221,7 +239,20 @@ def get_measures(
     except MeasureError as error:
         return Status(400, {"detail": str(error)})
     result = measures_for(organisation, parsed, include_subtree=subtree)
+    terms: dict[str, list[str]] = {}
+    for measure in result.measures:
+        for row in measure.rows:
+            for dataset, _evidence in row.datasets:
+                terms.setdefault(dataset.identifier, []).append(f"{measure.measure}.{row.term}")
+    datasets: list[tuple[DatasetQuality | OpenDataset, str]] = [
+        *((dataset, "checked") for dataset in result.checked),
+        *((dataset, "undetermined") for dataset in result.undetermined),
+        *((dataset, "not_checked") for dataset in result.not_checked),
+    ]
+    shown = page_of(datasets, number=page, size=page_size)
     return {
+        **shown.as_dict(),
+        "items": [_dataset(dataset, status, terms) for dataset, status in shown.items],
         "organisation_id": organisation.pk,
         "organisation": organisation.name,
         "period": parsed.label,
@@ -237,14 +268,10 @@ def get_measures(
                         "term": row.term,
                         "label": row.label,
                         "count": row.count,
-                        "datasets": [dataset.identifier for dataset, _evidence in row.datasets],
                     }
                     for row in measure.rows
                 ],
             }
             for measure in result.measures
         ],
-        "checked": [_dataset(dataset) for dataset in result.checked],
-        "undetermined": [_dataset(dataset) for dataset in result.undetermined],
-        "not_checked": [dataset.__dict__ for dataset in result.not_checked],
     }

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class CheckState(models.TextChoices):
-    """The three-state verdict of a link (see steward.quality.fetch)."""
+    """The three-state verdict of a link (see steward.quality.crawl.fetch)."""
 
     OK = "ok", _("OK")
     BROKEN = "broken", _("Broken")

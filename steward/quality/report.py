@@ -18,11 +18,11 @@ from typing import IO, Any
 
 from django.utils import timezone, translation
 
-from steward.quality.crawler import ResourceReport
-from steward.quality.encoding import encoding_words
-from steward.quality.fetch import State
+from steward.quality.checks.encoding import encoding_words
+from steward.quality.checks.scores import mark_words
+from steward.quality.crawl.crawler import ResourceReport
+from steward.quality.crawl.fetch import State
 from steward.quality.models import CheckRun
-from steward.quality.scores import mark_words
 
 STATE_LABELS = {
     State.OK: "正常",

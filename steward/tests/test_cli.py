@@ -104,7 +104,7 @@ READERS: dict[str, list[str]] = {
     "plan install": ["plan", "install", FILE],
     "calendar import": ["calendar", "import", FILE],
     "catalogue import": ["catalogue", "import", FILE, "--ministry", "t-ministry"],
-    "check --catalogue": ["check", "--catalogue", FILE],
+    "quality check --catalogue": ["quality", "check", "--catalogue", FILE],
 }
 
 # Commands that write a file: FILE is the output.
@@ -196,7 +196,11 @@ AS_COMMANDS: dict[str, tuple[list[str], str, str]] = {
         "liaison",
         "catalogue",
     ),
-    "check --catalogue": (["check", "--catalogue", FILE], "liaison", "catalogue"),
+    "quality check --catalogue": (
+        ["quality", "check", "--catalogue", FILE],
+        "liaison",
+        "catalogue",
+    ),
 }
 
 
@@ -359,7 +363,7 @@ def _actions(parser: argparse.ArgumentParser, prefix: str) -> Iterator[tuple[str
 
 def test_our_commands_are_all_found() -> None:
     names = {name for name, _app in _our_commands()}
-    assert {"inventory", "plan", "schedule", "calendar", "catalogue", "check", "worker",
+    assert {"inventory", "plan", "schedule", "calendar", "catalogue", "quality", "worker",
             "publish", "portal-standin", "demo"} <= names  # fmt: skip
 
 

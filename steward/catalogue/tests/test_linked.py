@@ -18,7 +18,7 @@ from steward.catalogue.tests.conftest import publish_record
 from steward.datasets.models import Dataset
 from steward.datasets.tests.conftest import complete_resource
 from steward.lib.http import AddressPolicy, Timeouts
-from steward.quality.crawler import CrawlConfig
+from steward.quality.crawl.crawler import CrawlConfig
 from steward.quality.services import check_resources, refs_from_database
 from steward.quality.tests.hostile_server import (  # noqa: F401  (fixtures)
     GOOD_CSV,

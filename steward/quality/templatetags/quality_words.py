@@ -6,8 +6,8 @@ from typing import Any
 
 from django import template
 
-from steward.quality.encoding import encoding_words
-from steward.quality.scores import mark_words
+from steward.quality.checks.encoding import encoding_words
+from steward.quality.checks.scores import mark_words
 
 register = template.Library()
 

@@ -1,4 +1,4 @@
-"""`steward check` over a catalogue export, against the hostile local server."""
+"""`steward quality check` over a catalogue export, against the hostile local server."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def write_catalogue(path: Path, rows: list[list[str]]) -> Path:
 
 def run_check(catalogue: Path, tmp_path: Path, *extra: str) -> tuple[dict[str, Any], str]:
     call_command(
-        "check",
+        "quality", "check",
         "--catalogue", str(catalogue),
         "--allow-private", "127.0.0.0/8",
         "--rate", "0",
@@ -186,10 +186,12 @@ def test_a_file_with_the_wrong_header_is_refused(tmp_path: Path) -> None:
     assert CheckRun.objects.count() == 0
 
 
-def test_without_a_source_it_is_still_djangos_system_check() -> None:
+def test_steward_check_is_djangos_system_check_and_the_quality_check_needs_a_source() -> None:
     call_command("check", "--fail-level", "WARNING")
-    with pytest.raises(CommandError, match="--catalogue 或 --datasets"):
-        call_command("check", "--json", "x.json")
+    with pytest.raises(CommandError, match="--catalogue"):
+        call_command("check", "--catalogue", "x.csv")  # not an option of the system check
+    with pytest.raises(CommandError, match="須指定下列參數之一：--catalogue --datasets"):
+        call_command("quality", "check", "--json", "x.json")
 
 
 def test_a_resource_whose_server_says_retry_in_an_hour_is_due_again_then(

@@ -7,8 +7,8 @@ import asyncio
 import pytest
 
 from steward.lib.http import AddressPolicy, Timeouts
-from steward.quality.crawler import CrawlConfig, ResourceRef, ResourceReport, crawl
-from steward.quality.fetch import State
+from steward.quality.crawl.crawler import CrawlConfig, ResourceRef, ResourceReport, crawl
+from steward.quality.crawl.fetch import State
 from steward.quality.tests.hostile_server import (  # noqa: F401  (fixtures)
     GOOD_FIELDS,
     HostileServer,

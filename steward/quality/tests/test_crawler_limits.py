@@ -8,14 +8,14 @@ from collections.abc import Iterator
 import pytest
 
 from steward.lib.http import AddressPolicy, Timeouts
-from steward.quality.crawler import (
+from steward.quality.crawl.crawler import (
     CrawlConfig,
     ResourceRef,
     ResourceReport,
     crawl,
     link_only_report,
 )
-from steward.quality.fetch import State
+from steward.quality.crawl.fetch import State
 from steward.quality.tests.hostile_server import (  # noqa: F401  (fixtures)
     HostileServer,
     fresh_server,

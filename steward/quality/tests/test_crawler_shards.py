@@ -14,15 +14,15 @@ from django.test import override_settings
 from django.utils import translation
 
 from steward.lib.http import AddressPolicy, Timeouts
-from steward.quality.crawler import (
+from steward.quality.checks.pipeline import run_checks
+from steward.quality.crawl.crawler import (
     CrawlConfig,
     ResourceRef,
     ResourceReport,
     crawl,
     link_only_report,
 )
-from steward.quality.fetch import FetchResult, State
-from steward.quality.pipeline import run_checks
+from steward.quality.crawl.fetch import FetchResult, State
 from steward.quality.tests.hostile_server import (  # noqa: F401  (fixtures)
     GOOD_FIELDS,
     HostileServer,
@@ -287,7 +287,7 @@ def test_where_no_process_can_be_started_the_caller_crawls_everything(
     def no_fork_server() -> None:
         raise ValueError("cannot find context for 'forkserver'")  # as on Windows
 
-    monkeypatch.setattr("steward.quality.shards._context", no_fork_server)
+    monkeypatch.setattr("steward.quality.crawl.shards._context", no_fork_server)
     reports = run(refs(hostile_server), SHARDED, pid_check)
     assert sorted(reports) == sorted(PATHS)
     assert {r.findings[-1]["message"] for r in reports.values()} == {str(os.getpid())}

@@ -8,11 +8,11 @@ import io
 import pytest
 
 from steward.datasets.standard import parse_field_description
-from steward.quality import tables_csv
-from steward.quality.encoding import Encoding, identify_encoding
-from steward.quality.pii import scan_csv, scan_parsed_csv
-from steward.quality.sniff import FileFormat
-from steward.quality.tables import parse_small_csv, validate_parsed_csv, validate_table
+from steward.quality.checks import tables_csv
+from steward.quality.checks.encoding import Encoding, identify_encoding
+from steward.quality.checks.pii import scan_csv, scan_parsed_csv
+from steward.quality.checks.sniff import FileFormat
+from steward.quality.checks.tables import parse_small_csv, validate_parsed_csv, validate_table
 from steward.quality.tests.hostile_server import PII_CSV
 
 DECLARED = parse_field_description("年度(民國年)、機關名稱(中文)、金額(新臺幣元)")

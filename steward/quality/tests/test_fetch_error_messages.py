@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from steward.lib.http import AddressPolicy, Timeouts
-from steward.quality.crawler import CrawlConfig, ResourceRef
+from steward.quality.crawl.crawler import CrawlConfig, ResourceRef
 from steward.quality.models import CheckResult, CheckState
 from steward.quality.services import check_resources
 from steward.quality.tests.hostile_server import (  # noqa: F401  (fixtures)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from steward.lib.http import AddressPolicy, Timeouts, client_session
-from steward.quality.fetch import FetchResult, State, fetch_resource
+from steward.quality.crawl.fetch import FetchResult, State, fetch_resource
 from steward.quality.tests.hostile_server import (  # noqa: F401  (fixtures)
     HostileServer,
     fresh_server,

@@ -23,7 +23,7 @@ from steward.lib.http import (
     is_forbidden_address,
     parse_retry_after,
 )
-from steward.quality.fetch import FetchResult, State, fetch_resource
+from steward.quality.crawl.fetch import FetchResult, State, fetch_resource
 from steward.quality.tests.hostile_server import (  # noqa: F401  (fixtures)
     HostileServer,
     fresh_server,

@@ -111,11 +111,11 @@ def test_the_check_command_reads_open_datasets_of_one_agency(
     make_dataset(tree, "A17010000J-000001", [server.url("/good.csv")])
     out = tmp_path / "out.json"
     call_command(
-        "check", "--datasets", "--agency", "A17010000J", "--allow-private", "127.0.0.1",
+        "quality", "check", "--datasets", "--agency", "A17010000J", "--allow-private", "127.0.0.1",
         "--rate", "0", "--json", str(out),
     )  # fmt: skip
     run = CheckRun.objects.get()
     assert (run.organisation, run.totals["ok"]) == (tree.agency_a, 1)
     assert '"A17010000J-000001-001"' in out.read_text(encoding="utf-8")
-    call_command("check", "--datasets", "--agency", "t-agency-b", "--rate", "0")
+    call_command("quality", "check", "--datasets", "--agency", "t-agency-b", "--rate", "0")
     assert CheckRun.objects.order_by("-pk").first().totals["checked"] == 0  # type: ignore[union-attr]

@@ -10,7 +10,7 @@ from steward.datasets.standard import (
     CatalogueRow,
     write_catalogue,
 )
-from steward.quality.catalogue import RowScore, score_catalogue
+from steward.quality.checks.catalogue_file import RowScore, score_catalogue
 
 
 def a_row(**values: object) -> CatalogueRow:

@@ -6,7 +6,7 @@ import codecs
 
 import pytest
 
-from steward.quality.encoding import Encoding, detect_encoding
+from steward.quality.checks.encoding import Encoding, detect_encoding
 
 CSV_TEXT = "機關名稱,年度,預算數\r\n行政院主計總處,2025,1200\r\n法務部,2024,980\r\n"
 CP950_ONLY = "碁銹裏墻恒粧嫺╔╗"
@@ -108,7 +108,7 @@ def test_unknown_declared_label_is_a_warning() -> None:
 
 
 def test_a_whole_utf8_sample_is_decoded_as_the_incremental_decoder_would() -> None:
-    from steward.quality.encoding import _decode_prefix
+    from steward.quality.checks.encoding import _decode_prefix
 
     samples = [
         "年度,金額\n".encode(),

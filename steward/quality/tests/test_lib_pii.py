@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from steward.quality.pii import PiiKind, classify_id, find_pii, scan_csv, scan_rows
+from steward.quality.checks.pii import PiiKind, classify_id, find_pii, scan_csv, scan_rows
 
 
 @pytest.mark.parametrize(
@@ -124,7 +124,7 @@ def test_screened_small_files_and_streamed_files_give_the_same_report(body: str)
 def test_the_quick_screen_agrees_with_the_candidate_pattern() -> None:
     import random
 
-    from steward.quality.pii import _CANDIDATE_RE, _may_hold_pii
+    from steward.quality.checks.pii import _CANDIDATE_RE, _may_hold_pii
 
     pieces = ["A", "z", "1", "2", "8", "9", "0", "12345678", "８", "٣", "中", "@", "-", " ", ")"]
     pick = random.Random(3)

@@ -7,10 +7,11 @@ import zipfile
 from datetime import datetime, timedelta
 
 import pytest
+import time_machine
 
 from steward.datasets.standard import Level
-from steward.quality.encoding import detect_encoding
-from steward.quality.scores import (
+from steward.quality.checks.encoding import detect_encoding
+from steward.quality.checks.scores import (
     FLAG_NAMES,
     MARK_RULES,
     Flag,
@@ -24,8 +25,8 @@ from steward.quality.scores import (
     platform_flags,
     update_timeliness,
 )
-from steward.quality.sniff import sniff_format
-from steward.quality.tables import validate_table
+from steward.quality.checks.sniff import sniff_format
+from steward.quality.checks.tables import validate_table
 
 OPEN = "政府資料開放授權條款-第1版"
 CSV = b"year,amount\r\n2025,1\r\n"
@@ -146,7 +147,7 @@ def test_mark_rules_can_be_overridden() -> None:
 
 
 def test_mark_rules_come_from_settings(settings: object) -> None:
-    from steward.quality.scores import configured
+    from steward.quality.checks.scores import configured
 
     settings.STEWARD_QUALITY = {"MARK_RULES": {"bronze": ("linkable",)}}  # type: ignore[attr-defined]
     rules = configured("MARK_RULES", MARK_RULES)
@@ -306,40 +307,26 @@ def test_an_unreadable_frequency_is_explained_every_time() -> None:
         assert score.status is Timeliness.UNKNOWN and "每零年" in score.explanation
 
 
-def test_a_naive_time_is_read_in_the_zone_given_which_is_asked_only_when_it_matters() -> None:
-    import functools
+def test_a_written_last_update_is_a_wall_time_of_the_sites_time_zone() -> None:
     from datetime import UTC
-    from zoneinfo import ZoneInfo
 
-    asked: list[str] = []
+    from django.utils import timezone
 
-    def zone(name: str) -> ZoneInfo:
-        asked.append(name)
-        return ZoneInfo(name)
+    from steward.quality.checks.pipeline import judge_timeliness
+    from steward.quality.crawl.crawler import ResourceRef, link_only_report
+    from steward.quality.crawl.fetch import FetchResult, State
 
-    written = datetime(2026, 10, 23, 12, 0)  # due a month later, at 12:00 wall time
-    for now, name, on_time in [
-        (datetime(2026, 11, 20, 12, 0, tzinfo=UTC), "Asia/Taipei", True),  # days ahead
-        (datetime(2026, 11, 23, 5, 0, tzinfo=UTC), "Asia/Taipei", False),  # 13:00 in Taipei
-        (datetime(2026, 11, 23, 5, 0, tzinfo=UTC), "America/New_York", True),  # 00:00 there
-        (datetime(2026, 11, 23, 20, 0, tzinfo=UTC), "America/New_York", False),
-    ]:
-        asked.clear()
-        score = update_timeliness(
-            "每月", last_modified=written, now=now, zone=functools.partial(zone, name)
-        )
-        aware = update_timeliness(
-            "每月", last_modified=written.replace(tzinfo=ZoneInfo(name)), now=now
-        )
-        assert (score.status is Timeliness.ON_TIME) is on_time
-        assert (score.status, score.late_by, score.explanation, score.fix) == (
-            aware.status,
-            aware.late_by,
-            aware.explanation,
-            aware.fix,
-        )
-        assert score.due_at == datetime(2026, 11, 23, 12, 0)  # naive, as given
-        assert asked == ([] if now.day == 20 else [name])
+    # due a month after 2026-10-23 12:00 wall time: 13:00 in Taipei is late, 00:00 in New York not
+    ref = ResourceRef(
+        key="k", url="http://example.test/a.csv", update_frequency="每月",
+        modified="2026-10-23 12:00:00",
+    )  # fmt: skip
+    now = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
+    for zone, timely in [("Asia/Taipei", False), ("America/New_York", True)]:
+        report = link_only_report(ref, FetchResult(url=ref.url, state=State.OK, reason="ok"))
+        with timezone.override(zone), time_machine.travel(now, tick=False):
+            judge_timeliness(report, ref, "")
+        assert report.timely is timely, zone
 
 
 def test_realtime_data_late_after_a_day() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from steward.quality.sniff import (
+from steward.quality.checks.sniff import (
     ZIP_RATIO_MIN_SIZE,
     FileFormat,
     FormatVerdict,
@@ -260,7 +260,7 @@ def _texts_for_delimiters() -> list[str]:
 
 
 def test_delimiter_detection_counts_lines_as_csv_reader_would_split_them() -> None:
-    from steward.quality.sniff import _csv_delimiter
+    from steward.quality.checks.sniff import _csv_delimiter
 
     for text in _texts_for_delimiters():
         utf8 = text.encode("utf-8", "surrogatepass")

@@ -10,11 +10,11 @@ import openpyxl
 import pytest
 
 from steward.datasets.standard import DeclaredField, parse_field_description
-from steward.quality.encoding import Encoding
-from steward.quality.headers import compare_header
-from steward.quality.sniff import FileFormat
-from steward.quality.tables import ColumnType, validate_table
-from steward.quality.tables_csv import SMALL_CSV_BYTES, CsvEngine
+from steward.quality.checks.encoding import Encoding
+from steward.quality.checks.headers import compare_header
+from steward.quality.checks.sniff import FileFormat
+from steward.quality.checks.tables import ColumnType, validate_table
+from steward.quality.checks.tables_csv import SMALL_CSV_BYTES, CsvEngine
 
 DECLARED = parse_field_description("year(年度)、agency(機關)、amount(金額)")
 GOOD_CSV = "year,agency,amount\r\n2025,主計總處,100\r\n2024,法務部,200\r\n"

@@ -23,7 +23,7 @@ from steward.datasets.models import Dataset, Resource
 from steward.datasets.workflow import Status
 from steward.lib.http import AddressPolicy, Timeouts
 from steward.plans.services import install_plan_text
-from steward.quality.crawler import CrawlConfig
+from steward.quality.crawl.crawler import CrawlConfig
 from steward.quality.measures import (
     MeasureError,
     Period,

@@ -13,8 +13,8 @@ from django.utils import timezone
 from steward.datasets.models import Dataset
 from steward.datasets.workflow import Status
 from steward.quality import services
-from steward.quality.crawler import ResourceRef, link_only_report
-from steward.quality.fetch import FetchResult, State
+from steward.quality.crawl.crawler import ResourceRef, link_only_report
+from steward.quality.crawl.fetch import FetchResult, State
 from steward.quality.measures import Period
 from steward.quality.models import CheckKind
 
@@ -120,12 +120,41 @@ def test_the_api_gives_counts_values_and_datasets_per_term(
     accuracy = next(m for m in body["measures"] if m["measure"] == "accuracy_rate")
     terms = {term["term"]: term for term in accuracy["terms"]}
     assert terms["broken_links"]["count"] == 1
-    assert terms["broken_links"]["datasets"] == ["A17010000J-000001"]
     assert terms["broken_links"]["label"] == "錯誤連結數"
     assert terms["open_datasets"]["count"] == 2
     assert float(accuracy["value"]) == 50.0
-    assert [d["identifier"] for d in body["not_checked"]] == ["A17010000J-000009"]
-    assert [d["identifier"] for d in body["undetermined"]] == ["A17010000J-000003"]
+    status = {item["identifier"]: item["status"] for item in body["items"]}
+    assert status["A17010000J-000009"] == "not_checked"
+    assert status["A17010000J-000003"] == "undetermined"
+    counted = {item["identifier"]: item["terms"] for item in body["items"]}
+    assert "accuracy_rate.broken_links" in counted["A17010000J-000001"]
+    assert (body["count"], body["page"], body["pages"]) == (len(body["items"]), 1, 1)
+
+
+def test_the_api_gives_the_datasets_a_page_at_a_time_with_the_measures_on_every_page(
+    tree: Any, cast: Any, results: None
+) -> None:
+    client = signed_in(cast.centre)
+    period = Period.quarter_of(timezone.localdate()).label
+    query = {"organisation_id": tree.agency_a.pk, "period": period}
+    whole = client.get("/api/quality/measures", query).json()
+    count = whole["count"]
+    assert count >= 3 and whole["page_size"] == 100  # the documented default
+    pages = [
+        client.get("/api/quality/measures", {**query, "page_size": 1, "page": n}).json()
+        for n in range(1, count + 1)
+    ]
+    assert [item for page in pages for item in page["items"]] == whole["items"]
+    assert all(page["measures"] == whole["measures"] and page["pages"] == count for page in pages)
+
+    past = client.get("/api/quality/measures", {**query, "page_size": 1, "page": count + 1})
+    assert past.status_code == 404
+    assert f"{count + 1}" in past.json()["detail"] and f"{count}" in past.json()["detail"]
+    for bad in ("-1", "0"):
+        refused = client.get("/api/quality/measures", {**query, "page": bad})
+        assert refused.status_code == 422 and "page" in refused.content.decode()
+    capped = client.get("/api/quality/measures", {**query, "page_size": 10_000}).json()
+    assert (capped["page_size"], capped["page_size_capped"]) == (500, True)
 
 
 def test_a_bad_period_is_a_clear_400(tree: Any, cast: Any) -> None:

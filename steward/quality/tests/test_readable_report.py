@@ -1,7 +1,7 @@
 """The readable quality report and results page: words a civil servant can act on.
 
 Files are served by a real HTTP server on 127.0.0.1 (the standard library's), and the report
-is written by `steward check`, exactly as a liaison reads it.
+is written by `steward quality check`, exactly as a liaison reads it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from steward.quality.fetch import REASONS
+from steward.quality.crawl.fetch import REASONS
 from steward.quality.models import CheckResult, CheckRun
 from steward.quality.tests.hostile_server import BIG5_CSV, GOOD_CSV, PII_CSV
 from steward.quality.tests.test_check_command import catalogue_row, run_check, write_catalogue
@@ -154,8 +154,8 @@ def test_library_messages_reach_the_report_in_chinese(
 ) -> None:
     import io
 
-    from steward.quality.sniff import FileFormat
-    from steward.quality.tables import validate_table
+    from steward.quality.checks.sniff import FileFormat
+    from steward.quality.checks.tables import validate_table
 
     table = validate_table(io.BytesIO(body), format=FileFormat(file_format), complete=True)
     messages = " ".join(finding.message for finding in table.findings)

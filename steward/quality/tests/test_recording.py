@@ -22,7 +22,7 @@ from steward.datasets.models import Dataset, Resource
 from steward.datasets.workflow import Status
 from steward.lib.http import AddressPolicy, Timeouts
 from steward.quality import services
-from steward.quality.crawler import CrawlConfig, ResourceRef, largest_hosts_first
+from steward.quality.crawl.crawler import CrawlConfig, ResourceRef, largest_hosts_first
 from steward.quality.measures import Period
 from steward.quality.measures.datasets import latest_results
 from steward.quality.models import CheckEntry, CheckResult, CheckRun, ResourceHealth, RunStatus
@@ -272,7 +272,7 @@ def test_an_interrupted_run_keeps_what_it_recorded_and_the_next_run_resumes_it(
     names = [f"{n}.csv" for n in range(4)]
     files.bodies = dict.fromkeys(names, GOOD_CSV)
     make_dataset(tree, "A17010000J-000001", [files.url(name) for name in names])
-    monkeypatch.setattr(services, "BATCH", 1)  # record each report as it comes
+    monkeypatch.setattr("steward.quality.services.runs.BATCH", 1)  # record each report as it comes
     seen: list[str] = []
 
     def interrupt(report: Any) -> None:
@@ -379,3 +379,48 @@ def test_the_daily_tick_queues_the_pruning_only_when_runs_are_past_the_retention
     assert not CheckRun.objects.filter(pk=old.pk).exists()
     tick(now + timedelta(days=1))
     assert Job.objects.filter(kind="quality.prune_runs").count() == 1
+
+
+def test_a_resource_history_counts_every_check_whether_its_verdict_changed_or_not(
+    tree: Any, files: FileServer
+) -> None:
+    files.bodies = {"a.csv": GOOD_CSV}
+    files.etag_mode = {"a.csv": "none"}  # each check downloads and checks the file again
+    make_dataset(tree, "A17010000J-000001", [files.url("a.csv")])
+    first = check(tree)
+    health = ResourceHealth.objects.get()
+    assert (health.checks, health.consecutive_ok, health.last_state) == (1, 1, "ok")
+    success, verdict = health.last_success_at, health.last_result_id
+
+    second = check(tree)  # same verdict: only what a check changes is written
+    health.refresh_from_db()
+    assert (health.checks, health.consecutive_ok, health.last_result_id) == (2, 2, verdict)
+    assert success is not None and health.last_success_at is not None
+    assert health.last_success_at > success and health.first_failure_at is None
+    checked_at = health.last_checked_at
+    assert checked_at is not None
+    assert health.next_check_due == checked_at + timedelta(days=2)  # a streak of 2
+    assert CheckEntry.objects.filter(run=second, result_id=verdict).exists()
+
+    del files.bodies["a.csv"]  # now 404: a new verdict
+    check(tree)
+    health.refresh_from_db()
+    assert (health.checks, health.consecutive_ok, health.consecutive_failures) == (3, 0, 1)
+    broken_since = health.first_failure_at
+    assert broken_since is not None and broken_since == health.last_checked_at
+    assert health.last_result_id != verdict
+    check(tree)  # still broken, the same verdict: the failure keeps its start
+    health.refresh_from_db()
+    assert (health.checks, health.consecutive_failures, health.first_failure_at) == (
+        4,
+        2,
+        broken_since,
+    )
+    assert health.last_success_at is not None and health.last_success_at < broken_since
+
+    Resource.objects.update(downloadURL=files.url("moved.csv"))  # the resource moved
+    files.bodies["moved.csv"] = GOOD_CSV
+    check(tree)
+    health.refresh_from_db()
+    assert (health.url, health.last_state, health.checks) == (files.url("moved.csv"), "ok", 5)
+    assert first.pk != second.pk

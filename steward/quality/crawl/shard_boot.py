@@ -1,4 +1,4 @@
-"""Preloaded by the fork server that starts crawl shards (`steward.quality.shards`).
+"""Preloaded by the fork server that starts crawl shards (`steward.quality.crawl.shards`).
 
 Django's set-up and the crawler's imports take a second or two on a small machine; done once
 here, every shard forked from the fork server starts with them. A failure here is not fatal:
@@ -15,16 +15,6 @@ with contextlib.suppress(Exception):
         import django
 
         django.setup()
-
-        import steward.datasets.standard
-        import steward.quality.crawler
-        import steward.quality.encoding
-        import steward.quality.pii
-        import steward.quality.pipeline
-        import steward.quality.scores
-        import steward.quality.shards
-        import steward.quality.sniff
-        import steward.quality.tables  # noqa: F401
 
     with contextlib.suppress(ImportError):
         import uvloop  # noqa: F401

@@ -8,7 +8,6 @@ rest are *missing* (declared, not in the file) or *extra* (in the file, not decl
 from __future__ import annotations
 
 import difflib
-import functools
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
@@ -118,7 +117,6 @@ def _show(item: DeclaredField) -> str:
     return f"{item.name}({item.description})" if item.description else item.name
 
 
-@functools.lru_cache(maxsize=8192)  # column names recur across a whole catalogue
 def _key(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip().casefold()
 

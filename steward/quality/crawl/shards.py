@@ -26,7 +26,7 @@ shard processes and routes every resource to one of them:
   the same way. After `MAX_RESTARTS` dead shards in one crawl the rest is crawled in the
   caller's loop.
 * **Cheap to start.** Shards are forked from a fork server that has already set up Django
-  (`steward.quality.shard_boot`), never from the caller: the caller is often a thread beside
+  (`steward.quality.crawl.shard_boot`), never from the caller: the caller is often a thread beside
   others (the job worker, a web process), and forking a threaded process can copy a held lock.
 """
 
@@ -54,8 +54,8 @@ from django.utils import translation
 from steward.lib.http import AddressPolicy, client_session, host_key, run_loop
 
 if TYPE_CHECKING:
-    from steward.quality.crawler import CrawlConfig, ResourceRef, ResourceReport
-    from steward.quality.fetch import FetchResult
+    from steward.quality.crawl.crawler import CrawlConfig, ResourceRef, ResourceReport
+    from steward.quality.crawl.fetch import FetchResult
 
     Checker = Callable[[ResourceRef, FetchResult], ResourceReport]
 
@@ -137,7 +137,7 @@ class ShardSetup:
 
 def crashed_report(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:
     """The link verdict alone, saying that the content checks crashed on this resource."""
-    from steward.quality.crawler import link_only_report
+    from steward.quality.crawl.crawler import link_only_report
 
     report = link_only_report(ref, fetched)
     report.findings.append(
@@ -176,7 +176,7 @@ def shard_main(conn: Connection, setup: ShardSetup, checking: Any) -> None:
 
 
 async def _serve(conn: Connection, setup: ShardSetup, checking: Any) -> None:
-    from steward.quality.crawler import DONE, Crawler
+    from steward.quality.crawl.crawler import DONE, Crawler
 
     loop = asyncio.get_running_loop()
     inbox: asyncio.Queue[bytes | None] = asyncio.Queue()
@@ -232,7 +232,7 @@ async def _serve(conn: Connection, setup: ShardSetup, checking: Any) -> None:
 
 async def _send_reports(conn: Connection, crawler: Any, numbers: dict[int, int]) -> None:
     """Send reports back in batches, without the ref the caller still has."""
-    from steward.quality.crawler import DONE
+    from steward.quality.crawl.crawler import DONE
 
     results = crawler.results
     finished = False
@@ -276,7 +276,7 @@ class _Shard:
 
 def _context() -> multiprocessing.context.ForkServerContext:
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["steward.quality.shard_boot"])
+    context.set_forkserver_preload(["steward.quality.crawl.shard_boot"])
     return context
 
 
@@ -410,7 +410,7 @@ class ShardedCrawl:
     # messages
 
     def _handle(self, shard: _Shard | None, data: Any) -> list[ResourceReport]:
-        from steward.quality.crawler import ResourceReport
+        from steward.quality.crawl.crawler import ResourceReport
 
         if shard is None:  # a report of the in-loop fallback crawler
             report = data
@@ -487,7 +487,7 @@ class ShardedCrawl:
         return self.check(ref, fetched)
 
     def _start_fallback(self) -> None:
-        from steward.quality.crawler import Crawler
+        from steward.quality.crawl.crawler import Crawler
 
         config = self.setup.config
         session = client_session(

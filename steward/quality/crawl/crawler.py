@@ -17,12 +17,12 @@ input resource, in completion order. How it stays polite and robust:
   each body are read and they are dropped once the checks have run; results are handed to
   the consumer through a bounded queue.
 
-The checks themselves run in `steward.quality.pipeline.run_checks` (the default checker);
+The checks themselves run in `steward.quality.checks.pipeline.run_checks` (the default checker);
 a bug in a check becomes a finding on that resource, never a stopped run.
 
 Fetching and checking both cost CPU, so one loop caps a crawl at what one core can do: a crawl
 of at least `config.processes_from` resources is split by host across `config.processes`
-crawler processes (`steward.quality.shards`), each running this crawler with the same limits.
+crawler processes (`steward.quality.crawl.shards`), each running this crawler with the same limits.
 Smaller crawls, and checks that cannot be sent to another process (closures), stay in the
 caller's loop.
 """
@@ -37,13 +37,14 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 import aiohttp
 
 from steward.lib.http import AddressPolicy, Timeouts, client_session, host_key
-from steward.quality.fetch import FetchResult, State, explain, fetch_resource
-from steward.quality.shards import ShardedCrawl, default_processes, picklable
+from steward.quality.crawl.fetch import FetchResult, State, explain, fetch_resource
+from steward.quality.crawl.shards import ShardedCrawl, default_processes, picklable
 
 #: Declared formats (檔案格式) that are services or pages rather than downloadable files.
 NON_FILE_FORMATS = frozenset({"SERVICES", "TOOLS", "HTML", "WEBSERVICES", "API", "網頁", "其他"})
@@ -136,11 +137,21 @@ def _hash(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
-def timeliness_fingerprint(content: str, report: ResourceReport) -> str:
-    """The whole verdict's fingerprint: its content's, with the timeliness judged today."""
-    timeliness = report.checks.get("timeliness")
-    said = json.dumps([content, timeliness, report.timely], ensure_ascii=False, default=str)
+def timeliness_fingerprint(content: str, report: ResourceReport, *, tail: str = "") -> str:
+    """The whole verdict's fingerprint: its content's, with the timeliness judged today.
+
+    The hash of `[content, timeliness, timely]` as JSON; `tail` is `timeliness_tail(report)`
+    when the caller has it already (many resources share their timeliness verdict).
+    """
+    said = "[" + encode_basestring(content) + ", " + (tail or timeliness_tail(report))
     return _hash(said)
+
+
+def timeliness_tail(report: ResourceReport) -> str:
+    """`report`'s timeliness as the end of the JSON list `timeliness_fingerprint` hashes."""
+    return json.dumps(
+        [report.checks.get("timeliness"), report.timely], ensure_ascii=False, default=str
+    )[1:]
 
 
 def verdict_fingerprints(report: ResourceReport) -> tuple[str, str]:
@@ -425,7 +436,7 @@ async def crawl(
     """Fetch and check every resource of `refs`; yields one report each, as they finish."""
     config = config or CrawlConfig()
     if check is None:
-        from steward.quality.pipeline import run_checks
+        from steward.quality.checks.pipeline import run_checks
 
         check = run_checks
     if config.processes > 0 and picklable(check):

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import codecs
 import enum
-import functools
 import re
 from dataclasses import dataclass, field
 
@@ -327,7 +326,6 @@ def detect_encoding(
     return report
 
 
-@functools.lru_cache(maxsize=256)  # one per declared spelling (findings are immutable)
 def _match(declared: str) -> Finding:
     return info("match", f"實際編碼與編碼格式「{declared}」相符。")
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import enum
-import functools
 import io
 import re
 import struct
@@ -521,7 +520,6 @@ _FIX_PAGE = (
 _NOTHING_EXPECTED: tuple[frozenset[FileFormat], frozenset[FileFormat]] = (frozenset(), frozenset())
 
 
-@functools.lru_cache(maxsize=256)  # one per declared spelling (findings are immutable)
 def _match(declared: str) -> Finding:
     return info("match", f"實際格式與檔案格式「{declared}」相符。")
 

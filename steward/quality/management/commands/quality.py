@@ -1,11 +1,10 @@
-"""`steward check`: the quality checks over a catalogue export or our database.
+"""`steward quality check`: the quality checks (品質檢核) over a catalogue export or our database.
 
-    steward check --catalogue export.csv --json out.json --report out.txt
+    steward quality check --catalogue export.csv --json out.json --report out.txt
         [--limit N] [--concurrency N] [--per-host N] [--rate R] [--allow-private CIDR]
-    steward check --datasets [--agency KEY] [--due-only] --json out.json --report out.txt
+    steward quality check --datasets [--agency KEY] [--due-only] --json out.json --report out.txt
 
-Without --catalogue or --datasets it is Django's own system check (`steward check
---fail-level WARNING` in CI), so the two never collide.
+`steward check` stays Django's own system check, untouched.
 """
 
 from __future__ import annotations
@@ -18,31 +17,28 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import CommandError, CommandParser
-from django.core.management.commands.check import Command as SystemCheckCommand
 from django.utils.translation import gettext as _
 
 from steward.cli import StewardCommand, person_named
 from steward.lib.http import AddressPolicy, Timeouts
 from steward.organisations.models import Organisation, OrganisationKind, Person
 from steward.organisations.scope import Action, organisations_for, require
-from steward.quality.crawler import CrawlConfig
+from steward.quality.crawl.crawler import CrawlConfig
 from steward.quality.models import CheckKind
 from steward.quality.report import RunWriter
 
 
-class Command(StewardCommand, SystemCheckCommand):
-    help = (
-        "Quality-check open-data resources (--catalogue FILE or --datasets); "
-        "without those, Django's system checks."
-    )
+class Command(StewardCommand):
+    help = "Quality checks (品質檢核) of open-data resources."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        super().add_arguments(parser)
-        for action in parser._actions:
-            if action.dest == "args" and not action.help:
-                action.help = "Apps whose system checks to run (default: all)."
-        group = parser.add_argument_group("quality checks (品質檢核)")
-        source = group.add_mutually_exclusive_group()
+        commands = parser.add_subparsers(dest="subcommand", required=True)
+        group = commands.add_parser(
+            "check",
+            help="Check the resources of a catalogue export (--catalogue FILE) or of the open "
+            "datasets in the database (--datasets).",
+        )
+        source = group.add_mutually_exclusive_group(required=True)
         source.add_argument(
             "--catalogue", type=Path, help="A national-portal catalogue export CSV."
         )
@@ -89,26 +85,17 @@ class Command(StewardCommand, SystemCheckCommand):
         group.add_argument("--json", type=Path, dest="json_out", help="Write results as JSON.")
         group.add_argument("--report", type=Path, help="Write a readable report (Chinese).")
 
-    def handle(self, *app_labels: Any, **options: Any) -> None:
-        if not options["catalogue"] and not options["datasets"]:
-            for name in ("agency", "json_out", "report"):
-                if options[name]:
-                    raise CommandError(
-                        _("--catalogue or --datasets is needed with --%(option)s.")
-                        % {"option": name.removesuffix("_out")}
-                    )
-            super().handle(*app_labels, **options)
-            return
-        self.check_quality(options)
+    def handle(self, *args: Any, **options: Any) -> None:
+        getattr(self, f"_{options['subcommand']}")(options)
 
-    def check_quality(self, options: Any) -> None:
+    def _check(self, options: Any) -> None:
         from steward.datasets.standard import CatalogueFormatError
         from steward.quality.services import (
-            _organisation_index,
             check_resources,
             refs_from_catalogue,
             refs_from_database,
         )
+        from steward.quality.services.sources import _organisation_index
 
         organisation = self._organisation(options["agency"])
         by: Person | None = None

@@ -10,10 +10,9 @@ Each score carries a Chinese explanation and how to fix it.
 from __future__ import annotations
 
 import enum
-import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -128,15 +127,15 @@ def platform_flags(
 ) -> PlatformFlags:
     """Compute the flags in the platform's order; a failed step leaves the later ones at 2."""
     if not linkable:
-        return _flags(Flag.FAIL)
+        return PlatformFlags(Flag.FAIL)
     if format_report is None:
-        return _flags(Flag.PASS)
+        return PlatformFlags(Flag.PASS)
     downloadable = format_report.downloadable and format_report.verdict is not FormatVerdict.REFUSED
     if not downloadable:
-        return _flags(Flag.PASS, Flag.FAIL)
+        return PlatformFlags(Flag.PASS, Flag.FAIL)
     structured = format_report.structured and (table_report is None or table_report.structure_ok)
     if not structured:
-        return _flags(Flag.PASS, Flag.PASS, Flag.FAIL)
+        return PlatformFlags(Flag.PASS, Flag.PASS, Flag.FAIL)
     text_format = format_report.format in _TEXT_FORMATS
     if not text_format or encoding_report is None or encoding_report.matches is None:
         encoding = Flag.NOT_EVALUATED
@@ -150,7 +149,7 @@ def platform_flags(
     csv = Flag.NOT_EVALUATED
     if format_report.format is FileFormat.CSV and table_report is not None:
         csv = Flag.PASS if table_report.csv_ok else Flag.FAIL
-    return _flags(
+    return PlatformFlags(
         Flag.PASS,
         Flag.PASS,
         Flag.PASS,
@@ -159,9 +158,6 @@ def platform_flags(
         csv,
     )
 
-
-#: The flags are immutable and take few values: every report with the same ones shares them.
-_flags = functools.lru_cache(maxsize=None)(PlatformFlags)
 
 #: Formats whose encoding the platform checks.
 _TEXT_FORMATS = frozenset(
@@ -208,7 +204,6 @@ def mark_for(
     )
 
 
-@functools.lru_cache(maxsize=64)  # a few rules, the same for every resource
 def _mark_explained(name: str, required: tuple[str, ...]) -> tuple[Mark, str]:
     mark = Mark(name)
     return mark, f"符合{mark.label}的條件（{'、'.join(_FLAG_LABELS[f][0] for f in required)}）。"
@@ -259,14 +254,6 @@ class StarScore:
 
 def licence_is_open(licence: str, *, open_licences: Sequence[str] = OPEN_LICENCES) -> bool:
     """Whether a 授權方式 is an open licence."""
-    try:
-        return _licence_is_open(licence, tuple(open_licences))
-    except TypeError:  # something unhashable in the list: judge it without the cache
-        return _licence_is_open.__wrapped__(licence, tuple(open_licences))
-
-
-@functools.lru_cache(maxsize=1024)  # a catalogue uses a handful of licences
-def _licence_is_open(licence: str, open_licences: tuple[str, ...]) -> bool:
     text = licence.strip()
     if not text or any(m in text.upper() for m in ("-NC", " NC", "-ND", " ND")):
         return False
@@ -366,7 +353,6 @@ class TimelinessScore:
     fix: str = ""
 
 
-@functools.lru_cache(maxsize=512)  # the same few 更新頻率 texts recur across a whole catalogue
 def _frequency(text: str) -> UpdateFrequency | str:
     """The parsed 更新頻率, or the message saying why it cannot be read (immutable either way)."""
     try:
@@ -375,34 +361,11 @@ def _frequency(text: str) -> UpdateFrequency | str:
         return str(exc)
 
 
-def _due(frequency: str, parsed: UpdateFrequency, last_modified: datetime) -> tuple[datetime, str]:
+def _due(parsed: UpdateFrequency, last_modified: datetime) -> tuple[datetime, str]:
     """When the next update is due, and that time written to the minute (for messages)."""
-    if type(last_modified) is datetime:
-        zone, fold = id(last_modified.tzinfo), last_modified.fold
-        return _due_of_datetime(frequency, last_modified, zone, fold)
-    return _due_after(parsed, last_modified)  # (a subclass is not remembered)
-
-
-@functools.lru_cache(maxsize=512)
-def _due_of_datetime(
-    frequency: str, last_modified: datetime, zone: int, fold: int
-) -> tuple[datetime, str]:
-    # Keyed on the 更新頻率 text (whose parse is remembered), and also on the identity of the
-    # time zone and on fold: with the same tzinfo object, equal times have equal fields. (The
-    # id stays valid while the due time, which holds the tzinfo, is cached.)
-    parsed = _frequency(frequency)
-    assert not isinstance(parsed, str)  # only judged frequencies get here
-    return _due_after(parsed, last_modified)
-
-
-def _due_after(parsed: UpdateFrequency, last_modified: datetime) -> tuple[datetime, str]:
     due = parsed.due_after(last_modified)
     assert due is not None  # judged frequencies always have a due date
     return due, _minute(due)
-
-
-#: No UTC offset reaches a day (a tzinfo's utcoffset is strictly within ±24 hours).
-_LONGEST_OFFSET = timedelta(hours=24)
 
 
 def update_timeliness(
@@ -411,14 +374,8 @@ def update_timeliness(
     last_modified: datetime | None,
     now: datetime,
     grace: timedelta = timedelta(0),
-    zone: Callable[[], tzinfo] | None = None,
 ) -> TimelinessScore:
-    """Judge timeliness from 更新頻率 and the resource's last modification time.
-
-    ``zone`` gives the time zone of a naive ``last_modified`` (a wall time, as Django reads naive
-    times) when ``now`` is aware. It is called only when it can change the verdict: a due time
-    more than a day ahead is on time whatever the offset. ``due_at`` is then naive too.
-    """
+    """Judge timeliness from 更新頻率 and the resource's last modification time."""
     parsed = _frequency(frequency)
     if isinstance(parsed, str):
         return TimelinessScore(Timeliness.UNKNOWN, None, None, parsed, "請修正更新頻率。")
@@ -438,19 +395,15 @@ def update_timeliness(
             "不知道資料最後更新時間，無法判斷是否逾期。",
             "請填寫資料資源最後更新時間，或讓伺服器回傳 Last-Modified。",
         )
-    due, written = _due(frequency, parsed, last_modified)
-    deadline: datetime | None = due
-    if zone is not None and due.tzinfo is None and now.tzinfo is not None:
-        # None: on time in every zone, so no need to know which
-        deadline = None if _before_any_offset(now, due, grace) else due.replace(tzinfo=zone())
-    if deadline is None or now <= deadline + grace:
+    due, written = _due(parsed, last_modified)
+    if now <= due + grace:
         return TimelinessScore(
             Timeliness.ON_TIME,
             due,
             None,
             f"依更新頻率「{frequency}」，下次應於 {written} 前更新，目前未逾期。",
         )
-    late = now - deadline
+    late = now - due
     return TimelinessScore(
         Timeliness.LATE,
         due,
@@ -460,19 +413,9 @@ def update_timeliness(
     )
 
 
-def _before_any_offset(now: datetime, due: datetime, grace: timedelta) -> bool:
-    """Whether ``now`` is on time for the naive ``due`` whatever its UTC offset."""
-    try:
-        return now + _LONGEST_OFFSET <= due.replace(tzinfo=UTC) + grace
-    except OverflowError:  # near the ends of the calendar: ask the zone
-        return False
-
-
 def _minute(moment: datetime) -> str:
-    """``moment`` as %Y-%m-%d %H:%M (without strftime, which costs more than the rest)."""
-    if moment.year < 1000:  # strftime's %Y does not pad those on every platform
-        return f"{moment:%Y-%m-%d %H:%M}"
-    return f"{moment.year}-{moment.month:02}-{moment.day:02} {moment.hour:02}:{moment.minute:02}"
+    """``moment`` to the minute, for messages."""
+    return f"{moment:%Y-%m-%d %H:%M}"
 
 
 def _duration(delta: timedelta) -> str:

@@ -1,6 +1,6 @@
 """Catalogue export: parse and metadata-score a 50,000-row synthetic export (target < 60 s).
 
-    uv run --group bench python bench/catalogue.py [--rows 50000]
+    uv run --group bench python bench/catalogue_scoring.py [--rows 50000]
 
 Writes bench/data/catalogue.csv in the portal's format (UTF-8 with BOM, 22 columns, the 9th with
 its real typo, descriptions with newlines, several resources per row joined with ";") with a
@@ -30,7 +30,7 @@ from steward.datasets.standard import (  # noqa: E402
     read_catalogue,
     write_catalogue,
 )
-from steward.quality.catalogue import score_catalogue  # noqa: E402
+from steward.quality.checks.catalogue_file import score_catalogue  # noqa: E402
 
 DATA = ROOT / "data"
 FREQUENCIES = ["每日", "每月", "每1月", "每季", "每半年", "每年", "每1年", "不定期", "不定期更新", "即時", "每10分鐘", "每周"]  # fmt: skip
