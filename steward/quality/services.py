@@ -36,6 +36,7 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from steward.audit.services import record
+from steward.catalogue.services import refresh_quality as catalogue_quality
 from steward.lib.http import AddressPolicy, run_loop
 from steward.organisations.models import Organisation, Person
 from steward.quality.crawler import (
@@ -848,6 +849,7 @@ def record_results(
     )
     if tally is not None:
         CheckRun.objects.filter(pk=run.pk).update(progressed_at=now, totals=tally.totals())
+    catalogue_quality({report.ref.dataset_identifier for report in final})  # public facets
     return final
 
 
