@@ -69,6 +69,23 @@ class CatalogueEntry(models.Model):
         return [f for f in self.formats.split(",") if f]
 
 
+class _RowIdKey(models.OneToOneField):  # type: ignore[type-arg]
+    """A one-to-one primary key that is SQLite's rowid ("integer PRIMARY KEY", not "bigint"),
+    so the FTS5 index's rowids find their rows in one lookup instead of two."""
+
+    def db_type(self, connection: Any) -> str | None:
+        return "integer" if connection.vendor == "sqlite" else super().db_type(connection)
+
+
+class _TokensField(models.TextField):  # type: ignore[type-arg]
+    """Space-separated index tokens: text on SQLite (read by the FTS5 table), a `tsvector` on
+    PostgreSQL (the same text is its input syntax; each token a lexeme), so its GIN index is
+    read and a row is tested without splitting a string."""
+
+    def db_type(self, connection: Any) -> str | None:
+        return "tsvector" if connection.vendor == "postgresql" else super().db_type(connection)
+
+
 class SearchRow(models.Model):
     """What search reads of one entry: its filters, facets, ranking columns and index tokens.
 
@@ -76,7 +93,7 @@ class SearchRow(models.Model):
     mark and stars by `services.refresh_quality` when verdicts are recorded.
     """
 
-    entry = models.OneToOneField(
+    entry = _RowIdKey(
         CatalogueEntry, primary_key=True, on_delete=models.CASCADE, related_name="search_row"
     )
     ministry = models.ForeignKey(
@@ -101,9 +118,9 @@ class SearchRow(models.Model):
     stars = models.PositiveSmallIntegerField(null=True, blank=True)
     #: Title, description, 主要欄位說明 and keywords, lower-cased: what a term must be part of.
     search_text = models.TextField(blank=True)
-    #: The index's tokens of `search_text` (`search.tokens`): an FTS5 table on SQLite, a GIN
-    #: index on PostgreSQL (`search_index.py`, migration 0002); never shown.
-    search_tokens = models.TextField(blank=True)
+    #: The index's tokens of `search_text` (`search.tokens`): an FTS5 table on SQLite, a
+    #: tsvector with a GIN index on PostgreSQL (`search_index.py`, migration 0002); never shown.
+    search_tokens = _TokensField(blank=True)
 
     class Meta:
         verbose_name = _("search row")

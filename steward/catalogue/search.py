@@ -7,13 +7,14 @@ quotes keep a phrase together.
 
 An index finds the candidates without reading every entry. Each run of letters and digits in
 the search text is cut into its characters and overlapping character pairs (`tokens`:
-「勞工保險」 → 勞 工 保 險 勞工 工保 保險), stored in `search_tokens`; a term is then the pairs of
-its own runs (one character: the character itself), so a term of one or two characters
-(「勞」, 「勞保」) is found by the index as surely as a long one. SQLite keeps the tokens in an
-FTS5 table (`catalogue_search_fts`, ascii tokenizer, kept by triggers), where a term's pairs
-are a phrase (adjacent, in order: exactly the substring); PostgreSQL has a GIN index over
-the tokens as an array, whose candidates (every pair present) are checked with a LIKE on
-`search_text` wherever pairs alone do not prove the substring. Both answer the same rows.
+「勞工保險」 → 勞工 工保 保險 勞 工 保 險), stored in `SearchRow.search_tokens`; a term is then
+the pairs of its own runs (one character: the character itself), so a term of one or two
+characters (「勞」, 「勞保」) is found by the index as surely as a long one. SQLite keeps the
+tokens in an FTS5 table (`catalogue_search_fts`, ascii tokenizer, kept by triggers), where a
+term's pairs are a phrase (adjacent, in order: exactly the substring); PostgreSQL keeps them
+as a `tsvector` (one lexeme per token) with a GIN index, whose candidates (every pair present)
+are checked with a LIKE on `search_text` wherever pairs alone do not prove the substring. Both
+answer the same rows (`tests/test_search.py` runs the same queries on each).
 
 Nothing a visitor types reaches SQL as syntax: tokens are letters and digits only, given as
 bound parameters (quoted inside FTS5's query, where they cannot contain a quote), and LIKE's
@@ -166,9 +167,10 @@ def _terms(group: list[str]) -> list[_Term]:
 def _index_match(terms: list[_Term], vendor: str) -> Q:
     """The entries the index finds for every term of one group."""
     if vendor == "postgresql":
+        lexemes = sorted({token for term in terms for token in term.array()})
         condition = RawSQL(
-            'string_to_array("catalogue_searchrow"."search_tokens", \' \') @> %s::text[]',
-            [sorted({token for term in terms for token in term.array()})],
+            '"catalogue_searchrow"."search_tokens" @@ %s::tsquery',
+            [" & ".join(f"'{lexeme}'" for lexeme in lexemes)],  # letters and digits only
             output_field=BooleanField(),
         )
     else:

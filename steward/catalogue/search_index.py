@@ -3,8 +3,8 @@
 SQLite: an FTS5 table over `SearchRow.search_tokens` (external content, the `ascii`
 tokenizer: our tokens are letters and digits, so each stays one token), kept in step with the
 search rows by triggers, so every write to the table (the services' upserts, a cascade from a
-deleted dataset, a bulk insert) updates the index in the same transaction. PostgreSQL: a GIN
-index over the tokens as an array. Migration 0002 installs it; a later migration that makes
+deleted dataset, a bulk insert) updates the index in the same transaction. PostgreSQL: the tokens are a
+`tsvector` column (each token one lexeme) with a GIN index. Migration 0002 installs it; a later migration that makes
 SQLite rebuild the search row table (Django's way of altering a column there) drops the triggers
 with the old table and must call `install` again (`test_search.py` fails until it does).
 """
@@ -43,8 +43,7 @@ _SQLITE_DROP = [
     f"DROP TABLE IF EXISTS {FTS_TABLE}",
 ]
 _POSTGRESQL = [
-    f"CREATE INDEX IF NOT EXISTS {GIN_INDEX} ON {ROW_TABLE} "
-    "USING gin (string_to_array(search_tokens, ' '))",
+    f"CREATE INDEX IF NOT EXISTS {GIN_INDEX} ON {ROW_TABLE} USING gin (search_tokens)",
 ]
 _POSTGRESQL_DROP = [f"DROP INDEX IF EXISTS {GIN_INDEX}"]
 
