@@ -12,15 +12,11 @@ from django.test import Client
 
 from steward.catalogue.models import CatalogueEntry, SearchRow
 from steward.catalogue.search import count_and_facets, entries_of, find, tokens
-from steward.catalogue.tests.conftest import publish_record
+from steward.catalogue.tests.conftest import publish_record, record_verdicts
 from steward.conftest import Cast
 from steward.datasets import services as datasets
 from steward.datasets.models import Dataset
 from steward.datasets.tests.conftest import complete_resource
-from steward.quality import services as quality
-from steward.quality.crawler import ResourceRef, link_only_report
-from steward.quality.fetch import FetchResult, State
-from steward.quality.models import CheckKind
 
 pytestmark = pytest.mark.django_db
 
@@ -116,29 +112,6 @@ def test_count_and_facets_in_one_statement(
     assert total == 2
     assert facets["organization"] == [("a17010000j", "甲署", 1), ("a17020000j", "乙局", 1)]
     assert facets["res_format"] == [("CSV", "CSV", 1), ("PDF", "PDF", 1)]
-
-
-def record_verdicts(organisation: Any, verdicts: list[tuple[str, str, int | None]]) -> None:
-    """One quality run through the real services: (resource ID, mark, stars) per resource."""
-    run = quality.start_run(
-        kind=CheckKind.SELF_CHECK, by=None, organisation=organisation, source="test"
-    )
-    reports = []
-    for resource_id, mark, stars in verdicts:
-        report = link_only_report(
-            ResourceRef(
-                key=resource_id,
-                url=f"https://data.example.org/{resource_id}.csv",
-                dataset_identifier=resource_id.rsplit("-", 1)[0],
-                dataset_title="",
-                organisation_id=organisation.pk,
-            ),
-            FetchResult(url="", state=State.OK, reason="ok"),
-        )
-        report.mark, report.stars = mark, stars
-        reports.append(report)
-    quality.record_results(run, reports)
-    quality.finish_run(run, totals={}, by=None)
 
 
 def test_quality_mark_and_stars_follow_the_latest_verdicts(catalogue: list[Dataset]) -> None:
