@@ -148,7 +148,7 @@ class _Term:
     @property
     def exact_by_index(self) -> dict[str, bool]:
         """Per database: whether the index alone proves the substring (no LIKE needed)."""
-        one_run = len(self.runs) == 1
+        one_run = self.runs == (self.text,)  # letters and digits only, nothing around them
         return {"sqlite": one_run, "postgresql": one_run and len(self.runs[0]) <= 2}
 
     def fts(self) -> str:

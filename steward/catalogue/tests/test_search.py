@@ -182,3 +182,20 @@ def test_a_resource_added_later_is_judged_with_the_others(
         source="test",
     )
     assert SearchRow.objects.get(entry_id=wages.pk).quality_mark == "gold"
+
+
+WAGES = {"勞工保險投保薪資分級表"}
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [("勞*", WAGES), ("勞 AND", WAGES), ("勞\x00保", WAGES), ("NEAR(勞 保)", set()),
+     ("search_tokens:勞", set()), ("{title}: 勞", set()), ("-勞", set()), ("勞^", set()),
+     ('"勞', set()), ("(勞", set()), ("勞'保", set()), ("勞\\保", set()), ("%勞_", set())],
+)  # fmt: skip
+def test_fts_and_sql_syntax_in_a_term_is_only_text(
+    catalogue: list[Dataset], q: str, expected: set[str]
+) -> None:
+    """FTS5 and SQL syntax in q is text to find (none of these characters is in any entry),
+    never an error; a trailing * and AND mean what they mean to CKAN, NUL is dropped."""
+    assert set(titles(q)) == expected
