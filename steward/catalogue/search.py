@@ -28,6 +28,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import (
     BooleanField,
@@ -248,7 +249,8 @@ def apply_filter(entries: QuerySet[SearchRow], item: Filter) -> QuerySet[SearchR
         return entries.filter(quality_mark__in=codes)
     if item.field == "openness_stars":
         stars = value.removesuffix("星").strip()
-        return entries.filter(stars=int(stars)) if stars.isdigit() else entries.none()
+        known = stars.isascii() and stars.isdigit() and len(stars) == 1
+        return entries.filter(stars=int(stars)) if known else entries.none()
     return entries.filter(update_frequency=value)  # update_frequency
 
 
@@ -322,7 +324,10 @@ def count_and_facets(
     """
     columns = list(dict.fromkeys(_FACET_COLUMNS[field] for field in fields))
     if rows.query.where:
-        inner, params = rows.order_by().values_list("pk", *columns).query.sql_with_params()
+        try:
+            inner, params = rows.order_by().values_list("pk", *columns).query.sql_with_params()
+        except EmptyResultSet:  # a filter no row can pass (`none()`)
+            return 0, {field: [] for field in fields}
         head, source = f"WITH m AS MATERIALIZED ({inner}) ", "m"
     else:
         head, source, params = "", connection_table(rows), ()

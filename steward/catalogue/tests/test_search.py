@@ -199,3 +199,17 @@ def test_fts_and_sql_syntax_in_a_term_is_only_text(
     """FTS5 and SQL syntax in q is text to find (none of these characters is in any entry),
     never an error; a trailing * and AND mean what they mean to CKAN, NUL is dropped."""
     assert set(titles(q)) == expected
+
+
+def test_a_filter_value_that_can_match_nothing_answers_nothing(
+    client: Client, catalogue: list[Dataset]
+) -> None:
+    answer = client.get(
+        "/api/3/action/package_search",
+        {"fq": "openness_stars:many", "facet.field": '["organization"]'},
+    ).json()
+    assert answer["success"] is True
+    assert answer["result"]["count"] == 0 and answer["result"]["facets"] == {"organization": {}}
+    for stars in ("many", "99999999999999999999", "３"):
+        page = client.get("/dataset/", {"openness_stars": stars})
+        assert page.status_code == 200 and "找到 0 筆資料集" in page.content.decode()
