@@ -1,5 +1,5 @@
-"""Public catalogue pages over 50,000 published datasets: p50/p95 of the search page and the
-dataset page, on SQLite or PostgreSQL.
+"""Public catalogue search over 50,000 published datasets, on SQLite or PostgreSQL: the search
+itself (index against the old substring scan, in the same run) and p50/p95 of the pages.
 
     uv run python bench/public_search.py [--entries 50000] [--requests 200]
         [--database-url postgres://steward@127.0.0.1:54329/steward_bench]
@@ -9,7 +9,12 @@ CatalogueEntry), not through the publishing services, which would take far longe
 datasets; the entries are built by the same `search_text` rule the services use. SQLite runs
 in a throw-away file; a PostgreSQL database given by URL is migrated and emptied first. Each
 request goes through Django's test client (the whole view, template and middleware, no
-network). Prints figures; asserts nothing.
+network). The search itself (`catalogue.search`: total, first 20 by relevance and the seven
+facets of the search page) is timed twice per query in the same run: through the index, and
+as the old substring scan (every term a LIKE over `search_text`, what `find` did before the
+index). Beside wall time it prints this process's CPU time, which on SQLite (in-process)
+is the search's own work whatever else the machine is doing; on PostgreSQL the server's CPU
+is not in it. Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -34,7 +40,8 @@ PLACES = ["臺北市", "新北市", "桃園市", "臺中市", "臺南市", "高�
 FORMATS = ["CSV", "JSON", "XML", "PDF", "ODS", "XLSX"]
 FREQUENCIES = ["每1年", "每月", "每季", "每日", "不定期"]
 QUERIES = ["投保薪資", "職業災害 統計", "臺中市", "最低工資 OR 退休金", "name", "職業訓練 年報",
-           "不存在的字", "xlsx", "勞"]  # fmt: skip
+           "不存在的字", "xlsx", "勞", "勞保", "工會 amount", "外籍勞工名冊"]  # fmt: skip
+MARKS = ["gold", "silver", "bronze", "none", ""]
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -55,8 +62,8 @@ def main() -> None:
     from django.test import Client
     from django.utils import timezone
 
-    from steward.catalogue.models import CatalogueEntry
-    from steward.catalogue.services import _formats, _tags, search_text
+    from steward.catalogue.models import CatalogueEntry, SearchRow
+    from steward.catalogue.services import _formats, _tags, search_row
     from steward.datasets.models import Dataset, DatasetVersion
     from steward.organisations.models import Organisation, OrganisationKind
 
@@ -122,15 +129,25 @@ def main() -> None:
                     category_code="E00", licence=record["license"],
                     update_frequency=record["accrualPeriodicity"], formats=_formats(record),
                     tags=_tags(record), first_published_at=published, published_at=published,
-                    record=record, search_text=search_text(record),
+                    record=record,
                 )
             )  # fmt: skip
         DatasetVersion.objects.bulk_create(rows)
         CatalogueEntry.objects.bulk_create(entries)
+        rows = [search_row(entry) for entry in entries]
+        for row in rows:
+            row.quality_mark = rng.choice(MARKS)
+            row.stars = rng.choice([None, 1, 2, 3, 3, 4, 5])
+        SearchRow.objects.bulk_create(rows)
     print(
         f"{connection.vendor}: {args.entries} entries generated in {time.perf_counter() - started:.1f} s"
     )
 
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE catalogue_catalogueentry")
+            cursor.execute("VACUUM ANALYZE catalogue_searchrow")
+    compare_search(args.requests, rng)
     client = Client()
     names = list(CatalogueEntry.objects.values_list("name", flat=True)[:5000])
     for label, urls in (
@@ -154,6 +171,56 @@ def main() -> None:
             f"{label:42} n={len(times):4}  p50 {statistics.median(times):7.1f} ms  "
             f"p95 {percentile(times, 0.95):7.1f} ms  max {max(times):7.1f} ms"
         )
+
+
+def compare_search(requests: int, rng: random.Random) -> None:
+    """The search of the search page (total and every facet, first 20), by index and by scan."""
+    from django.db.models import Q
+
+    from steward.catalogue import search
+    from steward.catalogue.models import SearchRow
+    from steward.catalogue.pages import FACETS
+
+    def by_scan(q: str) -> object:
+        groups = search.parse_query(q)
+        combined = Q()
+        for group in groups:
+            all_terms = Q()
+            for term in group:
+                all_terms &= Q(search_text__contains=term)
+            combined |= all_terms
+        rows = SearchRow.objects.filter(combined) if groups else SearchRow.objects.all()
+        return rows.annotate(score=search.score(groups))
+
+    def by_index(q: str) -> object:
+        return search.find(SearchRow.objects.all(), q, [])[0]
+
+    fields = [name for name, _heading in FACETS]
+    queries = [rng.choice(QUERIES) for _ in range(requests)]
+    for label, finder in (("search by index", by_index), ("old substring scan", by_scan)):
+        times: list[float] = []
+        cpu: list[float] = []
+        per_query: dict[str, tuple[int, list[float], list[float]]] = {}
+        for q in queries[: requests if finder is by_index else requests // 4]:
+            began, began_cpu = time.perf_counter(), time.process_time()
+            found: Any = finder(q)
+            total, _facets = search.count_and_facets(found, fields, 20)
+            search.entries_of(found.order_by("-score", "-published_at", "identifier")[:20])
+            times.append((time.perf_counter() - began) * 1000)
+            cpu.append((time.process_time() - began_cpu) * 1000)
+            per_query.setdefault(q, (total, [], []))[1].append(times[-1])
+            per_query[q][2].append(cpu[-1])
+        print(
+            f"{label:42} n={len(times):4}  p50 {statistics.median(times):7.1f} ms  "
+            f"p95 {percentile(times, 0.95):7.1f} ms  max {max(times):7.1f} ms  "
+            f"(this process's CPU: p50 {statistics.median(cpu):6.1f}, "
+            f"p95 {percentile(cpu, 0.95):6.1f} ms)"
+        )
+        for q, (total, each, each_cpu) in sorted(per_query.items(), key=lambda item: item[1][0]):
+            print(
+                f"    {q:20} {total:6} found  median {statistics.median(each):7.1f} ms"
+                f"  (CPU {statistics.median(each_cpu):6.1f} ms)"
+            )
 
 
 if __name__ == "__main__":

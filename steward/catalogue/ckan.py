@@ -25,11 +25,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from steward.catalogue.conditional import conditional
-from steward.catalogue.models import CatalogueEntry
+from steward.catalogue.models import CatalogueEntry, SearchRow
 from steward.catalogue.search import (
     FILTER_FIELDS,
     SearchError,
-    facets,
+    count_and_facets,
+    entries_of,
     find,
     licence_id,
     parse_fq,
@@ -288,13 +289,12 @@ def package_search(params: dict[str, Any]) -> dict[str, Any]:
     facet_limit = _int(params, "facet.limit", 50, minimum=-1)
     facet_limit = 10**9 if facet_limit < 0 else facet_limit
     try:
-        entries, has_query = find(_public(), q, parse_fq(str(params.get("fq") or "")))
+        found, has_query = find(SearchRow.objects.all(), q, parse_fq(str(params.get("fq") or "")))
     except SearchError as error:
         raise _invalid(error.field, error.message) from None
     order = _order(str(params.get("sort") or ""), has_query)
-    count = entries.count()
-    page = list(entries.order_by(*order)[start : start + min(rows, ROWS_MAX)])
-    counted_facets = facets(entries, facet_fields, facet_limit)
+    count, counted_facets = count_and_facets(found, facet_fields, facet_limit)
+    page = entries_of(found.order_by(*order)[start : start + min(rows, ROWS_MAX)])
     facet_result: dict[str, dict[str, int]] = {}
     search_facets: dict[str, Any] = {}
     for field, counted in counted_facets.items():

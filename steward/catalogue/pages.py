@@ -10,7 +10,7 @@ anybody but the published contacts.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
@@ -22,12 +22,13 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET
 
 from steward.catalogue.conditional import conditional
-from steward.catalogue.models import CatalogueEntry
+from steward.catalogue.models import CatalogueEntry, SearchRow
 from steward.catalogue.search import (
     QUERY_MAX_CHARS,
     Filter,
     SearchError,
-    facets,
+    count_and_facets,
+    entries_of,
     find,
     without_nul,
 )
@@ -46,12 +47,13 @@ from steward.quality.models import CheckResult
 PAGE_SIZE = 20
 PAGE_SIZE_MAX = 100
 LATEST = 10
-#: The facets of the search page: (filter name, heading). Quality mark and openness stars
-#: are not facets yet: they live in the quality app's results, not on the entries.
+#: The facets of the search page: (filter name, heading).
 FACETS = (
     ("organization", gettext_noop("Agency")),
     ("groups", gettext_noop("Service category (服務分類)")),
     ("res_format", gettext_noop("Format")),
+    ("quality_mark", gettext_noop("Quality mark")),
+    ("openness_stars", gettext_noop("Openness stars")),
     ("update_frequency", gettext_noop("Update frequency")),
     ("license_id", gettext_noop("Licence")),
 )
@@ -134,24 +136,24 @@ def search(request: HttpRequest) -> HttpResponse:
     """Search with facets: q, one value per facet, ministry, page and size (capped)."""
     q = request.GET.get("q", "")
     problems: list[str] = []
-    entries = _entries()
+    rows = SearchRow.objects.all()
     ministry = None
     ministry_key = request.GET.get("ministry", "").strip()
     if ministry_key:
         ministry = _ministry(ministry_key)
-        entries = entries.filter(ministry=ministry)
+        rows = rows.filter(ministry=ministry)
     chosen = {name: request.GET.get(name, "").strip() for name, _heading in FACETS}
     filters = [Filter(name, value) for name, value in chosen.items() if value]
     status = 200
     try:
-        found, has_query = find(entries, q, filters)
+        found, has_query = find(rows, q, filters)
     except SearchError:
         problems.append(
             _("The search words are too long: at most %(max)d characters, you gave %(n)d.")
             % {"max": QUERY_MAX_CHARS, "n": len(q)}
         )
         status = 400
-        found, has_query = find(entries.none(), "", [])
+        found, has_query = find(rows.none(), "", [])
         q = q[:QUERY_MAX_CHARS]
     order = ["-score"] if has_query else []
     order += ["-published_at", "identifier"]
@@ -162,7 +164,13 @@ def search(request: HttpRequest) -> HttpResponse:
         problems.append(_("At most %(max)d datasets are shown per page.") % {"max": PAGE_SIZE_MAX})
         size = PAGE_SIZE_MAX
     number, number_ok = _number(request, "page", 1)
+    total, counted = (
+        count_and_facets(found, [name for name, _heading in FACETS], FACET_LIMIT)
+        if status == 200
+        else (0, {name: [] for name, _heading in FACETS})
+    )
     paginator = Paginator(found.order_by(*order), size)
+    paginator.count = total  # counted with the facets, in the same statement
     if not number_ok:
         problems.append(_("The page number must be a whole number of 1 or more."))
     elif number > paginator.num_pages:
@@ -172,10 +180,10 @@ def search(request: HttpRequest) -> HttpResponse:
         )
         number = paginator.num_pages
     page = paginator.page(number)
+    page.object_list = entries_of(cast(QuerySet[SearchRow], page.object_list))  # type: ignore[assignment]
     keep = {"q": q, "ministry": ministry_key, **chosen}
     if size != PAGE_SIZE:
         keep["size"] = str(size)
-    counted = facets(found, [name for name, _heading in FACETS], FACET_LIMIT)
     facet_rows = []
     for name, heading in FACETS:
         items = []

@@ -1,10 +1,24 @@
 """Search over the public catalogue: the one implementation the pages and the CKAN API share.
 
-Chinese has no spaces to split words on, so terms are plain substrings of the entry's
+Chinese has no spaces to split words on, so a term is found as a substring of the entry's
 `search_text` (title, description, 主要欄位說明 and keywords, lower-cased): 「投保薪資」 finds
 「勞工保險投保薪資分級表」. Several terms must all match (AND), `OR` separates alternatives,
-quotes keep a phrase together. Nothing a visitor types reaches SQL as syntax: every term is a
-bound parameter of a LIKE, with LIKE's own wildcards escaped by Django.
+quotes keep a phrase together.
+
+An index finds the candidates without reading every entry. Each run of letters and digits in
+the search text is cut into its characters and overlapping character pairs (`tokens`:
+「勞工保險」 → 勞工 工保 保險 勞 工 保 險), stored in `SearchRow.search_tokens`; a term is then
+the pairs of its own runs (one character: the character itself), so a term of one or two
+characters (「勞」, 「勞保」) is found by the index as surely as a long one. SQLite keeps the
+tokens in an FTS5 table (`catalogue_search_fts`, ascii tokenizer, kept by triggers), where a
+term's pairs are a phrase (adjacent, in order: exactly the substring); PostgreSQL keeps them
+as a `tsvector` (one lexeme per token) with a GIN index, whose candidates (every pair present)
+are checked with a LIKE on `search_text` wherever pairs alone do not prove the substring. Both
+answer the same rows (`tests/test_search.py` runs the same queries on each).
+
+Nothing a visitor types reaches SQL as syntax: tokens are letters and digits only, given as
+bound parameters (quoted inside FTS5's query, where they cannot contain a quote), and LIKE's
+wildcards are escaped by Django. A term with no letter or digit (「、」, `%`) is ignored.
 """
 
 from __future__ import annotations
@@ -14,14 +28,36 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import (
+    BooleanField,
+    Case,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.expressions import RawSQL
 
-from steward.catalogue.models import CatalogueEntry
+from steward.catalogue.models import CatalogueEntry, SearchRow
 from steward.datasets.standard import CATEGORY_CODES
+from steward.organisations.models import Organisation
+from steward.quality.checks.scores import Mark, mark_words
 
 QUERY_MAX_CHARS = 500
 #: Filter (CKAN's fq) and facet names, and what each filters on.
-FILTER_FIELDS = ("organization", "groups", "res_format", "license_id", "tags", "update_frequency")
+FILTER_FIELDS = (
+    "organization",
+    "groups",
+    "res_format",
+    "license_id",
+    "tags",
+    "update_frequency",
+    "quality_mark",
+    "openness_stars",
+)
 _LICENCE_IDS = {"政府資料開放授權條款-第1版": "OGDL-Taiwan-1.0"}
 _TOKEN = re.compile(r'"([^"]*)"|(\S+)')
 _FQ_ITEM = re.compile(r'(\+?)([\w.]+):("([^"]*)"|\S+)')
@@ -81,12 +117,84 @@ def parse_query(q: str) -> list[list[str]]:
     return [group for group in groups if group]
 
 
-def query_filter(groups: list[list[str]]) -> Q:
+_RUN = re.compile(r"[^\W_]+")
+FTS_TABLE = "catalogue_search_fts"
+
+
+def _runs(text: str) -> list[str]:
+    """The runs of letters and digits in a text, lower-cased."""
+    return _RUN.findall(text.lower())
+
+
+def _pairs(run: str) -> list[str]:
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def tokens(text: str) -> str:
+    """What the index holds for a text: every run's character pairs in order, then its
+    distinct single characters, separated by spaces (`search_tokens`)."""
+    runs = _runs(text)
+    pairs = [pair for run in runs for pair in _pairs(run)]
+    singles = dict.fromkeys(char for run in runs for char in run)
+    return " ".join([*pairs, *singles])
+
+
+@dataclass(frozen=True)
+class _Term:
+    """One search term: what the index looks for, and whether a LIKE must confirm it."""
+
+    text: str
+    runs: tuple[str, ...]
+
+    @property
+    def exact_by_index(self) -> dict[str, bool]:
+        """Per database: whether the index alone proves the substring (no LIKE needed)."""
+        one_run = self.runs == (self.text,)  # letters and digits only, nothing around them
+        return {"sqlite": one_run, "postgresql": one_run and len(self.runs[0]) <= 2}
+
+    def fts(self) -> str:
+        """The term as an FTS5 query: each run a phrase of its pairs (or its one character)."""
+        phrases = [f'"{" ".join(_pairs(run)) or run}"' for run in self.runs]
+        return " AND ".join(phrases)
+
+    def array(self) -> list[str]:
+        return [token for run in self.runs for token in (_pairs(run) or [run])]
+
+
+def _terms(group: list[str]) -> list[_Term]:
+    return [_Term(term, tuple(runs)) for term in group if (runs := _runs(term))]
+
+
+def _index_match(terms: list[_Term], vendor: str) -> Q:
+    """The entries the index finds for every term of one group."""
+    if vendor == "postgresql":
+        lexemes = sorted({token for term in terms for token in term.array()})
+        condition = RawSQL(
+            '"catalogue_searchrow"."search_tokens" @@ %s::tsquery',
+            [" & ".join(f"'{lexeme}'" for lexeme in lexemes)],  # letters and digits only
+            output_field=BooleanField(),
+        )
+    else:
+        condition = RawSQL(
+            f'"catalogue_searchrow"."entry_id" IN '
+            f"(SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)",
+            [" AND ".join(term.fts() for term in terms)],
+            output_field=BooleanField(),
+        )
+    return Q(condition)
+
+
+def query_filter(groups: list[list[str]], vendor: str) -> Q:
+    """Entries matching any group, each matching every term of its group (as substrings)."""
     combined = Q()
     for group in groups:
-        all_terms = Q()
-        for term in group:
-            all_terms &= Q(search_text__contains=term)
+        terms = _terms(group)
+        if not terms:
+            continue
+        all_terms = _index_match(terms, vendor)
+        for term in terms:
+            if not term.exact_by_index.get(vendor, False):
+                all_terms &= Q(search_text__contains=term.text)
         combined |= all_terms
     return combined
 
@@ -123,7 +231,7 @@ def parse_fq(fq: str) -> list[Filter]:
     return filters
 
 
-def apply_filter(entries: QuerySet[CatalogueEntry], item: Filter) -> QuerySet[CatalogueEntry]:
+def apply_filter(entries: QuerySet[SearchRow], item: Filter) -> QuerySet[SearchRow]:
     value = without_nul(item.value)
     if item.field == "organization":
         return entries.filter(Q(agency__agency_code__iexact=value) | Q(agency__key__iexact=value))
@@ -136,40 +244,65 @@ def apply_filter(entries: QuerySet[CatalogueEntry], item: Filter) -> QuerySet[Ca
         return entries.filter(licence__in=titles)
     if item.field == "tags":
         return entries.filter(tags__contains=f"\n{value}\n")
+    if item.field == "quality_mark":
+        codes = [mark.value for mark in Mark if value in (mark.value, mark.label)]
+        return entries.filter(quality_mark__in=codes)
+    if item.field == "openness_stars":
+        stars = value.removesuffix("星").strip()
+        known = stars.isascii() and stars.isdigit() and len(stars) == 1
+        return entries.filter(stars=int(stars)) if known else entries.none()
     return entries.filter(update_frequency=value)  # update_frequency
 
 
 def find(
-    entries: QuerySet[CatalogueEntry], q: str, filters: list[Filter]
-) -> tuple[QuerySet[CatalogueEntry], bool]:
-    """The entries matching q and every filter, annotated with `score`; and whether q had terms."""
+    rows: QuerySet[SearchRow], q: str, filters: list[Filter]
+) -> tuple[QuerySet[SearchRow], bool]:
+    """The search rows matching q and every filter, annotated with `score`; and whether q had
+    terms. Count and facets with `count_and_facets`, a page of entries with `entries_of`."""
     check_query(q)
     groups = parse_query(q)
     for item in filters:
-        entries = apply_filter(entries, item)
+        rows = apply_filter(rows, item)
+    groups = [group for group in groups if _terms(group)]
     if groups:
-        entries = entries.filter(query_filter(groups))
-    return entries.annotate(score=score(groups)), bool(groups)
+        rows = rows.filter(query_filter(groups, connections[rows.db].vendor))
+    return rows.annotate(score=score(groups)), bool(groups)
 
 
+def entries_of(rows: QuerySet[SearchRow]) -> list[CatalogueEntry]:
+    """The entries of these (ordered, sliced) search rows, in their order."""
+    ids = list(rows.values_list("entry_id", flat=True))
+    entries = CatalogueEntry.objects.select_related("agency").in_bulk(ids)
+    return [entries[pk] for pk in ids if pk in entries]
+
+
+#: Each facet's column in `SearchRow`.
 _FACET_COLUMNS = {
-    "organization": ("agency__agency_code", "agency__key", "agency__name"),
-    "groups": ("category_code",),
-    "license_id": ("licence",),
-    "update_frequency": ("update_frequency",),
-    "res_format": ("formats",),
-    "tags": ("tags",),
+    "organization": "agency_id",
+    "groups": "category_code",
+    "license_id": "licence",
+    "update_frequency": "update_frequency",
+    "res_format": "formats",
+    "tags": "tags",
+    "quality_mark": "quality_mark",
+    "openness_stars": "stars",
 }
 
 
-def _facet_names(field: str, values: tuple[str, ...]) -> list[tuple[str, str]]:
-    """The (name, display name) pairs one row's column values count towards."""
-    if field == "organization":
-        code, key, title = values
-        return [((code or key).lower(), title)]
-    value = values[0]
+def _facet_names(
+    field: str, value: str, agencies: dict[int, Organisation]
+) -> list[tuple[str, str]]:
+    """The (name, display name) pairs one column value counts towards."""
     if not value:
         return []
+    if field == "organization":
+        agency = agencies[int(value)]
+        return [((agency.agency_code or agency.key).lower(), agency.name)]
+    if field == "quality_mark":
+        label = mark_words(value)
+        return [(label, label)]
+    if field == "openness_stars":
+        return [(value, f"{value} 星")]
     if field == "groups":
         return [(value.lower(), CATEGORY_CODES.get(value, value))]
     if field == "license_id":
@@ -180,32 +313,51 @@ def _facet_names(field: str, values: tuple[str, ...]) -> list[tuple[str, str]]:
     return [(part, part) for part in {p for p in value.split(separator) if p}]
 
 
-def facets(
-    entries: QuerySet[CatalogueEntry], fields: list[str], limit: int
-) -> dict[str, list[tuple[str, str, int]]]:
-    """(name, display name, count) per facet over the filtered entries, most first.
+def count_and_facets(
+    rows: QuerySet[SearchRow], fields: list[str], limit: int
+) -> tuple[int, dict[str, list[tuple[str, str, int]]]]:
+    """The number of rows, and (name, display name, count) per facet over them, most first.
 
-    One GROUP BY over every facet's columns: the database scans the matches once and returns
-    only the distinct combinations, which are then counted per facet here.
+    One statement: the matches are read once (a materialised CTE; with no filter and no
+    query, the table itself, where each facet is an index scan) and each facet is one
+    GROUP BY of its column over them.
     """
-    if not fields:
-        return {}
-    columns = [column for field in fields for column in _FACET_COLUMNS[field]]
-    counts: dict[str, Counter[str]] = {field: Counter() for field in fields}
-    names: dict[str, dict[str, str]] = {field: {} for field in fields}
-    grouped = entries.order_by().values_list(*columns).annotate(n=Count("pk"))
-    for row in grouped:
-        position = 0
-        for field in fields:
-            width = len(_FACET_COLUMNS[field])
-            for name, display in _facet_names(field, row[position : position + width]):
-                counts[field][name] += row[-1]
-                names[field][name] = display
-            position += width
-    return {
-        field: [
-            (name, names[field][name], n)
-            for name, n in sorted(counts[field].items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
-        ]
-        for field in fields
-    }
+    columns = list(dict.fromkeys(_FACET_COLUMNS[field] for field in fields))
+    if rows.query.where:
+        try:
+            inner, params = rows.order_by().values_list("pk", *columns).query.sql_with_params()
+        except EmptyResultSet:  # a filter no row can pass (`none()`)
+            return 0, {field: [] for field in fields}
+        head, source = f"WITH m AS MATERIALIZED ({inner}) ", "m"
+    else:
+        head, source, params = "", connection_table(rows), ()
+    parts = [f"SELECT '', NULL, COUNT(*) FROM {source}"]
+    parts += [
+        f"SELECT '{column}', CAST({column} AS TEXT), COUNT(*) FROM {source} GROUP BY {column}"
+        for column in columns
+    ]
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(head + " UNION ALL ".join(parts), params)
+        counted = cursor.fetchall()
+    total = next(n for column, _value, n in counted if column == "")
+    agencies: dict[int, Organisation] = {}
+    if "organization" in fields:
+        agencies = Organisation.objects.in_bulk(
+            {int(value) for column, value, _n in counted if column == "agency_id" and value}
+        )
+    result: dict[str, list[tuple[str, str, int]]] = {}
+    for field in fields:
+        counts: Counter[str] = Counter()
+        names: dict[str, str] = {}
+        for column, value, n in counted:
+            if column == _FACET_COLUMNS[field]:
+                for name, display in _facet_names(field, value or "", agencies):
+                    counts[name] += n
+                    names[name] = display
+        ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+        result[field] = [(name, names[name], n) for name, n in ordered]
+    return total, result
+
+
+def connection_table(rows: QuerySet[SearchRow]) -> str:
+    return connections[rows.db].ops.quote_name(SearchRow._meta.db_table)

@@ -14,10 +14,12 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Min
 
-from steward.catalogue.models import CatalogueEntry
+from steward.catalogue.models import CatalogueEntry, SearchRow
+from steward.catalogue.search import tokens
 from steward.datasets.models import Dataset, DatasetVersion
 from steward.datasets.workflow import Status
 from steward.organisations.models import Organisation, OrganisationKind
+from steward.quality.models import ResourceHealth
 
 BATCH = 500
 _UPDATE_FIELDS = [
@@ -35,8 +37,25 @@ _UPDATE_FIELDS = [
     "first_published_at",
     "published_at",
     "record",
-    "search_text",
 ]
+#: What a search row copies from its entry (`SearchRow`), besides its own columns.
+_ROW_COPIED = [
+    "ministry",
+    "agency",
+    "identifier",
+    "name",
+    "title",
+    "category_code",
+    "licence",
+    "update_frequency",
+    "formats",
+    "tags",
+    "first_published_at",
+    "published_at",
+]
+_ROW_FIELDS = [*_ROW_COPIED, "search_text", "search_tokens", "quality_mark", "stars"]
+#: Platform marks, best first: a dataset shows the best of its resources' latest verdicts.
+MARKS_BEST_FIRST = ("gold", "silver", "bronze", "none")
 
 
 @dataclass
@@ -148,16 +167,15 @@ def refresh_entries(dataset_ids: Iterable[int]) -> RefreshReport:
                         first_published_at=first.get(pk) or version.published_at,
                         published_at=version.published_at,
                         record=record,
-                        search_text=search_text(record),
                     )
                 )
             keep = {entry.dataset_id for entry in entries}
-            removed, _ = (
+            _, removed = (
                 CatalogueEntry.objects.filter(dataset_id__in=chunk)
                 .exclude(dataset_id__in=keep)
                 .delete()
-            )
-            report.removed += removed
+            )  # with their search rows
+            report.removed += removed.get(CatalogueEntry._meta.label, 0)
             if entries:
                 CatalogueEntry.objects.bulk_create(
                     entries,
@@ -165,8 +183,66 @@ def refresh_entries(dataset_ids: Iterable[int]) -> RefreshReport:
                     unique_fields=["dataset"],
                     update_fields=_UPDATE_FIELDS,
                 )
+                rows = [search_row(entry) for entry in entries]
+                _set_quality(rows, {entry.dataset_id: entry for entry in entries})
+                SearchRow.objects.bulk_create(
+                    rows, update_conflicts=True, unique_fields=["entry"], update_fields=_ROW_FIELDS
+                )
             report.written += len(entries)
     return report
+
+
+def search_row(entry: CatalogueEntry) -> SearchRow:
+    """The search row of an entry (its mark and stars not yet set)."""
+    text = search_text(entry.record)
+    row = SearchRow(entry_id=entry.dataset_id, search_text=text, search_tokens=tokens(text))
+    for name in _ROW_COPIED:
+        setattr(row, name, getattr(entry, name))
+    return row
+
+
+def _resource_ids(entry: CatalogueEntry) -> list[str]:
+    return [str(r.get("resourceID") or "") for r in entry.resources if r.get("resourceID")]
+
+
+def _set_quality(rows: list[SearchRow], entries: dict[int, CatalogueEntry]) -> list[SearchRow]:
+    """Set each row's mark and stars from its entry's resources' latest verdicts; return the
+    rows whose mark or stars changed."""
+    resources = {row.pk: _resource_ids(entries[row.pk]) for row in rows}
+    keys = [key for each in resources.values() for key in each]
+    verdicts: dict[str, tuple[str, int | None]] = {}
+    for start in range(0, len(keys), 2000):
+        latest = ResourceHealth.objects.filter(
+            key__in=keys[start : start + 2000], last_result__isnull=False
+        ).values_list("key", "last_result__mark", "last_result__stars")
+        verdicts.update((key, (mark, stars)) for key, mark, stars in latest)
+    changed = []
+    for row in rows:
+        found = [verdicts[key] for key in resources[row.pk] if key in verdicts]
+        marks = [mark for mark, _stars in found if mark in MARKS_BEST_FIRST]
+        mark = min(marks, key=MARKS_BEST_FIRST.index) if marks else ""
+        stars = max((s for _mark, s in found if s), default=None)
+        if (mark, stars) != (row.quality_mark, row.stars):
+            row.quality_mark, row.stars = mark, stars
+            changed.append(row)
+    return changed
+
+
+def refresh_quality(dataset_identifiers: Iterable[str]) -> int:
+    """Bring the quality mark and stars of these datasets' entries up to their resources'
+    latest verdicts; the quality app calls it when it records verdicts. Returns how many
+    entries changed."""
+    identifiers = sorted({i for i in dataset_identifiers if i})
+    changed = 0
+    with transaction.atomic():
+        for start in range(0, len(identifiers), BATCH):
+            chunk = identifiers[start : start + BATCH]
+            entries = CatalogueEntry.objects.filter(identifier__in=chunk).only("record")
+            rows = SearchRow.objects.filter(identifier__in=chunk).only("quality_mark", "stars")
+            updates = _set_quality(list(rows), {entry.pk: entry for entry in entries})
+            SearchRow.objects.bulk_update(updates, ["quality_mark", "stars"])
+            changed += len(updates)
+    return changed
 
 
 def rebuild() -> RefreshReport:

@@ -16,6 +16,10 @@ from steward.datasets.tests.conftest import (  # noqa: F401  (fixtures)
     meeting,
     walk_to,
 )
+from steward.quality import services as quality
+from steward.quality.crawl.crawler import ResourceRef, link_only_report
+from steward.quality.crawl.fetch import FetchResult, State
+from steward.quality.models import CheckKind
 
 
 def publish_record(
@@ -37,6 +41,29 @@ def publish_record(
     return services.import_published(
         by=None, organisation=organisation, metadata=record, portal_identifier=str(40000 + serial)
     )
+
+
+def record_verdicts(organisation: Any, verdicts: list[tuple[str, str, int | None]]) -> None:
+    """One quality run through the real services: (resource ID, mark, stars) per resource."""
+    run = quality.start_run(
+        kind=CheckKind.SELF_CHECK, by=None, organisation=organisation, source="test"
+    )
+    reports = []
+    for resource_id, mark, stars in verdicts:
+        report = link_only_report(
+            ResourceRef(
+                key=resource_id,
+                url=f"https://data.example.org/{resource_id}.csv",
+                dataset_identifier=resource_id.rsplit("-", 1)[0],
+                dataset_title="",
+                organisation_id=organisation.pk,
+            ),
+            FetchResult(url="", state=State.OK, reason="ok"),
+        )
+        report.mark, report.stars = mark, stars
+        reports.append(report)
+    quality.record_results(run, reports)
+    quality.finish_run(run, totals={}, by=None)
 
 
 @pytest.fixture

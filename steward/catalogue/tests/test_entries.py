@@ -57,7 +57,7 @@ def test_a_pending_edit_is_not_public(walk_to: Any, cast: Any) -> None:
     )
     entry = CatalogueEntry.objects.get()
     assert entry.title == "甲署業務統計"
-    assert "尚未核准" not in entry.search_text
+    assert "尚未核准" not in entry.search_row.search_text
 
 
 def test_an_imported_dataset_is_public_at_once(catalogue: list[Dataset]) -> None:
@@ -65,7 +65,7 @@ def test_an_imported_dataset_is_public_at_once(catalogue: list[Dataset]) -> None
     entry = CatalogueEntry.objects.get(identifier=catalogue[0].identifier)
     assert entry.formats == ",CSV,JSON,"
     assert entry.tags == "\n勞保\n投保薪資\n"
-    assert "投保薪資" in entry.search_text and "grade(" in entry.search_text
+    assert "投保薪資" in entry.search_row.search_text and "grade(" in entry.search_row.search_text
 
 
 def test_rebuild_restores_a_lost_entry_and_drops_an_orphan(catalogue: list[Dataset]) -> None:

@@ -13,6 +13,7 @@ from django.db.models import CharField, QuerySet
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from steward.catalogue.services import refresh_quality as catalogue_quality
 from steward.quality.crawl.crawler import (
     ResourceReport,
 )
@@ -556,4 +557,5 @@ def record_results(
     )
     if tally is not None:
         CheckRun.objects.filter(pk=run.pk).update(progressed_at=now, totals=tally.totals())
+    catalogue_quality({report.ref.dataset_identifier for report in final})  # public facets
     return final

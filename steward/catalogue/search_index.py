@@ -1,0 +1,62 @@
+"""The search index of the public catalogue, per database (see `search.py` for how it is read).
+
+SQLite: an FTS5 table over `SearchRow.search_tokens` (external content, the `ascii`
+tokenizer: our tokens are letters and digits, so each stays one token), kept in step with the
+search rows by triggers, so every write to the table (the services' upserts, a cascade from a
+deleted dataset, a bulk insert) updates the index in the same transaction. PostgreSQL: the tokens are a
+`tsvector` column (each token one lexeme) with a GIN index. Migration 0002 installs it; a later migration that makes
+SQLite rebuild the search row table (Django's way of altering a column there) drops the triggers
+with the old table and must call `install` again (`test_search.py` fails until it does).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from steward.catalogue.search import FTS_TABLE
+
+ROW_TABLE = "catalogue_searchrow"
+GIN_INDEX = "catalogue_search_tokens_gin"
+
+_SQLITE = [
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(search_tokens, "
+    f"content='{ROW_TABLE}', content_rowid='entry_id', tokenize='ascii')",
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')",
+    f"""CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_insert AFTER INSERT ON {ROW_TABLE} BEGIN
+        INSERT INTO {FTS_TABLE}(rowid, search_tokens) VALUES (new.entry_id, new.search_tokens);
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_delete AFTER DELETE ON {ROW_TABLE} BEGIN
+        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_tokens)
+            VALUES ('delete', old.entry_id, old.search_tokens);
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_update
+        AFTER UPDATE OF entry_id, search_tokens ON {ROW_TABLE} BEGIN
+        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_tokens)
+            VALUES ('delete', old.entry_id, old.search_tokens);
+        INSERT INTO {FTS_TABLE}(rowid, search_tokens) VALUES (new.entry_id, new.search_tokens);
+    END""",
+]
+_SQLITE_DROP = [
+    f"DROP TRIGGER IF EXISTS {FTS_TABLE}_insert",
+    f"DROP TRIGGER IF EXISTS {FTS_TABLE}_delete",
+    f"DROP TRIGGER IF EXISTS {FTS_TABLE}_update",
+    f"DROP TABLE IF EXISTS {FTS_TABLE}",
+]
+_POSTGRESQL = [
+    f"CREATE INDEX IF NOT EXISTS {GIN_INDEX} ON {ROW_TABLE} USING gin (search_tokens)",
+]
+_POSTGRESQL_DROP = [f"DROP INDEX IF EXISTS {GIN_INDEX}"]
+
+
+def _run(schema_editor: Any, statements: dict[str, list[str]]) -> None:
+    for statement in statements.get(schema_editor.connection.vendor, []):
+        schema_editor.execute(statement)
+
+
+def install(apps: Any = None, schema_editor: Any = None) -> None:
+    """Create the index (and, on SQLite, fill it from the entries and add the triggers)."""
+    _run(schema_editor, {"sqlite": _SQLITE, "postgresql": _POSTGRESQL})
+
+
+def uninstall(apps: Any = None, schema_editor: Any = None) -> None:
+    _run(schema_editor, {"sqlite": _SQLITE_DROP, "postgresql": _POSTGRESQL_DROP})
