@@ -5,6 +5,7 @@ task is due within `STEWARD_TASK_REMIND_WORKING_DAYS` working days. `escalate_ov
 working days only, tells them again with the head of the organisation and the ministry's
 information centre once the due date has passed. Each task is reminded once and escalated
 once: the row is locked and re-checked, so several workers may run this at the same time.
+A task generated after its due date is overdue on the pages but never chased by e-mail.
 Each writes one audit event. The periodic producer and the job live in `tasks.py`.
 """
 
@@ -14,6 +15,8 @@ import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -79,9 +82,19 @@ def escalate_overdue(*, now: datetime.datetime | None = None) -> list[Task]:
     today = timezone.localtime(moment).date()
     if not WorkingCalendar().is_working_day(today):
         return []
-    candidates = Task.objects.filter(
-        status__in=UNFINISHED, escalated_at__isnull=True, due_date__lt=today
-    ).values_list("pk", flat=True)
+    # A task generated after its due date (a plan installed mid-year, a past period's
+    # cadence) is shown as overdue but not chased: installing in December must not send a
+    # burst of 稽催 for the quarters before the install.
+    candidates = (
+        Task.objects.annotate(created_on=TruncDate("created_at"))
+        .filter(
+            status__in=UNFINISHED,
+            escalated_at__isnull=True,
+            due_date__lt=today,
+            due_date__gte=F("created_on"),
+        )
+        .values_list("pk", flat=True)
+    )
     escalated = []
     for pk in list(candidates):
         with transaction.atomic():

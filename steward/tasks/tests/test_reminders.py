@@ -23,8 +23,21 @@ TAIPEI = ZoneInfo("Asia/Taipei")
 @pytest.fixture
 def task(tree: Tree, cast: Cast) -> Task:
     version = plan_with_item(tree.ministry, lead=[tree.agency_a])  # due Tuesday 2026-06-30
-    generate_tasks(version, 2026)
+    with time_machine.travel(_at("2026-06-01"), tick=False):  # generated before it is due
+        generate_tasks(version, 2026)
     return Task.objects.get()
+
+
+def test_a_task_generated_after_its_due_date_is_overdue_but_not_chased(
+    tree: Tree, cast: Cast
+) -> None:
+    version = plan_with_item(tree.ministry, lead=[tree.agency_a])  # due Tuesday 2026-06-30
+    with time_machine.travel(_at("2026-09-01"), tick=False):  # installed after the due date
+        generate_tasks(version, 2026)
+        task = Task.objects.get()
+        assert task.due_date < datetime.date(2026, 9, 1)
+        assert escalate_overdue() == []
+    assert mail.outbox == []
 
 
 def _at(day: str) -> datetime.datetime:
