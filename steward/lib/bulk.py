@@ -63,3 +63,25 @@ def insert_many(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) ->
                         values[index] = adapt(values[index])
                 params.append(values)
             cursor.executemany(sql, params)
+
+
+#: Rows written in one go from which the planner's statistics are refreshed at once.
+ANALYZE_FROM = 1000
+
+
+def analyze(*models_: type[models.Model], rows: int) -> None:
+    """Refresh PostgreSQL's planner statistics of `models_` after writing `rows` rows to them.
+
+    A table that grew from nothing in this transaction has no statistics until autovacuum
+    gets to it, a minute later: PostgreSQL then plans the import's own later reads, and the
+    export right after it, as if the table were empty. Measured on the national catalogue
+    (53,000 datasets, bench/catalogue_import.py, 2026-12-04): the first-published-date read of
+    each batch took 0.2–1 s instead of milliseconds, and a batch of the export 13 s instead of
+    14 ms. ANALYZE samples the rows this transaction wrote too. SQLite plans by its indexes
+    without statistics, so this does nothing there.
+    """
+    if connection.vendor != "postgresql" or rows < ANALYZE_FROM:
+        return
+    tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in models_)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")

@@ -24,13 +24,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from steward.audit.services import record
+from steward.catalogue.models import CatalogueEntry, SearchRow
 from steward.catalogue.services import refresh_entries
 from steward.datasets.errors import DatasetError
 from steward.datasets.metadata import agency_code_of, record_of
 from steward.datasets.models import Dataset, DatasetVersion, Resource
 from steward.datasets.standard import IDENTIFIER_RE, IdentifierError, next_identifier
 from steward.datasets.workflow import Status
-from steward.lib.bulk import insert_many
+from steward.lib.bulk import analyze, insert_many
 from steward.organisations.models import Organisation, Person
 from steward.organisations.scope import Action, require
 
@@ -128,10 +129,12 @@ def import_published_many(
         changed = [item for item in records if item.dataset_id is not None]
         result.created = _create(new, by=by, now=now, progress=progress)
         result.updated = _update(changed, ministry=ministry, by=by, now=now, progress=progress)
+        analyze(Dataset, Resource, DatasetVersion, rows=len(new))
         # the public catalogue shows the new published versions from this same transaction
         refresh_entries(
             [created.pk for created in result.created] + [dataset.pk for dataset in result.updated]
         )
+        analyze(CatalogueEntry, SearchRow, rows=len(new))
         # one event for the whole import (callers call only when something changes)
         record(
             actor=by,

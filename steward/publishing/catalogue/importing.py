@@ -22,7 +22,7 @@ from steward.datasets.services.importing import (
     PublishedRecord,
     import_published_many,
 )
-from steward.lib.bulk import insert_many
+from steward.lib.bulk import analyze, insert_many
 from steward.organisations.models import Organisation, Person
 from steward.organisations.scope import Action, require
 from steward.publishing.catalogue.planning import check_catalogue
@@ -113,6 +113,7 @@ def _save_listings(
         if item.listing_id is None and item.dataset_id is not None
     ]
     insert_many(CatalogueListing, new)
+    analyze(CatalogueListing, rows=len(new))
     changed = [
         CatalogueListing(pk=item.listing_id, imported_at=now, **item.listing)
         for item in planned
