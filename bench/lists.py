@@ -82,7 +82,14 @@ def main() -> None:
     )
     from steward.organisations.scope import Action, scope_q
     from steward.publishing.models import Operation, OutboxStatus, PublishingOutboxEntry
-    from steward.quality.models import CheckKind, CheckResult, CheckRun, CheckState, RunStatus
+    from steward.quality.models import (
+        CheckEntry,
+        CheckKind,
+        CheckResult,
+        CheckRun,
+        CheckState,
+        RunStatus,
+    )
 
     vendor = connection.vendor
     built = time.perf_counter()
@@ -150,7 +157,7 @@ def main() -> None:
     newest = runs[-1]
     checked_at = timezone.now()
     for start in range(0, RESULTS, batch):
-        CheckResult.objects.bulk_create(
+        made = CheckResult.objects.bulk_create(
             CheckResult(
                 run=newest,
                 organisation=newest.organisation,
@@ -161,6 +168,10 @@ def main() -> None:
                 checked_at=checked_at,
             )
             for n in range(start, start + batch)
+        )
+        # A run's results are its entries (one per resource checked, pointing at a verdict).
+        CheckEntry.objects.bulk_create(
+            CheckEntry(run=newest, result=result, checked_at=checked_at) for result in made
         )
     person = Person.objects.create(username="bench-centre")
     RoleAssignment.objects.create(

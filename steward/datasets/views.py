@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.forms import BaseForm, BoundField
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -113,18 +113,27 @@ def index(request: HttpRequest) -> HttpResponse:
 def queue(request: HttpRequest) -> HttpResponse:
     """My work (我的待辦): what waits for me given my roles, oldest first."""
     person = person_of(request)
-    datasets = (
-        Dataset.objects.filter(queue_q(person))
-        .select_related("organisation")
-        .order_by("status", "updated_at")
+    waiting = Dataset.objects.filter(queue_q(person))
+    # How many wait in each status, over every page (one GROUP BY; also the page's total).
+    counts = dict(waiting.order_by().values_list("status").annotate(n=Count("pk")))
+    in_workflow_order = Case(
+        *(When(status=status, then=Value(n)) for n, status in enumerate(Status.values)),
+        output_field=IntegerField(),
+    )
+    page = page_rows(
+        waiting.select_related("organisation").order_by(in_workflow_order, "updated_at", "pk"),
+        request,
+        count=sum(counts.values()),
     )
     groups: dict[str, list[Dataset]] = {}
-    for dataset in datasets:
+    for dataset in page:
         groups.setdefault(dataset.status, []).append(dataset)
     ordered = [
-        (Status(status).label, groups[status]) for status in Status.values if status in groups
+        (Status(status).label, counts[status], groups[status])
+        for status in Status.values
+        if status in groups
     ]
-    return render(request, "datasets/queue.html", {"groups": ordered})
+    return render(request, "datasets/queue.html", {"groups": ordered, "page": page})
 
 
 # ---------------------------------------------------------------- the form

@@ -19,14 +19,11 @@ from steward.inventory.exporting import FORMATS, export_items
 from steward.inventory.imports import ImportResult
 from steward.inventory.models import InventoryItem
 from steward.inventory.queries import (
-    DEFAULT_PAGE_SIZE,
     ItemFilters,
-    PageOutOfRange,
     agency_for,
     compilation_for,
     filter_items,
     item_for,
-    page_of,
     returns_of,
     visible_agencies,
     visible_items,
@@ -35,7 +32,8 @@ from steward.inventory.spreadsheets import ExportError, SpreadsheetError, check_
 from steward.inventory.targets import target_rows
 from steward.inventory.workflow import StepRules
 from steward.lib.api import BadRequestOut, ErrorOut, Id, Router, Year
-from steward.organisations.models import Person
+from steward.lib.pagination import DEFAULT_PAGE_SIZE, PageNumber, PageOut, PageSize, page_of
+from steward.organisations.models import Organisation, Person
 from steward.organisations.scope import organisation_for
 
 router = Router(tags=["inventory"])
@@ -246,45 +244,24 @@ def _filters(person: Person, data: FiltersIn) -> ItemFilters:
     )
 
 
-class ItemPageOut(Schema):
-    count: int  # items matching the filters, on every page
-    page: int
-    pages: int
-    page_size: int
-    page_size_capped: bool  # the page_size asked for was over the cap; this many were given
+class ItemPageOut(PageOut):
     items: list[ItemOut]
 
 
-@router.get("/items", response={200: ItemPageOut, 400: ErrorOut, 404: ErrorOut})
+@router.get("/items", response=ItemPageOut)
 def list_items(
     request: HttpRequest,
     filters: Query[FiltersIn],
-    page: int = 1,
-    page_size: int = DEFAULT_PAGE_SIZE,
+    page: PageNumber = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
 ) -> Any:
-    """The inventory in the caller's scope, filtered like the list page, a page at a time.
-
-    `page` counts from 1; `page_size` is 100 by default and at most 500 (a larger one is
-    capped, and `page_size_capped` says so). A page below 1 is 400, one past the last page
-    404, each with the reason; page 1 of an empty list is an empty page.
-    """
+    """The inventory in the caller's scope, filtered like the list page, a page at a time
+    (see steward/lib/pagination.py)."""
     person = _person(request)
     items = filter_items(visible_items(person), _filters(person, filters)).order_by(
         "agency__path", "identifier"
     )
-    try:
-        found = page_of(items, number=page, size=page_size)
-    except PageOutOfRange as error:
-        status = 404 if page > 1 and page_size >= 1 else 400
-        return Status(status, {"detail": str(error)})
-    return {
-        "count": found.count,
-        "page": found.number,
-        "pages": found.pages,
-        "page_size": found.size,
-        "page_size_capped": found.size_capped,
-        "items": found.items,
-    }
+    return page_of(items, number=page, size=page_size).as_dict()
 
 
 @router.get("/items/{item_id}", response=ItemOut)
@@ -400,20 +377,44 @@ def export(request: HttpRequest, filters: Query[FiltersIn], format: str = "xlsx"
     return response
 
 
-@router.get("/targets", response=list[TargetOut])
-def targets(request: HttpRequest, year: Year) -> Any:
-    """Planned openings, opened, target, shortfall and reason per agency for `year`."""
-    return [row.as_dict() for row in target_rows(visible_agencies(_person(request)), year)]
+class TargetPageOut(PageOut):
+    items: list[TargetOut]
 
 
-@router.get("/returns", response=list[ReturnOut])
-def list_returns(request: HttpRequest, year: Year) -> Any:
-    """Every return of `year` in the caller's scope, with the steps the caller may take."""
+@router.get("/targets", response=TargetPageOut)
+def targets(
+    request: HttpRequest,
+    year: Year,
+    page: PageNumber = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
+) -> Any:
+    """Planned openings, opened, target, shortfall and reason per agency for `year`, a page
+    of agencies at a time (by agency path)."""
+    agencies = visible_agencies(_person(request)).order_by("path")
+    found = page_of(agencies, number=page, size=page_size)
+    rows = target_rows(Organisation.objects.filter(pk__in=[a.pk for a in found.items]), year)
+    return found.as_dict() | {"items": [row.as_dict() for row in rows]}
+
+
+class ReturnPageOut(PageOut):
+    items: list[ReturnOut]
+
+
+@router.get("/returns", response=ReturnPageOut)
+def list_returns(
+    request: HttpRequest,
+    year: Year,
+    page: PageNumber = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
+) -> Any:
+    """The returns of `year` in the caller's scope, by agency path, a page at a time, with
+    the steps the caller may take."""
     rules = StepRules(_person(request))
-    inventories = list(returns_of(_person(request), year))
-    for inventory in inventories:
+    inventories = returns_of(_person(request), year).order_by("agency__path", "pk")
+    found = page_of(inventories, number=page, size=page_size)
+    for inventory in found.items:
         inventory.step_rules = rules  # type: ignore[attr-defined]  # one read of the roles
-    return inventories
+    return found.as_dict()
 
 
 @router.post(

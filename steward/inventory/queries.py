@@ -9,6 +9,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from steward.inventory.models import AgencyInventory, InventoryCompilation, InventoryItem
+from steward.lib.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from steward.organisations.models import Organisation, OrganisationKind, Person
 from steward.organisations.scope import Action, organisations_for, scope_q
 
@@ -117,8 +118,6 @@ def filter_items(items: QuerySet[InventoryItem], filters: ItemFilters) -> QueryS
 
 #: Items per page of the inventory list (page and API) unless asked otherwise, and the most
 #: one page may hold: larger requests get this many and say so.
-DEFAULT_PAGE_SIZE = 100
-MAX_PAGE_SIZE = 500
 
 
 class PageOutOfRange(ValueError):
