@@ -187,6 +187,7 @@ def main() -> None:
         f"built with bulk_create in {built:.0f} s"
     )
 
+    first_dataset = Dataset.objects.order_by("pk").values_list("pk", flat=True).first()
     client = Client()
     client.force_login(person)
     agency = agencies[3]
@@ -199,6 +200,9 @@ def main() -> None:
         f"/quality/runs/{newest.pk}/",
         f"/quality/runs/{newest.pk}/?state=broken",
         "/publishing/",
+        "/datasets/queue/",
+        "/datasets/queue/?page=20",
+        "/organisations/",
         "/api/datasets/",
         "/api/datasets/?status=draft&page=2",
         "/api/datasets/?page=100&page_size=500",
@@ -207,6 +211,8 @@ def main() -> None:
         f"/api/quality/runs/{newest.pk}/results?state=broken&page=20",
         "/api/publishing/outbox",
         "/api/publishing/outbox?status=failed&page=50",
+        "/api/organisations/",
+        f"/api/datasets/{first_dataset}/history",
     ]
     rows_out = []
     for url in urls:

@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "steward.organisations.middleware.RolesOncePerRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "steward.organisations.signin.middleware.IdleTimeoutMiddleware",
     "steward.organisations.signin.middleware.SecondFactorMiddleware",
@@ -87,10 +88,13 @@ TEMPLATES = [
 ]
 
 # SQLite by default (the embedded demo); PostgreSQL in production and CI via DATABASE_URL.
+# In production each server thread keeps its connection STEWARD_DB_CONN_MAX_AGE seconds
+# (docs/production.env: 60), checked before reuse so a restarted database costs no error.
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'steward.sqlite3'}"),
         conn_max_age=env_int("STEWARD_DB_CONN_MAX_AGE", 0),
+        conn_health_checks=env_bool("STEWARD_DB_CONN_HEALTH_CHECKS", True),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

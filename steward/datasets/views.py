@@ -71,6 +71,19 @@ from steward.organisations.scope import Action, organisations_for, scope_q
 # ---------------------------------------------------------------- lists
 
 
+#: What a row of the dataset lists shows (and `dataset.pk`, `organisation` for its link).
+LIST_COLUMNS = (
+    "identifier",
+    "title",
+    "status",
+    "updated_at",
+    "gender_statistics",
+    "returned_reasons",
+    "organisation__name",
+    "organisation__path",
+)
+
+
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     """Every dataset the person may see, filtered by status, agency and text."""
@@ -78,6 +91,8 @@ def index(request: HttpRequest) -> HttpResponse:
     datasets = (
         Dataset.objects.filter(scope_q(person, Action.VIEW))
         .select_related("organisation")
+        # The columns the list shows, not every metadata field (descriptions are long).
+        .only(*LIST_COLUMNS)
         .order_by("-updated_at", "-id")
     )
     status = request.GET.get("status", "")
@@ -121,7 +136,9 @@ def queue(request: HttpRequest) -> HttpResponse:
         output_field=IntegerField(),
     )
     page = page_rows(
-        waiting.select_related("organisation").order_by(in_workflow_order, "updated_at", "pk"),
+        waiting.select_related("organisation")
+        .only(*LIST_COLUMNS)
+        .order_by(in_workflow_order, "updated_at", "pk"),
         request,
         count=sum(counts.values()),
     )

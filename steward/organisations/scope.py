@@ -132,9 +132,9 @@ def scope_roots(person: Person, action: Action = Action.VIEW) -> list[Organisati
         return []
     allowed = roles_allowing(action)
     roots: dict[int, Organisation] = {}
-    for assignment in person.role_assignments.filter(active=True, role__in=allowed).select_related(
-        "organisation"
-    ):
+    for assignment in person.active_roles():
+        if assignment.role not in allowed:
+            continue
         organisation = assignment.organisation
         if assignment.role in MINISTRY_WIDE_ROLES:
             organisation = organisation.ministry
@@ -212,7 +212,7 @@ def organisation_for(person: Person, pk: int, action: Action = Action.VIEW) -> O
 def roles_of(person: Person) -> set[Role]:
     if not person.is_authenticated:
         return set()
-    return {Role(a.role) for a in person.role_assignments.filter(active=True)}
+    return {Role(a.role) for a in person.active_roles()}
 
 
 def people_who_can(action: Action, organisation: Organisation) -> QuerySet[Person]:

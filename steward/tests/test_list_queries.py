@@ -138,3 +138,24 @@ def test_queries_do_not_grow_with_agencies_or_rows(
     for url in PAGES:
         with django_assert_max_num_queries(MAX_QUERIES):
             assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url", ["/", "/datasets/", "/datasets/queue/", "/publishing/", "/feedback/", "/api/datasets/"]
+)
+def test_a_request_reads_the_persons_roles_once(
+    client: Client, cast: Cast, tree: Tree, url: str
+) -> None:
+    """The scoping rule, the navigation and the page share one read of the roles."""
+    build(tree, 2, 5)
+    client.force_login(cast.centre)
+    client.get(url)  # the session and language settle
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    own_roles = [
+        query["sql"]
+        for query in captured.captured_queries
+        if 'FROM "organisations_roleassignment"' in query["sql"]
+        and f'"organisations_roleassignment"."person_id" = {cast.centre.pk}' in query["sql"]
+    ]
+    assert len(own_roles) == 1, own_roles
