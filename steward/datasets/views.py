@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import Count, Q, QuerySet
 from django.forms import BaseForm, BoundField
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -124,6 +124,37 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
+class InWorkflowOrder:
+    """`datasets` status by status in workflow order (`Status`), each oldest update first.
+
+    Sliced by the paginator: a slice reads only the statuses it spans, each by the (status,
+    updated_at) index, instead of sorting every waiting row by a computed order.
+    """
+
+    def __init__(self, datasets: QuerySet[Dataset], *, counts: dict[str, int]) -> None:
+        self.datasets = datasets
+        self.counts = counts
+
+    def count(self) -> int:
+        return sum(self.counts.values())
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[Dataset]:
+        start, stop = index.start or 0, index.stop if index.stop is not None else self.count()
+        found: list[Dataset] = []
+        offset = 0
+        for status in Status.values:
+            n = self.counts.get(status, 0)
+            low, high = max(start - offset, 0), min(stop - offset, n)
+            if low < high:
+                in_status = self.datasets.filter(status=status).order_by("updated_at", "pk")
+                found.extend(in_status[low:high])
+            offset += n
+        return found
+
+
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     """My work (我的待辦): what waits for me given my roles, oldest first."""
@@ -131,17 +162,10 @@ def queue(request: HttpRequest) -> HttpResponse:
     waiting = Dataset.objects.filter(queue_q(person))
     # How many wait in each status, over every page (one GROUP BY; also the page's total).
     counts = dict(waiting.order_by().values_list("status").annotate(n=Count("pk")))
-    in_workflow_order = Case(
-        *(When(status=status, then=Value(n)) for n, status in enumerate(Status.values)),
-        output_field=IntegerField(),
+    rows = InWorkflowOrder(
+        waiting.select_related("organisation").only(*LIST_COLUMNS), counts=counts
     )
-    page = page_rows(
-        waiting.select_related("organisation")
-        .only(*LIST_COLUMNS)
-        .order_by(in_workflow_order, "updated_at", "pk"),
-        request,
-        count=sum(counts.values()),
-    )
+    page = page_rows(rows, request)  # type: ignore[arg-type]  # sliceable, with its count
     groups: dict[str, list[Dataset]] = {}
     for dataset in page:
         groups.setdefault(dataset.status, []).append(dataset)
