@@ -372,8 +372,8 @@ def queue_q(person: Person) -> Q:
                 in_ministry = Q(organisation__path__startswith=ministry.path)
                 by_scope.setdefault(in_ministry & scope_q(person, needed), set()).add(status)
     q = Q(pk__in=[])
-    for scope, statuses in by_scope.items():
-        q |= Q(status__in=sorted(statuses)) & scope
+    for scope, together in by_scope.items():
+        q |= Q(status__in=sorted(together)) & scope
     return q
 
 
