@@ -194,8 +194,10 @@ STEWARD_PORTAL_API_KEY = env_str("STEWARD_PORTAL_API_KEY", "")
 
 # The production server (`steward serve`: gunicorn, with `steward worker` beside it).
 STEWARD_BIND = env_str("STEWARD_BIND", "127.0.0.1:8000")
-STEWARD_WEB_WORKERS = env_int("STEWARD_WEB_WORKERS", 2 * (os.cpu_count() or 1) + 1)
-STEWARD_WEB_THREADS = env_int("STEWARD_WEB_THREADS", 1)
+# One process per core with 8 threads each (gunicorn's gthread worker): pages wait on the
+# database, threads overlap the waits (measured: docs/benchmarks.md, docs/deploy.md).
+STEWARD_WEB_WORKERS = env_int("STEWARD_WEB_WORKERS", os.cpu_count() or 1)
+STEWARD_WEB_THREADS = env_int("STEWARD_WEB_THREADS", 8)
 
 # ---------------------------------------------------------------------------------------------
 # Security: HTTPS, headers and the secret key (issue 10, part 5). Sign-in hardening (throttling,
