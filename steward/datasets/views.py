@@ -485,6 +485,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One dataset: its metadata, resources, where it stands, and what I can do now."""
     person = person_of(request)
     dataset = dataset_for(person, pk)
+    resources = list(dataset.resources.all())  # read once: the record and the table show them
     return render(
         request,
         "datasets/detail.html",
@@ -492,10 +493,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "dataset": dataset,
             "record_rows": [
                 (FIELDS_BY_KEY[key].label, _show(value, key))
-                for key, value in record_of(dataset).items()
+                for key, value in record_of(dataset, resources).items()
                 if key in FIELDS_BY_KEY
             ],
-            "resources": dataset.resources.all(),
+            "resources": resources,
             "versions": dataset.versions.order_by("-number"),
             "decisions": dataset.committee_decisions.select_related("meeting"),
             "withdrawals": dataset.withdrawals.all(),
