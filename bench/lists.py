@@ -192,6 +192,7 @@ def main() -> None:
     client.force_login(person)
     agency = agencies[3]
     urls = [
+        "/api/organisations/me",  # the floor: the cheapest signed-in request, same load
         "/datasets/",
         "/datasets/?status=draft",
         f"/datasets/?agency={agency.pk}",
