@@ -1,26 +1,27 @@
-"""Throughput: 20 concurrent users browsing list and detail pages, production server against
-`runserver`, on PostgreSQL, in the same run.
+"""Throughput: 20 concurrent signed-in users browsing list and detail pages on the production
+server (`steward serve`: gunicorn with PostgreSQL), optionally against `runserver`.
 
     uv run python bench/throughput.py \
         --database-url postgres://steward@127.0.0.1:54329/steward_bench [--datasets 1000] \
-        [--users 20] [--seconds 30] [--workers 5]
+        [--users 20] [--warmup 15] [--seconds 30] [--servers 3x4,5x1] [--baseline]
 
-Makes the database afresh (dropped first if it exists), migrates it, loads a ministry with
-one agency and `--datasets` published datasets (3 resources each, through the catalogue
-import) and one information-centre officer. Then, for each server in turn, on a free port on
-127.0.0.1, with the same environment:
+Makes the database afresh (dropped first if it exists; `--keep-data` reuses it), migrates it,
+loads a ministry with one agency and `--datasets` published datasets (3 resources each,
+through the catalogue import) and one information-centre officer. Then, for each server in
+turn, on a free port on 127.0.0.1, with the production environment (DEBUG off, persistent
+database connections, hashed static files):
 
-* `steward serve --no-worker` (gunicorn, `--workers` sync processes, static files by
-  WhiteNoise): the production server;
-* `steward runserver --noreload --insecure`: Django's development server (one thread per
-  request), the baseline;
+* `steward serve --no-worker --workers W --threads T` for each `WxT` of `--servers`
+  (T > 1: gunicorn's gthread worker);
+* with `--baseline`, `steward runserver --noreload --insecure`, Django's development server.
 
-runs `--users` simulated people in an aiohttp load generator (each signs in through the login
-form with its CSRF token, then opens list and detail pages without pause), counts only after
-`--warmup` seconds, and prints requests/s, median and p95 latency, and failures (not 200).
-Asserts nothing; the figures go to docs/benchmarks.md. (locust 2.47 was tried first: on this machine its
-headless runs stopped at once or failed every sign-in, so the load generator is the small
-aiohttp one below, on the same cores as the server, as locust would be.)
+The load generator is the aiohttp one below (locust 2.47 stopped at once or failed every
+sign-in on this machine), on the same cores as the server and the database: `--users`
+sessions each sign in through the login form with its CSRF token (all before anything is
+counted: a sign-in costs a password hash), then open list and detail pages without pause;
+`--warmup` seconds are not counted, then `--seconds` are. Prints requests/s, median and p95
+latency, failures (not 200) and the load average at the end. Asserts nothing; the figures go
+to docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,8 +142,32 @@ PAGES: list[tuple[int, str | None]] = [
 ]
 
 
-async def user(
-    base: str,
+async def sign_in(base: str) -> Any:
+    """A session signed in through the login form (with its CSRF token), as a person does."""
+    import aiohttp
+
+    jar = aiohttp.CookieJar(unsafe=True)  # cookies for an IP address too
+    timeout = aiohttp.ClientTimeout(total=120)
+    # A connection per request, as the reverse proxy in front of gunicorn does by default
+    # (nginx speaks HTTP/1.0 to its upstream).
+    connector = aiohttp.TCPConnector(force_close=True)
+    session = aiohttp.ClientSession(base, cookie_jar=jar, timeout=timeout, connector=connector)
+    async with session.get("/accounts/login/") as response:
+        token = CSRF.search(await response.text())
+    assert token, "no CSRF token on the login form"
+    form = {
+        "csrfmiddlewaretoken": token.group(1),
+        "username": "bench-centre",
+        "password": PASSWORD,
+        "next": "/",
+    }
+    async with session.post("/accounts/login/", data=form, allow_redirects=False) as response:
+        assert response.status == 302, f"sign-in refused: {response.status}"
+    return session
+
+
+async def browse(
+    session: Any,
     dataset_ids: list[int],
     start: float,
     stop: float,
@@ -149,55 +175,39 @@ async def user(
     failures: list[str],
     seed: int,
 ) -> None:
-    """One information-centre officer: signs in through the login form, then opens pages
-    without pause until `stop`; only requests started after `start` are counted."""
-    import aiohttp
-
+    """One signed-in information-centre officer opening pages without pause until `stop`;
+    only requests started after `start` are counted."""
     chooser = random.Random(seed)
     weights = [weight for weight, _ in PAGES]
-    jar = aiohttp.CookieJar(unsafe=True)  # cookies for an IP address too
-    timeout = aiohttp.ClientTimeout(total=60)
-    # A connection per request, as the reverse proxy in front of gunicorn does by default
-    # (nginx speaks HTTP/1.0 to its upstream); gunicorn's sync workers do not keep alive.
-    connector = aiohttp.TCPConnector(force_close=True)
-    async with aiohttp.ClientSession(
-        base, cookie_jar=jar, timeout=timeout, connector=connector
-    ) as session:
-        async with session.get("/accounts/login/") as response:
-            token = CSRF.search(await response.text())
-        assert token, "no CSRF token on the login form"
-        form = {
-            "csrfmiddlewaretoken": token.group(1),
-            "username": "bench-centre",
-            "password": PASSWORD,
-            "next": "/",
-        }
-        async with session.post("/accounts/login/", data=form, allow_redirects=False) as response:
-            assert response.status == 302, f"sign-in refused: {response.status}"
-        while (now := time.monotonic()) < stop:
-            path = (
-                chooser.choices(PAGES, weights)[0][1] or f"/datasets/{chooser.choice(dataset_ids)}/"
-            )
-            async with session.get(path, allow_redirects=False) as response:
-                await response.read()
-                took = time.monotonic() - now
-            if now >= start:
-                latencies.append(took)
-                if response.status != 200:
-                    failures.append(f"{path}: {response.status}")
+    while (now := time.monotonic()) < stop:
+        path = chooser.choices(PAGES, weights)[0][1] or f"/datasets/{chooser.choice(dataset_ids)}/"
+        async with session.get(path, allow_redirects=False) as response:
+            await response.read()
+            took = time.monotonic() - now
+        if now >= start:
+            latencies.append(took)
+            if response.status != 200:
+                failures.append(f"{path}: {response.status}")
 
 
 async def load(base: str, dataset_ids: list[int], options: argparse.Namespace) -> dict[str, float]:
+    """Sign every user in first (a password hash each: not what is measured), then browse:
+    `--warmup` seconds not counted, then `--seconds` counted."""
+    sessions = await asyncio.gather(*(sign_in(base) for _ in range(options.users)))
     latencies: list[float] = []
     failures: list[str] = []
     start = time.monotonic() + options.warmup
     stop = start + options.seconds
-    await asyncio.gather(
-        *(
-            user(base, dataset_ids, start, stop, latencies, failures, seed)
-            for seed in range(options.users)
+    try:
+        await asyncio.gather(
+            *(
+                browse(session, dataset_ids, start, stop, latencies, failures, seed)
+                for seed, session in enumerate(sessions)
+            )
         )
-    )
+    finally:
+        for session in sessions:
+            await session.close()
     latencies.sort()
     return {
         "requests": len(latencies),
@@ -205,6 +215,7 @@ async def load(base: str, dataset_ids: list[int], options: argparse.Namespace) -
         "p50": latencies[len(latencies) // 2] * 1000,
         "p95": latencies[int(len(latencies) * 0.95)] * 1000,
         "failures": len(failures),
+        "load": os.getloadavg()[0],
     }
 
 
@@ -216,7 +227,7 @@ def run_load(
     options: argparse.Namespace,
     dataset_ids: list[int],
 ) -> dict[str, float]:
-    log = open(Path(env["STEWARD_VAR_DIR"]) / f"{name}.log", "wb")  # noqa: SIM115
+    log = open(Path(env["STEWARD_VAR_DIR"]) / f"{name}.log", "ab")  # noqa: SIM115
     server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_listening(port, server)
@@ -237,10 +248,17 @@ def main() -> None:
     parser.add_argument("--datasets", type=int, default=1000)
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=int, default=30)
-    parser.add_argument("--warmup", type=int, default=60, help="seconds not counted first")
+    parser.add_argument("--warmup", type=int, default=15, help="seconds not counted first")
     parser.add_argument("--keep-data", action="store_true", help="reuse the database as it is")
-    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
-    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
+    parser.add_argument(
+        "--servers",
+        default="3x4",
+        help="gunicorn configurations to measure, WORKERSxTHREADS, comma-separated "
+        "(threads > 1: gunicorn's gthread worker)",
+    )
+    parser.add_argument(
+        "--baseline", action="store_true", help="also measure `runserver`, the old baseline"
+    )
     options = parser.parse_args()
     if not options.database_url.startswith("postgres"):
         sys.exit("--database-url must be a PostgreSQL URL")
@@ -287,35 +305,36 @@ def main() -> None:
 
     steward = [sys.executable, "-m", "steward.cli"]
     servers = []
-    port = free_port()
-    servers.append(
-        (
-            f"gunicorn ({options.workers}×{options.threads})",
-            [
-                *steward,
-                "serve",
-                "--no-worker",
-                f"--bind=127.0.0.1:{port}",
-                f"--workers={options.workers}",
-                f"--threads={options.threads}",
-            ],
-            port,
+    for config in options.servers.split(","):
+        workers, threads = (int(n) for n in config.lower().split("x"))
+        port = free_port()
+        command = [
+            *steward,
+            "serve",
+            "--no-worker",
+            f"--bind=127.0.0.1:{port}",
+            f"--workers={workers}",
+            f"--threads={threads}",
+        ]
+        servers.append((f"gunicorn {workers}×{threads}", command, port, env))
+    if options.baseline:
+        port = free_port()
+        command = [*steward, "runserver", "--noreload", "--insecure", f"127.0.0.1:{port}"]
+        # runserver starts a thread per request: connections kept per thread would pile up
+        # to the database server's max_connections (shared with others on this machine).
+        servers.append(
+            ("runserver (baseline)", command, port, env | {"STEWARD_DB_CONN_MAX_AGE": "0"})
         )
+    print(
+        f"\n{'server':24} {'req/s':>8} {'median ms':>10} {'p95 ms':>8} {'failures':>9} "
+        f"{'load avg':>9}"
     )
-    port = free_port()
-    servers.append(
-        (
-            "runserver (baseline)",
-            [*steward, "runserver", "--noreload", "--insecure", f"127.0.0.1:{port}"],
-            port,
-        )
-    )
-    print(f"\n{'server':32} {'req/s':>8} {'median ms':>10} {'p95 ms':>8} {'failures':>9}")
-    for name, command, port in servers:
-        row = run_load(name.split()[0], command, port, env, options, dataset_ids)
+    for name, command, port, server_env in servers:
+        row = run_load(name.split()[0], command, port, server_env, options, dataset_ids)
         print(
-            f"{name:32} {row['rps']:8.1f} {row['p50']:10.0f} {row['p95']:8.0f} "
-            f"{row['failures']:9.0f}"
+            f"{name:24} {row['rps']:8.1f} {row['p50']:10.0f} {row['p95']:8.0f} "
+            f"{row['failures']:9.0f} {row['load']:9.1f}",
+            flush=True,
         )
 
 

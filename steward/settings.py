@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "steward.organisations.middleware.RolesOncePerRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "steward.organisations.signin.middleware.IdleTimeoutMiddleware",
     "steward.organisations.signin.middleware.SecondFactorMiddleware",
@@ -91,10 +92,13 @@ TEMPLATES = [
 ]
 
 # SQLite by default (the embedded demo); PostgreSQL in production and CI via DATABASE_URL.
+# In production each server thread keeps its connection STEWARD_DB_CONN_MAX_AGE seconds
+# (docs/production.env: 60), checked before reuse so a restarted database costs no error.
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'steward.sqlite3'}"),
         conn_max_age=env_int("STEWARD_DB_CONN_MAX_AGE", 0),
+        conn_health_checks=env_bool("STEWARD_DB_CONN_HEALTH_CHECKS", True),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -212,8 +216,10 @@ STEWARD_PUBLISH_LEASE_SECONDS = env_int("STEWARD_PUBLISH_LEASE_SECONDS", 300)
 
 # The production server (`steward serve`: gunicorn, with `steward worker` beside it).
 STEWARD_BIND = env_str("STEWARD_BIND", "127.0.0.1:8000")
-STEWARD_WEB_WORKERS = env_int("STEWARD_WEB_WORKERS", 2 * (os.cpu_count() or 1) + 1)
-STEWARD_WEB_THREADS = env_int("STEWARD_WEB_THREADS", 1)
+# One process per core with 8 threads each (gunicorn's gthread worker): pages wait on the
+# database, threads overlap the waits (measured: docs/benchmarks.md, docs/deploy.md).
+STEWARD_WEB_WORKERS = env_int("STEWARD_WEB_WORKERS", os.cpu_count() or 1)
+STEWARD_WEB_THREADS = env_int("STEWARD_WEB_THREADS", 8)
 
 # ---------------------------------------------------------------------------------------------
 # Security: HTTPS, headers and the secret key (issue 10, part 5). Sign-in hardening (throttling,

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -29,7 +28,13 @@ from steward.lib.api import BadRequestOut, Day, ErrorOut, Id, Router
 from steward.lib.bounds import MAX_ID
 from steward.lib.pagination import DEFAULT_PAGE_SIZE, PageNumber, PageOut, PageSize, page_of
 from steward.organisations.models import Organisation, Person
-from steward.organisations.scope import Action, organisation_for, organisations_for, scope_q
+from steward.organisations.scope import (
+    Action,
+    organisation_for,
+    organisations_for,
+    scope_q,
+    scope_roots,
+)
 
 router = Router(tags=["datasets"])
 
@@ -368,14 +373,23 @@ def create_dataset(request: HttpRequest, payload: DatasetCreate) -> Any:
     return HttpStatus(201, _detail(dataset, person))
 
 
-@router.get("/meetings", response=list[MeetingOut])
-def list_meetings(request: HttpRequest) -> QuerySet[CommitteeMeeting]:
-    """Committee meetings of the ministries in your scope."""
-    ministry_ids = {
-        int(o.path.strip("/").split("/")[0])
-        for o in organisations_for(_person(request), Action.VIEW)
-    }
-    return CommitteeMeeting.objects.filter(ministry_id__in=ministry_ids)
+class MeetingPageOut(PageOut):
+    items: list[MeetingOut]
+
+
+@router.get("/meetings", response=MeetingPageOut)
+def list_meetings(
+    request: HttpRequest, page: PageNumber = 1, page_size: PageSize = DEFAULT_PAGE_SIZE
+) -> dict[str, Any]:
+    """Committee meetings of the ministries in your scope, newest first, a page at a time."""
+    person = _person(request)
+    meetings = CommitteeMeeting.objects.all()
+    if not person.is_superuser:
+        ministry_ids = {
+            int(root.path.strip("/").split("/")[0]) for root in scope_roots(person, Action.VIEW)
+        }
+        meetings = meetings.filter(ministry_id__in=ministry_ids)
+    return page_of(meetings.order_by("-held_on", "-pk"), number=page, size=page_size).as_dict()
 
 
 @router.post("/meetings", response={201: MeetingOut, 400: BadRequestOut})
@@ -420,21 +434,38 @@ def dataset_resources(request: HttpRequest, dataset_id: Id) -> Any:
     return list(_dataset(request, dataset_id).resources.all())
 
 
-@router.get("/{dataset_id}/history", response=list[EventOut])
-def dataset_history(request: HttpRequest, dataset_id: Id) -> list[dict[str, Any]]:
-    """Every audit event: who, when, from → to, comment and the metadata diff."""
-    return [
-        {
-            "at": event.at,
-            "actor": str(event.actor) if event.actor else "",
-            "action": event.action,
-            "from_state": event.from_state,
-            "to_state": event.to_state,
-            "comment": event.comment,
-            "changes": event.changes,
-        }
-        for event in audit_history(_dataset(request, dataset_id))
-    ]
+class EventPageOut(PageOut):
+    items: list[EventOut]
+
+
+@router.get("/{dataset_id}/history", response=EventPageOut)
+def dataset_history(
+    request: HttpRequest,
+    dataset_id: Id,
+    page: PageNumber = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
+) -> dict[str, Any]:
+    """The audit events, oldest first, a page at a time: who, when, from → to, comment and
+    the metadata diff."""
+    found = page_of(
+        audit_history(_dataset(request, dataset_id)).order_by("at", "pk"),
+        number=page,
+        size=page_size,
+    )
+    return found.as_dict() | {
+        "items": [
+            {
+                "at": event.at,
+                "actor": str(event.actor) if event.actor else "",
+                "action": event.action,
+                "from_state": event.from_state,
+                "to_state": event.to_state,
+                "comment": event.comment,
+                "changes": event.changes,
+            }
+            for event in found.items
+        ]
+    }
 
 
 # ---------------------------------------------------------------- steps

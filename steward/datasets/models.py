@@ -187,6 +187,9 @@ class Dataset(models.Model):
             models.Index(fields=["-updated_at", "-id"], name="dataset_updated_idx"),
             models.Index(fields=["status", "-updated_at"], name="dataset_status_updated_idx"),
             models.Index(fields=["organisation", "-updated_at"], name="dataset_org_updated_idx"),
+            # My work counts its rows per status within the person's organisations: covered
+            # by this index, without reading the rows.
+            models.Index(fields=["status", "organisation"], name="dataset_status_org_idx"),
         ]
 
     def __str__(self) -> str:

@@ -39,6 +39,7 @@ from steward.datasets.workflow import (
     approve_label,
     available_steps,
 )
+from steward.lib.pagination import page_rows
 from steward.organisations.models import Organisation, Person
 from steward.organisations.scope import Action, organisations_for
 from steward.publishing.services import portal_reason, refused_entry
@@ -259,7 +260,10 @@ def meetings(request: HttpRequest) -> HttpResponse:
         request,
         "datasets/meetings.html",
         {
-            "meetings": visible.prefetch_related("decisions__dataset"),
+            "meetings": page_rows(
+                visible.prefetch_related("decisions__dataset").order_by("-held_on", "-pk"),
+                request,
+            ),
             "form": form,
             "next": back,
         },
@@ -273,4 +277,4 @@ def notices(request: HttpRequest) -> HttpResponse:
         .select_related("dataset")
         .order_by("-notice_published_on", "-pk")
     )
-    return render(request, "datasets/notices.html", {"withdrawals": published})
+    return render(request, "datasets/notices.html", {"withdrawals": page_rows(published, request)})

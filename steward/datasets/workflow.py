@@ -362,17 +362,21 @@ def queue_q(person: Person) -> Q:
             plan_decides |= statuses
         else:
             waiting.setdefault(action, set()).update(set(statuses))
-    q = Q(pk__in=[])
+    # Statuses waiting within the same scope are asked for together (one `status IN (…)` per
+    # scope, not one OR branch per action), so the database can use the status index.
+    by_scope: dict[Q, set[str]] = {}
     for action, waiting_statuses in waiting.items():
-        q |= Q(status__in=sorted(waiting_statuses)) & scope_q(person, action)
+        by_scope.setdefault(scope_q(person, action), set()).update(waiting_statuses)
     # Who acts on an edit or a withdrawal approval depends on each ministry's plan.
     for ministry in _ministries_of(person):
         for status in sorted(plan_decides):
             needed = stage_action(status, ministry)
             if needed is not None:
-                q |= Q(status=status, organisation__path__startswith=ministry.path) & scope_q(
-                    person, needed
-                )
+                in_ministry = Q(organisation__path__startswith=ministry.path)
+                by_scope.setdefault(in_ministry & scope_q(person, needed), set()).add(status)
+    q = Q(pk__in=[])
+    for scope, together in by_scope.items():
+        q |= Q(status__in=sorted(together)) & scope
     return q
 
 

@@ -22,8 +22,9 @@ from steward.feedback.figures import figures_for
 from steward.feedback.models import FeedbackItem
 from steward.feedback.workflow import Step, available_steps
 from steward.lib.api import ErrorOut, Id, Router
+from steward.lib.pagination import DEFAULT_PAGE_SIZE, PageNumber, PageOut, PageSize, page_of
 from steward.organisations.models import Organisation, Person
-from steward.organisations.scope import Action, organisation_for, scope_q
+from steward.organisations.scope import Action, PersonScope, organisation_for, scope_q
 
 router = Router(tags=["feedback"])
 
@@ -108,14 +109,14 @@ def _visible(person: Person) -> QuerySet[FeedbackItem]:
     return FeedbackItem.objects.filter(scope_q(person, Action.VIEW)).select_related("organisation")
 
 
-def _out(item: FeedbackItem, person: Person) -> dict[str, Any]:
+def _out(item: FeedbackItem, person: Person, scope: PersonScope | None = None) -> dict[str, Any]:
     values = {
         name: getattr(item, name) for name in FeedbackItemOut.model_fields if hasattr(item, name)
     }
     values.update(
         id=item.pk,
         overdue=item.is_overdue(),
-        steps=[str(step) for step in available_steps(item, person)],
+        steps=[str(step) for step in available_steps(item, person, scope=scope)],
     )
     return values
 
@@ -130,11 +131,20 @@ def _refusal(error: services.FeedbackError) -> JsonResponse:
 RESPONSES: dict[int, Any] = {200: FeedbackItemOut, 400: ErrorOut, 409: ErrorOut}
 
 
-@router.get("/items", response=list[FeedbackItemOut])
+class FeedbackItemPageOut(PageOut):
+    items: list[FeedbackItemOut]
+
+
+@router.get("/items", response=FeedbackItemPageOut)
 def list_items(
-    request: HttpRequest, status: str = "", organisation_id: int | None = None
-) -> list[dict[str, Any]]:
-    """Items in scope, by due time; `status` filters, `organisation_id` keeps a subtree."""
+    request: HttpRequest,
+    status: str = "",
+    organisation_id: Id | None = None,
+    page: PageNumber = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
+) -> dict[str, Any]:
+    """Items in scope by due time, a page at a time (see steward/lib/pagination.py);
+    `status` filters, `organisation_id` keeps a subtree."""
     person = _person(request)
     items = _visible(person).order_by("due_at", "pk")
     if status:
@@ -142,7 +152,9 @@ def list_items(
     if organisation_id is not None:
         root = organisation_for(person, organisation_id)
         items = items.filter(organisation__path__startswith=root.path)
-    return [_out(item, person) for item in items]
+    found = page_of(items, number=page, size=page_size)
+    scope = PersonScope(person)  # the roles read once for the page
+    return found.as_dict() | {"items": [_out(item, person, scope) for item in found.items]}
 
 
 @router.get("/items/{feedback_item_id}", response=FeedbackItemOut)

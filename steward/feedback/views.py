@@ -14,7 +14,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -37,6 +36,7 @@ from steward.feedback.forms import (
 from steward.feedback.importing import OPTIONAL, REQUIRED, ImportRefused, import_items
 from steward.feedback.models import DueSource, FeedbackItem, Status
 from steward.feedback.workflow import STEPS, Step, available_steps
+from steward.lib.pagination import page_rows
 from steward.organisations.models import Organisation, OrganisationKind, Person
 from steward.organisations.scope import Action, organisations_for, roles_allowing, scope_q
 from steward.organisations.signin.lockouts import client_address
@@ -94,7 +94,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     items = _visible(person).order_by("due_at", "pk")
     if show == "open":
         items = items.filter(status__in=OPEN_STATUSES)
-    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_rows(items, request, size=PAGE_SIZE)
     return render(
         request,
         "feedback/inbox.html",
@@ -119,7 +119,10 @@ def approvals(request: HttpRequest) -> HttpResponse:
         .select_related("organisation", "assigned_to", "dataset")
         .order_by("due_at", "pk")
     )
-    return render(request, "feedback/approvals.html", {"rows": _rows(items)})
+    page = page_rows(items, request, size=PAGE_SIZE)
+    return render(
+        request, "feedback/approvals.html", {"rows": _rows(list(page.object_list)), "page": page}
+    )
 
 
 @login_required

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from steward.feedback.models import FeedbackItem, Kind, Status
 from steward.organisations.models import Person
-from steward.organisations.scope import Action, can
+from steward.organisations.scope import Action, PersonScope
 
 
 class Step(StrEnum):
@@ -152,10 +152,14 @@ def status_allows(step: Step, item: FeedbackItem) -> bool:
     return rule is not None and item.status in rule.starts_from
 
 
-def available_steps(item: FeedbackItem, person: Person) -> list[Step]:
-    """The steps `person` may take on `item` now: the buttons a page shows."""
+def available_steps(
+    item: FeedbackItem, person: Person, *, scope: PersonScope | None = None
+) -> list[Step]:
+    """The steps `person` may take on `item` now: the buttons a page shows. A list passes one
+    `scope` for all its rows, so the person's roles are read once."""
+    scope = scope or PersonScope(person)
     return [
         step
         for step in Step
-        if status_allows(step, item) and can(person, STEPS[step].action, item.organisation)
+        if status_allows(step, item) and scope.can(STEPS[step].action, item.organisation)
     ]

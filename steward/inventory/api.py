@@ -32,8 +32,8 @@ from steward.inventory.spreadsheets import ExportError, SpreadsheetError, check_
 from steward.inventory.targets import target_rows
 from steward.inventory.workflow import StepRules
 from steward.lib.api import BadRequestOut, ErrorOut, Id, Router, Year
-from steward.lib.pagination import DEFAULT_PAGE_SIZE, PageNumber, PageSize, page_of
-from steward.organisations.models import Person
+from steward.lib.pagination import DEFAULT_PAGE_SIZE, PageNumber, PageOut, PageSize, page_of
+from steward.organisations.models import Organisation, Person
 from steward.organisations.scope import organisation_for
 
 router = Router(tags=["inventory"])
@@ -244,12 +244,7 @@ def _filters(person: Person, data: FiltersIn) -> ItemFilters:
     )
 
 
-class ItemPageOut(Schema):
-    count: int  # items matching the filters, on every page
-    page: int
-    pages: int
-    page_size: int
-    page_size_capped: bool  # the page_size asked for was over the cap; this many were given
+class ItemPageOut(PageOut):
     items: list[ItemOut]
 
 
@@ -386,20 +381,44 @@ def export(request: HttpRequest, filters: Query[FiltersIn], format: str = "xlsx"
     return response
 
 
-@router.get("/targets", response=list[TargetOut])
-def targets(request: HttpRequest, year: Year) -> Any:
-    """Planned openings, opened, target, shortfall and reason per agency for `year`."""
-    return [row.as_dict() for row in target_rows(visible_agencies(_person(request)), year)]
+class TargetPageOut(PageOut):
+    items: list[TargetOut]
 
 
-@router.get("/returns", response=list[ReturnOut])
-def list_returns(request: HttpRequest, year: Year) -> Any:
-    """Every return of `year` in the caller's scope, with the steps the caller may take."""
+@router.get("/targets", response=TargetPageOut)
+def targets(
+    request: HttpRequest,
+    year: Year,
+    page: PageNumber = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
+) -> Any:
+    """Planned openings, opened, target, shortfall and reason per agency for `year`, a page
+    of agencies at a time (by agency path)."""
+    agencies = visible_agencies(_person(request)).order_by("path")
+    found = page_of(agencies, number=page, size=page_size)
+    rows = target_rows(Organisation.objects.filter(pk__in=[a.pk for a in found.items]), year)
+    return found.as_dict() | {"items": [row.as_dict() for row in rows]}
+
+
+class ReturnPageOut(PageOut):
+    items: list[ReturnOut]
+
+
+@router.get("/returns", response=ReturnPageOut)
+def list_returns(
+    request: HttpRequest,
+    year: Year,
+    page: PageNumber = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
+) -> Any:
+    """The returns of `year` in the caller's scope, by agency path, a page at a time, with
+    the steps the caller may take."""
     rules = StepRules(_person(request))
-    inventories = list(returns_of(_person(request), year))
-    for inventory in inventories:
+    inventories = returns_of(_person(request), year).order_by("agency__path", "pk")
+    found = page_of(inventories, number=page, size=page_size)
+    for inventory in found.items:
         inventory.step_rules = rules  # type: ignore[attr-defined]  # one read of the roles
-    return inventories
+    return found.as_dict()
 
 
 @router.post(

@@ -112,12 +112,40 @@ PAGE_ROWS = 50
 
 
 def page_rows(
-    rows: QuerySet[Any], request: HttpRequest, param: str = "page", size: int = PAGE_ROWS
+    rows: QuerySet[Any],
+    request: HttpRequest,
+    param: str = "page",
+    size: int = PAGE_ROWS,
+    *,
+    count: int | None = None,
 ) -> DjangoPage[Any]:
-    """Page `request.GET[param]` of `rows` for an HTML list (one COUNT, one sliced SELECT).
+    """Page `request.GET[param]` of `rows` for an HTML list (one COUNT, one sliced SELECT;
+    no COUNT when the caller already knows it and passes `count`).
 
     A page number that is not a number, below 1 or past the end shows the nearest page (the
-    first or the last), as Django's `Paginator.get_page` does; the template shows the total
+    first or the last), as Django's `Paginator.get_page` does, and `page.asked_for` keeps
+    what was asked so the pager says that page does not exist; the template shows the total
     (`page.paginator.count`) and "page n of m".
     """
-    return Paginator(rows, size).get_page(request.GET.get(param))
+    paginator = Paginator(rows, size)
+    if count is not None:
+        paginator.count = count  # type: ignore[misc]  # a cached_property, primed
+    asked = request.GET.get(param)
+    try:
+        below_first = int(asked or 1) < 1
+    except ValueError:
+        below_first = False
+    # Django's get_page shows the last page for any number out of range; below 1 is nearer 1.
+    page = paginator.get_page(1 if below_first else asked)
+    page.asked_for = asked if _other_page(asked, page.number) else ""  # type: ignore[attr-defined]
+    return page
+
+
+def _other_page(asked: str | None, number: int) -> bool:
+    """Was a page asked for that is not the one shown (not a number, or out of range)?"""
+    if not asked:
+        return False
+    try:
+        return int(asked) != number
+    except ValueError:
+        return True

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 from ninja import Schema
 
 from steward.lib.api import Router
+from steward.lib.pagination import DEFAULT_PAGE_SIZE, PageNumber, PageOut, PageSize, page_of
 from steward.organisations.scope import Action, organisations_for
 
 router = Router(tags=["organisations"])
@@ -49,6 +52,14 @@ def me(request: HttpRequest) -> dict[str, object]:
     }
 
 
-@router.get("/", response=list[OrganisationOut])
-def list_organisations(request: HttpRequest) -> object:
-    return organisations_for(request.user, Action.VIEW).order_by("path")  # type: ignore[arg-type]
+class OrganisationPageOut(PageOut):
+    items: list[OrganisationOut]
+
+
+@router.get("/", response=OrganisationPageOut)
+def list_organisations(
+    request: HttpRequest, page: PageNumber = 1, page_size: PageSize = DEFAULT_PAGE_SIZE
+) -> dict[str, Any]:
+    """The organisations you may see, as a tree (by path), a page at a time."""
+    visible = organisations_for(request.user, Action.VIEW).order_by("path")  # type: ignore[arg-type]
+    return page_of(visible, number=page, size=page_size).as_dict()

@@ -33,7 +33,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"navigation": []}
-    held = {a.role for a in user.role_assignments.filter(active=True)}
+    held = {a.role for a in user.active_roles()}  # read once per request, shared with scope
     items = []
     for label, url_name, roles in NAVIGATION:
         if roles and not (roles & held) and not user.is_superuser:

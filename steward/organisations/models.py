@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable
 
 AGENCY_CODE_VALIDATOR = RegexValidator(
     r"^[A-Za-z0-9_]{10}$",
@@ -115,7 +110,10 @@ class Organisation(models.Model):
         if self.parent_id is None:
             return self
         root_id = int(self.path.strip("/").split("/")[0])
-        return Organisation.objects.get(pk=root_id)
+        kept: Organisation | None = self.__dict__.get("_steward_ministry")
+        if kept is None or kept.pk != root_id:  # read once per instance (a page asks often)
+            kept = self.__dict__["_steward_ministry"] = Organisation.objects.get(pk=root_id)
+        return kept
 
     @property
     def agency(self) -> Organisation:
@@ -143,8 +141,30 @@ class Person(AbstractUser):
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username
 
-    def active_roles(self) -> Iterable[RoleAssignment]:
-        return self.role_assignments.filter(active=True).select_related("organisation")
+    def active_roles(self) -> list[RoleAssignment]:
+        """The active role assignments, with their organisations.
+
+        In a web request they are read once, however often the scoping rule, the navigation
+        and the page ask (`RolesOncePerRequestMiddleware` lets the request's person keep
+        them); anywhere else every call reads them afresh.
+        """
+        kept: list[RoleAssignment] | None = self.__dict__.get(KEPT_ROLES)
+        if kept is not None:
+            return kept
+        found = list(self.role_assignments.filter(active=True).select_related("organisation"))
+        if self.__dict__.get(KEEP_ROLES):
+            self.__dict__[KEPT_ROLES] = found
+        return found
+
+    def forget_roles(self) -> None:
+        """Read the role assignments afresh next time (after this request changed them)."""
+        self.__dict__.pop(KEPT_ROLES, None)
+
+
+#: Attributes of a Person loaded for a web request: keep the roles read (set by the
+#: middleware), and the roles kept.
+KEEP_ROLES = "_steward_keep_roles"
+KEPT_ROLES = "_steward_roles"
 
 
 class Role(models.TextChoices):

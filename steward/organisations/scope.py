@@ -155,9 +155,9 @@ def scope_roots(person: Person, action: Action = Action.VIEW) -> list[Organisati
         return []
     allowed = roles_allowing(action)
     roots: dict[int, Organisation] = {}
-    for assignment in person.role_assignments.filter(active=True, role__in=allowed).select_related(
-        "organisation"
-    ):
+    for assignment in person.active_roles():
+        if assignment.role not in allowed:
+            continue
         organisation = assignment.organisation
         if assignment.role in MINISTRY_WIDE_ROLES:
             organisation = organisation.ministry
@@ -193,11 +193,26 @@ def organisations_for(person: Person, action: Action = Action.VIEW) -> QuerySet[
 
 def can(person: Person, action: Action, organisation: Organisation) -> bool:
     """May `person` perform `action` on something that belongs to `organisation`?"""
-    if not person.is_authenticated or not person.is_active:
-        return False
-    if person.is_superuser:
-        return True
-    return any(organisation.is_within(root) for root in scope_roots(person, action))
+    return PersonScope(person).can(action, organisation)
+
+
+class PersonScope:
+    """`can()` for one person asked about many organisations (a page of rows): the roots of
+    each action are read once, not once a row, so a list's queries do not grow with it."""
+
+    def __init__(self, person: Person) -> None:
+        self.person = person
+        self._roots: dict[Action, list[Organisation]] = {}
+
+    def can(self, action: Action, organisation: Organisation) -> bool:
+        person = self.person
+        if not person.is_authenticated or not person.is_active:
+            return False
+        if person.is_superuser:
+            return True
+        if action not in self._roots:
+            self._roots[action] = scope_roots(person, action)
+        return any(organisation.is_within(root) for root in self._roots[action])
 
 
 def require(person: Person, action: Action, organisation: Organisation) -> None:

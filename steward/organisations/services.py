@@ -95,7 +95,15 @@ def save_role_assignment(assignment: RoleAssignment, *, by: Person | None) -> Ro
             comment=str(assignment),
             changes=diff(before, _state(assignment)),
         )
+    _forget_roles(assignment, by)
     return assignment
+
+
+def _forget_roles(assignment: RoleAssignment, by: Person | None) -> None:
+    """The rest of this request reads the changed person's roles afresh."""
+    assignment.person.forget_roles()
+    if by is not None and by.pk == assignment.person_id:
+        by.forget_roles()
 
 
 def grant_role(
@@ -132,3 +140,4 @@ def revoke_role(assignment: RoleAssignment, *, by: Person | None) -> None:
             changes=diff(_state(stored), {}),
         )
         stored.delete()
+    _forget_roles(stored, by)

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from steward.lib.pagination import page_rows
 from steward.organisations.models import (
     Organisation,
     OrganisationKind,
@@ -104,10 +105,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def tree(request: HttpRequest) -> HttpResponse:
-    """The organisations the person may see, as an indented tree with their people."""
+    """The organisations the person may see, as an indented tree with their people, 50 a
+    page (a ministry has hundreds of agencies and units)."""
     organisations = (
         organisations_for(request.user, Action.VIEW)  # type: ignore[arg-type]
         .prefetch_related("role_assignments__person")
         .order_by("path")
     )
-    return render(request, "organisations/tree.html", {"organisations": organisations})
+    return render(
+        request, "organisations/tree.html", {"organisations": page_rows(organisations, request)}
+    )

@@ -68,6 +68,7 @@ def index(request: HttpRequest) -> HttpResponse:
     """Outbox status: what needs a person (refused, abandoned), what is waiting, what went."""
     person: Person = request.user  # type: ignore[assignment]
     entries = visible_entries(person)
+    # One GROUP BY counts every status: the two pages' totals come from it, not two COUNTs.
     counts = dict(entries.values_list("status").annotate(n=Count("pk")).order_by())
     attention = page_rows(
         entries.filter(status__in=[OutboxStatus.FAILED, OutboxStatus.DEAD]).order_by(
@@ -75,6 +76,7 @@ def index(request: HttpRequest) -> HttpResponse:
         ),
         request,
         "attention_page",
+        count=counts.get(OutboxStatus.FAILED, 0) + counts.get(OutboxStatus.DEAD, 0),
     )
     waiting = page_rows(
         entries.filter(status__in=[OutboxStatus.PENDING, OutboxStatus.IN_FLIGHT]).order_by(
@@ -82,6 +84,7 @@ def index(request: HttpRequest) -> HttpResponse:
         ),
         request,
         "waiting_page",
+        count=counts.get(OutboxStatus.PENDING, 0) + counts.get(OutboxStatus.IN_FLIGHT, 0),
     )
     publish_roots = scope_roots(person, Action.DATASET_PUBLISH)  # read once, not per row
     for entry in attention:

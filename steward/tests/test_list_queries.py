@@ -1,6 +1,7 @@
-"""The list pages run a fixed number of queries, whatever the number of agencies or rows:
-the dataset list, the quality index and the publishing outbox, at 2 and 8 agencies and at 5
-and 50 datasets (each with a refused or a waiting outbox entry, each agency with two check runs)."""
+"""The list pages and API lists run a fixed number of queries, whatever the number of agencies
+or rows: at 2 and 8 agencies and at 5 and 50 datasets (every other one awaiting the
+information centre's review, each with a refused or a waiting outbox entry and a feedback
+item, each agency with two check runs)."""
 
 from __future__ import annotations
 
@@ -15,12 +16,27 @@ from django.utils import timezone
 
 from steward.conftest import Cast, Tree
 from steward.datasets.models import Dataset
+from steward.datasets.workflow import Status
+from steward.feedback.models import FeedbackItem
 from steward.organisations.factories import OrganisationFactory
 from steward.organisations.models import OrganisationKind
 from steward.publishing.models import Operation, OutboxStatus, PublishingOutboxEntry
 from steward.quality.models import CheckKind, CheckRun, RunStatus
 
-PAGES = ["/datasets/", "/quality/", "/publishing/"]
+PAGES = [
+    "/datasets/",
+    "/datasets/queue/",
+    "/quality/",
+    "/publishing/",
+    "/feedback/",
+    "/organisations/",
+    "/api/datasets/",
+    "/api/publishing/outbox",
+    "/api/feedback/items",
+    "/api/organisations/",
+    "/api/inventory/returns?year=2026",
+    "/api/inventory/targets?year=2026",
+]
 #: The most any of these pages may run (sessions, the person, roles, the page's own reads).
 MAX_QUERIES = 20
 
@@ -36,13 +52,28 @@ def build(tree: Tree, agencies: int, datasets: int) -> None:
         )
         for n in range(agencies)
     ]
+    now = timezone.now()
     rows = Dataset.objects.bulk_create(
         Dataset(
             organisation=made[n % agencies],
             identifier=f"{made[n % agencies].agency_code}-{n + 1:06d}",
             title=f"資料集 {n}",
+            status=Status.CENTRE_REVIEW if n % 2 else Status.DRAFT,
         )
         for n in range(datasets)
+    )
+    FeedbackItem.objects.bulk_create(
+        FeedbackItem(
+            kind="comment",
+            organisation=dataset.organisation,
+            dataset=dataset,
+            text="欄位說明有誤",
+            limit_days=7,
+            day_kind="calendar",
+            due_on=now.date(),
+            due_at=now,
+        )
+        for dataset in rows
     )
     now = timezone.now()
     PublishingOutboxEntry.objects.bulk_create(
@@ -80,8 +111,11 @@ def queries(client: Client, url: str) -> int:
 def count_at(client: Client, tree: Tree, cast: Cast) -> Callable[[int, int], dict[str, int]]:
     client.force_login(cast.centre)
     client.get("/")  # the session and language settle before counting
+    for url in PAGES:  # and what a process reads once (the office calendars' revisions)
+        client.get(url)
 
     def count(agencies: int, datasets: int) -> dict[str, int]:
+        FeedbackItem.objects.all().delete()
         Dataset.objects.all().delete()
         CheckRun.objects.all().delete()
         tree.ministry.children.filter(key__startswith="q-agency-").delete()  # type: ignore[attr-defined]
@@ -104,3 +138,24 @@ def test_queries_do_not_grow_with_agencies_or_rows(
     for url in PAGES:
         with django_assert_max_num_queries(MAX_QUERIES):
             assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url", ["/", "/datasets/", "/datasets/queue/", "/publishing/", "/feedback/", "/api/datasets/"]
+)
+def test_a_request_reads_the_persons_roles_once(
+    client: Client, cast: Cast, tree: Tree, url: str
+) -> None:
+    """The scoping rule, the navigation and the page share one read of the roles."""
+    build(tree, 2, 5)
+    client.force_login(cast.centre)
+    client.get(url)  # the session and language settle
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    own_roles = [
+        query["sql"]
+        for query in captured.captured_queries
+        if 'FROM "organisations_roleassignment"' in query["sql"]
+        and f'"organisations_roleassignment"."person_id" = {cast.centre.pk}' in query["sql"]
+    ]
+    assert len(own_roles) == 1, own_roles

@@ -66,7 +66,7 @@ def test_a_dataset_walks_the_whole_chain_through_the_api(
         assert response.status_code == 200, (step, response.content)
         assert response.json()["status"] == status
 
-    history = client.get(f"{url}/history").json()
+    history = client.get(f"{url}/history").json()["items"]
     assert [event["to_state"] for event in history][-1] == "published"
     assert len(history) == 9  # create, edit, submit and six steps
     metadata = client.get(f"{url}/metadata").json()

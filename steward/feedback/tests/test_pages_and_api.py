@@ -106,7 +106,7 @@ def test_the_api_lists_items_in_scope_takes_steps_and_gives_figures(
     ours = entered(cast, tree.unit_a1, "2026-03-02T10:00")
     theirs = entered(cast, tree.unit_b1, "2026-03-02T10:00")
     client.force_login(cast.liaison)
-    listed = client.get("/api/feedback/items").json()
+    listed = client.get("/api/feedback/items").json()["items"]
     assert [row["id"] for row in listed] == [ours.pk]
     assert listed[0]["due_on"] == "2026-03-08" and listed[0]["overdue"] is True
     assert client.get(f"/api/feedback/items/{theirs.pk}").status_code == 404

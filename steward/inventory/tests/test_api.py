@@ -124,7 +124,7 @@ def test_the_workflow_through_the_api_by_the_right_roles_only(tree: Tree, cast: 
     assert not AgencyInventory.objects.exclude(status=InventoryStatus.DRAFT).exists()
     ok = post(client_for(cast.liaison), submit, {"shortfall_reason": "人力不足"})
     assert ok.status_code == 200 and ok.json()["status"] == "submitted"
-    targets = client_for(cast.liaison).get(API + "/targets", {"year": 2026}).json()
+    targets = client_for(cast.liaison).get(API + "/targets", {"year": 2026}).json()["items"]
     assert targets[0]["target"] == 1 and targets[0]["shortfall_reason"] == "人力不足"
     compile_path = f"/compilations/{tree.ministry.pk}/2026/compile"
     assert post(client_for(cast.cio), compile_path).status_code == 403
@@ -135,5 +135,5 @@ def test_the_workflow_through_the_api_by_the_right_roles_only(tree: Tree, cast: 
     assert post(client_for(cast.liaison), approve).status_code == 404
     assert post(client_for(cast.cio), approve, {"comment": "同意"}).status_code == 200
     assert post(client_for(cast.cio), approve).status_code == 400  # twice
-    returns = client_for(cast.liaison).get(API + "/returns", {"year": 2026}).json()
+    returns = client_for(cast.liaison).get(API + "/returns", {"year": 2026}).json()["items"]
     assert [(r["agency"], r["status"]) for r in returns] == [("甲署", "approved")]

@@ -121,10 +121,10 @@ def test_the_api_list_is_paginated_with_a_total_a_default_size_and_a_cap(
 @pytest.mark.parametrize(
     ("query", "status", "words"),
     [
-        ({"page": 4}, 404, "共 3 頁"),
-        ({"page": 0}, 422, "page"),
-        ({"page": -2}, 422, "page"),
-        ({"page_size": 0}, 422, "page_size"),
+        ({"page": 4}, 404, "第 4 頁已超出範圍：每頁 100 筆，共 3 頁。"),
+        ({"page": 0}, 422, "greater than or equal to 1"),
+        ({"page": -2}, 422, "greater than or equal to 1"),
+        ({"page_size": 0}, 422, "greater than or equal to 1"),
     ],
 )
 def test_a_page_that_does_not_exist_is_refused_saying_why(

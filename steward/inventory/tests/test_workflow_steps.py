@@ -65,7 +65,7 @@ def test_the_api_lists_the_same_steps_as_the_page_offers(tree: Tree, cast: Cast)
     for who, expected in [("centre", ["return"]), ("cio", ["return"]), ("liaison", [])]:
         client = Client()
         client.force_login(getattr(cast, who))
-        returns = client.get("/api/inventory/returns", {"year": 2026}).json()
+        returns = client.get("/api/inventory/returns", {"year": 2026}).json()["items"]
         assert [r["steps"] for r in returns if r["agency_id"] == tree.agency_a.pk] == [expected]
         page = client.get("/inventory/returns/?year=2026").content.decode()
         has_return_button = f"/inventory/returns/{tree.agency_a.pk}/2026/return/" in page

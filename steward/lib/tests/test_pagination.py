@@ -74,14 +74,83 @@ def test_page_1_of_an_empty_list_is_an_empty_page(client: Client, cast: Cast) ->
     assert (empty["count"], empty["pages"], empty["items"]) == (0, 1, [])
 
 
-@pytest.mark.parametrize(
-    "url",
-    ["/api/datasets/", "/api/quality/runs", "/api/publishing/outbox"],
-)
+PAGED = [
+    "/api/datasets/",
+    "/api/datasets/meetings",
+    "/api/quality/runs",
+    "/api/publishing/outbox",
+    "/api/feedback/items",
+    "/api/organisations/",
+    "/api/inventory/items",
+    "/api/inventory/targets?year=2026",
+    "/api/inventory/returns?year=2026",
+]
+
+
+def get_list(client: Client, url: str, **params: Any) -> Any:
+    path, _, query = url.partition("?")
+    fixed = dict(pair.split("=") for pair in query.split("&") if pair)
+    return client.get(path, {**fixed, **params})
+
+
+@pytest.mark.parametrize("url", PAGED)
 def test_every_api_list_answers_the_same_page_shape(centre: Client, url: str) -> None:
-    answer = centre.get(url, {"page_size": 1000})
+    answer = get_list(centre, url, page_size=1000)
     assert answer.status_code == 200
     body = answer.json()
     assert set(body) == {"count", "page", "pages", "page_size", "page_size_capped", "items"}
-    assert body["page_size_capped"] is True
-    assert centre.get(url, {"page": -1}).status_code == 422
+    assert body["page_size_capped"] is True and body["page_size"] == MAX_PAGE_SIZE
+    assert len(body["items"]) <= MAX_PAGE_SIZE
+    past = get_list(centre, url, page=body["pages"] + 1, page_size=1000)
+    assert past.status_code == 404 and "頁" in past.json()["detail"]
+
+
+@pytest.mark.parametrize("url", PAGED)
+@pytest.mark.parametrize("page", [-1, 0])
+def test_every_api_list_refuses_a_page_below_1_naming_it(
+    centre: Client, url: str, page: int
+) -> None:
+    answer = get_list(centre, url, page=page)
+    assert answer.status_code == 422
+    assert [issue["loc"][-1] for issue in answer.json()["detail"]] == ["page"]
+
+
+def test_a_dataset_history_is_paged_oldest_first(centre: Client, cast: Cast, tree: Tree) -> None:
+    from steward.audit.services import record
+
+    dataset = Dataset.objects.filter(organisation=tree.agency_a).order_by("pk").first()
+    assert dataset is not None
+    for n in range(120):
+        record(actor=cast.liaison, action="dataset.edit", subject=dataset, comment=f"第{n}次")
+    url = f"/api/datasets/{dataset.pk}/history"
+    first = centre.get(url).json()
+    assert (first["count"], first["pages"], len(first["items"])) == (120, 2, DEFAULT_PAGE_SIZE)
+    assert first["items"][0]["comment"] == "第0次"
+    last = centre.get(url, {"page": 2}).json()
+    assert [e["comment"] for e in last["items"]][-1] == "第119次"
+    assert centre.get(url, {"page": 3}).status_code == 404
+
+
+#: GET operations answering a bare JSON array, and why each is bounded whatever the size of
+#: the national catalogue. Any other list must be paged (the test below reads the schema).
+BOUNDED_LISTS = {
+    "/api/calendars/years": "one row per year that has an office calendar file",
+    "/api/calendars/years/{year}/days": "the days of one year: at most 366",
+    "/api/calendars/years/{year}/changes": "the days one year's revisions changed: at most 366 each",
+    "/api/plans/": "one action plan per ministry",
+    "/api/plans/{key}/compare": "the sections of one plan version",
+    "/api/datasets/{dataset_id}/resources": "the resources of one dataset",
+}
+
+
+def test_every_api_list_is_paged_or_bounded_by_its_nature(client: Client, db: None) -> None:
+    schema = client.get("/api/openapi.json").json()
+    bare_lists = set()
+    for path, operations in schema["paths"].items():
+        get_op = operations.get("get")
+        if get_op is None:
+            continue
+        ok = get_op["responses"].get("200", {}).get("content", {}).get("application/json", {})
+        if ok.get("schema", {}).get("type") == "array":
+            bare_lists.add(path)
+    assert bare_lists == set(BOUNDED_LISTS)

@@ -117,7 +117,7 @@ def test_the_api_lists_only_organisations_in_scope(client: Client, cast: Cast) -
     client.force_login(cast.other_liaison)
     response = client.get("/api/organisations/")
     assert response.status_code == 200
-    assert [o["key"] for o in response.json()] == ["t-unit-b1"]
+    assert [o["key"] for o in response.json()["items"]] == ["t-unit-b1"]
 
 
 def test_the_api_refuses_anonymous_callers(client: Client, db: None) -> None:

@@ -94,13 +94,13 @@ class Command(BaseCommand):
             "--workers",
             type=int,
             default=settings.STEWARD_WEB_WORKERS,
-            help="gunicorn worker processes (default: STEWARD_WEB_WORKERS or 2 × cores + 1).",
+            help="gunicorn worker processes (default: STEWARD_WEB_WORKERS or one per core).",
         )
         parser.add_argument(
             "--threads",
             type=int,
             default=settings.STEWARD_WEB_THREADS,
-            help="threads per gunicorn worker (default: STEWARD_WEB_THREADS or 1).",
+            help="threads per gunicorn worker, gthread above 1 (default: STEWARD_WEB_THREADS or 8).",
         )
         parser.add_argument(
             "--no-worker",
