@@ -11,13 +11,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Min
 
 from steward.catalogue.models import CatalogueEntry, SearchRow
 from steward.catalogue.search import tokens
 from steward.datasets.models import Dataset, DatasetVersion
 from steward.datasets.workflow import Status
+from steward.lib.bulk import insert_many
 from steward.organisations.models import Organisation, OrganisationKind
 from steward.quality.models import ResourceHealth
 
@@ -177,19 +178,44 @@ def refresh_entries(dataset_ids: Iterable[int]) -> RefreshReport:
             )  # with their search rows
             report.removed += removed.get(CatalogueEntry._meta.label, 0)
             if entries:
-                CatalogueEntry.objects.bulk_create(
-                    entries,
-                    update_conflicts=True,
-                    unique_fields=["dataset"],
-                    update_fields=_UPDATE_FIELDS,
-                )
-                rows = [search_row(entry) for entry in entries]
-                _set_quality(rows, {entry.dataset_id: entry for entry in entries})
-                SearchRow.objects.bulk_create(
-                    rows, update_conflicts=True, unique_fields=["entry"], update_fields=_ROW_FIELDS
-                )
+                _write(entries)
             report.written += len(entries)
     return report
+
+
+def _values(row: models.Model) -> dict[str, Any]:
+    return {f.attname: getattr(row, f.attname) for f in row._meta.concrete_fields}
+
+
+def _write(entries: list[CatalogueEntry]) -> None:
+    """Insert the new entries and their search rows, and upsert the others.
+
+    New ones go through `lib.bulk.insert_many` (a prepared INSERT): the national import
+    writes 53,000 at once, and Django's upsert compiler cost 4 of the 11.6 s of CPU of a
+    10,000-row import (cProfile, 2026-12-04).
+    """
+    rows = [search_row(entry) for entry in entries]
+    _set_quality(rows, {entry.dataset_id: entry for entry in entries})
+    existing = set(
+        CatalogueEntry.objects.filter(
+            dataset_id__in=[entry.dataset_id for entry in entries]
+        ).values_list("dataset_id", flat=True)
+    )
+    insert_many(CatalogueEntry, [_values(e) for e in entries if e.dataset_id not in existing])
+    insert_many(SearchRow, [_values(r) for r in rows if r.entry_id not in existing])
+    if existing:
+        CatalogueEntry.objects.bulk_create(
+            [entry for entry in entries if entry.dataset_id in existing],
+            update_conflicts=True,
+            unique_fields=["dataset"],
+            update_fields=_UPDATE_FIELDS,
+        )
+        SearchRow.objects.bulk_create(
+            [row for row in rows if row.entry_id in existing],
+            update_conflicts=True,
+            unique_fields=["entry"],
+            update_fields=_ROW_FIELDS,
+        )
 
 
 def search_row(entry: CatalogueEntry) -> SearchRow:

@@ -32,12 +32,13 @@ def _adapter(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
 
 
 def insert_many(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) -> None:
-    """INSERT `rows` of `model`, each {attname: value} (e.g. `dataset_id`); the primary key is
-    left to the database, a field a row leaves out gets its default (auto_now: the time now).
+    """INSERT `rows` of `model`, each {attname: value} (e.g. `dataset_id`); an automatic
+    primary key is left to the database (one that is a relation, like a one-to-one key, is
+    written), a field a row leaves out gets its default (auto_now: the time now).
     """
     if not rows:
         return
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    fields = [f for f in model._meta.concrete_fields if f is not model._meta.auto_field]
     now = timezone.now()
     defaults = {
         f.attname: now
