@@ -13,7 +13,7 @@ import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
@@ -31,7 +31,9 @@ from steward.datasets.standard import (
 
 from .encoding import EncodingReport
 from .sniff import FileFormat, FormatReport, FormatVerdict
-from .tables import TableReport
+
+if TYPE_CHECKING:  # tables loads pyarrow: 39 MB that the public search (Mark) never needs
+    from .tables import TableReport
 
 
 class Flag(enum.IntEnum):
