@@ -21,6 +21,7 @@ class InventoryConfig(AppConfig):
                 "inventory.submit": _("submitted to the information centre"),
                 "inventory.compile": _("compiled by the information centre"),
                 "inventory.approve": _("approved by the CIO"),
+                "inventory.agency_approve": _("approved by the agency's CIO"),
                 "inventory.return": _("returned for correction"),
             }
         )

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from steward.inventory.models import AgencyInventory, InventoryCompilation, InventoryStatus
 from steward.inventory.workflow import Step, StepRules
+from steward.lib.years import year_label
 from steward.organisations.models import Organisation, Person
 from steward.organisations.scope import scope_roots
 from steward.organisations.work import WorkItem, work_source
@@ -57,7 +58,7 @@ def inventory_waiting(person: Person) -> Iterable[WorkItem]:
                     if Step.SUBMIT in steps
                     else _("Approve the inventory as the agency's CIO"),
                     title=_("%(year)s inventory of %(agency)s")
-                    % {"year": inventory.year, "agency": inventory.agency.name},
+                    % {"year": year_label(inventory.year), "agency": inventory.agency.name},
                     url=f"{url}?year={inventory.year}",
                     organisation=inventory.agency,
                 )
@@ -88,7 +89,7 @@ def inventory_waiting(person: Person) -> Iterable[WorkItem]:
                 WorkItem(
                     kind=_("Compile the submitted inventories"),
                     title=_("%(year)s: %(count)s returns submitted")
-                    % {"year": year, "count": count},
+                    % {"year": year_label(year), "count": count},
                     url=f"{url}?year={year}",
                     organisation=ministry,
                 )
@@ -101,7 +102,7 @@ def inventory_waiting(person: Person) -> Iterable[WorkItem]:
                 WorkItem(
                     kind=_("Approve the compiled inventory"),
                     title=_("%(year)s compiled inventory of %(ministry)s")
-                    % {"year": compilation.year, "ministry": compilation.ministry.name},
+                    % {"year": year_label(compilation.year), "ministry": compilation.ministry.name},
                     url=f"{url}?year={compilation.year}",
                     organisation=compilation.ministry,
                 )

@@ -31,7 +31,7 @@ def tasks_waiting(person: Person) -> Iterable[WorkItem]:
     horizon = today + datetime.timedelta(days=HORIZON_DAYS)
     to_do: set[int] = set()
     centres: set[str] = set()
-    for assignment in person.role_assignments.filter(active=True).select_related("organisation"):
+    for assignment in person.active_roles():
         if assignment.role in LOCAL_WORKER_ROLES:
             to_do.add(home_organisation(assignment.organisation).pk)
         elif assignment.role == Role.INFORMATION_CENTRE:

@@ -29,7 +29,7 @@ def test_mols_year_takes_its_five_kpis_for_its_six_organisations(
         "replies_within_6_days",
     }  # fmt: skip
     assert run.scores.count() == 6
-    assert run.award_list.organisations.count() == 6  # nothing yet: all share the first rank
+    assert run.award_list.organisations.count() == 0  # nothing achieved yet: nobody proposed
     quarter = run_evaluation(Plan.objects.get(key="mol"), Period.parse("2016Q1"), by=None)
     assert codes(quarter) == {"accuracy_rate"}  # 註2: checked every quarter
     assert not hasattr(quarter, "award_list")  # awards follow the yearly evaluation
