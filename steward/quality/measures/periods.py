@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from steward.lib.bounds import MAX_YEAR, MIN_YEAR, year_in_range
+from steward.lib.years import year_label
 
 
 class MeasureError(Exception):
@@ -81,11 +82,16 @@ class Period:
         return f"{self.year}{suffix}"
 
     def __str__(self) -> str:
+        """The period as a page writes it, the year as the seeds do (lib/years.py): 「115 年第 4
+        季」, 「115 年上半年」, 「115 年」 in Chinese; "2026, quarter 4" in English."""
+        year = year_label(self.year)
         if self.kind == "quarter":
-            return _("%(year)s, quarter %(n)s") % {"year": self.year, "n": self.number}
+            return _("%(year)s, quarter %(n)s") % {"year": year, "n": self.number}
         if self.kind == "half":
-            return _("%(year)s, half %(n)s") % {"year": self.year, "n": self.number}
-        return str(self.year)
+            if self.number == 1:
+                return _("%(year)s, first half") % {"year": year}
+            return _("%(year)s, second half") % {"year": year}
+        return year
 
     def bounds(self) -> tuple[datetime.datetime, datetime.datetime]:
         """[start, end) as aware datetimes in the local time zone (Asia/Taipei)."""
