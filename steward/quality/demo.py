@@ -65,25 +65,26 @@ def _ok(ref: ResourceRef, body: str, content_type: str = "text/csv") -> FetchRes
 def _answer(ref: ResourceRef, n: int, quarter: int) -> tuple[ResourceRef, FetchResult]:
     """What resource `n` answered in `quarter` (0 is the oldest): most answer a good file.
 
-    The first four carry the year's problems, one each, so that even a ministry with four
+    The first three carry the year's problems, one each, so that even a ministry with four
     datasets on the portal shows them: a link broken for a quarter and then fixed, a file with
-    personal data, a JSON-LD file put behind a CSV label half-way through the year (the
-    format check says so; JSON-LD earns four stars), and a monthly file not updated for four
-    months at the latest check. Beyond those, one in seven links is broken and one in three
-    files has columns its 主要欄位說明 does not describe (a silver mark, not gold).
+    personal data that, at the latest check, had not been updated for four months although
+    it is monthly, and a JSON-LD file put behind a CSV label half-way through the year (the
+    format check says so; JSON-LD earns four stars). Beyond those, one in seven links is
+    broken and one in three files has columns its 主要欄位說明 does not describe (a silver
+    mark, not gold).
     """
     good = _ok(ref, GOOD_CSV)
     if n == 0:
         return ref, _broken(ref) if quarter == 1 else good
     if n == 1:
-        return ref, _ok(ref, PII_CSV)
+        if quarter < QUARTERS - 1:
+            return ref, _ok(ref, PII_CSV)
+        stale = timezone.localtime() - datetime.timedelta(days=120)
+        return dataclasses.replace(ref, modified=stale.strftime("%Y-%m-%d %H:%M:%S")), _ok(
+            ref, PII_CSV
+        )
     if n == 2:
         return ref, _ok(ref, JSON_LD, "application/ld+json") if quarter >= 2 else good
-    if n == 3:
-        if quarter < QUARTERS - 1:
-            return ref, _ok(ref, LOOSE_CSV)
-        stale = timezone.localtime() - datetime.timedelta(days=120)
-        return dataclasses.replace(ref, modified=stale.strftime("%Y-%m-%d %H:%M:%S")), good
     if n % 7 == 6:
         return ref, _broken(ref)
     return ref, _ok(ref, LOOSE_CSV) if n % 3 == 0 else good
