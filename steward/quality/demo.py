@@ -70,7 +70,7 @@ def _answer(ref: ResourceRef, n: int, quarter: int) -> tuple[ResourceRef, FetchR
     personal data that, at the latest check, had not been updated for four months although
     it is monthly, and a JSON-LD file put behind a CSV label half-way through the year (the
     format check says so; JSON-LD earns four stars). Beyond those, one in seven links is
-    broken and one in three files has columns its 主要欄位說明 does not describe (a silver
+    broken and one in three other files has columns its 主要欄位說明 does not describe (a silver
     mark, not gold).
     """
     good = _ok(ref, GOOD_CSV)
@@ -87,7 +87,7 @@ def _answer(ref: ResourceRef, n: int, quarter: int) -> tuple[ResourceRef, FetchR
         return ref, _ok(ref, JSON_LD, "application/ld+json") if quarter >= 2 else good
     if n % 7 == 6:
         return ref, _broken(ref)
-    return ref, _ok(ref, LOOSE_CSV) if n % 3 == 0 else good
+    return ref, _ok(ref, LOOSE_CSV) if n % 3 == 2 else good
 
 
 def _broken(ref: ResourceRef) -> FetchResult:
