@@ -28,26 +28,8 @@ from steward.committees.services import NOT_PROVIDED_APPROVERS, manage_action
 from steward.datasets.models import Dataset
 from steward.datasets.workflow import Status
 from steward.organisations.models import Organisation, Person
-from steward.organisations.scope import Action, scope_q, scope_roots
+from steward.organisations.scope import Action, PersonScope, scope_q
 from steward.organisations.work import WorkItem, work_source
-
-
-class _Roots:
-    """Where a person may act, read once per action (scope.scope_roots), for many checks."""
-
-    def __init__(self, person: Person) -> None:
-        self.person = person
-        self._roots: dict[Action, list[Organisation]] = {}
-
-    def can(self, action: Action, organisation: Organisation) -> bool:
-        person = self.person
-        if not person.is_authenticated or not person.is_active:
-            return False
-        if person.is_superuser:
-            return True
-        if action not in self._roots:
-            self._roots[action] = scope_roots(person, action)
-        return any(organisation.is_within(root) for root in self._roots[action])
 
 
 def _ministry_id(organisation: Organisation) -> int:
@@ -57,7 +39,7 @@ def _ministry_id(organisation: Organisation) -> int:
 @work_source
 def meetings_and_minutes(person: Person) -> Iterable[WorkItem]:
     """Meetings due at the plan's cadence, and minutes to write."""
-    roots = _Roots(person)
+    roots = PersonScope(person)
     committees = [
         committee
         for committee in Committee.objects.select_related("organisation")
@@ -110,7 +92,7 @@ def meetings_and_minutes(person: Person) -> Iterable[WorkItem]:
 def awaiting_the_committee(person: Person) -> Iterable[WorkItem]:
     """How many datasets, withdrawals and not-provided items wait on each advisory committee
     whose decisions this person records, linked to its next meeting (or the committee)."""
-    roots = _Roots(person)
+    roots = PersonScope(person)
     committees = [
         committee
         for committee in Committee.objects.filter(kind=Kind.ADVISORY).select_related("organisation")
@@ -161,7 +143,7 @@ def awaiting_the_committee(person: Person) -> Iterable[WorkItem]:
 @work_source
 def not_provided_to_approve(person: Person) -> Iterable[WorkItem]:
     """Not-provided classifications the committee agreed to, for the plan's approver."""
-    roots = _Roots(person)
+    roots = PersonScope(person)
     rules = RulesByMinistry()
     reviews = NotProvidedReview.objects.filter(
         scope_q(person, Action.VIEW, field="item__agency"),
