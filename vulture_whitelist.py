@@ -7,10 +7,12 @@ vulture reads this file (pyproject.toml); nothing imports it. Each line is a use
 # ruff: noqa: B018
 
 from steward import errors
+from steward.catalogue import search_index
 from steward.evaluation import registry
 from steward.feedback.models import FeedbackItem
 from steward.lib import middleware
 from steward.organisations import context_processors, work
+from steward.organisations import middleware as organisations_middleware
 from steward.organisations.signin import middleware as signin_middleware
 from steward.organisations.signin import views as signin_views
 from steward.plans.management.commands.plan import Command as PlanCommand
@@ -35,3 +37,5 @@ registry.is_registered
 registry.registered
 work.work_source
 work.waiting_for
+search_index.uninstall  # the reverse of migration catalogue 0002 (migrations are not read)
+organisations_middleware.RolesOncePerRequestMiddleware  # MIDDLEWARE in settings.py

@@ -27,13 +27,9 @@ from steward.committees.rules import PeriodState, RulesByMinistry, cadence
 from steward.committees.services import NOT_PROVIDED_APPROVERS, manage_action
 from steward.datasets.models import Dataset
 from steward.datasets.workflow import Status
-from steward.organisations.models import Organisation, Person
+from steward.organisations.models import Person
 from steward.organisations.scope import Action, PersonScope, scope_q
 from steward.organisations.work import WorkItem, work_source
-
-
-def _ministry_id(organisation: Organisation) -> int:
-    return int(organisation.path.strip("/").split("/")[0])
 
 
 @work_source
