@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "steward.committees",
     "steward.tasks",
     "steward.evaluation",  # after the apps it measures: its demo evaluates their activity
+    "steward.reports",  # after every app it reports on
 ]
 
 MIDDLEWARE = [
