@@ -125,7 +125,7 @@ def star_distribution(counts: Mapping[int, int]) -> Chart:
         table=Table(
             caption=_("Openness stars"),
             columns=(stars, resources),
-            rows=tuple((d["stars"], d["resources"]) for d in data) if total else (),
+            rows=tuple((f"{n} ★", counts.get(n, 0)) for n in range(0, 6)) if total else (),
             empty_text=_("No data for this period."),
         ),
     )
