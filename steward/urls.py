@@ -19,6 +19,7 @@ urlpatterns = [
     path("feedback/", include("steward.feedback.urls")),
     path("evaluation/", include("steward.evaluation.urls")),
     path("committees/", include("steward.committees.urls")),
+    path("reports/", include("steward.reports.urls")),
     path("tasks/", include("steward.tasks.urls")),
     path("", include("steward.catalogue.urls")),  # public: CKAN Action API, DCAT
     path("api/", api.urls),

@@ -1,0 +1,7 @@
+"""Dashboard routes, under /reports/dashboard/."""
+
+from django.urls import URLPattern
+
+app_name = "dashboards"
+
+urlpatterns: list[URLPattern] = []
