@@ -53,6 +53,23 @@ agency_code = "A17000000J"
 
 """
 
+#: The test ministry's two agencies, 甲署 and 乙局, for plans that name them.
+TEST_PLAN_AGENCIES = """[[organisations]]
+key = "t-agency-a"
+name = "甲署"
+kind = "agency"
+parent = "t-ministry"
+agency_code = "A17010000J"
+
+[[organisations]]
+key = "t-agency-b"
+name = "乙局"
+kind = "agency"
+parent = "t-ministry"
+agency_code = "A17020000J"
+
+"""
+
 
 def follow_built_in(key: str, tree: Tree) -> None:
     """Make the test ministry follow built-in plan `key`, as installed from its file.

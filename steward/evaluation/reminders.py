@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import datetime
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from steward.audit.services import record
 from steward.evaluation.models import ImprovementReport, ReportStatus
+from steward.lib.chase import chase_once
 from steward.lib.notify import notify
 from steward.organisations.scope import Action, people_who_can
 
@@ -43,21 +42,17 @@ def chase_reports(*, today: datetime.date | None = None) -> tuple[list[int], lis
 
 
 def _mark(pk: int, field: str, day: datetime.date, action: Action, what: str) -> bool:
-    with transaction.atomic():
-        report = (
-            ImprovementReport.objects.select_for_update().select_related("organisation").get(pk=pk)
-        )
-        if getattr(report, field) is not None or report.status not in WAITING:
-            return False
-        setattr(report, field, day)
-        report.save(update_fields=[field])
-        record(actor=None, action=f"evaluation.improvement_{field.removesuffix('_on')}",
-               subject=report, organisation=report.organisation,
-               from_state=report.status, to_state=report.status)  # fmt: skip
+    def tell(report: ImprovementReport) -> None:
         notify(
             people_who_can(action, report.organisation),
             subject=_("[Open data] Improvement report of %(organisation)s: %(what)s")
             % {"organisation": report.organisation.name, "what": what},
             body=_("Due by %(due)s.") % {"due": report.due_on.isoformat()},
         )
-    return True
+
+    chased = chase_once(
+        ImprovementReport.objects.select_related("organisation"), [pk],
+        field=field, value=day, action=f"evaluation.improvement_{field.removesuffix('_on')}",
+        still_waiting=lambda report: report.status in WAITING, tell=tell,
+    )  # fmt: skip
+    return bool(chased)

@@ -13,14 +13,13 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from steward.audit.services import record
 from steward.calendars.workdays import WorkingCalendar
 from steward.feedback.models import FeedbackItem, Kind, Status
+from steward.lib.chase import chase_once
 from steward.lib.notify import notify
 from steward.organisations.models import Person, Role
 from steward.organisations.scope import Action, people_who_can
@@ -57,26 +56,19 @@ def remind_due_soon(*, now: datetime.datetime | None = None) -> list[FeedbackIte
     candidates = FeedbackItem.objects.filter(
         status__in=OPEN, reminded_on__isnull=True, due_on__lte=horizon, due_at__gt=moment
     ).values_list("pk", flat=True)
-    reminded = []
-    for pk in list(candidates):
-        with transaction.atomic():
-            item = (
-                FeedbackItem.objects.select_for_update().select_related("organisation").get(pk=pk)
-            )
-            if item.reminded_on is not None or item.status not in OPEN:
-                continue  # another worker got there first, or it was answered meanwhile
-            item.reminded_on = today
-            item.save(update_fields=["reminded_on"])
-            record(actor=None, action="feedback.remind", subject=item,
-                   organisation=item.organisation, from_state=item.status,
-                   to_state=item.status)  # fmt: skip
-            people = set(people_who_can(Action.FEEDBACK_REPLY, item.organisation))
-            if item.assigned_to is not None:
-                people.add(item.assigned_to)
-            subject, body = _letter(item, _("reply due soon"))
-            notify(sorted(people, key=lambda p: p.pk), subject=subject, body=body)
-            reminded.append(item)
-    return reminded
+
+    def tell(item: FeedbackItem) -> None:
+        people = set(people_who_can(Action.FEEDBACK_REPLY, item.organisation))
+        if item.assigned_to is not None:
+            people.add(item.assigned_to)
+        subject, body = _letter(item, _("reply due soon"))
+        notify(sorted(people, key=lambda p: p.pk), subject=subject, body=body)
+
+    return chase_once(
+        FeedbackItem.objects.select_related("organisation"), candidates,
+        field="reminded_on", value=today, action="feedback.remind",
+        still_waiting=lambda item: item.status in OPEN, tell=tell,
+    )  # fmt: skip
 
 
 def _escalation_people(item: FeedbackItem) -> set[Person]:
@@ -98,20 +90,13 @@ def escalate_overdue(*, now: datetime.datetime | None = None) -> list[FeedbackIt
     candidates = FeedbackItem.objects.filter(
         status__in=OPEN, escalated_at__isnull=True, due_at__lte=moment
     ).values_list("pk", flat=True)
-    escalated = []
-    for pk in list(candidates):
-        with transaction.atomic():
-            item = (
-                FeedbackItem.objects.select_for_update().select_related("organisation").get(pk=pk)
-            )
-            if item.escalated_at is not None or item.status not in OPEN:
-                continue
-            item.escalated_at = moment
-            item.save(update_fields=["escalated_at"])
-            record(actor=None, action="feedback.escalate", subject=item,
-                   organisation=item.organisation, from_state=item.status,
-                   to_state=item.status)  # fmt: skip
-            subject, body = _letter(item, _("overdue without a reply"))
-            notify(sorted(_escalation_people(item), key=lambda p: p.pk), subject=subject, body=body)
-            escalated.append(item)
-    return escalated
+
+    def tell(item: FeedbackItem) -> None:
+        subject, body = _letter(item, _("overdue without a reply"))
+        notify(sorted(_escalation_people(item), key=lambda p: p.pk), subject=subject, body=body)
+
+    return chase_once(
+        FeedbackItem.objects.select_related("organisation"), candidates,
+        field="escalated_at", value=moment, action="feedback.escalate",
+        still_waiting=lambda item: item.status in OPEN, tell=tell,
+    )  # fmt: skip

@@ -14,14 +14,13 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from steward.audit.services import record
 from steward.calendars.workdays import WorkingCalendar
+from steward.lib.chase import chase_once
 from steward.lib.notify import notify
 from steward.organisations.models import Person, Role
 from steward.tasks.access import workers_of
@@ -38,21 +37,16 @@ def remind_due_soon(*, today: datetime.date | None = None) -> list[Task]:
     candidates = Task.objects.filter(
         status__in=UNFINISHED, reminded_on__isnull=True, due_date__gte=today, due_date__lte=horizon
     ).values_list("pk", flat=True)
-    reminded = []
-    for pk in list(candidates):
-        with transaction.atomic():
-            task = Task.objects.select_for_update().select_related("organisation").get(pk=pk)
-            if task.reminded_on is not None or task.status not in UNFINISHED:
-                continue  # another worker got there first, or it was finished meanwhile
-            task.reminded_on = today
-            task.save(update_fields=["reminded_on"])
-            record(actor=None, action="task.remind", subject=task,
-                   organisation=task.organisation, from_state=task.status,
-                   to_state=task.status)  # fmt: skip
-            subject, body = _letter(task, _("due soon"))
-            notify(workers_of(task.organisation), subject=subject, body=body)
-            reminded.append(task)
-    return reminded
+
+    def tell(task: Task) -> None:
+        subject, body = _letter(task, _("due soon"))
+        notify(workers_of(task.organisation), subject=subject, body=body)
+
+    return chase_once(
+        Task.objects.select_related("organisation"), candidates,
+        field="reminded_on", value=today, action="task.remind",
+        still_waiting=lambda task: task.status in UNFINISHED, tell=tell,
+    )  # fmt: skip
 
 
 def escalation_people(task: Task) -> set[Person]:
@@ -95,18 +89,13 @@ def escalate_overdue(*, now: datetime.datetime | None = None) -> list[Task]:
         )
         .values_list("pk", flat=True)
     )
-    escalated = []
-    for pk in list(candidates):
-        with transaction.atomic():
-            task = Task.objects.select_for_update().select_related("organisation").get(pk=pk)
-            if task.escalated_at is not None or task.status not in UNFINISHED:
-                continue
-            task.escalated_at = moment
-            task.save(update_fields=["escalated_at"])
-            record(actor=None, action="task.escalate", subject=task,
-                   organisation=task.organisation, from_state=task.status,
-                   to_state=task.status)  # fmt: skip
-            subject, body = _letter(task, _("overdue (稽催)"))
-            notify(sorted(escalation_people(task), key=lambda p: p.pk), subject=subject, body=body)
-            escalated.append(task)
-    return escalated
+
+    def tell(task: Task) -> None:
+        subject, body = _letter(task, _("overdue (稽催)"))
+        notify(sorted(escalation_people(task), key=lambda p: p.pk), subject=subject, body=body)
+
+    return chase_once(
+        Task.objects.select_related("organisation"), candidates,
+        field="escalated_at", value=moment, action="task.escalate",
+        still_waiting=lambda task: task.status in UNFINISHED, tell=tell,
+    )  # fmt: skip

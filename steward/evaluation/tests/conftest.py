@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from steward.conftest import Cast, Tree
+from steward.conftest import TEST_PLAN_AGENCIES, TEST_PLAN_HEAD, Cast, Tree
 from steward.datasets.models import Dataset
 from steward.evaluation import registry
 from steward.feedback import services as feedback
@@ -21,34 +21,10 @@ from steward.plans.services import install_plan_text
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 
-PLAN = """
-format_version = 1
-[plan]
-key = "t-plan"
-name = "測試部資料開放行動方案"
-ministry = "t-ministry"
-
-[[organisations]]
-key = "t-ministry"
-name = "測試部"
-kind = "ministry"
-agency_code = "A17000000J"
-
-[[organisations]]
-key = "t-agency-a"
-name = "甲署"
-kind = "agency"
-parent = "t-ministry"
-agency_code = "A17010000J"
-
-[[organisations]]
-key = "t-agency-b"
-name = "乙局"
-kind = "agency"
-parent = "t-ministry"
-agency_code = "A17020000J"
-
-[[organisations]]
+PLAN = (
+    TEST_PLAN_HEAD
+    + TEST_PLAN_AGENCIES
+    + """[[organisations]]
 key = "t-agency-c"
 name = "丙中心"
 kind = "agency"
@@ -110,6 +86,7 @@ weight = 1
 evaluation_period = "yearly"
 targets = { t-agency-a = 2, t-agency-b = 2, t-agency-c = 0 }
 """
+)
 
 
 def at(text: str) -> datetime.datetime:

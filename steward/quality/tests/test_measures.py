@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from steward.conftest import TEST_PLAN_AGENCIES, TEST_PLAN_HEAD
 from steward.datasets.models import Dataset, Resource
 from steward.datasets.workflow import Status
 from steward.lib.http import AddressPolicy, Timeouts
@@ -60,34 +61,10 @@ def taipei(year: int, month: int, day: int) -> datetime:
 def plan_text(accuracy_formula: str) -> str:
     """A plan of the test ministry whose KPI rows are MOL's (or another accuracy formula)."""
     accuracy, stars = MOL_KPIS["accuracy_rate"], MOL_KPIS["three_star_ratio"]
-    return f"""\
-format_version = 1
-
-[plan]
-key = "t-plan"
-name = "測試部資料開放行動方案"
-ministry = "t-ministry"
-
-[[organisations]]
-key = "t-ministry"
-name = "測試部"
-kind = "ministry"
-agency_code = "A17000000J"
-
-[[organisations]]
-key = "t-agency-a"
-name = "甲署"
-kind = "agency"
-parent = "t-ministry"
-agency_code = "A17010000J"
-
-[[organisations]]
-key = "t-agency-b"
-name = "乙局"
-kind = "agency"
-parent = "t-ministry"
-agency_code = "A17020000J"
-
+    return (
+        TEST_PLAN_HEAD
+        + TEST_PLAN_AGENCIES
+        + f"""\
 [[versions]]
 label = "v1"
 adopted_on = 2025-01-01
@@ -113,6 +90,7 @@ bonus_rule = "{stars["bonus_rule"]}"
 evaluation_period = "yearly"
 targets = {{ t-agency-a = 50, t-agency-b = 50 }}
 """
+    )
 
 
 @dataclass
