@@ -144,7 +144,7 @@ def test_the_evaluation_report_gives_the_run_s_ranking_and_figures(
         assert rank == scores[str(name)].rank
         assert overall == pytest.approx(scores[str(name)].overall, abs=Decimal("0.05"))
     kpis = table(document, "各機關績效指標達成率")
-    replies_b = next(r for r in kpis.rows if r[0] == "乙局" and r[1].startswith("6 日內"))
+    replies_b = next(r for r in kpis.rows if r[0] == "乙局" and str(r[1]).startswith("6 日內"))
     assert replies_b[3] == "未訂目標"  # a KPI with no target: said, not 0 %
     assert replies_b[4] == "未訂目標"
     assert "敘獎" in text(document)
@@ -162,9 +162,9 @@ def test_the_improvement_report_form_is_prefilled_with_the_shortfalls(
     document = build("improvement_report", tree.agency_a, "2026H1")
     below = table(document, "未達目標之指標")
     assert {row[0] for row in below.rows} == set(report.kpis)
-    facts = dict(table(document, "評估結果").rows)
+    facts = {row[0]: row[1] for row in table(document, "評估結果").rows}
     assert facts["繳交期限"] == report.due_on
-    to_fill = dict(table(document, "機關填寫").rows)
+    to_fill = {row[0]: row[1] for row in table(document, "機關填寫").rows}
     assert to_fill["改善措施"] == ""
 
 
