@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -141,12 +141,13 @@ def download(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
-def stored(request: HttpRequest, pk: int) -> FileResponse:
+def stored(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(request)
     found = StoredReport.objects.filter(scope_q(person, Action.REPORT_VIEW), pk=pk).first()
-    if found is None:
+    if found is None:  # asked first, whatever the method: outside the scope is not found
         raise Http404(_("No such report in your scope."))
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     return FileResponse(
         found.file.open("rb"),
         as_attachment=True,
