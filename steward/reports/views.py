@@ -141,7 +141,7 @@ def download(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def stored(request: HttpRequest, pk: int) -> HttpResponse:
+def stored(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
     person = _person(request)
     found = StoredReport.objects.filter(scope_q(person, Action.REPORT_VIEW), pk=pk).first()
     if found is None:  # asked first, whatever the method: outside the scope is not found
