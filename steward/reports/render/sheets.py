@@ -58,7 +58,7 @@ def _sheet_name(caption: str, taken: set[str]) -> str:
 def _plan(document: ReportDocument) -> tuple[str, list[tuple[str, str]], list[_Sheet]]:
     """The first sheet's name and lines (style, text), and the table sheets in order."""
     taken: set[str] = set()
-    first = _sheet_name(_("Report"), taken)
+    first = _sheet_name(_("Report contents"), taken)
     generated = timezone.localtime(document.generated_at).date()
     lines: list[tuple[str, str]] = [
         ("title", document.title),
@@ -221,6 +221,7 @@ def _table_rows(sheet: _Sheet) -> list[list[Cell]]:
 
 def _xlsx_chart(chart: Chart, data: ChartData, sheet: Any) -> Any:
     from openpyxl.chart import BarChart, LineChart, PieChart, Reference
+    from openpyxl.chart.data_source import AxDataSource, StrRef
 
     first_row = data.header_row + 1
     last_row = data.header_row + len(data.categories)
@@ -240,9 +241,9 @@ def _xlsx_chart(chart: Chart, data: ChartData, sheet: Any) -> Any:
             Reference(sheet, min_col=column, min_row=data.header_row, max_row=last_row),
             titles_from_data=True,
         )
-    made.set_categories(
-        Reference(sheet, min_col=data.category_column, min_row=first_row, max_row=last_row)
-    )
+    categories = Reference(sheet, min_col=data.category_column, min_row=first_row, max_row=last_row)
+    for series in made.series:  # the categories are text: a string reference, as Excel writes
+        series.cat = AxDataSource(strRef=StrRef(f=str(categories)))
     made.title = chart.title
     if chart.kind != "pie":
         # openpyxl 3.1 hides axes unless told otherwise.
@@ -275,9 +276,12 @@ def write_xlsx(document: ReportDocument) -> bytes:
     first, lines, sheets = _plan(document)
     book = Workbook(write_only=True)
 
-    def styled(sheet: Any, value: Cell, *, bold: bool = False, size: int = 11) -> Any:
+    def styled(
+        sheet: Any, value: Cell, *, bold: bool = False, size: int = 11, wrap: bool = False
+    ) -> Any:
         cell = xlsx_text_cell(sheet, value)
-        plain = not bold and size == 11 and not (isinstance(value, str) and "\n" in value)
+        wrap = wrap or (isinstance(value, str) and "\n" in value)
+        plain = not bold and size == 11 and not wrap
         if plain:
             return cell  # a number or date stays a bare value: openpyxl types it
         if not hasattr(cell, "font"):
@@ -286,7 +290,7 @@ def write_xlsx(document: ReportDocument) -> bytes:
             cell = WriteOnlyCell(sheet, value=cast(Any, value))
         if bold or size != 11:
             cell.font = Font(bold=bold, size=size)
-        if isinstance(value, str) and "\n" in value:
+        if wrap:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         return cell
 
@@ -294,7 +298,15 @@ def write_xlsx(document: ReportDocument) -> bytes:
     text_sheet.column_dimensions["A"].width = 100
     for kind, value in lines:
         text_sheet.append(
-            [styled(text_sheet, value, bold=kind != "text", size=14 if kind == "title" else 11)]
+            [
+                styled(
+                    text_sheet,
+                    value,
+                    bold=kind != "text",
+                    size=14 if kind == "title" else 11,
+                    wrap=True,  # a long organisation name wraps inside the column
+                )
+            ]
         )
     for planned in sheets:
         sheet = book.create_sheet(planned.name)
@@ -323,9 +335,11 @@ def write_ods(document: ReportDocument) -> bytes:
 
     doc = OpenDocumentSpreadsheet()
     bold = style.Style(name="StewardBold", family="table-cell")
+    bold.addElement(style.TableCellProperties(wrapoption="wrap", verticalalign="top"))
     bold.addElement(style.TextProperties(fontweight="bold", fontweightasian="bold"))
     doc.automaticstyles.addElement(bold)
     title = style.Style(name="StewardTitle", family="table-cell")
+    title.addElement(style.TableCellProperties(wrapoption="wrap", verticalalign="top"))
     title.addElement(
         style.TextProperties(
             fontweight="bold", fontweightasian="bold", fontsize="14pt", fontsizeasian="14pt"
@@ -391,7 +405,10 @@ def write_ods(document: ReportDocument) -> bytes:
         first,
         [[value] for _kind, value in lines],
         [100],
-        [title if kind == "title" else bold if kind == "heading" else None for kind, _v in lines],
+        [
+            title if kind == "title" else bold if kind == "heading" else wrapped
+            for kind, _v in lines
+        ],
     )
     for planned in sheets:
         add_sheet(planned.name, _table_rows(planned), _column_widths(planned.table), [bold, bold])
