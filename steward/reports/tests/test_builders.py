@@ -242,3 +242,77 @@ def test_every_kind_is_registered() -> None:
         "improvement_report",
         "amendment_table",
     }
+
+
+def _verdicts(organisation: Any, rows: list[tuple[str, str, int, str]], when: str) -> None:
+    """One self-check run of `organisation` with a verdict per (identifier, state, stars, mark)."""
+    from steward.quality.models import CheckEntry, CheckKind, CheckResult, CheckRun, RunStatus
+
+    run = CheckRun.objects.create(
+        kind=CheckKind.SELF_CHECK, organisation=organisation, source="test",
+        status=RunStatus.DONE, finished_at=at(when),
+    )  # fmt: skip
+    for identifier, state, stars, mark in rows:
+        result = CheckResult.objects.create(
+            run=run, organisation=organisation, key=f"{identifier}-1", dataset_identifier=identifier,
+            title=identifier, state=state, reason="ok" if state == "ok" else "not_found",
+            stars=stars, mark=mark, timely=True, checked_at=at(when),
+        )  # fmt: skip
+        CheckEntry.objects.create(run=run, result=result, checked_at=at(when))
+
+
+@time_machine.travel(at("2026-07-15 10:00"), tick=False)
+def test_quarterly_progress_gives_the_quality_figures_the_quality_app_computes(
+    tree: Tree, build: Build
+) -> None:
+    from steward.quality.measures import measures_for
+
+    _verdicts(
+        tree.agency_a,
+        [("A-1", "ok", 3, "gold"), ("A-2", "broken", 1, "none"), ("A-3", "ok", 4, "silver")],
+        "2026-05-10 10:00",
+    )
+    _verdicts(tree.agency_a, [("A-1", "ok", 2, "bronze")], "2026-02-10 10:00")  # Q1
+    document = build("quarterly_progress", tree.ministry, "2026Q2")
+    quality = {row[0]: row for row in table(document, "品質檢核結果").rows}
+    measures = measures_for(tree.agency_a, Period(2026, "quarter", 2))
+    checked = measures.checked
+    assert quality["甲署"][1:6] == (
+        len(checked),
+        sum(d.counts_in("broken_links") for d in checked),
+        sum(d.counts_in("not_timely") for d in checked),
+        sum(d.counts_in("wrong_info") for d in checked),
+        sum(d.counts_in("three_star") for d in checked),
+    )
+    assert quality["甲署"][1:3] == (3, 1)
+    stars = next(c for c in document.charts() if c.key == "star_distribution")
+    assert [row[1] for row in stars.table.rows] == [0, 1, 0, 1, 1, 0]  # the latest verdicts
+    marks = next(c for c in document.charts() if c.key == "quality_marks_over_time")
+    assert ("115 年第 1 季", "銅標章", 1) in marks.table.rows
+    assert ("115 年第 2 季", "金標章", 1) in marks.table.rows
+
+
+@time_machine.travel(at("2026-07-15 10:00"), tick=False)
+def test_quarterly_progress_counts_the_schedule_done_and_late(
+    tree: Tree, plan: Plan, build: Build
+) -> None:
+    from steward.tasks.models import Task, TaskPart, TaskStatus
+
+    version = plan.versions.order_by("adopted_on").first()
+    assert version is not None
+    common = {"version": version, "organisation": tree.agency_a, "part": TaskPart.LEAD}
+    Task.objects.create(
+        key="t1", title="盤點", due_date=datetime.date(2026, 4, 30), year=2026,
+        status=TaskStatus.SIGNED_OFF, completed_at=at("2026-04-28 10:00"), **common,
+    )  # fmt: skip
+    Task.objects.create(
+        key="t2", title="檢核", due_date=datetime.date(2026, 5, 31), year=2026,
+        status=TaskStatus.DONE, completed_at=at("2026-06-03 10:00"), **common,
+    )  # fmt: skip
+    Task.objects.create(
+        key="t3", title="會議", due_date=datetime.date(2026, 6, 30), year=2026, **common
+    )
+    document = build("quarterly_progress", tree.agency_a, "2026Q2")
+    assert "本期到期工作 3 項：已完成 2 項，逾期 2 項。" in text(document)
+    timeline = next(c for c in document.charts() if c.key == "schedule_timeline")
+    assert [row[3] for row in timeline.table.rows] == ["如期或尚未到期", "逾期", "逾期"]
