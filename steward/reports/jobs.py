@@ -18,6 +18,7 @@ The job's unique key names the day, so several workers ticking at once queue one
 from __future__ import annotations
 
 import datetime
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +41,8 @@ from steward.plans.schedule import version_in_force
 from steward.quality.measures.periods import Period
 from steward.reports import services
 from steward.reports.models import StoredReport
+
+logger = logging.getLogger(__name__)
 
 SCHEDULE = "reports.schedule"
 #: Minutes recorded this many days ago or less are sent (older ones were sent, or predate
@@ -117,30 +120,45 @@ def _letter(stored: StoredReport) -> tuple[str, str]:
     return _("Report: %(title)s") % {"title": stored.title}, "\n\n".join(lines)
 
 
-def run_schedule(*, today: datetime.date | None = None) -> dict[str, list[int]]:
-    """Build, store and send every report due (see the module doc); returns the ids stored
-    and how many were unchanged."""
+def run_schedule(*, today: datetime.date | None = None) -> dict[str, Any]:
+    """Build, store and send every report due (see the module doc). One report that cannot
+    be made is logged and listed, and the others are still made (it is tried again the next
+    day, as it is still not stored)."""
     day = today or timezone.localdate()
     stored_ids: list[int] = []
     unchanged = 0
+    failed: list[str] = []
     for plan in Plan.objects.exclude(ministry=None).select_related("ministry").order_by("pk"):
         for due in due_reports(plan, day):
-            kind = services.kind_named(due.kind)
-            fmt = "odt" if kind.layout == "text" else "ods"
-            asked = services.ask(
-                due.kind, due.organisation, due.period, fmt, by=None, plan=plan, options=due.options
-            )
-            document = services.build(asked)
-            latest = services.latest_stored(asked)
-            if latest is not None and latest.inputs_version == document.inputs_version:
-                unchanged += 1
+            try:
+                stored = _make(plan, due)
+            except Exception:
+                logger.exception("scheduled report %s failed", due)
+                failed.append(f"{due.kind} {due.organisation.key} {due.period} {due.options}")
                 continue
-            produced = services.Produced(document, services.render(document, fmt))
-            stored = services.store(asked, produced, by=None)
-            subject, body = _letter(stored)
-            notify(recipients(due.organisation), subject=subject, body=body)
-            stored_ids.append(stored.pk)
-    return {"stored": stored_ids, "unchanged": [unchanged]}
+            if stored is None:
+                unchanged += 1
+            else:
+                stored_ids.append(stored.pk)
+    return {"stored": stored_ids, "unchanged": unchanged, "failed": failed}
+
+
+def _make(plan: Plan, due: Due) -> StoredReport | None:
+    """Build the report due; store and send it unless the latest one had the same inputs."""
+    kind = services.kind_named(due.kind)
+    fmt = "odt" if kind.layout == "text" else "ods"
+    asked = services.ask(
+        due.kind, due.organisation, due.period, fmt, by=None, plan=plan, options=due.options
+    )
+    document = services.build(asked)
+    latest = services.latest_stored(asked)
+    if latest is not None and latest.inputs_version == document.inputs_version:
+        return None
+    produced = services.Produced(document, services.render(document, fmt))
+    stored = services.store(asked, produced, by=None)
+    subject, body = _letter(stored)
+    notify(recipients(due.organisation), subject=subject, body=body)
+    return stored
 
 
 @periodic(SCHEDULE)

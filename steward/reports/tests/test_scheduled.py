@@ -116,3 +116,30 @@ def test_minutes_are_sent_once_recorded(
     assert minutes.period == "2026Q3"
     run_day("2026-08-14", django_capture_on_commit_callbacks)
     assert StoredReport.objects.filter(kind="committee_minutes").count() == 1
+
+
+def test_a_report_that_cannot_be_made_does_not_stop_the_others(
+    tree: Tree, plan: Plan, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from dataclasses import replace
+
+    from steward.reports import kinds
+
+    real = kinds.get("quarterly_progress")
+    assert real is not None
+
+    def broken_for_agency_b(request: kinds.ReportRequest) -> Any:
+        if request.organisation.key == "t-agency-b":
+            raise RuntimeError("a fault injected for the test")
+        return real.builder(request)
+
+    monkeypatch.setitem(
+        kinds._KINDS, "quarterly_progress", replace(real, builder=broken_for_agency_b)
+    )
+    with time_machine.travel(at("2026-07-02 06:00"), tick=False):
+        result = jobs.run_schedule()
+    assert result["failed"] == ["quarterly_progress t-agency-b 2026Q2 {}"]
+    assert keys() == {
+        ("quarterly_progress", "t-ministry", "2026Q2"),
+        ("quarterly_progress", "t-agency-a", "2026Q2"),
+    }
