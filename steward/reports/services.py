@@ -53,8 +53,8 @@ def kind_named(key: str) -> kinds.ReportKind:
     kind = kinds.get(key)
     if kind is None:
         raise ReportError(
-            _("There is no report kind “%(kind)s”; the kinds are: %(kinds)s.")
-            % {"kind": key, "kinds": ", ".join(k.key for k in kinds.all_kinds())}
+            _("There is no report kind “%(kind)s”: choose one from the list of reports.")
+            % {"kind": key}
         )
     return kind
 
