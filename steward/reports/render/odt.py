@@ -263,7 +263,7 @@ class _Writer:
             else:
                 self._pictures += 1
                 href = self.doc.addPicture(
-                    filename=f"Pictures/chart{self._pictures}.png",
+                    filename=f"Pictures/steward-chart{self._pictures}.png",
                     mediatype="image/png",
                     content=image.png,
                 )
