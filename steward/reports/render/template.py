@@ -39,7 +39,7 @@ from lxml import etree
 
 from steward.lib.years import date_label
 from steward.reports.document import Paragraph, ReportDocument
-from steward.reports.render.odt import write_sections
+from steward.reports.render.odt import package_odf, write_sections
 from steward.reports.render.text import cell_text
 
 STANDARD = ("title", "organisation", "period", "generated", "sections")
@@ -340,17 +340,6 @@ def _copy(element: Any) -> Any:
     return etree.fromstring(etree.tostring(element))
 
 
-def _zip(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as package:
-        # The mimetype first and stored, as ODF asks.
-        package.writestr("mimetype", files["mimetype"], compress_type=zipfile.ZIP_STORED)
-        for name, data in files.items():
-            if name != "mimetype":
-                package.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
-    return buffer.getvalue()
-
-
 def _with_namespaces(root: Any, *prefixes: str) -> Any:
     """The same element declaring the namespaces relatorio looks for (odfpy's meta.xml
     declares only those it uses)."""
@@ -374,7 +363,7 @@ def _prepared(files: dict[str, bytes], marker: str) -> bytes:
         if part == "content.xml":
             _mark_sections(root, marker)
         prepared[part] = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
-    return _zip(prepared)
+    return package_odf(prepared)
 
 
 def fill_template(document: ReportDocument, template: bytes | Path) -> tuple[bytes, list[str]]:
@@ -402,4 +391,4 @@ def fill_template(document: ReportDocument, template: bytes | Path) -> tuple[byt
         result = {name: package.read(name) for name in package.namelist()}
     sections_odt, problems = write_sections(document)
     _insert_sections(result, sections_odt, marker)
-    return _zip(result), problems
+    return package_odf(result), problems
