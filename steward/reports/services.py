@@ -115,10 +115,8 @@ def render(document: ReportDocument, fmt: str, *, template: bytes | Path | None 
 
     if template is None:
         return renderers.render(document, fmt)
-    try:
-        from steward.reports.render.template import TemplateError
-    except ModuleNotFoundError:  # rendering without custom templates (not merged yet)
-        raise ReportError(_("Custom ODT templates are not available on this server.")) from None
+    from steward.reports.render.template import TemplateError
+
     try:
         return renderers.render(document, fmt, template=template)
     except TemplateError as error:

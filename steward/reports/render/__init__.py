@@ -53,10 +53,13 @@ def render(document: ReportDocument, fmt: str, *, template: bytes | Path | None 
         content = sheets.write_ods(document) if fmt == "ods" else sheets.write_xlsx(document)
         return Rendered(content, CONTENT_TYPES[fmt], filename(document, fmt))
     if template is not None:
-        raise NotImplementedError("custom ODT templates are the next step")
-    from steward.reports.render.odt import write_odt
+        from steward.reports.render.template import fill_template
 
-    odt, problems = write_odt(document)
+        odt, problems = fill_template(document, template)
+    else:
+        from steward.reports.render.odt import write_odt
+
+        odt, problems = write_odt(document)
     if fmt == "odt":
         return Rendered(odt, CONTENT_TYPES["odt"], filename(document, "odt"), tuple(problems))
     from steward.reports.render.pdf import convert_to_pdf

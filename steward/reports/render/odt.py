@@ -15,6 +15,7 @@ take them into its document whatever styles it defines.
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -263,7 +264,7 @@ class _Writer:
             else:
                 self._pictures += 1
                 href = self.doc.addPicture(
-                    filename=f"Pictures/chart{self._pictures}.png",
+                    filename=f"Pictures/steward-chart{self._pictures}.png",
                     mediatype="image/png",
                     content=image.png,
                 )
@@ -368,4 +369,18 @@ def write_odt(document: ReportDocument) -> tuple[bytes, list[str]]:
 def _save(doc: OpenDocumentText) -> bytes:
     buffer = io.BytesIO()
     doc.write(buffer)
+    with zipfile.ZipFile(buffer) as package:
+        files = {name: package.read(name) for name in package.namelist()}
+    return package_odf(files)
+
+
+def package_odf(files: dict[str, bytes]) -> bytes:
+    """An ODF package of these files: the mimetype first and stored, as ODF asks, the rest
+    compressed (odfpy stores pictures as they are, and vl-convert's PNGs shrink to a fourth)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as package:
+        package.writestr("mimetype", files["mimetype"], compress_type=zipfile.ZIP_STORED)
+        for name, data in files.items():
+            if name != "mimetype":
+                package.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
     return buffer.getvalue()

@@ -201,3 +201,29 @@ def convert(content: bytes, suffix: str, target: str, tmp_path: Path) -> Path:
     produced = list(out.iterdir())
     assert len(produced) == 1, produced
     return produced[0]
+
+
+def odt_template(*lines: str | tuple[str, ...]) -> bytes:
+    """An ODT template as odfpy writes it: each line a paragraph; a tuple is a paragraph of
+    text and `<placeholders>` (LibreOffice: Insert ▸ Field ▸ More Fields ▸ Placeholder) and
+    `relatorio://` links."""
+    import io
+
+    from odf.opendocument import OpenDocumentText
+    from odf.text import A, Placeholder
+    from odf.text import P as TextP
+
+    doc = OpenDocumentText()
+    for line in lines:
+        paragraph = TextP()
+        for part in (line,) if isinstance(line, str) else line:
+            if part.startswith("<") and part.endswith(">"):
+                paragraph.addElement(Placeholder(placeholdertype="text", text=part))
+            elif part.startswith("relatorio://"):
+                paragraph.addElement(A(href=part, text=part.removeprefix("relatorio://")))
+            else:
+                paragraph.addText(part)
+        doc.text.addElement(paragraph)
+    buffer = io.BytesIO()
+    doc.write(buffer)
+    return buffer.getvalue()

@@ -123,3 +123,46 @@ def test_as_a_person_the_report_is_scoped(
     assert code == 2, err
     assert "liaison" in err or "聯絡人" in err
     assert not (tmp_path / "x.odt").exists()
+
+
+def _template(tmp_path: Path, *, misspelt: bool) -> Path:
+    """The shipped example template, or a copy whose <title> is misspelt <titel>."""
+    example = Path(__file__).resolve().parents[1] / "templates" / "odt" / "example.odt"
+    if not misspelt:
+        return example
+    copy = tmp_path / "mine.odt"
+    with zipfile.ZipFile(example) as source, zipfile.ZipFile(copy, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "content.xml":
+                data = data.replace(b"&lt;title&gt;", b"&lt;titel&gt;")
+            target.writestr(item, data)
+    return copy
+
+
+def test_a_civil_servant_s_template_is_filled(
+    steward: Any, tree: Tree, plan: Plan, tmp_path: Path
+) -> None:
+    output = tmp_path / "filled.odt"
+    code, _out, err = steward(
+        "report", "amendment_table", "--plan", "t-plan", "--period", "2026",
+        "--organisation", "t-ministry", "--format", "odt", "--output", str(output),
+        "--template", str(_template(tmp_path, misspelt=False)),
+    )  # fmt: skip
+    assert code == 0, err
+    assert "測試部資料開放行動方案修正對照表" in _odt_text(output)
+
+
+def test_a_misspelt_placeholder_is_one_line_naming_it(
+    steward: Any, tree: Tree, plan: Plan, tmp_path: Path
+) -> None:
+    output = tmp_path / "filled.odt"
+    code, _out, err = steward(
+        "report", "amendment_table", "--plan", "t-plan", "--period", "2026",
+        "--organisation", "t-ministry", "--format", "odt", "--output", str(output),
+        "--template", str(_template(tmp_path, misspelt=True)),
+    )  # fmt: skip
+    assert code == 1
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "titel" in lines[0], err
+    assert not output.exists()

@@ -3,6 +3,7 @@ XLSX charts that LibreOffice opens as charts over the right cells."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import io
 import re
@@ -17,7 +18,7 @@ from odf import table, teletype
 from odf.opendocument import load
 from openpyxl import load_workbook
 
-from steward.reports.document import ReportDocument
+from steward.reports.document import ReportDocument, Section
 from steward.reports.render import render
 from steward.reports.tests.render_documents import convert, empty_document, quarterly_document
 
@@ -106,10 +107,10 @@ def test_xlsx_charts_are_native_and_refer_to_the_tables_cells(quarterly: ReportD
     assert "<f>'開放星等'!$B$3:$B$8</f>" in stars  # the six star counts
     assert "<f>'開放星等'!$A$3:$A$8</f>" in stars  # their labels
     ranked = by_title["各機關績效指標達成率"]
-    assert '<barDir val="bar" />' in ranked
+    assert re.search(r'<barDir val="bar" ?/>', ranked)
     assert "<f>'各機關績效指標達成率'!$B$3:$B$9</f>" in ranked
     columns = by_title["各機關資料集開放數與目標"]
-    assert '<barDir val="col" />' in columns
+    assert re.search(r'<barDir val="col" ?/>', columns)
     timeline = by_title["工作時程"]
     assert "<f>'工作時程'!$B$3:$B$6</f>" in timeline  # the deadlines, as dates
     # Long form (a period per mark): the chart reads a block beside the table, one column a mark.
@@ -194,3 +195,20 @@ def test_achievement_decimals_stay_numbers() -> None:
         book = load_workbook(io.BytesIO(render(quarterly_document(), "xlsx").content))
     value = book["各機關績效指標達成率"]["B4"].value
     assert value == Decimal("87.5")
+
+
+@pytest.mark.parametrize(("kind", "part"), [("pie", "<pieChart>"), ("line", "<lineChart>")])
+def test_pie_and_line_charts_are_native_too(kind: str, part: str) -> None:
+    base = quarterly_document()
+    stars = next(c for c in base.charts() if c.key == "star_distribution")
+    document = ReportDocument(
+        kind=base.kind,
+        title=base.title,
+        organisation=base.organisation,
+        period_label=base.period_label,
+        generated_at=base.generated_at,
+        sections=(Section("參、資料品質", (dataclasses.replace(stars, kind=kind),)),),
+    )
+    [xml] = _chart_parts(render(document, "xlsx").content).values()
+    assert part in xml
+    assert "<f>'開放星等'!$B$3:$B$8</f>" in xml
