@@ -46,7 +46,7 @@ from steward.tasks.models import UNFINISHED, Task, TaskStatus
 KEY = "quarterly_progress"
 
 
-def _targets(organisation: Organisation, year: int) -> tuple[Section, list[charts.TargetRow]]:
+def _targets(organisation: Organisation, year: int) -> Section:
     rows = target_rows(organisation.subtree(), year)
     cells: list[tuple[Cell, ...]] = []
     for row in rows:
@@ -99,7 +99,7 @@ def _targets(organisation: Organisation, year: int) -> tuple[Section, list[chart
         table,
         charts.datasets_against_target(chart_rows if rows else []),
     )
-    return Section(_("Datasets against target"), blocks), chart_rows
+    return Section(_("Datasets against target"), blocks)
 
 
 def _quarters_until(period: Period) -> list[Period]:
@@ -285,7 +285,7 @@ def quarterly_progress(request: ReportRequest) -> ReportDocument:
     period = period_of(request)
     plan = plan_of(request)
     sections = (
-        _targets(organisation, period.year)[0],
+        _targets(organisation, period.year),
         _quality(organisation, period),
         _feedback(organisation, request),
         _schedule(organisation, request),
