@@ -207,6 +207,10 @@ STEWARD_PORTAL_URL = env_str("STEWARD_PORTAL_URL", "https://data.gov.tw")
 STEWARD_PORTAL_API_KEY = env_str("STEWARD_PORTAL_API_KEY", "")
 # Seconds the portal may take to answer one request.
 STEWARD_PORTAL_TIMEOUT = env_int("STEWARD_PORTAL_TIMEOUT", 15)
+# Reports as PDF: LibreOffice headless converts the ODT (steward/reports/render/pdf.py); the
+# seconds one conversion may take before the ODT is delivered instead, and the program to run.
+STEWARD_REPORT_PDF_TIMEOUT = env_int("STEWARD_REPORT_PDF_TIMEOUT", 120)
+STEWARD_REPORT_SOFFICE = env_str("STEWARD_REPORT_SOFFICE", "soffice")
 # The publishing outbox: attempts before an entry is dead; the back-off after the first failure
 # (doubling each time, up to the cap; never less than the portal's Retry-After); how long a
 # worker's claim lasts before another worker may take the entry over.

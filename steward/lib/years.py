@@ -11,6 +11,8 @@ The template filter `year_label` is built in (settings' TEMPLATES `builtins`): n
 
 from __future__ import annotations
 
+import datetime
+
 from django import template
 from django.utils.translation import get_language
 
@@ -45,3 +47,11 @@ def year_label(year: int | str | None) -> str:
             return year
         year = int(year)
     return f"{roc_year(year)} 年" if _chinese() else str(year)
+
+
+def date_label(day: datetime.date) -> str:
+    """A date as the seeds write it in a document: 「115 年 3 月 16 日」 in Chinese (民國), and
+    2026-03-16 in English."""
+    if _chinese():
+        return f"{roc_year(day.year)} 年 {day.month} 月 {day.day} 日"
+    return day.isoformat()

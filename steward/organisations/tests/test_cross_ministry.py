@@ -26,6 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpResponse
 from django.test import Client
@@ -48,6 +49,7 @@ from steward.plans.models import Plan
 from steward.publishing.services import request_publication
 from steward.publishing.tests.helpers import make_dataset
 from steward.quality.models import CheckKind, CheckRun, RunStatus
+from steward.reports.models import StoredReport
 
 YEAR = 2026
 UPLOAD_NAME, UPLOAD = "walls.csv", "名稱,數量\n牆,1\n".encode()  # any file field's content
@@ -165,6 +167,7 @@ class Objects:
     evaluation: Any = None  # an evaluation run (evaluation:*)
     self_report: Any = None  # a self-report awaiting review
     improvement_report: Any = None  # an improvement report required of the agency
+    stored_report: Any = None  # a report the schedule stored (reports:stored)
 
 
 def build_objects(
@@ -308,6 +311,12 @@ def build_objects(
         plan=plan, period=str(YEAR), run=result.evaluation, organisation=agency,
         kpis=[f"{title}指標"], due_on=datetime.date(YEAR + 1, 2, 1),
     )  # fmt: skip
+    result.stored_report = StoredReport(
+        kind="quarterly_progress", organisation=agency, period=f"{YEAR}Q1", format="odt",
+        title=f"{title}季報", filename="report.odt", inputs_version="0",
+        content_type="application/vnd.oasis.opendocument.text",
+    )  # fmt: skip
+    result.stored_report.file.save("report.odt", ContentFile(f"{title}季報".encode()), save=True)
     return result
 
 
@@ -406,6 +415,7 @@ def object_params(o: Objects) -> dict[str, Any]:
         "evaluation:self_report.pk": o.self_report.pk,
         "improvement_report_id": o.improvement_report.pk,
         "evaluation:improvement_report.pk": o.improvement_report.pk,
+        "reports:stored.pk": o.stored_report.pk,
         "tasks:detail.pk": o.task.pk,
         "tasks:add_evidence.pk": o.task.pk,
         "tasks:evidence_file.pk": o.task.pk,
