@@ -31,7 +31,6 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import (
-    BooleanField,
     Case,
     IntegerField,
     Q,
@@ -39,7 +38,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.expressions import RawSQL
 
 from steward.catalogue import snapshot
 from steward.catalogue.models import CatalogueEntry, SearchRow
@@ -166,33 +164,35 @@ def _terms(group: list[str]) -> list[_Term]:
     return [_Term(term, tuple(runs)) for term in group if (runs := _runs(term))]
 
 
-def _index_match(terms: list[_Term], vendor: str) -> Q:
+def _index_match(terms: list[_Term], vendor: str) -> snapshot.IndexCondition:
     """The entries the index finds for every term of one group."""
     if vendor == "postgresql":
         lexemes = sorted({token for term in terms for token in term.array()})
-        condition = RawSQL(
+        tsquery = " & ".join(f"'{lexeme}'" for lexeme in lexemes)  # letters and digits only
+        return snapshot.IndexCondition(
             '"catalogue_searchrow"."search_tokens" @@ %s::tsquery',
-            [" & ".join(f"'{lexeme}'" for lexeme in lexemes)],  # letters and digits only
-            output_field=BooleanField(),
+            'SELECT entry_id FROM "catalogue_searchrow" WHERE search_tokens @@ %s::tsquery',
+            [tsquery],
         )
-    else:
-        condition = RawSQL(
-            f'"catalogue_searchrow"."entry_id" IN '
-            f"(SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)",
-            [" AND ".join(term.fts() for term in terms)],
-            output_field=BooleanField(),
-        )
-    return Q(condition)
+    return _fts_match(" AND ".join(term.fts() for term in terms))
+
+
+def _fts_match(query: str) -> snapshot.IndexCondition:
+    ids = f"SELECT rowid AS entry_id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
+    return snapshot.IndexCondition(f'"catalogue_searchrow"."entry_id" IN ({ids})', ids, [query])
 
 
 def query_filter(groups: list[list[str]], vendor: str) -> Q:
     """Entries matching any group, each matching every term of its group (as substrings)."""
+    all_groups = [terms for group in groups if (terms := _terms(group))]
+    exact = all(term.exact_by_index.get(vendor, False) for terms in all_groups for term in terms)
+    if vendor == "sqlite" and exact and all_groups:  # FTS5 answers the whole query
+        return Q(_fts_match(" OR ".join(
+            f"({' AND '.join(term.fts() for term in terms)})" for terms in all_groups
+        )))  # fmt: skip
     combined = Q()
-    for group in groups:
-        terms = _terms(group)
-        if not terms:
-            continue
-        all_terms = _index_match(terms, vendor)
+    for terms in all_groups:
+        all_terms = Q(_index_match(terms, vendor))
         for term in terms:
             if not term.exact_by_index.get(vendor, False):
                 all_terms &= Q(search_text__contains=term.text)
@@ -300,7 +300,7 @@ def matches_of(rows: QuerySet[SearchRow]) -> snapshot.Matches:
     try:
         return snapshot.matches(rows)
     except EmptyResultSet:  # a filter no row can pass (`none()`)
-        return snapshot.Matches(snapshot.current(rows.db), 0)
+        return snapshot.nothing(rows.db)
 
 
 def ranked_entries(
