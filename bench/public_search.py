@@ -70,7 +70,8 @@ def main() -> None:
     CatalogueEntry.objects.all().delete()
     DatasetVersion.objects.all().delete()
     Dataset.objects.all().delete()
-    Organisation.objects.filter(key__startswith="bench").delete()
+    Organisation.objects.filter(key__startswith="bench-").delete()  # agencies, then the ministry
+    Organisation.objects.filter(key="bench").delete()
     ministry = Organisation.objects.create(
         key="bench", name="測試部", kind=OrganisationKind.MINISTRY, agency_code="A17000000J"
     )
