@@ -69,23 +69,28 @@ class Column:
         return {self.values[i]: int(counted[i]) for i in np.flatnonzero(counted)}
 
 
-class _Coder:
-    """Codes for the values of one column, in order of first appearance."""
+def _coded(values: list[Any]) -> Column:
+    """A column of one value per row: the distinct values and each row's code (-1: none)."""
+    coder: dict[Any, int] = {}
+    codes = np.array([coder.setdefault(v, len(coder)) for v in values], np.int32)
+    blank = [code for value, code in coder.items() if value is None or value == ""]
+    if blank:
+        codes[np.isin(codes, blank)] = -1
+    return Column([str(value) for value in coder], codes)
 
-    def __init__(self) -> None:
-        self.codes: dict[str, int] = {}
 
-    def __call__(self, value: Any) -> int:
-        if value is None or value == "":
-            return -1
-        text = str(value)
-        if text not in self.codes:
-            self.codes[text] = len(self.codes)
-        return self.codes[text]
-
-    @property
-    def values(self) -> list[str]:
-        return list(self.codes)
+def _split(texts: list[str], separator: str) -> Column:
+    """A multi-valued column: each distinct part of each row, with its row's position."""
+    where: list[int] = []
+    parts: list[str] = []
+    for p, text in enumerate(texts):
+        if text:
+            each = [part for part in dict.fromkeys(text.split(separator)) if part]
+            where += [p] * len(each)
+            parts += each
+    column = _coded(parts)
+    column.rows = np.array(where, np.int64)
+    return column
 
 
 @dataclass
@@ -134,31 +139,14 @@ def _build(alias: str) -> Snapshot:
         .order_by("-published_at", "identifier")
         .values_list("entry_id", "title", "tags", "formats", *SINGLE)
     )
-    ids: list[int] = []
-    titles: list[str] = []
-    tags: list[str] = []
-    coders = {column: _Coder() for column in (*SINGLE, "formats", "tags")}
-    single: list[list[int]] = [[] for _ in SINGLE]
-    multi: dict[str, tuple[list[int], list[int]]] = {"formats": ([], []), "tags": ([], [])}
-    for p, (entry_id, title, tag_text, formats, *values) in enumerate(rows.iterator(2000)):
-        ids.append(entry_id)
-        titles.append(title.lower())
-        tags.append(tag_text.lower())
-        for i, value in enumerate(values):
-            single[i].append(coders[SINGLE[i]](value))
-        for column, text in (("formats", formats), ("tags", tag_text)):
-            for part in dict.fromkeys(text.split(SEPARATORS[column])):
-                if part:
-                    multi[column][0].append(p)
-                    multi[column][1].append(coders[column](part))
-    columns = {
-        column: Column(coders[column].values, np.array(codes, np.int32))
-        for column, codes in zip(SINGLE, single, strict=True)
-    }
-    for column, (where, codes) in multi.items():
-        columns[column] = Column(
-            coders[column].values, np.array(codes, np.int32), np.array(where, np.int64)
-        )
+    sql, params = rows.query.sql_with_params()
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        read = cursor.fetchall()
+    ids, titles, tags, formats, *single = (list(each) for each in zip(*read, strict=True)) if read else [[] for _ in range(4 + len(SINGLE))]  # fmt: skip
+    columns = {column: _coded(values) for column, values in zip(SINGLE, single, strict=True)}
+    columns["formats"] = _split(formats, SEPARATORS["formats"])
+    columns["tags"] = _split(tags, SEPARATORS["tags"])
     id_array = np.array(ids, np.int64)
     order = np.argsort(id_array, kind="stable")
     return Snapshot(
@@ -166,8 +154,8 @@ def _build(alias: str) -> Snapshot:
         ids=id_array,
         sorted_ids=id_array[order],
         sorted_positions=order,
-        titles=titles,
-        tags=tags,
+        titles=[title.lower() for title in titles],
+        tags=[text.lower() for text in tags],
         columns=columns,
     )
 
