@@ -108,6 +108,15 @@ def test_a_search_inside_a_rolled_back_write_is_forgotten(catalogue: list[Datase
     assert found("尚未確定") == []
 
 
+def test_a_write_after_the_version_row_was_emptied_is_seen(catalogue: list[Dataset]) -> None:
+    """A flush (transactional tests, `steward flush`) empties every table, the version too."""
+    assert found("預算") == ["乙署預算書"]
+    SearchVersion.objects.all().delete()
+    publish_record(catalogue[0].organisation, 6, title="預算執行表")
+    assert token() != ""
+    assert found("預算") == ["乙署預算書", "預算執行表"]  # its keyword 預算 ranks it first
+
+
 def test_pages_of_the_ranked_matches_follow_each_other(catalogue: list[Dataset]) -> None:
     for serial, title in enumerate(["統計年報", "預算統計", "其他"], start=10):
         publish_record(catalogue[0].organisation, serial, title=title, description="統計與預算")
