@@ -10,7 +10,13 @@ from django.db import transaction
 from django.test import Client
 
 from steward.catalogue.models import CatalogueEntry, SearchRow, SearchVersion
-from steward.catalogue.search import count_and_facets, find, matches_of, ranked_entries
+from steward.catalogue.search import (
+    count_and_facets,
+    find,
+    matches_of,
+    parse_fq,
+    ranked_entries,
+)
 from steward.catalogue.tests.conftest import publish_record, record_verdicts
 from steward.conftest import Cast
 from steward.datasets import services
@@ -115,6 +121,21 @@ def test_a_write_after_the_version_row_was_emptied_is_seen(catalogue: list[Datas
     publish_record(catalogue[0].organisation, 6, title="預算執行表")
     assert token() != ""
     assert found("預算") == ["乙署預算書", "預算執行表"]  # its keyword 預算 ranks it first
+
+
+@pytest.mark.parametrize(
+    ("q", "fq"),
+    [("統計", "res_format:CSV"), ("投保薪資", "res_format:JSON"), ("統計 OR 預算", "tags:預算"),
+     ("預算", "organization:a17020000j"), ("amount(月投保薪資)", "res_format:CSV"),
+     ("", "res_format:PDF"), ("統計", "openness_stars:many"), ("不存在", "groups:E00")],
+)  # fmt: skip
+def test_the_matches_of_a_query_and_a_filter_are_those_sql_finds(
+    catalogue: list[Dataset], q: str, fq: str
+) -> None:
+    rows, _terms = find(SearchRow.objects.all(), q, parse_fq(fq))
+    matches = matches_of(rows)
+    in_memory = {int(matches.snapshot.ids[p]) for p in matches.found.nonzero()[0]}
+    assert in_memory == set(rows.values_list("entry_id", flat=True))
 
 
 def test_pages_of_the_ranked_matches_follow_each_other(catalogue: list[Dataset]) -> None:
