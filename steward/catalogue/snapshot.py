@@ -221,18 +221,19 @@ def _match_ids(rows: QuerySet[SearchRow]) -> Array:
     connection = connections[rows.db]
     found: Array | None = None
     for inner, params in _statements(rows):
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and "search_tokens" in inner:
             with transaction.atomic(using=rows.db, savepoint=False), connection.cursor() as cursor:
-                # The planner costs the tsvector test of a sequential scan too low: for a term in
-                # most rows it scans (66 ms at 50,000) where the GIN bitmap takes 17 ms
+                # The planner costs the tsvector test of a sequential scan too low: for a term
+                # in most rows it scans (66 ms at 50,000) where the GIN bitmap takes 17 ms
                 # (EXPLAIN ANALYZE in docs/benchmarks.md). Only for this statement.
                 cursor.execute("SET LOCAL enable_seqscan = off")
                 cursor.execute(f"SELECT string_agg(entry_id::text, ',') FROM ({inner}) m", params)
                 text = cursor.fetchone()[0]
                 cursor.execute("RESET enable_seqscan")
         else:  # no transaction: on SQLite Django's would take the write lock (IMMEDIATE)
+            joined = "string_agg(entry_id::text, ',')" if connection.vendor == "postgresql" else "group_concat(entry_id, ',')"  # fmt: skip
             with connection.cursor() as cursor:
-                cursor.execute(f"SELECT group_concat(entry_id, ',') FROM ({inner}) m", params)
+                cursor.execute(f"SELECT {joined} FROM ({inner}) m", params)
                 text = cursor.fetchone()[0]
         each = np.fromstring(text, dtype=np.int64, sep=",") if text else np.zeros(0, np.int64)
         found = each if found is None else np.intersect1d(found, each, assume_unique=True)
