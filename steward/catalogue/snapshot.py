@@ -12,7 +12,9 @@ Each row has a position: its place in the catalogue's newest-first order (`-publ
 of value codes per position (formats and keywords, several per row, a pair of arrays: the
 position and the code of each occurrence), so a facet is one `bincount` of the matches' codes.
 Relevance adds `search.score`'s weights over arrays saying whose title, or keywords, hold each
-term; ties keep the newest-first order of the positions.
+term; ties keep the newest-first order of the positions. (Titles and keywords are compared
+lower-cased, as PostgreSQL's `icontains` does; SQLite's LIKE folds ASCII letters only, so for
+a cased non-ASCII letter the SQL sorts of the CKAN API may rank differently.)
 
 The snapshot is rebuilt (one read of the search rows: 77 ms at 5,000, 0.6–0.9 s at 50,000 on
 a loaded machine) by the first search after any write, in each process; triggers change the token in the writing transaction
