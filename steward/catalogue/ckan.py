@@ -33,7 +33,9 @@ from steward.catalogue.search import (
     entries_of,
     find,
     licence_id,
+    matches_of,
     parse_fq,
+    ranked_entries,
     without_nul,
 )
 from steward.catalogue.services import keywords_of
@@ -289,12 +291,17 @@ def package_search(params: dict[str, Any]) -> dict[str, Any]:
     facet_limit = _int(params, "facet.limit", 50, minimum=-1)
     facet_limit = 10**9 if facet_limit < 0 else facet_limit
     try:
-        found, has_query = find(SearchRow.objects.all(), q, parse_fq(str(params.get("fq") or "")))
+        found, terms = find(SearchRow.objects.all(), q, parse_fq(str(params.get("fq") or "")))
     except SearchError as error:
         raise _invalid(error.field, error.message) from None
-    order = _order(str(params.get("sort") or ""), has_query)
-    count, counted_facets = count_and_facets(found, facet_fields, facet_limit)
-    page = entries_of(found.order_by(*order)[start : start + min(rows, ROWS_MAX)])
+    order = _order(str(params.get("sort") or ""), bool(terms))
+    matches = matches_of(found)
+    count, counted_facets = count_and_facets(matches, facet_fields, facet_limit)
+    size = min(rows, ROWS_MAX)
+    if order == _order("", bool(terms)):  # relevance, then newest: ranked in memory
+        page = ranked_entries(matches, terms, start, size)
+    else:
+        page = entries_of(found.order_by(*order)[start : start + size])
     facet_result: dict[str, dict[str, int]] = {}
     search_facets: dict[str, Any] = {}
     for field, counted in counted_facets.items():

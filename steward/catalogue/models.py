@@ -140,3 +140,22 @@ class SearchRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.identifier} {self.title}"
+
+
+class SearchVersion(models.Model):
+    """One row: a token that changes with every write to the search rows.
+
+    Triggers on `SearchRow` (`search_index.py`) set a new random token in the writing
+    transaction, so every insert, update, delete (a cascade too) and bulk load changes it and
+    a rolled-back write leaves it as it was. `snapshot.py` keeps what it holds in memory only
+    while the token it was built at is the current one.
+    """
+
+    token = models.CharField(max_length=40)
+
+    class Meta:
+        verbose_name = _("search version")
+        verbose_name_plural = _("search versions")
+
+    def __str__(self) -> str:
+        return self.token

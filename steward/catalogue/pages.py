@@ -10,7 +10,7 @@ anybody but the published contacts.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
@@ -28,8 +28,9 @@ from steward.catalogue.search import (
     Filter,
     SearchError,
     count_and_facets,
-    entries_of,
     find,
+    matches_of,
+    ranked_entries,
     without_nul,
 )
 from steward.datasets.metadata import flatten, label_of
@@ -146,17 +147,15 @@ def search(request: HttpRequest) -> HttpResponse:
     filters = [Filter(name, value) for name, value in chosen.items() if value]
     status = 200
     try:
-        found, has_query = find(rows, q, filters)
+        found, terms = find(rows, q, filters)
     except SearchError:
         problems.append(
             _("The search words are too long: at most %(max)d characters, you gave %(n)d.")
             % {"max": QUERY_MAX_CHARS, "n": len(q)}
         )
         status = 400
-        found, has_query = find(rows.none(), "", [])
+        found, terms = find(rows.none(), "", [])
         q = q[:QUERY_MAX_CHARS]
-    order = ["-score"] if has_query else []
-    order += ["-published_at", "identifier"]
     size, size_ok = _number(request, "size", PAGE_SIZE)
     if not size_ok:
         problems.append(_("The page size must be a whole number of 1 or more."))
@@ -164,13 +163,9 @@ def search(request: HttpRequest) -> HttpResponse:
         problems.append(_("At most %(max)d datasets are shown per page.") % {"max": PAGE_SIZE_MAX})
         size = PAGE_SIZE_MAX
     number, number_ok = _number(request, "page", 1)
-    total, counted = (
-        count_and_facets(found, [name for name, _heading in FACETS], FACET_LIMIT)
-        if status == 200
-        else (0, {name: [] for name, _heading in FACETS})
-    )
-    paginator = Paginator(found.order_by(*order), size)
-    paginator.count = total  # counted with the facets, in the same statement
+    matches = matches_of(found)
+    total, counted = count_and_facets(matches, [name for name, _heading in FACETS], FACET_LIMIT)
+    paginator = Paginator(range(total), size)  # each page's entries: `ranked_entries`
     if not number_ok:
         problems.append(_("The page number must be a whole number of 1 or more."))
     elif number > paginator.num_pages:
@@ -180,7 +175,8 @@ def search(request: HttpRequest) -> HttpResponse:
         )
         number = paginator.num_pages
     page = paginator.page(number)
-    page.object_list = entries_of(cast(QuerySet[SearchRow], page.object_list))  # type: ignore[assignment]
+    skip = (page.number - 1) * size
+    page.object_list = ranked_entries(matches, terms, skip, size)  # type: ignore[assignment]
     keep = {"q": q, "ministry": ministry_key, **chosen}
     if size != PAGE_SIZE:
         keep["size"] = str(size)

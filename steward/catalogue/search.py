@@ -31,7 +31,6 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import (
-    BooleanField,
     Case,
     IntegerField,
     Q,
@@ -39,8 +38,8 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.expressions import RawSQL
 
+from steward.catalogue import snapshot
 from steward.catalogue.models import CatalogueEntry, SearchRow
 from steward.datasets.standard import CATEGORY_CODES
 from steward.organisations.models import Organisation
@@ -165,33 +164,35 @@ def _terms(group: list[str]) -> list[_Term]:
     return [_Term(term, tuple(runs)) for term in group if (runs := _runs(term))]
 
 
-def _index_match(terms: list[_Term], vendor: str) -> Q:
+def _index_match(terms: list[_Term], vendor: str) -> snapshot.IndexCondition:
     """The entries the index finds for every term of one group."""
     if vendor == "postgresql":
         lexemes = sorted({token for term in terms for token in term.array()})
-        condition = RawSQL(
+        tsquery = " & ".join(f"'{lexeme}'" for lexeme in lexemes)  # letters and digits only
+        return snapshot.IndexCondition(
             '"catalogue_searchrow"."search_tokens" @@ %s::tsquery',
-            [" & ".join(f"'{lexeme}'" for lexeme in lexemes)],  # letters and digits only
-            output_field=BooleanField(),
+            'SELECT entry_id FROM "catalogue_searchrow" WHERE search_tokens @@ %s::tsquery',
+            [tsquery],
         )
-    else:
-        condition = RawSQL(
-            f'"catalogue_searchrow"."entry_id" IN '
-            f"(SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)",
-            [" AND ".join(term.fts() for term in terms)],
-            output_field=BooleanField(),
-        )
-    return Q(condition)
+    return _fts_match(" AND ".join(term.fts() for term in terms))
+
+
+def _fts_match(query: str) -> snapshot.IndexCondition:
+    ids = f"SELECT rowid AS entry_id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
+    return snapshot.IndexCondition(f'"catalogue_searchrow"."entry_id" IN ({ids})', ids, [query])
 
 
 def query_filter(groups: list[list[str]], vendor: str) -> Q:
     """Entries matching any group, each matching every term of its group (as substrings)."""
+    all_groups = [terms for group in groups if (terms := _terms(group))]
+    exact = all(term.exact_by_index.get(vendor, False) for terms in all_groups for term in terms)
+    if vendor == "sqlite" and exact and all_groups:  # FTS5 answers the whole query
+        return Q(_fts_match(" OR ".join(
+            f"({' AND '.join(term.fts() for term in terms)})" for terms in all_groups
+        )))  # fmt: skip
     combined = Q()
-    for group in groups:
-        terms = _terms(group)
-        if not terms:
-            continue
-        all_terms = _index_match(terms, vendor)
+    for terms in all_groups:
+        all_terms = Q(_index_match(terms, vendor))
         for term in terms:
             if not term.exact_by_index.get(vendor, False):
                 all_terms &= Q(search_text__contains=term.text)
@@ -199,19 +200,31 @@ def query_filter(groups: list[list[str]], vendor: str) -> Q:
     return combined
 
 
-def score(groups: list[list[str]]) -> Any:
-    """Relevance: a term in the title counts most, then in the keywords, then elsewhere."""
+#: Relevance: what a term is worth where it is found; a match scores the sum over its terms.
+TITLE_WEIGHT, TAGS_WEIGHT, ANYWHERE_WEIGHT = 10, 5, 1
+
+
+def ranking_terms(groups: list[list[str]]) -> list[str]:
+    """The distinct terms relevance counts (those of every group), in a fixed order."""
+    return sorted({term for group in groups for term in group})
+
+
+def score(terms: list[str]) -> Any:
+    """Relevance in SQL: a term in the title counts most, then in the keywords, then elsewhere
+    (for the orders the snapshot does not rank: `ranked_entries` is the same rule in memory)."""
     total: Any = Value(0)
-    for term in {term for group in groups for term in group}:
+    for term in terms:
         total = total + Case(
-            When(title__icontains=term, then=Value(10)),
+            When(title__icontains=term, then=Value(TITLE_WEIGHT)),
             default=Value(0),
             output_field=IntegerField(),
         )
         total = total + Case(
-            When(tags__icontains=term, then=Value(5)), default=Value(0), output_field=IntegerField()
+            When(tags__icontains=term, then=Value(TAGS_WEIGHT)),
+            default=Value(0),
+            output_field=IntegerField(),
         )
-        total = total + Value(1)
+        total = total + Value(ANYWHERE_WEIGHT)
     return total
 
 
@@ -256,9 +269,10 @@ def apply_filter(entries: QuerySet[SearchRow], item: Filter) -> QuerySet[SearchR
 
 def find(
     rows: QuerySet[SearchRow], q: str, filters: list[Filter]
-) -> tuple[QuerySet[SearchRow], bool]:
-    """The search rows matching q and every filter, annotated with `score`; and whether q had
-    terms. Count and facets with `count_and_facets`, a page of entries with `entries_of`."""
+) -> tuple[QuerySet[SearchRow], list[str]]:
+    """The search rows matching q and every filter, annotated with `score`; and the terms
+    relevance counts (none: q had no terms). Count and facets with `count_and_facets`, the
+    first page by relevance with `ranked_entries`, any other order with `entries_of`."""
     check_query(q)
     groups = parse_query(q)
     for item in filters:
@@ -266,14 +280,37 @@ def find(
     groups = [group for group in groups if _terms(group)]
     if groups:
         rows = rows.filter(query_filter(groups, connections[rows.db].vendor))
-    return rows.annotate(score=score(groups)), bool(groups)
+    terms = ranking_terms(groups)
+    return rows.annotate(score=score(terms)), terms
 
 
 def entries_of(rows: QuerySet[SearchRow]) -> list[CatalogueEntry]:
     """The entries of these (ordered, sliced) search rows, in their order."""
-    ids = list(rows.values_list("entry_id", flat=True))
+    return entries_by_id(list(rows.values_list("entry_id", flat=True)))
+
+
+def entries_by_id(ids: list[int]) -> list[CatalogueEntry]:
+    """The entries of these ids, in this order."""
     entries = CatalogueEntry.objects.select_related("agency").in_bulk(ids)
     return [entries[pk] for pk in ids if pk in entries]
+
+
+def matches_of(rows: QuerySet[SearchRow]) -> snapshot.Matches:
+    """The rows a search found (`find`), counted and ranked in memory (`snapshot.py`)."""
+    try:
+        return snapshot.matches(rows)
+    except EmptyResultSet:  # a filter no row can pass (`none()`)
+        return snapshot.nothing(rows.db)
+
+
+def ranked_entries(
+    matches: snapshot.Matches, terms: list[str], skip: int, take: int
+) -> list[CatalogueEntry]:
+    """`take` entries after `skip` in the default order: by relevance (`score`'s weights;
+    without terms every match scores the same), then newest first, then by identifier."""
+    weights = [(column, term, weight) for term in terms
+               for column, weight in (("title", TITLE_WEIGHT), ("tags", TAGS_WEIGHT))]  # fmt: skip
+    return entries_by_id(matches.ranked(weights, skip, take))
 
 
 #: Each facet's column in `SearchRow`.
@@ -314,50 +351,25 @@ def _facet_names(
 
 
 def count_and_facets(
-    rows: QuerySet[SearchRow], fields: list[str], limit: int
+    rows: QuerySet[SearchRow] | snapshot.Matches, fields: list[str], limit: int
 ) -> tuple[int, dict[str, list[tuple[str, str, int]]]]:
     """The number of rows, and (name, display name, count) per facet over them, most first.
 
-    One statement: the matches are read once (a materialised CTE; with no filter and no
-    query, the table itself, where each facet is an index scan) and each facet is one
-    GROUP BY of its column over them.
+    Counted in memory (`snapshot.py`): the database is asked for the matches' ids only.
     """
-    columns = list(dict.fromkeys(_FACET_COLUMNS[field] for field in fields))
-    if rows.query.where:
-        try:
-            inner, params = rows.order_by().values_list("pk", *columns).query.sql_with_params()
-        except EmptyResultSet:  # a filter no row can pass (`none()`)
-            return 0, {field: [] for field in fields}
-        head, source = f"WITH m AS MATERIALIZED ({inner}) ", "m"
-    else:
-        head, source, params = "", connection_table(rows), ()
-    parts = [f"SELECT '', NULL, COUNT(*) FROM {source}"]
-    parts += [
-        f"SELECT '{column}', CAST({column} AS TEXT), COUNT(*) FROM {source} GROUP BY {column}"
-        for column in columns
-    ]
-    with connections[rows.db].cursor() as cursor:
-        cursor.execute(head + " UNION ALL ".join(parts), params)
-        counted = cursor.fetchall()
-    total = next(n for column, _value, n in counted if column == "")
+    matches = rows if isinstance(rows, snapshot.Matches) else matches_of(rows)
+    counted = {column: matches.counts(column) for column in {_FACET_COLUMNS[f] for f in fields}}
     agencies: dict[int, Organisation] = {}
     if "organization" in fields:
-        agencies = Organisation.objects.in_bulk(
-            {int(value) for column, value, _n in counted if column == "agency_id" and value}
-        )
+        agencies = Organisation.objects.in_bulk([int(v) for v in counted["agency_id"]])
     result: dict[str, list[tuple[str, str, int]]] = {}
     for field in fields:
         counts: Counter[str] = Counter()
         names: dict[str, str] = {}
-        for column, value, n in counted:
-            if column == _FACET_COLUMNS[field]:
-                for name, display in _facet_names(field, value or "", agencies):
-                    counts[name] += n
-                    names[name] = display
+        for value, n in counted[_FACET_COLUMNS[field]].items():
+            for name, display in _facet_names(field, value, agencies):
+                counts[name] += n
+                names[name] = display
         ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
         result[field] = [(name, names[name], n) for name, n in ordered]
-    return total, result
-
-
-def connection_table(rows: QuerySet[SearchRow]) -> str:
-    return connections[rows.db].ops.quote_name(SearchRow._meta.db_table)
+    return matches.total, result
