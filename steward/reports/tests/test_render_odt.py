@@ -142,3 +142,9 @@ def test_comparison_table_has_the_three_columns_at_the_widths_it_gives(tmp_path:
     # A cell's lines stay lines (the seed's 柒、推動措施 / 三、深入盤點資料集： …).
     first = node.getElementsByType(table.TableRow)[1].getElementsByType(table.TableCell)[0]
     assert len(first.getElementsByType(text.LineBreak)) == 2
+
+
+def test_in_english_the_date_made_is_iso(quarterly: ReportDocument) -> None:
+    with translation.override("en"):
+        rendered = render(quarterly, "odt")
+    assert _texts(rendered.content, text.P)[3] == "Made on 2026-12-05"
