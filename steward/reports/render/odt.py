@@ -28,7 +28,7 @@ from odf.opendocument import OpenDocumentText
 from steward.lib.years import date_label
 from steward.reports.document import Chart, Paragraph, ReportDocument, Section, Table
 from steward.reports.render.images import chart_image
-from steward.reports.render.text import cell_text, is_number
+from steward.reports.render.text import cell_text, is_number, xml_safe
 
 SERIF = "Noto Serif CJK TC"
 SANS = "Noto Sans CJK TC"
@@ -184,12 +184,12 @@ class _Writer:
 
     def paragraph(self, kind: str, value: str) -> text.P:
         p = text.P(stylename=self.paragraph_style(kind))
-        teletype.addTextToElement(p, value)
+        teletype.addTextToElement(p, xml_safe(value))
         return p
 
     def heading(self, value: str) -> text.H:
         h = text.H(outlinelevel=1, stylename=self.paragraph_style("Heading"))
-        teletype.addTextToElement(h, value)
+        teletype.addTextToElement(h, xml_safe(value))
         return h
 
     def table(self, block: Table) -> list[Element]:
@@ -276,8 +276,8 @@ class _Writer:
                     height=f"{image.height_cm}cm",
                 )
                 frame.addElement(draw.Image(href=href))
-                frame.addElement(svg.Title(text=block.title))
-                frame.addElement(svg.Desc(text=block.description))
+                frame.addElement(svg.Title(text=xml_safe(block.title)))
+                frame.addElement(svg.Desc(text=xml_safe(block.description)))
                 picture = text.P(stylename=self.paragraph_style("Picture"))
                 picture.addElement(frame)
                 out.append(picture)

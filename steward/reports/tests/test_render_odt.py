@@ -11,8 +11,10 @@ import pytest
 from django.utils import translation
 from odf import draw, table, teletype, text
 from odf.opendocument import load
+from openpyxl import load_workbook
 
-from steward.reports.document import ReportDocument
+from steward.reports.document import Paragraph, ReportDocument, Section
+from steward.reports.document import Table as DocumentTable
 from steward.reports.render import render
 from steward.reports.tests.render_documents import (
     comparison_document,
@@ -148,3 +150,34 @@ def test_in_english_the_date_made_is_iso(quarterly: ReportDocument) -> None:
     with translation.override("en"):
         rendered = render(quarterly, "odt")
     assert _texts(rendered.content, text.P)[3] == "Made on 2026-12-05"
+
+
+@pytest.mark.parametrize("fmt", ["odt", "ods", "xlsx"])
+def test_control_characters_pasted_into_the_data_are_dropped_not_a_broken_file(fmt: str) -> None:
+    """Text pasted from another program may hold characters XML cannot (\\x0b, \\x1f)."""
+    document = ReportDocument(
+        kind="quarterly_progress",
+        title="勞動部\x0b報告",
+        organisation="勞動部",
+        period_label="115 年第 4 季",
+        generated_at=quarterly_document().generated_at,
+        sections=(
+            Section(
+                "壹、概況\x1f",
+                (
+                    Paragraph("說明\x00文字"),
+                    DocumentTable("表\x0c一", ("機關\x01", "數量"), (("勞保局\x0b", 3),)),
+                ),
+            ),
+        ),
+    )
+    rendered = render(document, fmt)
+
+    if fmt == "xlsx":
+        book = load_workbook(io.BytesIO(rendered.content))
+        cells = [c.value for s in book for row in s.iter_rows() for c in row if c.value]
+    else:
+        doc = load(io.BytesIO(rendered.content))
+        cells = [teletype.extractText(p) for p in doc.getElementsByType(text.P)]
+        cells += [teletype.extractText(h) for h in doc.getElementsByType(text.H)]
+    assert "勞動部報告" in cells and "說明文字" in cells and "勞保局" in cells
