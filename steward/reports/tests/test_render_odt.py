@@ -181,3 +181,25 @@ def test_control_characters_pasted_into_the_data_are_dropped_not_a_broken_file(f
         cells = [teletype.extractText(p) for p in doc.getElementsByType(text.P)]
         cells += [teletype.extractText(h) for h in doc.getElementsByType(text.H)]
     assert "勞動部報告" in cells and "說明文字" in cells and "勞保局" in cells
+
+
+def test_a_long_table_is_written_in_pieces_each_with_its_head_and_every_row_in_order() -> None:
+    rows = tuple((f"資料集 {n}", n) for n in range(1, 1202))
+    document = ReportDocument(
+        kind="annual_evaluation",
+        title="資料集清單",
+        organisation="勞動部",
+        period_label="115 年",
+        generated_at=quarterly_document().generated_at,
+        sections=(Section("資料集清單", (DocumentTable("清單", ("資料集", "序號"), rows),)),),
+    )
+    doc = load(io.BytesIO(render(document, "odt").content))
+
+    pieces = doc.getElementsByType(table.Table)
+    assert len(pieces) == 3  # 500 + 500 + 201 rows
+    numbers = []
+    for piece in pieces:
+        assert len(piece.getElementsByType(table.TableHeaderRows)) == 1
+        for row in piece.getElementsByType(table.TableRow)[1:]:
+            numbers.append(int(row.getElementsByType(table.TableCell)[1].getAttribute("value")))
+    assert numbers == list(range(1, 1202))
