@@ -14,6 +14,8 @@ time on. No database is needed. Prints a table; asserts nothing.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import datetime
 import os
 import statistics
 import sys
@@ -33,7 +35,7 @@ def main() -> None:
     django.setup()
     from django.utils import translation
 
-    from steward.reports.document import Chart
+    from steward.reports.document import Chart, Section, Table
     from steward.reports.render import render
     from steward.reports.render.images import _png, chart_image
     from steward.reports.tests.render_documents import quarterly_document
@@ -79,6 +81,25 @@ def main() -> None:
             render(document, fmt)
 
     timed("all four formats in a row", all_four, cold=True)
+    # The same report with a list of 3,000 datasets (the annual report's size): one long table.
+    listing = Table(
+        "資料集清單",
+        ("機關", "資料集", "星等", "上架日"),
+        tuple(
+            (
+                f"機關 {n % 7}",
+                f"勞動統計資料集第 {n} 項",
+                n % 6,
+                datetime.date(2026, 1 + n % 12, 1 + n % 28),
+            )
+            for n in range(3000)
+        ),
+    )
+    longer = dataclasses.replace(
+        document, sections=(*document.sections, Section("陸、資料集清單", (listing,)))
+    )
+    for fmt in ("odt", "ods", "xlsx", "pdf"):
+        timed(f"{fmt} with a 3,000-row table", lambda fmt=fmt: render(longer, fmt))
     timed(
         "odt, example template, charts already drawn",
         lambda: render(document, "odt", template=template),
