@@ -20,8 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from odf import draw, style, svg, table, teletype, text
+from odf import dc, draw, style, svg, table, teletype, text
 from odf.element import Element
 from odf.opendocument import OpenDocumentText
 
@@ -372,6 +373,10 @@ def write_odt(document: ReportDocument) -> tuple[bytes, list[str]]:
     """The report as an ODT in the default layout, and the problems met on the way."""
     doc = OpenDocumentText()
     _page(doc)
+    # The title and language a PDF viewer shows and a screen reader reads.
+    doc.meta.addElement(dc.Title(text=xml_safe(document.title)))
+    chinese = (get_language() or "zh-hant").lower().startswith("zh")
+    doc.meta.addElement(dc.Language(text="zh-TW" if chinese else "en"))
     writer = _Writer(doc)
     for kind, value in title_lines(document):
         doc.text.addElement(writer.paragraph(kind, value))
