@@ -1,7 +1,7 @@
 """PDF from the same ODT, by LibreOffice headless (`soffice --convert-to pdf`).
 
 Both files read the same because one is made from the other. LibreOffice embeds the fonts it
-uses (Noto CJK), so the PDF reads the same on a machine without them. Each conversion has
+uses (Noto CJK), so the PDF reads the same on a machine without them, and tags it (PDF/UA). Each conversion has
 its own LibreOffice user profile in its own temporary folder, so conversions running at the
 same time (web requests, the worker) never wait on one profile's lock. A conversion that takes
 longer than `STEWARD_REPORT_PDF_TIMEOUT` seconds is stopped (its whole process group) and the
@@ -10,6 +10,7 @@ caller delivers the ODT instead, saying why.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -21,6 +22,16 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
+
+# A tagged PDF (PDF/UA): headings, tables and reading order for screen readers, each chart
+# picture with its text alternative, the language and the title from the ODT's metadata.
+EXPORT_OPTIONS = json.dumps(
+    {
+        "UseTaggedPDF": {"type": "boolean", "value": "true"},
+        "PDFUACompliance": {"type": "boolean", "value": "true"},
+    },
+    separators=(",", ":"),
+)
 
 
 def convert_to_pdf(odt: bytes) -> tuple[bytes | None, str]:
@@ -36,7 +47,7 @@ def convert_to_pdf(odt: bytes) -> tuple[bytes | None, str]:
             "--headless",
             "--norestore",
             "--convert-to",
-            "pdf:writer_pdf_Export",
+            f"pdf:writer_pdf_Export:{EXPORT_OPTIONS}",
             "--outdir",
             str(work / "out"),
             str(source),

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from steward.lib.cells import sheet_text, xlsx_text_cell
 from steward.lib.years import date_label
 from steward.reports.document import Cell, Chart, Paragraph, ReportDocument, Table
-from steward.reports.render.text import cell_text, is_number
+from steward.reports.render.text import cell_text, is_number, xml_safe
 
 SHEET_NAME_MAX = 31  # Excel's limit; ODS takes the same names
 _NOT_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\']")
@@ -44,7 +44,7 @@ class _Sheet:
 
 
 def _sheet_name(caption: str, taken: set[str]) -> str:
-    base = _NOT_IN_SHEET_NAMES.sub(" ", caption).strip() or _("Table")
+    base = _NOT_IN_SHEET_NAMES.sub(" ", xml_safe(caption)).strip() or _("Table")
     name = base[:SHEET_NAME_MAX]
     number = 2
     while name.casefold() in taken:
@@ -83,7 +83,11 @@ def _plan(document: ReportDocument) -> tuple[str, list[tuple[str, str]], list[_S
                     ("text", _("Chart 「%(title)s」: %(description)s See the sheet 「%(name)s」.")
                      % {"title": block.title, "description": block.description, "name": name})
                 )  # fmt: skip
-    return first, lines, sheets
+    return first, [(kind, xml_safe(value)) for kind, value in lines], sheets
+
+
+def _safe(value: Cell) -> Cell:
+    return xml_safe(value) if isinstance(value, str) else value
 
 
 def _display_width(value: Cell) -> int:
@@ -200,9 +204,9 @@ def _table_rows(sheet: _Sheet) -> list[list[Cell]]:
     """The sheet's cells by row: caption, head, rows (or the empty text), with a long-form
     chart's data block to the right."""
     table = sheet.table
-    rows: list[list[Cell]] = [[table.caption], list(table.columns)]
+    rows: list[list[Cell]] = [[_safe(table.caption)], [_safe(c) for c in table.columns]]
     if table.rows:
-        rows.extend(list(r) for r in table.rows)
+        rows.extend([_safe(value) for value in r] for r in table.rows)
     else:
         rows.append([table.empty_text or _("No data for this period.")])
     data = chart_data(sheet.chart) if sheet.chart is not None else None
@@ -212,7 +216,7 @@ def _table_rows(sheet: _Sheet) -> list[list[Cell]]:
                 rows.append([])
             line = rows[index]
             line.extend([None] * (data.first_column - 1 - len(line)))
-            line.extend(extra)
+            line.extend(_safe(value) for value in extra)
     return rows
 
 
@@ -244,14 +248,14 @@ def _xlsx_chart(chart: Chart, data: ChartData, sheet: Any) -> Any:
     categories = Reference(sheet, min_col=data.category_column, min_row=first_row, max_row=last_row)
     for series in made.series:  # the categories are text: a string reference, as Excel writes
         series.cat = AxDataSource(strRef=StrRef(f=str(categories)))
-    made.title = chart.title
+    made.title = xml_safe(chart.title)
     if chart.kind != "pie":
         # openpyxl 3.1 hides axes unless told otherwise.
         made.x_axis.delete = False
         made.y_axis.delete = False
-        made.x_axis.title = data.category_title
+        made.x_axis.title = xml_safe(data.category_title)
         if len(data.series) == 1:
-            made.y_axis.title = data.series[0][0]
+            made.y_axis.title = xml_safe(data.series[0][0])
             made.legend = None
     if chart.kind == "timeline":
         dates = [v for _n, values in data.series for v in values if isinstance(v, datetime.date)]

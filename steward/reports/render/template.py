@@ -40,7 +40,7 @@ from lxml import etree
 from steward.lib.years import date_label
 from steward.reports.document import Paragraph, ReportDocument
 from steward.reports.render.odt import package_odf, write_sections
-from steward.reports.render.text import cell_text
+from steward.reports.render.text import cell_text, xml_safe
 
 STANDARD = ("title", "organisation", "period", "generated", "sections")
 SECTION_ATTRIBUTES = ("heading", "paragraphs")
@@ -102,12 +102,15 @@ def _available(document: ReportDocument) -> dict[str, Any]:
         if name.isidentifier() and not name.startswith("_")
     }
     values.update(
-        title=document.title,
-        organisation=document.organisation,
-        period=document.period_label,
+        title=xml_safe(document.title),
+        organisation=xml_safe(document.organisation),
+        period=xml_safe(document.period_label),
         generated=date_label(generated),
         sections=[
-            SectionView(s.heading, tuple(b.text for b in s.blocks if isinstance(b, Paragraph)))
+            SectionView(
+                xml_safe(s.heading),
+                tuple(xml_safe(b.text) for b in s.blocks if isinstance(b, Paragraph)),
+            )
             for s in document.sections
         ],
     )

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 
 from steward.lib.years import date_label
 from steward.reports.document import Cell
 
 NO_VALUE = "—"
+# Characters XML 1.0 cannot hold (ODF and OOXML are XML): control characters other than tab,
+# line feed and carriage return, and the non-characters. Text from the database may carry
+# them (pasted from another program); they are dropped rather than make a file no program opens.
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """The text without the characters an XML file cannot hold."""
+    return _NOT_IN_XML.sub("", text)
 
 
 def cell_text(value: Cell) -> str:
@@ -26,7 +36,7 @@ def cell_text(value: Cell) -> str:
         return date_label(value.date())
     if isinstance(value, datetime.date):
         return date_label(value)
-    return str(value)
+    return xml_safe(str(value))
 
 
 def is_number(value: Cell) -> bool:

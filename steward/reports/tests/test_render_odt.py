@@ -11,8 +11,10 @@ import pytest
 from django.utils import translation
 from odf import draw, table, teletype, text
 from odf.opendocument import load
+from openpyxl import load_workbook
 
-from steward.reports.document import ReportDocument
+from steward.reports.document import Paragraph, ReportDocument, Section
+from steward.reports.document import Table as DocumentTable
 from steward.reports.render import render
 from steward.reports.tests.render_documents import (
     comparison_document,
@@ -142,3 +144,62 @@ def test_comparison_table_has_the_three_columns_at_the_widths_it_gives(tmp_path:
     # A cell's lines stay lines (the seed's 柒、推動措施 / 三、深入盤點資料集： …).
     first = node.getElementsByType(table.TableRow)[1].getElementsByType(table.TableCell)[0]
     assert len(first.getElementsByType(text.LineBreak)) == 2
+
+
+def test_in_english_the_date_made_is_iso(quarterly: ReportDocument) -> None:
+    with translation.override("en"):
+        rendered = render(quarterly, "odt")
+    assert _texts(rendered.content, text.P)[3] == "Made on 2026-12-05"
+
+
+@pytest.mark.parametrize("fmt", ["odt", "ods", "xlsx"])
+def test_control_characters_pasted_into_the_data_are_dropped_not_a_broken_file(fmt: str) -> None:
+    """Text pasted from another program may hold characters XML cannot (\\x0b, \\x1f)."""
+    document = ReportDocument(
+        kind="quarterly_progress",
+        title="勞動部\x0b報告",
+        organisation="勞動部",
+        period_label="115 年第 4 季",
+        generated_at=quarterly_document().generated_at,
+        sections=(
+            Section(
+                "壹、概況\x1f",
+                (
+                    Paragraph("說明\x00文字"),
+                    DocumentTable("表\x0c一", ("機關\x01", "數量"), (("勞保局\x0b", 3),)),
+                ),
+            ),
+        ),
+    )
+    rendered = render(document, fmt)
+
+    if fmt == "xlsx":
+        book = load_workbook(io.BytesIO(rendered.content))
+        cells = [c.value for s in book for row in s.iter_rows() for c in row if c.value]
+    else:
+        doc = load(io.BytesIO(rendered.content))
+        cells = [teletype.extractText(p) for p in doc.getElementsByType(text.P)]
+        cells += [teletype.extractText(h) for h in doc.getElementsByType(text.H)]
+    assert "勞動部報告" in cells and "說明文字" in cells and "勞保局" in cells
+
+
+def test_a_long_table_is_written_in_pieces_each_with_its_head_and_every_row_in_order() -> None:
+    rows = tuple((f"資料集 {n}", n) for n in range(1, 1202))
+    document = ReportDocument(
+        kind="annual_evaluation",
+        title="資料集清單",
+        organisation="勞動部",
+        period_label="115 年",
+        generated_at=quarterly_document().generated_at,
+        sections=(Section("資料集清單", (DocumentTable("清單", ("資料集", "序號"), rows),)),),
+    )
+    doc = load(io.BytesIO(render(document, "odt").content))
+
+    pieces = doc.getElementsByType(table.Table)
+    assert len(pieces) == 3  # 500 + 500 + 201 rows
+    numbers = []
+    for piece in pieces:
+        assert len(piece.getElementsByType(table.TableHeaderRows)) == 1
+        for row in piece.getElementsByType(table.TableRow)[1:]:
+            numbers.append(int(row.getElementsByType(table.TableCell)[1].getAttribute("value")))
+    assert numbers == list(range(1, 1202))

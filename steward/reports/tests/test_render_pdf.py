@@ -75,6 +75,18 @@ def test_pdf_says_the_numbers_and_chinese_headings(quarterly_pdf: Path) -> None:
         assert expected in words, expected
 
 
+def test_pdf_is_tagged_with_its_title_language_and_the_charts_text_alternatives(
+    quarterly_pdf: Path,
+) -> None:
+    info = _poppler("pdfinfo", str(quarterly_pdf))
+    assert re.search(r"^Title:\s+勞動部 115 年第 4 季資料開放辦理情形報告$", info, re.M)
+    assert re.search(r"^Tagged:\s+yes$", info, re.M)
+    content = quarterly_pdf.read_bytes()
+    assert b"/Lang(zh-TW)" in content
+    assert content.count(b"/Alt") == 6  # each chart picture says what it shows
+    assert content.count(b"/H1") >= 5  # the section headings are headings
+
+
 def test_pdf_embeds_the_noto_cjk_fonts(quarterly_pdf: Path) -> None:
     lines = _poppler("pdffonts", str(quarterly_pdf)).splitlines()[2:]
     assert lines

@@ -212,3 +212,17 @@ def test_pie_and_line_charts_are_native_too(kind: str, part: str) -> None:
     [xml] = _chart_parts(render(document, "xlsx").content).values()
     assert part in xml
     assert "<f>'開放星等'!$B$3:$B$8</f>" in xml
+
+
+def test_a_kpi_with_no_target_is_an_empty_cell_not_a_zero(quarterly: ReportDocument) -> None:
+    book = load_workbook(io.BytesIO(render(quarterly, "xlsx").content))
+    rows = list(book["各機關資料集開放數與目標"].iter_rows(min_row=3, values_only=True))
+    assert rows[7][:4] == ("勞動部勞動基金運用局", "115 年", 68, None)
+    ods = load(io.BytesIO(render(quarterly, "ods").content))
+    [sheet] = [
+        s
+        for s in ods.getElementsByType(table.Table)
+        if s.getAttribute("name") == "各機關資料集開放數與目標"
+    ]
+    cells = sheet.getElementsByType(table.TableRow)[9].getElementsByType(table.TableCell)
+    assert cells[3].getAttribute("valuetype") is None and teletype.extractText(cells[3]) == ""

@@ -188,3 +188,27 @@ def test_a_file_that_is_not_an_odt_is_refused(tmp_path: Path) -> None:
     with pytest.raises(TemplateError) as caught:
         render(quarterly_document(), "odt", template=b"%PDF-1.7 not a template")
     assert caught.value.message == "範本不是 ODT 文件（ODF 文字文件）。"
+
+
+def test_a_template_may_use_conditions_and_loop_over_each_sections_paragraphs() -> None:
+    template = odt_template(
+        ('relatorio://if test="dataset_count"',),
+        ("共 ", "<dataset_count>", " 項"),
+        ("relatorio:///if",),
+        ('relatorio://for each="section in sections"',),
+        ("<section.heading>",),
+        ('relatorio://for each="paragraph in section.paragraphs"',),
+        ("・", "<paragraph>"),
+        ("relatorio:///for",),
+        ("relatorio:///for",),
+    )
+
+    paragraphs = _paragraphs(render(quarterly_document(), "odt", template=template).content)
+
+    assert paragraphs[:4] == [
+        "共 2,903 項",
+        "壹、辦理概況",
+        "・本季各機關共開放資料集 2,903 項，較上季增加 112 項。",
+        "・資料品質檢測結果：金標章 19 項、銀標章 38 項、銅標章 57 項。",
+    ]
+    assert paragraphs[4] == "貳、開放資料集與目標值"
