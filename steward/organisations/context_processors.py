@@ -23,6 +23,7 @@ NAVIGATION: list[tuple[Any, str, frozenset[Role]]] = [
     (_("Quality"), "quality:index", frozenset()),
     (_("Feedback"), "feedback:index", frozenset()),
     (_("Evaluation"), "evaluation:index", frozenset()),
+    (_("Dashboards"), "reports:dashboards:index", frozenset()),
     (_("Committees"), "committees:index", frozenset()),
     (_("Office calendar"), "calendars:index", frozenset()),
     (_("Sign-in lockouts"), "lockouts", frozenset({Role.INFORMATION_CENTRE})),
