@@ -20,16 +20,18 @@ from __future__ import annotations
 import datetime
 import math
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.urls import reverse
+from django.utils import timezone
 
 from steward.committees.agenda import Waiting
 from steward.committees.agenda import waiting_for as committee_waiting
 from steward.committees.models import Committee
 from steward.evaluation import scoring
 from steward.evaluation.models import EvaluationRun, KpiResult
+from steward.evaluation.registry import Counted
 from steward.feedback.figures import Figures, figures_for, reply_hours
 from steward.inventory.targets import TargetRow as InventoryTargetRow
 from steward.inventory.targets import target_rows
@@ -82,13 +84,19 @@ class Feedback:
     reply_times: Chart
 
 
+#: Records of a figure listed on an agency's dashboard (the rest: the evaluation's page).
+COUNTED_ROWS = 20
+
+
 @dataclass(frozen=True)
 class CellLink:
     """A standing cell with the page of the records its figure counted (evaluation's figure
-    page of the latest run), if there is one."""
+    page of the latest run), if there is one, and the first of those records."""
 
     cell: Cell
     url: str
+    counted: tuple[Counted, ...] = ()
+    counted_total: int = 0
 
 
 @dataclass(frozen=True)
@@ -112,6 +120,7 @@ class Dashboard:
     feedback: Feedback
     charts: list[Chart] = field(default_factory=list)
     table: list[TableRow] = field(default_factory=list)
+    computed_at: datetime.datetime = field(default_factory=timezone.now)
 
     @property
     def target(self) -> InventoryTargetRow | None:
@@ -216,7 +225,7 @@ def quality_of(organisation: Organisation, today: datetime.date) -> Quality:
     mark_rows: list[charts.MarkRow] = []
     latest: tuple[Period, list[int]] | None = None
     for period in periods:
-        results = latest_results(covered, period)
+        results = latest_results(covered, period, fields=("mark", "stars"))
         marks = Counter(result.mark for result in results if result.mark)
         for mark in MARK_ORDER:
             if marks.get(mark):
@@ -337,7 +346,12 @@ def dashboard(
             code = cell.indicator.kpi.code if cell.indicator.kpi is not None else ""
             page = pages.get((row.organisation.pk, code)) if code else None
             url = reverse("evaluation:figure", args=list(page)) if page else ""
-            links.append(CellLink(cell, url))
+            counted: tuple[Counted, ...] = ()
+            if cell.figure is not None:
+                counted = cell.figure.counted
+                # the page lists the first records only: keep no more (the board is cached)
+                cell.figure = replace(cell.figure, counted=counted[:COUNTED_ROWS])
+            links.append(CellLink(cell, url, counted[:COUNTED_ROWS], len(counted)))
         board.table.append(TableRow(row.organisation, links))
     board.charts = [target_chart]
     if len(rows) > 1:

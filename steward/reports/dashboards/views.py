@@ -10,12 +10,17 @@ reports of its organisation. Anything else is 404, so another ministry's pages d
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from steward.committees.models import Committee
@@ -63,6 +68,24 @@ def visible_dashboards(person: Person) -> Visible:
     return Visible(ministries, agencies, committees)
 
 
+Board = TypeVar("Board")
+
+
+def _kept(name: str, person: Person, pk: int, build: Callable[[], Board]) -> Board:
+    """The dashboard `build()` makes, kept STEWARD_DASHBOARD_CACHE_SECONDS for this person,
+    organisation, day and language (its KPI measures read a year of data; the page says when
+    its figures were computed). Asked only after the scoping rule has let the person in."""
+    seconds = settings.STEWARD_DASHBOARD_CACHE_SECONDS
+    if seconds <= 0:
+        return build()
+    key = f"dashboard:{name}:{pk}:{person.pk}:{timezone.localdate()}:{get_language()}"
+    board: Board | None = cache.get(key)
+    if board is None:
+        board = build()
+        cache.set(key, board, seconds)
+    return board
+
+
 def _not_found() -> Http404:
     return Http404(_("No such dashboard in your scope."))
 
@@ -85,7 +108,12 @@ def centre(request: HttpRequest, ministry_pk: int) -> HttpResponse:
     if ministry is None or not PersonScope(person).can(Action.REPORT_VIEW, ministry):
         raise _not_found()
     today = timezone.localdate()
-    board = dashboard(ministry, ministry_and_agencies(ministry), person=person, today=today)
+    board = _kept(
+        "centre",
+        person,
+        ministry.pk,
+        lambda: dashboard(ministry, ministry_and_agencies(ministry), person=person, today=today),
+    )
     return render(
         request,
         "reports/dashboards/dashboard.html",
@@ -112,7 +140,9 @@ def agency(request: HttpRequest, agency_pk: int) -> HttpResponse:
     if found is None:
         raise _not_found()
     today = timezone.localdate()
-    board = dashboard(found, [found], person=person, today=today)
+    board = _kept(
+        "agency", person, found.pk, lambda: dashboard(found, [found], person=person, today=today)
+    )
     return render(
         request,
         "reports/dashboards/dashboard.html",

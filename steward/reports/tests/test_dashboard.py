@@ -44,6 +44,12 @@ def _test_share(context: MeasureContext) -> Figure:
     return Figure(Decimal(len(context.organisation.key) * 7 % 100))
 
 
+@pytest.fixture(autouse=True)
+def computed_on_every_request(settings: Any) -> None:
+    """Every test sees its own data, never a board kept by an earlier one."""
+    settings.STEWARD_DASHBOARD_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def today() -> Any:
     with time_machine.travel(TODAY, tick=False):
@@ -301,3 +307,34 @@ def test_a_dashboards_queries_do_not_grow_with_the_number_of_agencies(
     assert response.status_code == 200
     if which == "centre":
         assert "加開機關13" in response.content.decode()
+
+
+def test_a_dashboard_is_kept_for_a_while_per_person_and_says_when_it_was_computed(
+    small_plan: PlanVersion,
+    tree: Tree,
+    cast: Cast,
+    today: datetime.date,
+    settings: Any,
+    django_assert_max_num_queries: Any,
+) -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.STEWARD_DASHBOARD_CACHE_SECONDS = 300
+    client = Client()
+    client.force_login(cast.centre)
+    first = client.get(centre_url(tree))
+    assert "資料截至 2026-03-31 12:00" in _text(first.content.decode())
+    _more_agencies(tree, 0, 1)  # a new agency: not on the kept board
+    with django_assert_max_num_queries(12):
+        again = client.get(centre_url(tree)).content.decode()
+    assert "加開機關0" not in again
+    # another person's board is their own, built for them
+    other = Client()
+    other.force_login(cast.cio)
+    assert "加開機關0" in other.get(centre_url(tree)).content.decode()
+    # the scoping rule is asked before the kept board: the liaison still gets 404
+    liaison = Client()
+    liaison.force_login(cast.liaison)
+    assert liaison.get(centre_url(tree)).status_code == 404
+    cache.clear()
