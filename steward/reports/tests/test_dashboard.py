@@ -227,10 +227,15 @@ def test_who_sees_which_dashboard(
     assert ministry_b.ministry.name not in index
 
 
-def test_the_nav_and_the_home_page_lead_to_the_dashboards(tree: Tree, cast: Cast) -> None:
+def test_the_nav_and_the_home_page_lead_to_the_dashboards(
+    small_plan: PlanVersion, tree: Tree, cast: Cast, today: datetime.date
+) -> None:
     url = reverse("reports:dashboards:index")
     page = _page(cast.liaison, reverse("home"))
-    assert f'<a href="{url}">儀表板</a>' in page
+    assert f'<a href="{url}">儀表板</a>' in page  # the navigation
+    assert f'<a href="{url}">開啟儀表板：圖表及逾期事項</a>' in page  # below the KPI standing
+    # somebody with no role has no dashboard, so no link to one
+    assert f'<a href="{url}">儀表板</a>' not in _page(cast.outsider, reverse("home"))
 
 
 def test_the_export_menu_links_to_the_report_of_the_dashboard(
