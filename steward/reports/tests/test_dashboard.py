@@ -168,6 +168,12 @@ def test_the_centre_sees_every_agency_side_by_side_with_the_six_charts(
         assert f'aria-describedby="{figure}-description"' in page
     # reply times: 3 and 11 days against MOL's 6-day limit
     assert "共 2 件回復，其中 1 件超過 6 日期限。" in text
+    # with JavaScript off each chart's data still reads: a table in the page itself
+    assert page.count('<details class="report-chart-data">') == 6
+    reply_table = page[page.index('id="chart-reply-time-distribution') :]
+    reply_table = reply_table[: reply_table.index("</figure>")]
+    assert '<th scope="row">3</th><td>1</td>' in reply_table
+    assert '<th scope="row">11</th><td>1</td>' in reply_table
     # the late tasks of the first quarter are listed with their organisation
     assert "逾期工作" in text and tree.agency_a.name in text
     # no inline script or style (the Content-Security-Policy forbids them)
