@@ -74,7 +74,8 @@ class TargetRow:
 
 
 def datasets_against_target(rows: Sequence[TargetRow]) -> Chart:
-    """Datasets against target per agency over the years (grouped bars, target as a tick)."""
+    """Datasets against target per agency over the years (grouped bars across, one band per
+    agency, the target as a tick)."""
     import altair as alt
 
     org, year, opened, target = _("Agency"), _("Year"), _("Datasets"), _("Target")
@@ -92,17 +93,19 @@ def datasets_against_target(rows: Sequence[TargetRow]) -> Chart:
         alt.Tooltip("opened:Q", title=opened),
         alt.Tooltip("target:Q", title=target),
     ]
+    # Bars across, one band per agency: long Chinese names read level on the left at any
+    # width (below one another, never cut to make room for their neighbours).
     bars = base.mark_bar().encode(
-        x=alt.X("organisation:N", sort=None, title=None),
-        xOffset=alt.XOffset("year:N"),
-        y=alt.Y("opened:Q", title=opened, axis=alt.Axis(tickMinStep=1), scale=scale),
+        y=alt.Y("organisation:N", sort=None, title=None, axis=alt.Axis(labelLimit=220)),
+        yOffset=alt.YOffset("year:N"),
+        x=alt.X("opened:Q", title=opened, axis=alt.Axis(tickMinStep=1), scale=scale),
         color=alt.Color("year:N", title=year),
         tooltip=tooltip,
     )
     ticks = base.mark_tick(color=TARGET_COLOUR, thickness=2).encode(
-        x=alt.X("organisation:N", sort=None),
-        xOffset=alt.XOffset("year:N"),
-        y=alt.Y("target:Q"),
+        y=alt.Y("organisation:N", sort=None),
+        yOffset=alt.YOffset("year:N"),
+        x=alt.X("target:Q"),
         tooltip=tooltip,
     )
     short = [r for r in rows if r.target is not None and r.opened < r.target]
@@ -113,7 +116,12 @@ def datasets_against_target(rows: Sequence[TargetRow]) -> Chart:
         key="datasets_against_target",
         title=_("Datasets against target per agency"),
         description=description,
-        spec=_spec((bars + ticks).properties(width="container", height=260)),
+        spec=_spec(
+            (bars + ticks).properties(
+                width="container",
+                height=max(80, 16 * len(rows) + 8 * len({r.organisation for r in rows})),
+            )
+        ),
         table=Table(
             caption=_("Datasets against target per agency"),
             columns=(org, year, opened, target),
