@@ -78,6 +78,7 @@ def test_the_dashboards_draw_their_charts_under_the_policy_and_pass_axe(
     assert page.locator(CHARTS).count() == 6
     centre.collect(centre_path)
     problems += _axe_problems(page, centre_path)
+    page.screenshot(path="/tmp/steward-dashboard-centre.png", full_page=True)
     page.click(f"a[href='{agency_path}']")
     page.wait_for_url(base + agency_path)
     problems += _charts_drawn(page, agency_path)
