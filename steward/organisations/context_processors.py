@@ -23,6 +23,8 @@ NAVIGATION: list[tuple[Any, str, frozenset[Role]]] = [
     (_("Quality"), "quality:index", frozenset()),
     (_("Feedback"), "feedback:index", frozenset()),
     (_("Evaluation"), "evaluation:index", frozenset()),
+    # every role sees a dashboard (their agency's at least); a person with no role none
+    (_("Dashboards"), "reports:dashboards:index", frozenset(Role)),
     (_("Committees"), "committees:index", frozenset()),
     (_("Office calendar"), "calendars:index", frozenset()),
     (_("Sign-in lockouts"), "lockouts", frozenset({Role.INFORMATION_CENTRE})),

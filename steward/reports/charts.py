@@ -24,9 +24,40 @@ from steward.reports.document import Chart, Table
 # The font every chart uses, in the browser and in documents (installed with the CJK fonts).
 FONT = "Noto Sans CJK TC"
 
+# Series colours, each at least 4.5:1 against white (WCAG AA asks 3:1 of graphics), in the
+# order a chart's categories take them; and the colours of the portal's quality marks.
+PALETTE = ["#0b5cad", "#5b6776", "#1e7a3c", "#8a5300", "#7b3294", "#b3261e"]
+MARK_COLOURS = {
+    "金標章": "#8a6500",
+    "銀標章": "#5b6776",
+    "銅標章": "#8c3b12",
+    "無標章": "#b3261e",
+}
+TARGET_COLOUR = "#b3261e"  # the target tick and the limit rule (5.9:1)
+INK = "#1d2733"
+
 
 def _config(chart: Any) -> Any:
-    return chart.configure(font=FONT).configure_view(stroke=None)
+    # The marks, axes and legends carry no ARIA roles of their own: on a page the chart's
+    # container is one image named by the figure's title and described by its text
+    # alternative (and its data table), which says more than "rect mark container".
+    # Chinese reads across: category labels stay horizontal (never one character per line),
+    # and a vertical axis's title sits above it, level, not turned on its side.
+    return (
+        chart.configure(font=FONT)
+        .configure_view(stroke=None)
+        .configure_range(category=PALETTE)
+        .configure_mark(aria=False, color=PALETTE[0])
+        .configure_axis(
+            aria=False, labelColor=INK, titleColor=INK, labelFontSize=11, titleFontSize=12
+        )
+        .configure_axisX(labelAngle=0, labelLimit=140, labelOverlap=True)
+        .configure_axisY(titleAngle=0, titleAlign="left", titleAnchor="end", titleY=-10, titleX=0)
+        .configure_axisQuantitative(format="~s")
+        .configure_axisTemporal(format="%Y-%m", tickCount="month")
+        .configure_legend(aria=False, labelColor=INK, titleColor=INK, orient="bottom")
+        .configure_title(color=INK)
+    )
 
 
 def _spec(chart: Any) -> dict[str, Any]:
@@ -43,7 +74,8 @@ class TargetRow:
 
 
 def datasets_against_target(rows: Sequence[TargetRow]) -> Chart:
-    """Datasets against target per agency over the years (grouped bars, target as a tick)."""
+    """Datasets against target per agency over the years (grouped bars across, one band per
+    agency, the target as a tick)."""
     import altair as alt
 
     org, year, opened, target = _("Agency"), _("Year"), _("Datasets"), _("Target")
@@ -52,23 +84,28 @@ def datasets_against_target(rows: Sequence[TargetRow]) -> Chart:
         for r in rows
     ]
     base = alt.Chart(alt.Data(values=data))
+    # Nothing opened and no target: a scale from 0 to 1 rather than Vega's empty one.
+    top = max([r.opened for r in rows] + [r.target or 0 for r in rows] + [0])
+    scale = alt.Scale(domain=[0, 1]) if top == 0 else alt.Undefined
     tooltip = [
         alt.Tooltip("organisation:N", title=org),
         alt.Tooltip("year:N", title=year),
         alt.Tooltip("opened:Q", title=opened),
         alt.Tooltip("target:Q", title=target),
     ]
+    # Bars across, one band per agency: long Chinese names read level on the left at any
+    # width (below one another, never cut to make room for their neighbours).
     bars = base.mark_bar().encode(
-        x=alt.X("organisation:N", sort=None, title=None),
-        xOffset=alt.XOffset("year:N"),
-        y=alt.Y("opened:Q", title=opened),
+        y=alt.Y("organisation:N", sort=None, title=None, axis=alt.Axis(labelLimit=220)),
+        yOffset=alt.YOffset("year:N"),
+        x=alt.X("opened:Q", title=opened, axis=alt.Axis(tickMinStep=1), scale=scale),
         color=alt.Color("year:N", title=year),
         tooltip=tooltip,
     )
-    ticks = base.mark_tick(color="#b00020", thickness=2).encode(
-        x=alt.X("organisation:N", sort=None),
-        xOffset=alt.XOffset("year:N"),
-        y=alt.Y("target:Q"),
+    ticks = base.mark_tick(color=TARGET_COLOUR, thickness=2).encode(
+        y=alt.Y("organisation:N", sort=None),
+        yOffset=alt.YOffset("year:N"),
+        x=alt.X("target:Q"),
         tooltip=tooltip,
     )
     short = [r for r in rows if r.target is not None and r.opened < r.target]
@@ -79,7 +116,12 @@ def datasets_against_target(rows: Sequence[TargetRow]) -> Chart:
         key="datasets_against_target",
         title=_("Datasets against target per agency"),
         description=description,
-        spec=_spec((bars + ticks).properties(width="container", height=260)),
+        spec=_spec(
+            (bars + ticks).properties(
+                width="container",
+                height=max(80, 16 * len(rows) + 8 * len({r.organisation for r in rows})),
+            )
+        ),
         table=Table(
             caption=_("Datasets against target per agency"),
             columns=(org, year, opened, target),
@@ -104,7 +146,7 @@ def star_distribution(counts: Mapping[int, int]) -> Chart:
         .mark_bar()
         .encode(
             x=alt.X("stars:N", sort=None, title=stars),
-            y=alt.Y("resources:Q", title=resources),
+            y=alt.Y("resources:Q", title=resources, axis=alt.Axis(tickMinStep=1)),
             tooltip=[
                 alt.Tooltip("stars:N", title=stars),
                 alt.Tooltip("resources:Q", title=resources),
@@ -149,8 +191,13 @@ def quality_marks_over_time(rows: Sequence[MarkRow]) -> Chart:
         .mark_bar()
         .encode(
             x=alt.X("period:N", sort=None, title=period),
-            y=alt.Y("resources:Q", stack="zero", title=resources),
-            color=alt.Color("mark:N", sort=None, title=mark),
+            y=alt.Y("resources:Q", stack="zero", title=resources, axis=alt.Axis(tickMinStep=1)),
+            color=alt.Color(
+                "mark:N",
+                sort=list(MARK_COLOURS),
+                scale=alt.Scale(domain=list(MARK_COLOURS), range=list(MARK_COLOURS.values())),
+                title=mark,
+            ),
             tooltip=[
                 alt.Tooltip("period:N", title=period),
                 alt.Tooltip("mark:N", title=mark),
@@ -191,12 +238,12 @@ def reply_time_distribution(days: Sequence[int], limit_days: int) -> Chart:
     base = alt.Chart(alt.Data(values=data))
     bars = base.mark_bar().encode(
         x=alt.X("days:O", title=taken),
-        y=alt.Y("replies:Q", title=replies),
+        y=alt.Y("replies:Q", title=replies, axis=alt.Axis(tickMinStep=1)),
         tooltip=[alt.Tooltip("days:O", title=taken), alt.Tooltip("replies:Q", title=replies)],
     )
     rule = (
         alt.Chart(alt.Data(values=[{"limit": limit_days}]))
-        .mark_rule(color="#b00020", strokeDash=[4, 3])
+        .mark_rule(color=TARGET_COLOUR, strokeDash=[4, 3])
         .encode(x=alt.X("limit:O"))
     )
     late = sum(1 for d in days if d > limit_days)
@@ -301,10 +348,14 @@ def schedule_timeline(rows: Sequence[ScheduleRow]) -> Chart:
             y=alt.Y("item:N", sort=None, title=None),
             color=alt.Color(
                 "state:N",
-                scale=alt.Scale(domain=[ok_label, late_label], range=["#1f6f43", "#b00020"]),
+                scale=alt.Scale(domain=[ok_label, late_label], range=["#1e7a3c", TARGET_COLOUR]),
                 title=state,
             ),
-            shape=alt.Shape("state:N", title=state),
+            shape=alt.Shape(
+                "state:N",
+                scale=alt.Scale(domain=[ok_label, late_label], range=["circle", "square"]),
+                title=state,
+            ),
             tooltip=[
                 alt.Tooltip("item:N", title=item),
                 alt.Tooltip("due:T", title=due),
