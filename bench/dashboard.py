@@ -42,6 +42,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--datasets", type=int, default=3000)
     parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument(
+        "--profile", action="store_true", help="profile one home page request and stop"
+    )
     args = parser.parse_args()
     start_django(use_database_url="DATABASE_URL" in os.environ)
     from django.db import connection
@@ -212,6 +215,16 @@ def main() -> None:
         ("an agency's dashboard, computed", agency, 0),
         ("an agency's dashboard, kept (cache)", agency, 300),
     ]
+    if args.profile:
+        import cProfile
+        import pstats
+
+        settings.STEWARD_DASHBOARD_CACHE_SECONDS = 0
+        client.get(reverse("home"))
+        profiler = cProfile.Profile()
+        profiler.runcall(client.get, reverse("home"))
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+        return
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{'page':38} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'KiB':>6}")
     for label, url, seconds in cases:

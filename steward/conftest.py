@@ -86,6 +86,17 @@ def follow_built_in(key: str, tree: Tree) -> None:
 
 
 @pytest.fixture(autouse=True)
+def empty_cache() -> Any:
+    """Each test starts with an empty cache: pages keep figures for minutes (dashboards, the
+    home page's standing), and SQLite gives a rolled-back test's ids to the next test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings: Any) -> None:
     """Real hashing costs a quarter-second per person; tests create hundreds."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

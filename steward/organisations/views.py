@@ -20,7 +20,7 @@ from steward.organisations.models import (
 )
 from steward.organisations.roles import ROLE_DUTIES
 from steward.organisations.scope import MINISTRY_WIDE_ROLES, Action, organisations_for
-from steward.organisations.standing import Standing, standings_for
+from steward.organisations.standing import Standing, kept_standings_for
 from steward.organisations.work import waiting_for
 from steward.plans.models import ScheduledDeadline
 
@@ -87,7 +87,7 @@ def home(request: HttpRequest) -> HttpResponse:
     waiting = Paginator(waiting_for(person), WAITING_PAGE_ROWS).get_page(request.GET.get("page"))
     standings: list[Standing] = []
     for ministry, organisations in standing_scope(assignments):
-        standing = standings_for(organisations, ministry, today=today)
+        standing = kept_standings_for(organisations, ministry, today=today)
         if standing is not None:
             standings.append(standing)
     return render(

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from steward.evaluation.measuring import percent
-from steward.evaluation.registry import Counted, Figure, MeasureContext, measure
+from steward.evaluation.registry import Counted, Figure, MeasureContext, measure, shared
 from steward.quality.measures import (
     ACCURACY_RATE,
     TERM_LABELS,
@@ -52,7 +52,12 @@ class _Days:
 
 def _quality(context: MeasureContext) -> QualityMeasures:
     days = cast(Period, _Days(context.start, context.end))
-    return measures_for(context.organisation, days, include_subtree=context.include_subtree)
+    key = ("quality", context.organisation.pk, context.start, context.end, context.include_subtree)
+    found: QualityMeasures = shared(
+        key,
+        lambda: measures_for(context.organisation, days, include_subtree=context.include_subtree),
+    )
+    return found
 
 
 def _dataset_urls(identifiers: set[str]) -> dict[str, str]:
