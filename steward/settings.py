@@ -303,8 +303,9 @@ STEWARD_FEEDBACK_MIN_FILL_SECONDS = env_int("STEWARD_FEEDBACK_MIN_FILL_SECONDS",
 STEWARD_FEEDBACK_REMIND_WORKING_DAYS = env_int("STEWARD_FEEDBACK_REMIND_WORKING_DAYS", 2)
 # Remind the people who do a schedule task this many working days before it is due.
 STEWARD_TASK_REMIND_WORKING_DAYS = env_int("STEWARD_TASK_REMIND_WORKING_DAYS", 5)
-# Dashboards (steward/reports/dashboards) keep their figures this many seconds per person
-# (0: computed on every request); the page says when they were computed.
+# Dashboards (steward/reports/dashboards, per person) and the home page's standing (per
+# organisations) keep their figures this many seconds (0: computed on every request); the
+# page says when they were computed.
 STEWARD_DASHBOARD_CACHE_SECONDS = env_int("STEWARD_DASHBOARD_CACHE_SECONDS", 300)
 
 LOGGING = {
