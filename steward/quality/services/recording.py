@@ -538,8 +538,10 @@ def record_results(
     if tally is not None:
         for report in final:
             tally.add(report)
+    changed: list[ResourceReport] = []
     for (_entry, made), report in zip(verdicts, final, strict=True):
         if made is not None:
+            changed.append(report)
             for name, value in _result_fields(report).items():
                 setattr(made, name, value)
     CheckResult.objects.bulk_create([result for _entry, result in new_results])
@@ -557,5 +559,6 @@ def record_results(
     )
     if tally is not None:
         CheckRun.objects.filter(pk=run.pk).update(progressed_at=now, totals=tally.totals())
-    catalogue_quality({report.ref.dataset_identifier for report in final})  # public facets
+    # the public facets read each resource's last verdict: only new verdicts can move them
+    catalogue_quality({report.ref.dataset_identifier for report in changed})
     return final
