@@ -37,6 +37,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--datasets", type=int, default=50_000)
     parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument(
+        "--only", default="", help="measure only the requests whose URL contains this text"
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="print a cProfile of each measured request"
+    )
     args = parser.parse_args()
     start_django(use_database_url="DATABASE_URL" in os.environ)
     from django.db import connection
@@ -165,11 +171,30 @@ def main() -> None:
         "/api/organisations/",
         f"/api/datasets/{first_dataset}/history",
     ]
+    urls = [url for url in urls if args.only in url]
     rows_out = []
     for url in urls:
+        if args.profile:
+            import cProfile
+            import pstats
+
+            client.get(url)
+            profile = cProfile.Profile()
+            profile.enable()
+            for _ in range(5):
+                client.get(url)
+            profile.disable()
+            print(f"\n{url}, 5 requests:")
+            pstats.Stats(profile).sort_stats("tottime").print_stats(15)
         median, high, answer = timed(lambda url=url: client.get(url), args.requests)
         assert answer.status_code == 200, (url, answer.status_code)  # type: ignore[attr-defined]
         rows_out.append((url, median, high, len(answer.content)))  # type: ignore[attr-defined]
+
+    if args.only:  # a few requests asked for: no baselines
+        print(f"\n{vendor}, {args.requests} requests each after one warm-up, one user\n")
+        for url, median, high, size in rows_out:
+            print(f"| `{url}` | {median:.1f} | {high:.1f} | {size:,} |")
+        return
 
     # Baselines in the same run.
     visible = Dataset.objects.filter(scope_q(person, Action.VIEW))
