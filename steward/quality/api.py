@@ -113,20 +113,19 @@ def list_results(
     page: PageNumber = 1,
     page_size: PageSize = DEFAULT_PAGE_SIZE,
 ) -> Any:
-    """A run's results by key, a page at a time; `state` keeps one verdict (ok, broken, …)."""
+    """A run's results in the order their verdicts were found (result id), a page at a
+    time; `state` keeps one verdict (ok, broken, …)."""
     run = services.run_for(_person(request), run_id)
-    results = services.run_results(run)
-    count = None
+    # The page's result ids come from the run's entries in their own key's order (run,
+    # result), read in that index without a sort; then those results whole. (By resource
+    # key, every page sorted all the run's results: 50,000 of them cost 50–100 ms.)
+    entries = CheckEntry.objects.filter(run=run)
     if state in CheckState.values:
-        results = results.filter(state=state)
-    else:  # one entry per resource checked: counted in the entries' key, without the join
-        count = CheckEntry.objects.filter(run=run).count()
-    # the page's ids in key order first (a narrow sort), then those rows whole
+        entries = entries.filter(result__state=state)
     listed = page_of(
-        results.order_by("key").values_list("pk", flat=True),
+        entries.order_by("result_id").values_list("result_id", flat=True),
         number=page,
         size=page_size,
-        count=count,
     )
     rows = {row.pk: row for row in services.run_results(run).filter(pk__in=listed.items)}
     listed.items = [rows[pk] for pk in listed.items]
