@@ -444,5 +444,7 @@ def test_a_runs_results_page_lists_each_resource_checked_in_result_order_with_it
     # when this run checked each (the verdicts were found by the first run), to the millisecond
     [seen] = {e.checked_at for e in CheckEntry.objects.filter(run=second)}
     assert {item["checked_at"] for item in answer["items"]} == {seen.isoformat()[:23] + "Z"}
+    page = client.get(f"/quality/runs/{second.pk}/").content.decode()
+    assert all(k in page for k in keys)  # the run's page shows the same three
     broken = client.get(f"/api/quality/runs/{second.pk}/results", {"state": "broken"}).json()
     assert broken["count"] == 1 and broken["items"][0]["key"] == key("A17010000J-000002", 2)
