@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, cast
@@ -210,22 +211,28 @@ class _Health:
     def load(cls, keys: list[str], *, kept: set[str]) -> dict[str, _Health]:
         """The rows of `keys`; for those in `kept` (answered 304), their last verdict too.
 
-        Two plain statements, the keys and ids each passed as one parameter (`_any`): a
-        queryset cost a tenth of the recorder's time here, in compiling and converting.
+        One plain statement, the keys passed as one parameter (`_any`): a queryset cost a
+        tenth of the recorder's time here, in compiling and converting, and each statement
+        is a round trip to the database server (under load, a wait to be scheduled).
         """
         quote = connection.ops.quote_name
-        names = ", ".join(quote(c) for c in cls.READ)
+        names = ", ".join(f"health.{quote(c)}" for c in cls.READ)
         stored = ", ".join(
-            f"CAST({quote(c)} AS TEXT)" for c in ("last_success_at", "first_failure_at")
+            f"CAST(health.{quote(c)} AS TEXT)" for c in ("last_success_at", "first_failure_at")
         )
-        table = quote(ResourceHealth._meta.db_table)
+        last = ", ".join(f"result.{quote(c)}" for c in cls.LAST)
         found: dict[str, _Health] = {}
         width = len(cls.READ)
         flags = cls.READ.index("last_encoding_matches"), cls.READ.index("last_fields_match")
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT {names}, {stored} FROM {table} WHERE {_any(quote('key'))}",
-                [_parameter(keys)],
+                f"SELECT {names}, {stored}, {last} "
+                f"FROM {quote(ResourceHealth._meta.db_table)} AS health "
+                f"LEFT JOIN {quote(CheckResult._meta.db_table)} AS result "
+                f"ON result.{quote('id')} = health.{quote('last_result_id')} "
+                f"AND {_any('health.' + quote('key'))} "
+                f"WHERE {_any('health.' + quote('key'))}",
+                [_parameter(sorted(kept)), _parameter(keys)],
             )
             for row in cursor.fetchall():
                 health = cls(row[0])
@@ -234,25 +241,14 @@ class _Health:
                 for position in flags:  # (SQLite gives a boolean as 0 or 1)
                     value = row[position]
                     setattr(health, cls.READ[position], None if value is None else bool(value))
-                health.last_success_at, health.first_failure_at = row[-2:]
+                health.last_success_at, health.first_failure_at = row[width : width + 2]
+                state, reason, mark, stars, pii = row[width + 2 :]
+                if state is not None:  # (a result's state is never empty)
+                    if isinstance(pii, str):  # (JSON comes as its text)
+                        pii = json.loads(pii)
+                    health.last = (state, reason, mark, stars, pii)
                 health.stored, health.whole = True, False
                 found[health.key] = health
-            wanted = {
-                row.last_result_id: row
-                for row in (found[key] for key in kept if key in found)
-                if row.last_result_id is not None
-            }
-            if wanted:
-                columns = ", ".join(quote(c) for c in ("id", *cls.LAST))
-                cursor.execute(
-                    f"SELECT {columns} FROM {quote(CheckResult._meta.db_table)} "
-                    f"WHERE {_any(quote('id'))}",
-                    [_parameter(list(wanted))],
-                )
-                for pk, state, reason, mark, stars, pii in cursor.fetchall():
-                    if isinstance(pii, str):  # (SQLite gives JSON as its text)
-                        pii = json.loads(pii)
-                    wanted[pk].last = (state, reason, mark, stars, pii)
         return found
 
 
@@ -390,8 +386,10 @@ def _upsert_health(rows: Iterable[_Health]) -> None:
             )
 
 
-#: PostgreSQL: the session's table the narrow update is copied into (emptied at commit).
+#: PostgreSQL: the session's table the narrow update is copied into (emptied at commit),
+#: and the sessions (database connections) that have made it.
 _CHECKED_TABLE = "quality_checked_batch"
+_SESSIONS_WITH_TABLE: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 def _update_checked(rows: list[_Health]) -> None:
@@ -409,10 +407,17 @@ def _update_checked(rows: list[_Health]) -> None:
     if connection.vendor == "postgresql":
         names = ", ".join(quote(c) for c in ("key", *columns))
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE IF NOT EXISTS {_CHECKED_TABLE} ON COMMIT DELETE ROWS "
-                f"AS SELECT {names} FROM {table} WITH NO DATA"
-            )
+            session = connection.connection
+            if session not in _SESSIONS_WITH_TABLE:  # (a round trip: once per session)
+                cursor.execute(
+                    f"CREATE TEMPORARY TABLE IF NOT EXISTS {_CHECKED_TABLE} "
+                    f"ON COMMIT DELETE ROWS AS SELECT {names} FROM {table} WITH NO DATA"
+                )
+                # known to exist once committed (a rolled-back transaction takes it away)
+                transaction.on_commit(lambda: _SESSIONS_WITH_TABLE.add(session))
+            if len(connection.atomic_blocks) > 1:
+                # inside a caller's transaction an earlier batch's rows are still there
+                cursor.execute(f"DELETE FROM {_CHECKED_TABLE}")
             with cursor.cursor.copy(f"COPY {_CHECKED_TABLE} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row((row.key, *(getattr(row, c) for c in columns)))
@@ -421,7 +426,6 @@ def _update_checked(rows: list[_Health]) -> None:
                 f"UPDATE {table} SET {sets} FROM {_CHECKED_TABLE} AS batch "
                 f"WHERE {table}.{quote('key')} = batch.{quote('key')}"
             )
-            cursor.execute(f"DELETE FROM {_CHECKED_TABLE}")  # (a batch may follow in this commit)
         return
     sets = ", ".join(f"{quote(c)} = %s" for c in columns)
     with connection.cursor() as cursor:
