@@ -14,6 +14,7 @@ Every API list answers `{"count", "page", "pages", "page_size", "page_size_cappe
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
@@ -21,9 +22,10 @@ from typing import Annotated, Any, Generic, TypeVar
 from django.core.paginator import Page as DjangoPage
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
+from ninja.responses import NinjaJSONEncoder
 
 from steward.lib.bounds import MAX_ID
 
@@ -78,18 +80,24 @@ class PageOut(Schema):
 
 
 def page_of(
-    rows: QuerySet[Any] | Sequence[T], *, number: int = 1, size: int = DEFAULT_PAGE_SIZE
+    rows: QuerySet[Any] | Sequence[T],
+    *,
+    number: int = 1,
+    size: int = DEFAULT_PAGE_SIZE,
+    count: int | None = None,
 ) -> Page[Any]:
     """Page `number` (from 1) of `rows`, `size` to a page, capped at MAX_PAGE_SIZE.
 
-    One COUNT and one sliced SELECT for a queryset. Raises Http404 (with how many pages there
-    are) for a page past the last; callers' parameter types refuse a number or size below 1.
+    One COUNT and one sliced SELECT for a queryset (no COUNT when the caller knows a cheaper
+    one and passes `count`). Raises Http404 (with how many pages there are) for a page past
+    the last; callers' parameter types refuse a number or size below 1.
     """
     if number < 1 or size < 1:  # the parameter types refuse these first; kept for callers
         raise ValueError("page and page_size start at 1")
     capped = size > MAX_PAGE_SIZE
     size = min(size, MAX_PAGE_SIZE)
-    count = rows.count() if isinstance(rows, QuerySet) else len(rows)
+    if count is None:
+        count = rows.count() if isinstance(rows, QuerySet) else len(rows)
     pages = max(1, -(-count // size))
     if number > pages:
         raise Http404(
@@ -104,6 +112,20 @@ def page_of(
         pages=pages,
         size=size,
         size_capped=capped,
+    )
+
+
+def json_page(page: Page[Any]) -> HttpResponse:
+    """`page` as the JSON answer, its items written as they are (plain rows from `.values()`,
+    already of the item schema's fields and types): the fast path of the longest lists.
+
+    django-ninja checks each item of an answer through its schema's getter, about 40 µs a
+    row, which for a page of 500 datasets was half the answer's time. An operation returning
+    this keeps its `response=` schema for the documentation; `tests/test_pagination.py`
+    checks that the fast pages say exactly what the schema would.
+    """
+    return HttpResponse(
+        json.dumps(page.as_dict(), cls=NinjaJSONEncoder), content_type="application/json"
     )
 
 

@@ -25,7 +25,7 @@ from steward.quality.measures import (
     Period,
     measures_for,
 )
-from steward.quality.models import CheckState
+from steward.quality.models import CheckEntry, CheckState
 
 router = Router(tags=["quality"])
 
@@ -113,12 +113,23 @@ def list_results(
     page: PageNumber = 1,
     page_size: PageSize = DEFAULT_PAGE_SIZE,
 ) -> Any:
-    """A run's results by key, a page at a time; `state` keeps one verdict (ok, broken, …)."""
+    """A run's results in the order their verdicts were found (result id), a page at a
+    time; `state` keeps one verdict (ok, broken, …)."""
     run = services.run_for(_person(request), run_id)
-    results = services.run_results(run).order_by("key")
+    # The page's result ids come from the run's entries in their own key's order (run,
+    # result), read in that index without a sort; then those results whole. (By resource
+    # key, every page sorted all the run's results: 50,000 of them cost 50–100 ms.)
+    entries = CheckEntry.objects.filter(run=run)
     if state in CheckState.values:
-        results = results.filter(state=state)
-    return page_of(results, number=page, size=page_size).as_dict()
+        entries = entries.filter(result__state=state)
+    listed = page_of(
+        entries.order_by("result_id").values_list("result_id", flat=True),
+        number=page,
+        size=page_size,
+    )
+    rows = {row.pk: row for row in services.run_results(run).filter(pk__in=listed.items)}
+    listed.items = [rows[pk] for pk in listed.items]
+    return listed.as_dict()
 
 
 @router.post("/checks", response={202: CheckRequestOut})

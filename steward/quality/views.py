@@ -16,7 +16,7 @@ from steward.organisations.models import Person
 from steward.organisations.scope import Action, organisation_for, organisations_for
 from steward.quality import services
 from steward.quality.measures import MeasureError, Period, measures_for, recent_periods
-from steward.quality.models import CheckState
+from steward.quality.models import CheckEntry, CheckState
 
 
 def _person(request: HttpRequest) -> Person:
@@ -36,9 +36,12 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = services.run_for(_person(request), pk)
     results = services.run_results(run).order_by("state", "key")
     state = request.GET.get("state", "")
+    paginator = Paginator(results, 100)
     if state in CheckState.values:
-        results = results.filter(state=state)
-    page = Paginator(results, 100).get_page(request.GET.get("page"))
+        paginator = Paginator(results.filter(state=state), 100)
+    else:  # one entry per resource checked: counted in the entries' key, without the join
+        paginator.count = CheckEntry.objects.filter(run=run).count()  # type: ignore[misc]
+    page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "quality/run.html",

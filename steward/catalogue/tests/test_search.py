@@ -146,6 +146,23 @@ def test_quality_mark_and_stars_follow_the_latest_verdicts(catalogue: list[Datas
     assert titles("", quality_mark="金標章") == []
 
 
+def test_a_verdict_recorded_again_unchanged_keeps_the_mark_without_reading_the_catalogue(
+    catalogue: list[Dataset],
+) -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    wages = catalogue[0]
+    record_verdicts(wages.organisation, [(f"{wages.identifier}-001", "gold", 3)])
+    with CaptureQueriesContext(connection) as queries:
+        record_verdicts(wages.organisation, [(f"{wages.identifier}-001", "gold", 3)])
+    # a re-check that changed no verdict cannot move a mark: the catalogue is not read
+    assert not [q["sql"] for q in queries if "catalogue_" in q["sql"]]
+    row = SearchRow.objects.get(entry_id=wages.pk)
+    assert (row.quality_mark, row.stars) == ("gold", 3)
+    record_verdicts(wages.organisation, [(f"{wages.identifier}-001", "silver", 3)])
+    assert SearchRow.objects.get(entry_id=wages.pk).quality_mark == "silver"
+
+
 def test_a_new_version_keeps_the_mark_of_its_resources(
     catalogue: list[Dataset], cast: Cast
 ) -> None:

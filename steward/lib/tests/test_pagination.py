@@ -154,3 +154,28 @@ def test_every_api_list_is_paged_or_bounded_by_its_nature(client: Client, db: No
         if ok.get("schema", {}).get("type") == "array":
             bare_lists.add(path)
     assert bare_lists == set(BOUNDED_LISTS)
+
+
+def test_the_fast_dataset_page_says_exactly_what_its_schema_says(
+    centre: Client, tree: Tree
+) -> None:
+    import datetime
+
+    from steward.datasets.api import DatasetPageOut
+
+    Dataset.objects.filter(identifier__endswith="-000102").update(
+        scheduled_publish_on=datetime.date(2026, 12, 31),
+        gender_statistics=True,
+        returned_reasons="欄位說明不完整",
+        status="unit_review",
+    )
+    answer = get(centre, page=2, page_size=3).json()
+    # what django-ninja writes when it checks every row through the schema
+    assert DatasetPageOut.model_validate(answer).model_dump(mode="json") == answer
+    assert [item["identifier"][-6:] for item in answer["items"]] == ["000004", "000005", "000006"]
+    deep = get(centre, page=34, page_size=3).json()
+    [changed] = [item for item in deep["items"] if item["identifier"].endswith("-000102")]
+    assert changed["scheduled_publish_on"] == "2026-12-31"
+    assert changed["gender_statistics"] is True
+    assert changed["status_label"] == str(Dataset(status="unit_review").status_label)
+    assert changed["organisation_id"] == tree.agency_a.pk

