@@ -38,4 +38,6 @@ registry.registered
 work.work_source
 work.waiting_for
 search_index.uninstall  # the reverse of migration catalogue 0002 (migrations are not read)
+search_index.install_version  # migration catalogue 0003
+search_index.uninstall_version  # its reverse
 organisations_middleware.RolesOncePerRequestMiddleware  # MIDDLEWARE in settings.py
