@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from steward.committees import agenda
 from steward.committees.models import Committee, Decision, ItemKind, Kind, Meeting, Outcome
+from steward.lib.years import date_label
 from steward.organisations.models import Organisation
 from steward.reports.builders.common import now, option
 from steward.reports.document import Cell, Paragraph, ReportDocument, Section, Table
@@ -62,7 +63,7 @@ def _heading(meeting: Meeting) -> Paragraph:
         % {
             "committee": meeting.committee.name,
             "number": meeting.number,
-            "day": meeting.held_on.isoformat(),
+            "day": date_label(meeting.held_on),
         }
     )
 
@@ -134,7 +135,7 @@ def committee_agenda(request: ReportRequest) -> ReportDocument:
         )
         intro = Paragraph(
             _("What waits on %(committee)s on %(day)s: a draft agenda for its next meeting.")
-            % {"committee": committee.name, "day": day.isoformat()}
+            % {"committee": committee.name, "day": date_label(day)}
         )
         inputs = {
             "committee": committee.pk,

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from steward.lib.years import date_label
 from steward.organisations.models import Organisation, OrganisationKind
 from steward.plans.models import Plan, PlanVersion
 from steward.quality.measures.periods import Period
@@ -61,7 +62,7 @@ def period_of(request: ReportRequest) -> Period:
                 return period
     raise ReportError(
         _("%(start)s to %(end)s is not a quarter, a half year or a year.")
-        % {"start": request.start.isoformat(), "end": request.end.isoformat()}
+        % {"start": date_label(request.start), "end": date_label(request.end)}
     )
 
 

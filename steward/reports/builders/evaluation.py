@@ -10,14 +10,17 @@ centre): when there is none for the period, the report says so.
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from steward.evaluation import presenting
 from steward.evaluation.models import AwardList, AwardStatus, EvaluationRun, ReportStatus
+from steward.lib.years import date_label
 from steward.organisations.models import Organisation
 from steward.reports import charts
 from steward.reports.builders.common import (
@@ -159,7 +162,11 @@ def _sections(run: EvaluationRun, organisation: Organisation) -> tuple[Section, 
     )
     parts = "；".join(
         _("Version %(label)s: %(start)s to %(end)s")
-        % {"label": p["label"], "start": p["start"], "end": p["end"]}
+        % {
+            "label": p["label"],
+            "start": date_label(datetime.date.fromisoformat(p["start"])),
+            "end": date_label(datetime.date.fromisoformat(p["end"])),
+        }
         for p in run.parts
     )
     return (
@@ -168,7 +175,7 @@ def _sections(run: EvaluationRun, organisation: Organisation) -> tuple[Section, 
             (
                 Paragraph(
                     _("Evaluation computed on %(when)s. %(parts)s")
-                    % {"when": run.computed_at.date().isoformat(), "parts": parts}
+                    % {"when": date_label(timezone.localdate(run.computed_at)), "parts": parts}
                 ),
                 ranking_table,
                 charts.kpi_achievement_ranked(achievement),

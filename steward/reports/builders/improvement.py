@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from steward.evaluation import presenting
 from steward.evaluation.models import ImprovementReport, ReportStatus
+from steward.lib.years import date_label
 from steward.reports.builders.common import (
     no_data,
     no_target,
@@ -129,7 +130,7 @@ def improvement_report(request: ReportRequest) -> ReportDocument:
                 (
                     Paragraph(
                         _("Please return this form by %(due)s.")
-                        % {"due": report.due_on.isoformat()}
+                        % {"due": date_label(report.due_on)}
                     ),
                     facts,
                 ),

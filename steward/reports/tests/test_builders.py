@@ -5,6 +5,7 @@ document or a clear error."""
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -23,10 +24,18 @@ from steward.plans.compare import compare_versions
 from steward.plans.models import Plan
 from steward.quality.measures.periods import Period
 from steward.reports import kinds, periods
+from steward.reports.document import Paragraph, ReportDocument
 from steward.reports.errors import ReportError
 from steward.reports.tests.conftest import at, table, text
 
 Build = Callable[..., Any]
+
+
+def paragraphs(document: ReportDocument) -> str:
+    """The document's sentences (not its tables)."""
+    return " ".join(
+        block.text for s in document.sections for block in s.blocks if isinstance(block, Paragraph)
+    )
 
 
 # ── periods ──────────────────────────────────────────────────────────────────────────────
@@ -151,6 +160,10 @@ def test_the_evaluation_report_gives_the_run_s_ranking_and_figures(
     assert "待機關首長核定" in text(document) or "已核定" in text(document)
     chart = next(c for c in document.charts() if c.key == "kpi_achievement_ranked")
     assert {row[0] for row in chart.table.rows} == {"甲署", "乙局"}
+    # One year system per document: the run's date and its versions' days in 民國 form.
+    words = paragraphs(document)
+    assert "115 年 1 月 1 日" in words
+    assert not re.search(r"20\d\d-\d\d-\d\d", words)
 
 
 @time_machine.travel(at("2026-07-15 10:00"), tick=False)
@@ -189,6 +202,7 @@ def test_the_agenda_and_minutes_are_the_meeting_s_own(
     rows = table(agenda, "議程").rows
     assert [r[2] for r in rows] == [i.title for i in meeting.agenda.order_by("position")]
     assert "115年第1次會議" in text(agenda)
+    assert "115 年 5 月 20 日" in paragraphs(agenda)
 
     not_yet = build("committee_minutes", tree.ministry, "2026Q2", meeting=meeting.pk)
     assert "尚未記錄" in text(not_yet)
