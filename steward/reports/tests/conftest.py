@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.utils import translation
 
-from steward.conftest import Tree
+from steward.conftest import TEST_PLAN_AGENCIES, TEST_PLAN_HEAD, Tree
 from steward.evaluation.tests.conftest import at, dataset, reply
 from steward.organisations.models import Organisation
 from steward.plans.models import Plan
@@ -18,34 +18,10 @@ from steward.reports.document import Paragraph, ReportDocument, Table
 
 __all__ = ["at", "dataset", "reply"]
 
-PLAN = """
-format_version = 1
-[plan]
-key = "t-plan"
-name = "測試部資料開放行動方案"
-ministry = "t-ministry"
-
-[[organisations]]
-key = "t-ministry"
-name = "測試部"
-kind = "ministry"
-agency_code = "A17000000J"
-
-[[organisations]]
-key = "t-agency-a"
-name = "甲署"
-kind = "agency"
-parent = "t-ministry"
-agency_code = "A17010000J"
-
-[[organisations]]
-key = "t-agency-b"
-name = "乙局"
-kind = "agency"
-parent = "t-ministry"
-agency_code = "A17020000J"
-
-[[versions]]
+PLAN = (
+    TEST_PLAN_HEAD
+    + TEST_PLAN_AGENCIES
+    + """[[versions]]
 label = "v1"
 adopted_on = 2025-01-01
 
@@ -90,6 +66,7 @@ inherit = true
 limit_days = 5
 day_kind = "calendar"
 """
+)
 
 
 @pytest.fixture
