@@ -11,7 +11,8 @@ the search text is cut into its characters and overlapping character pairs (`tok
 the pairs of its own runs (one character: the character itself), so a term of one or two
 characters (「勞」, 「勞保」) is found by the index as surely as a long one. SQLite keeps the
 tokens in an FTS5 table (`catalogue_search_fts`, ascii tokenizer, kept by triggers), where a
-term's pairs are a phrase (adjacent, in order: exactly the substring); PostgreSQL keeps them
+term's pairs are a phrase (adjacent, in order: exactly the substring, since a `RUN_BREAK`
+token between two runs keeps a phrase from spanning them); PostgreSQL keeps them
 as a `tsvector` (one lexeme per token) with a GIN index, whose candidates (every pair present)
 are checked with a LIKE on `search_text` wherever pairs alone do not prove the substring. Both
 answer the same rows (`tests/test_search.py` runs the same queries on each).
@@ -117,6 +118,10 @@ def parse_query(q: str) -> list[list[str]]:
 
 
 _RUN = re.compile(r"[^\W_]+")
+#: A token between two runs' pairs in `search_tokens`, so that no phrase of pairs spans two
+#: runs (「投保、保薪」 is not 「投保薪」). Three letters: never a pair or a single character, so
+#: no term finds it.
+RUN_BREAK = "brk"
 FTS_TABLE = "catalogue_search_fts"
 
 
@@ -130,12 +135,13 @@ def _pairs(run: str) -> list[str]:
 
 
 def tokens(text: str) -> str:
-    """What the index holds for a text: every run's character pairs in order, then its
-    distinct single characters, separated by spaces (`search_tokens`)."""
+    """What the index holds for a text: every run's character pairs in order, a
+    `RUN_BREAK` between two runs, then its distinct single characters, separated by spaces
+    (`search_tokens`)."""
     runs = _runs(text)
-    pairs = [pair for run in runs for pair in _pairs(run)]
+    pairs = f" {RUN_BREAK} ".join(" ".join(run_pairs) for run in runs if (run_pairs := _pairs(run)))
     singles = dict.fromkeys(char for run in runs for char in run)
-    return " ".join([*pairs, *singles])
+    return " ".join([pairs, *singles] if pairs else singles)
 
 
 @dataclass(frozen=True)

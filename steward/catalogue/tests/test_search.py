@@ -3,6 +3,7 @@ SQLite (FTS5) and PostgreSQL (GIN) alike, and the quality facets follow recorded
 
 from __future__ import annotations
 
+import importlib
 import json
 from typing import Any
 
@@ -12,6 +13,7 @@ from django.test import Client
 
 from steward.catalogue.models import CatalogueEntry, SearchRow
 from steward.catalogue.search import (
+    RUN_BREAK,
     Filter,
     count_and_facets,
     entries_of,
@@ -51,7 +53,10 @@ def by_scan(q: str) -> set[str]:
 
 
 def test_tokens_are_characters_and_pairs_of_each_run_of_letters_and_digits() -> None:
-    assert tokens("勞工保險 CSV、v2") == "勞工 工保 保險 cs sv v2 勞 工 保 險 c s v 2"
+    assert tokens("勞工保險 CSV、v2") == (
+        f"勞工 工保 保險 {RUN_BREAK} cs sv {RUN_BREAK} v2 勞 工 保 險 c s v 2"
+    )
+    assert tokens("表 a") == "表 a"
     assert tokens("「」、。 ") == ""
 
 
@@ -83,6 +88,37 @@ def test_every_pair_present_but_not_the_whole_term_is_no_match(
     )
     assert titles("投保薪資") == ["勞工保險投保薪資分級表"]
     assert titles("投保薪資") == sorted(by_scan("投保薪資"))
+
+
+def test_a_term_is_not_found_across_two_words(catalogue: list[Dataset]) -> None:
+    # 「投保」 ends one run and 「保薪」 starts the next: their pairs are adjacent in the
+    # index, but 「投保薪」 is not in the text
+    publish_record(catalogue[0].organisation, 7, title="名冊", description="投保、保薪 制度")
+    for q in ("投保薪", "投保保", "保保薪"):
+        assert set(titles(q)) == by_scan(q), (q, connection.vendor)
+    assert titles("投保薪") == ["勞工保險投保薪資分級表"]
+
+
+def test_migration_0004_rewrites_the_tokens_of_existing_rows(catalogue: list[Dataset]) -> None:
+    from django.apps import apps
+
+    migration = importlib.import_module("steward.catalogue.migrations.0004_search_tokens_run_break")
+    names = publish_record(catalogue[0].organisation, 7, title="名冊", description="投保、保薪")
+    # as rows were indexed before the break: the runs' pairs one after another
+    SearchRow.objects.filter(entry_id=names.pk).update(
+        search_tokens="名冊 投保 保薪 名 冊 投 保 薪"
+    )
+    if connection.vendor == "sqlite":  # PostgreSQL confirms a longer term with a LIKE
+        assert "名冊" in titles("投保薪")
+
+    migration.retokenise(apps, None)
+
+    assert titles("投保薪") == ["勞工保險投保薪資分級表"]
+    assert titles("投保") == sorted(by_scan("投保"))
+
+
+def test_tokens_keep_a_break_between_runs() -> None:
+    assert tokens("投保、保薪") == f"投保 {RUN_BREAK} 保薪 投 保 薪"
 
 
 @pytest.mark.parametrize(
