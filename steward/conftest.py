@@ -11,13 +11,14 @@ ministry (部, A17000000J)
 built-in plan, with its own people (`MinistryB`); `table_snapshot()` takes the contents of
 every table, so a test can show that a refused request changed nothing. Plans for the test
 ministry: `TEST_PLAN_HEAD` (a test adds its versions) and `follow_built_in("mol", tree)`.
+`steward` runs the command line in this process, in a server's usual locale.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from django.apps import apps
@@ -94,6 +95,46 @@ def empty_cache() -> Any:
     cache.clear()
     yield
     cache.clear()
+
+
+class CliResult(NamedTuple):
+    """What one `steward …` command did: its exit code and what it printed."""
+
+    code: int
+    out: str
+    err: str
+
+    @property
+    def lines(self) -> list[str]:
+        """The error output's non-blank lines."""
+        return [line for line in self.err.splitlines() if line.strip()]
+
+
+@pytest.fixture
+def chinese_environment(monkeypatch: pytest.MonkeyPatch, settings: Any) -> None:
+    """A server's usual locale (C.UTF-8): the command line speaks Traditional Chinese."""
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    settings.STEWARD_LANGUAGE = ""
+
+
+@pytest.fixture
+def steward(capsys: pytest.CaptureFixture[str], chinese_environment: None) -> Any:
+    """Runs `steward ARGS…` as the command line does (`steward.cli.main`, in this process)."""
+    from steward.cli import main
+
+    def run(*argv: str) -> CliResult:
+        capsys.readouterr()
+        try:
+            main(list(argv))
+            code = 0
+        except SystemExit as exit:
+            code = exit.code if isinstance(exit.code, int) else 1
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,52 +19,16 @@ from django.core.management import get_commands, load_command_class
 
 from steward.audit.models import AuditEvent
 from steward.calendars.services import builtin_calendar_files
-from steward.cli import main
-from steward.conftest import Cast, Tree
+from steward.conftest import Cast, CliResult, Tree
 from steward.inventory.models import InventoryItem
 from steward.inventory.tests.files import csv_bytes
 from steward.plans.models import Plan
 from steward.plans.services import BUILTIN_DIR
 from steward.plans.tests.test_bad_input import GOOD
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("chinese_environment")]
 
 FILE = "{file}"
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def lines(self) -> list[str]:
-        return [line for line in self.err.splitlines() if line.strip()]
-
-
-@pytest.fixture(autouse=True)
-def chinese_environment(monkeypatch: pytest.MonkeyPatch, settings: Any) -> None:
-    """A server's usual locale (C.UTF-8): the command line speaks Traditional Chinese."""
-    for name in ("LC_ALL", "LC_MESSAGES"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("LANG", "C.UTF-8")
-    settings.STEWARD_LANGUAGE = ""
-
-
-@pytest.fixture
-def steward(capsys: pytest.CaptureFixture[str]) -> Any:
-    def run(*argv: str) -> Result:
-        capsys.readouterr()
-        try:
-            main(list(argv))
-            code = 0
-        except SystemExit as exit:
-            code = exit.code if isinstance(exit.code, int) else 1
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return run
 
 
 @pytest.fixture
@@ -85,7 +48,7 @@ def unreadable(tmp_path: Path) -> Iterator[Path]:
     path.chmod(0o600)
 
 
-def _one_clear_line(result: Result, code: int, *expected: str) -> str:
+def _one_clear_line(result: CliResult, code: int, *expected: str) -> str:
     assert result.code == code, result
     assert "Traceback" not in result.err and "Traceback" not in result.out
     assert len(result.lines) == 1, result.lines

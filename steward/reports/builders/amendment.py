@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from steward.plans.compare import compare_versions
 from steward.plans.models import PlanVersion
-from steward.reports.builders.common import now, option, plan_of, version_in_force
+from steward.reports.builders.common import document, option, plan_of, version_in_force
 from steward.reports.document import Paragraph, ReportDocument, Section, Table
 from steward.reports.errors import ReportError
 from steward.reports.kinds import ReportRequest, report_kind
@@ -36,8 +36,6 @@ def _version(plan_versions: list[PlanVersion], label: str, which: str) -> PlanVe
 @report_kind(
     KEY,
     label=gettext_lazy("Amendment comparison table"),
-    formats=("odt", "ods", "xlsx", "pdf"),
-    layout="text",
 )
 def amendment_table(request: ReportRequest) -> ReportDocument:
     plan = plan_of(request)
@@ -78,13 +76,11 @@ def amendment_table(request: ReportRequest) -> ReportDocument:
             ),
         )
         inputs = {"from": [old.pk, old.sha256], "to": [new.pk, new.sha256]}
-    return ReportDocument(
-        kind=KEY,
-        title=title,
-        organisation=request.organisation.name,
-        period_label=request.period_label,
-        generated_at=now(),
-        sections=(Section(_("Amendment comparison table"), blocks),),
+    return document(
+        KEY,
+        title,
+        request,
+        (Section(_("Amendment comparison table"), blocks),),
+        {"plan": plan.pk, **inputs},
         fields={"plan": plan.name},
-        inputs={"kind": KEY, "plan": plan.pk, **inputs},
     )

@@ -20,7 +20,7 @@ from steward.committees import agenda
 from steward.committees.models import Committee, Decision, ItemKind, Kind, Meeting, Outcome
 from steward.lib.years import date_label
 from steward.organisations.models import Organisation
-from steward.reports.builders.common import now, option
+from steward.reports.builders.common import document, option
 from steward.reports.document import Cell, Paragraph, ReportDocument, Section, Table
 from steward.reports.errors import ReportError
 from steward.reports.kinds import ReportRequest, report_kind
@@ -68,29 +68,9 @@ def _heading(meeting: Meeting) -> Paragraph:
     )
 
 
-def _document(
-    key: str,
-    title: str,
-    request: ReportRequest,
-    sections: tuple[Section, ...],
-    inputs: dict[str, Any],
-) -> ReportDocument:
-    return ReportDocument(
-        kind=key,
-        title=title,
-        organisation=request.organisation.name,
-        period_label=request.period_label,
-        generated_at=now(),
-        sections=sections,
-        inputs={"kind": key, "organisation": request.organisation.pk, **inputs},
-    )
-
-
 @report_kind(
     AGENDA,
     label=gettext_lazy("Committee agenda"),
-    formats=("odt", "ods", "xlsx", "pdf"),
-    layout="text",
 )
 def committee_agenda(request: ReportRequest) -> ReportDocument:
     organisation = request.organisation
@@ -110,7 +90,7 @@ def committee_agenda(request: ReportRequest) -> ReportDocument:
     else:
         committee = _committee_of(organisation)
         if committee is None:
-            return _document(
+            return document(
                 AGENDA,
                 _("%(organisation)s committee agenda") % {"organisation": organisation.name},
                 request,
@@ -150,7 +130,7 @@ def committee_agenda(request: ReportRequest) -> ReportDocument:
         empty_text=_("Nothing waits on the committee."),
         widths=(1, 3, 6, 6),
     )
-    return _document(
+    return document(
         AGENDA,
         _("%(committee)s agenda") % {"committee": name},
         request,
@@ -162,8 +142,6 @@ def committee_agenda(request: ReportRequest) -> ReportDocument:
 @report_kind(
     MINUTES,
     label=gettext_lazy("Committee minutes"),
-    formats=("odt", "ods", "xlsx", "pdf"),
-    layout="text",
 )
 def committee_minutes(request: ReportRequest) -> ReportDocument:
     organisation = request.organisation
@@ -179,7 +157,7 @@ def committee_minutes(request: ReportRequest) -> ReportDocument:
     )
     title = _("%(organisation)s committee minutes") % {"organisation": organisation.name}
     if meeting is None:
-        return _document(
+        return document(
             MINUTES,
             title,
             request,
@@ -201,7 +179,7 @@ def committee_minutes(request: ReportRequest) -> ReportDocument:
         "number": meeting.number,
     }
     if not meeting.has_minutes:
-        return _document(
+        return document(
             MINUTES,
             title,
             request,
@@ -242,7 +220,7 @@ def committee_minutes(request: ReportRequest) -> ReportDocument:
     if meeting.attendees:
         blocks.append(Paragraph(_("Attendees: %(names)s") % {"names": meeting.attendees}))
     blocks.extend(Paragraph(line) for line in meeting.minutes.splitlines() if line.strip())
-    return _document(
+    return document(
         MINUTES,
         title,
         request,

@@ -4,7 +4,9 @@ its period, and the words every kind prints (「未訂目標」, 「無資料」
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +15,7 @@ from steward.lib.years import date_label
 from steward.organisations.models import Organisation, OrganisationKind
 from steward.plans.models import Plan, PlanVersion
 from steward.quality.measures.periods import Period
+from steward.reports.document import Cell, ReportDocument, Section
 from steward.reports.errors import ReportError
 from steward.reports.kinds import ReportRequest
 
@@ -80,3 +83,25 @@ def now() -> datetime.datetime:
 def option(request: ReportRequest, name: str) -> str:
     value = (request.options or {}).get(name)
     return "" if value is None else str(value).strip()
+
+
+def document(
+    kind: str,
+    title: str,
+    request: ReportRequest,
+    sections: tuple[Section, ...],
+    inputs: Mapping[str, Any],
+    fields: Mapping[str, Cell] | None = None,
+) -> ReportDocument:
+    """A report of `request`'s organisation and period, made now; its inputs always name
+    the kind and the organisation."""
+    return ReportDocument(
+        kind=kind,
+        title=title,
+        organisation=request.organisation.name,
+        period_label=request.period_label,
+        generated_at=now(),
+        sections=sections,
+        fields=fields or {},
+        inputs={"kind": kind, "organisation": request.organisation.pk, **inputs},
+    )

@@ -24,10 +24,10 @@ from steward.lib.years import date_label
 from steward.organisations.models import Organisation
 from steward.reports import charts
 from steward.reports.builders.common import (
+    document,
     no_data,
     no_data_text,
     no_target,
-    now,
     percent,
     period_of,
     plan_of,
@@ -190,8 +190,6 @@ def _sections(run: EvaluationRun, organisation: Organisation) -> tuple[Section, 
 @report_kind(
     KEY,
     label=gettext_lazy("Evaluation report (half year or year)"),
-    formats=("odt", "ods", "xlsx", "pdf"),
-    layout="text",
 )
 def evaluation(request: ReportRequest) -> ReportDocument:
     organisation = request.organisation
@@ -214,18 +212,14 @@ def evaluation(request: ReportRequest) -> ReportDocument:
         )
     else:
         sections = _sections(run, organisation)
-    return ReportDocument(
-        kind=KEY,
-        title=_("%(organisation)s open data evaluation, %(period)s")
+    return document(
+        KEY,
+        _("%(organisation)s open data evaluation, %(period)s")
         % {"organisation": organisation.name, "period": request.period_label},
-        organisation=organisation.name,
-        period_label=request.period_label,
-        generated_at=now(),
-        sections=sections,
+        request,
+        sections,
         fields={"plan": plan.name if plan else "", "run": run.pk if run else None},
         inputs={
-            "kind": KEY,
-            "organisation": organisation.pk,
             "period": period.label,
             "run": run.pk if run else None,
             "award": list(AwardList.objects.filter(run=run).values_list("status", "decided_at"))

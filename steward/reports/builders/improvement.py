@@ -15,9 +15,9 @@ from steward.evaluation import presenting
 from steward.evaluation.models import ImprovementReport, ReportStatus
 from steward.lib.years import date_label
 from steward.reports.builders.common import (
+    document,
     no_data,
     no_target,
-    now,
     percent,
     period_of,
     plan_of,
@@ -32,8 +32,6 @@ KEY = "improvement_report"
 @report_kind(
     KEY,
     label=gettext_lazy("Improvement report form"),
-    formats=("odt", "ods", "xlsx", "pdf"),
-    layout="text",
 )
 def improvement_report(request: ReportRequest) -> ReportDocument:
     organisation = request.organisation
@@ -62,14 +60,12 @@ def improvement_report(request: ReportRequest) -> ReportDocument:
                 ),
             ),
         )
-        return ReportDocument(
-            kind=KEY,
-            title=title,
-            organisation=organisation.name,
-            period_label=request.period_label,
-            generated_at=now(),
-            sections=sections,
-            inputs={"kind": KEY, "organisation": organisation.pk, "report": None},
+        return document(
+            KEY,
+            title,
+            request,
+            sections,
+            {"report": None},
         )
     rows = presenting.table(report.run, {organisation.pk})
     shortfalls: list[tuple[Cell, ...]] = []
@@ -118,13 +114,11 @@ def improvement_report(request: ReportRequest) -> ReportDocument:
         ),
         widths=(2, 6),
     )
-    return ReportDocument(
-        kind=KEY,
-        title=title,
-        organisation=organisation.name,
-        period_label=request.period_label,
-        generated_at=now(),
-        sections=(
+    return document(
+        KEY,
+        title,
+        request,
+        (
             Section(
                 _("Improvement report"),
                 (
@@ -140,8 +134,6 @@ def improvement_report(request: ReportRequest) -> ReportDocument:
         ),
         fields={"due_on": report.due_on},
         inputs={
-            "kind": KEY,
-            "organisation": organisation.pk,
             "report": report.pk,
             "run": report.run_id,
             "status": report.status,

@@ -31,10 +31,10 @@ from steward.quality.measures.periods import Period
 from steward.reports import charts
 from steward.reports.builders.common import (
     agencies_of,
+    document,
     no_data,
     no_data_text,
     no_target,
-    now,
     percent,
     period_of,
     plan_of,
@@ -277,8 +277,6 @@ def _schedule(organisation: Organisation, request: ReportRequest) -> Section:
 @report_kind(
     KEY,
     label=gettext_lazy("Quarterly progress report"),
-    formats=("odt", "ods", "xlsx", "pdf"),
-    layout="text",
 )
 def quarterly_progress(request: ReportRequest) -> ReportDocument:
     organisation = request.organisation
@@ -290,16 +288,14 @@ def quarterly_progress(request: ReportRequest) -> ReportDocument:
         _feedback(organisation, request),
         _schedule(organisation, request),
     )
-    return ReportDocument(
-        kind=KEY,
-        title=_("%(organisation)s open data progress report, %(period)s")
+    return document(
+        KEY,
+        _("%(organisation)s open data progress report, %(period)s")
         % {"organisation": organisation.name, "period": request.period_label},
-        organisation=organisation.name,
-        period_label=request.period_label,
-        generated_at=now(),
-        sections=sections,
+        request,
+        sections,
+        inputs_of(organisation, request, plan),
         fields={"plan": plan.name if plan else ""},
-        inputs=inputs_of(organisation, request, plan),
     )
 
 
@@ -313,8 +309,6 @@ def inputs_of(organisation: Organisation, request: ReportRequest, plan: Any) -> 
 
     subtree = {"organisation__path__startswith": organisation.path}
     return {
-        "kind": KEY,
-        "organisation": organisation.pk,
         "period": [request.start.isoformat(), request.end.isoformat()],
         "plan_versions": list(plan.versions.values_list("pk", "sha256")) if plan else [],
         "inventory": InventoryItem.objects.filter(

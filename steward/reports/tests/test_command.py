@@ -9,32 +9,10 @@ from typing import Any
 
 import pytest
 
-from steward.cli import main
 from steward.conftest import Cast, Tree
 from steward.plans.models import Plan
 
-
-@pytest.fixture(autouse=True)
-def chinese_environment(monkeypatch: pytest.MonkeyPatch, settings: Any) -> None:
-    for name in ("LC_ALL", "LC_MESSAGES"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("LANG", "C.UTF-8")
-    settings.STEWARD_LANGUAGE = ""
-
-
-@pytest.fixture
-def steward(capsys: pytest.CaptureFixture[str]) -> Any:
-    def run(*argv: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        try:
-            main(list(argv))
-            code = 0
-        except SystemExit as exit:
-            code = exit.code if isinstance(exit.code, int) else 1
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
+pytestmark = pytest.mark.usefixtures("chinese_environment")
 
 
 def _odt_text(path: Path) -> str:
