@@ -13,7 +13,7 @@ from steward.evaluation.tests.conftest import at, dataset, reply
 from steward.organisations.models import Organisation
 from steward.plans.models import Plan
 from steward.plans.services import install_plan_text
-from steward.reports import kinds, periods
+from steward.reports import services
 from steward.reports.document import Paragraph, ReportDocument, Table
 
 __all__ = ["at", "dataset", "reply"]
@@ -86,16 +86,8 @@ def build(plan: Plan) -> Callable[..., ReportDocument]:
     """build(kind, organisation, "2026H1", **options): the document, as the command builds it."""
 
     def make(kind: str, organisation: Organisation, period: str, **options: Any) -> ReportDocument:
-        parsed = periods.parse(period)
-        request = kinds.ReportRequest(
-            organisation=organisation,
-            start=parsed.start,
-            end=parsed.end,
-            period_label=periods.label(parsed),
-            plan=plan,
-            options=options,
-        )
-        return kinds.build(kind, request)
+        asked = services.ask(kind, organisation, period, "odt", by=None, plan=plan, options=options)
+        return services.build(asked)
 
     return make
 
