@@ -10,7 +10,7 @@ from django.test import Client
 
 from steward.conftest import Cast, Tree
 from steward.datasets.models import Dataset
-from steward.lib.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from steward.lib.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, page_rows
 from steward.organisations.models import Organisation
 
 
@@ -179,3 +179,22 @@ def test_the_fast_dataset_page_says_exactly_what_its_schema_says(
     assert changed["gender_statistics"] is True
     assert changed["status_label"] == str(Dataset(status="unit_review").status_label)
     assert changed["organisation_id"] == tree.agency_a.pk
+
+
+@pytest.mark.parametrize("asked", ["1", "3", "99", "-1", "x"])
+def test_a_page_read_by_keys_first_is_the_page_read_whole(
+    rf: Any, tree: Tree, db: None, asked: str
+) -> None:
+    many_datasets(tree.agency_a, 130)
+    every_third = list(Dataset.objects.order_by("pk").values_list("pk", flat=True))[::3]
+    Dataset.objects.filter(pk__in=every_third).update(title="先")
+    rows = Dataset.objects.select_related("organisation").order_by("title", "-pk")
+    request = rf.get("/", {"page": asked})
+
+    whole = page_rows(rows, request)
+    by_keys = page_rows(rows, request, keys_first=True)
+
+    assert [d.pk for d in by_keys] == [d.pk for d in whole] != []
+    assert by_keys.number == whole.number and by_keys.paginator.count == 130
+    assert by_keys.asked_for == whole.asked_for
+    assert all(d.organisation.name for d in by_keys)  # read with the page's related rows
