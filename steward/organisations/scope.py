@@ -20,7 +20,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from steward.organisations.models import Organisation, Person, Role
+from steward.organisations.models import Organisation, OrganisationKind, Person, Role
 
 
 class Action(StrEnum):
@@ -144,6 +144,23 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
 # Roles that act for the whole ministry, wherever in the tree they are held.
 MINISTRY_WIDE_ROLES = frozenset({Role.INFORMATION_CENTRE, Role.CIO, Role.COMMITTEE_MEMBER})
 
+# Actions a role held in a unit of an agency performs for that whole agency: an agency's
+# figures, dashboard and reports are the agency's, and its liaison sits in one of its units.
+# (A unit of the ministry itself keeps its own subtree: the ministry's reports cover every
+# agency.)
+AGENCY_WIDE_ACTIONS = frozenset({Action.REPORT_VIEW})
+
+
+def _acts_for(organisation: Organisation, role: Role, action: Action) -> Organisation:
+    """The organisation whose subtree a role held at `organisation` reaches for `action`."""
+    if role in MINISTRY_WIDE_ROLES:
+        return organisation.ministry
+    if action in AGENCY_WIDE_ACTIONS and organisation.kind == OrganisationKind.UNIT:
+        home = organisation.agency
+        if home.kind == OrganisationKind.AGENCY:
+            return home
+    return organisation
+
 
 def roles_allowing(action: Action) -> frozenset[Role]:
     return frozenset(role for role, actions in ROLE_ACTIONS.items() if action in actions)
@@ -158,9 +175,7 @@ def scope_roots(person: Person, action: Action = Action.VIEW) -> list[Organisati
     for assignment in person.active_roles():
         if assignment.role not in allowed:
             continue
-        organisation = assignment.organisation
-        if assignment.role in MINISTRY_WIDE_ROLES:
-            organisation = organisation.ministry
+        organisation = _acts_for(assignment.organisation, Role(assignment.role), action)
         roots[organisation.pk] = organisation
     # Drop roots already inside another root.
     ordered = sorted(roots.values(), key=lambda org: len(org.path))
@@ -248,4 +263,13 @@ def people_who_can(action: Action, organisation: Organisation) -> QuerySet[Perso
         role_assignments__role__in=wide_roles,
         role_assignments__organisation__path__startswith=f"/{ministry_id}/",
     )
+    if action in AGENCY_WIDE_ACTIONS:  # local roles held in any unit of the agency
+        home = organisation.agency
+        if home.kind == OrganisationKind.AGENCY:
+            in_scope |= Q(
+                role_assignments__active=True,
+                role_assignments__role__in=local_roles,
+                role_assignments__organisation__path__startswith=home.path,
+                role_assignments__organisation__kind=OrganisationKind.UNIT,
+            )
     return Person.objects.filter(in_scope, is_active=True).distinct()

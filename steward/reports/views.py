@@ -32,7 +32,7 @@ from steward.reports.models import StoredReport
 #: Query parameters that are not a kind's options.
 FIXED = frozenset({"kind", "organisation", "period", "format"})
 #: The options a kind takes from the query (anything else is ignored).
-OPTIONS = ("meeting", "from", "to")
+OPTIONS = ("committee", "meeting", "from", "to")
 
 
 def _person(request: HttpRequest) -> Person:

@@ -118,13 +118,12 @@ def test_the_api_lists_items_in_scope_takes_steps_and_gives_figures(
     assert refused.status_code == 409 and "已擬回復" in refused.json()["detail"]
     sent = client.post(f"/api/feedback/items/{ours.pk}/send", {}, content_type="application/json")
     assert sent.json()["status"] == "replied"
-    # The liaison's scope is unit A1; agency A as a whole is the information centre's to see.
-    assert (
-        client.get(
-            f"/api/feedback/figures?organisation_id={tree.agency_a.pk}&start=2026-01-01&end=2026-04-01"
-        ).status_code
-        == 404
-    )
+    # Figures are reports: the liaison of unit A1 sees agency A's, never agency B's.
+    period = "start=2026-01-01&end=2026-04-01"
+    agency = client.get(f"/api/feedback/figures?organisation_id={tree.agency_a.pk}&{period}")
+    assert agency.status_code == 200 and agency.json()["items"] == [ours.pk]
+    other = client.get(f"/api/feedback/figures?organisation_id={tree.agency_b.pk}&{period}")
+    assert other.status_code == 404
     figures = client.get(
         f"/api/feedback/figures?organisation_id={tree.unit_a1.pk}&start=2026-01-01&end=2026-04-01"
     ).json()

@@ -110,6 +110,41 @@ def test_who_must_act_next_is_found_by_scope(cast: Cast, tree: Tree) -> None:
     assert set(people_who_can(Action.WITHDRAWAL_APPROVE, tree.unit_b1)) == set()
 
 
+# Reports are of an agency, whoever in it asks: a role held in a unit reaches its agency.
+REPORTS_VISIBLE = {
+    "liaison": {"t-agency-a", "t-unit-a1"},
+    "reviewer": {"t-agency-a", "t-unit-a1"},
+    "other_liaison": {"t-agency-b", "t-unit-b1"},
+    "head": {"t-agency-a", "t-unit-a1"},
+    "centre": ALL,
+    "outsider": set(),
+}
+
+
+@pytest.mark.parametrize("who", sorted(REPORTS_VISIBLE))
+def test_an_agencys_reports_reach_the_roles_in_its_units(cast: Cast, who: str) -> None:
+    person = getattr(cast, who)
+    assert keys(organisations_for(person, Action.REPORT_VIEW)) == REPORTS_VISIBLE[who]
+    # only reports: what they may see and do otherwise stays their unit's
+    assert keys(organisations_for(person, Action.VIEW)) == VISIBLE[who]
+
+
+def test_a_unit_of_the_ministry_keeps_its_own_subtree_for_reports(tree: Tree) -> None:
+    from steward.organisations.factories import PersonFactory, RoleAssignmentFactory
+
+    centre_unit = Organisation.objects.get(key="t-centre")
+    liaison = PersonFactory.create(username="ministry_liaison")
+    RoleAssignmentFactory.create(person=liaison, organisation=centre_unit, role=Role.LIAISON)
+    assert keys(organisations_for(liaison, Action.REPORT_VIEW)) == {"t-centre"}
+    assert not can(liaison, Action.REPORT_VIEW, tree.agency_a)
+
+
+def test_who_may_see_an_agencys_reports_includes_its_units_roles(cast: Cast, tree: Tree) -> None:
+    readers = set(people_who_can(Action.REPORT_VIEW, tree.agency_a))
+    assert {cast.liaison, cast.reviewer, cast.head, cast.auditor, cast.centre} <= readers
+    assert not {cast.other_liaison, cast.other_reviewer, cast.outsider} & readers
+
+
 def test_moving_an_organisation_moves_its_subtree(tree: Tree) -> None:
     tree.agency_a.parent = tree.agency_b
     tree.agency_a.save()

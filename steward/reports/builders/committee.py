@@ -49,8 +49,19 @@ def meeting_asked(request: ReportRequest) -> Meeting | None:
     return found
 
 
-def _committee_of(organisation: Organisation) -> Committee | None:
-    committees = Committee.objects.filter(organisation=organisation)
+def committee_asked(request: ReportRequest) -> Committee | None:
+    """The committee named by the option `committee` (one of the organisation's own), else
+    the organisation's advisory committee, else its working group; None if it has neither."""
+    text = option(request, "committee")
+    committees = Committee.objects.filter(organisation=request.organisation)
+    if text:
+        found = committees.filter(pk=int(text)).first() if text.isdigit() else None
+        if found is None:
+            raise ReportError(
+                _("%(organisation)s has no committee “%(committee)s”.")
+                % {"committee": text, "organisation": request.organisation.name}
+            )
+        return found
     return (
         committees.filter(kind=Kind.ADVISORY).first()
         or committees.filter(kind=Kind.WORKING_GROUP).first()
@@ -88,7 +99,7 @@ def committee_agenda(request: ReportRequest) -> ReportDocument:
         }
         name = meeting.committee.name
     else:
-        committee = _committee_of(organisation)
+        committee = committee_asked(request)
         if committee is None:
             return document(
                 AGENDA,
@@ -145,9 +156,12 @@ def committee_agenda(request: ReportRequest) -> ReportDocument:
 )
 def committee_minutes(request: ReportRequest) -> ReportDocument:
     organisation = request.organisation
+    # the organisation's own committees' meetings (a ministry's minutes are not an agency's)
+    own = Meeting.objects.filter(committee__organisation=organisation).select_related("committee")
+    if option(request, "committee"):
+        own = own.filter(committee=committee_asked(request))
     meeting = meeting_asked(request) or (
-        _meetings(organisation)
-        .filter(
+        own.filter(
             held_on__gte=request.start,
             held_on__lte=request.end,
             minutes_recorded_at__isnull=False,

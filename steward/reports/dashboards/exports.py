@@ -1,9 +1,7 @@
 """The export menu of a dashboard: links to the corresponding report (`reports:download`).
 
 Every dashboard is exportable as its report: the centre's and an agency's as the quarterly
-progress report, the committee's as its agenda, in each format the report kind offers. The
-download view is built with the report kinds; until its route exists the menu is empty and
-the page still renders.
+progress report, the committee's as its agenda, in each format the report kind offers.
 """
 
 from __future__ import annotations
@@ -11,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from steward.organisations.models import Organisation
 from steward.quality.measures.periods import Period
@@ -32,34 +30,18 @@ class ExportLink:
     url: str
 
 
-def download_url() -> str:
-    """The download view's address, or "" while that route does not exist."""
-    try:
-        return reverse("reports:download")
-    except NoReverseMatch:
-        return ""
-
-
-def export_links(kind: str, organisation: Organisation, period: Period) -> list[ExportLink]:
-    """One link per format of report `kind` for `organisation` and `period`."""
-    base = download_url()
-    if not base:
-        return []
+def export_links(
+    kind: str, organisation: Organisation, period: Period, **options: str | int
+) -> list[ExportLink]:
+    """One link per format of report `kind` for `organisation` and `period`, with the
+    report's `options` (e.g. `committee`: the committee whose agenda it is)."""
     registered = kinds.get(kind)
     formats = registered.formats if registered is not None else kinds.FORMATS
+    asked = {"kind": kind, "organisation": organisation.key, "period": period.label, **options}
+    base = reverse("reports:download")
     return [
         ExportLink(
-            FORMAT_LABELS.get(fmt, fmt.upper()),
-            base
-            + "?"
-            + urlencode(
-                {
-                    "kind": kind,
-                    "organisation": organisation.key,
-                    "period": period.label,
-                    "format": fmt,
-                }
-            ),
+            FORMAT_LABELS.get(fmt, fmt.upper()), f"{base}?{urlencode({**asked, 'format': fmt})}"
         )
         for fmt in formats
     ]

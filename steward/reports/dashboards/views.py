@@ -168,7 +168,7 @@ def committee(request: HttpRequest, committee_id: int) -> HttpResponse:
         {
             "board": board,
             "exports": exports.export_links(
-                exports.COMMITTEE_KIND, found.organisation, board.period
+                exports.COMMITTEE_KIND, found.organisation, board.period, committee=found.pk
             ),
         },
     )

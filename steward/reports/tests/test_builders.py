@@ -218,6 +218,39 @@ def test_the_agenda_and_minutes_are_the_meeting_s_own(
     assert all(row[2] == "洽悉" for row in decisions)
 
 
+@time_machine.travel(at("2026-06-20 10:00"), tick=False)
+def test_the_minutes_are_of_the_organisation_s_own_committee(
+    tree: Tree, cast: Cast, plan: Plan, build: Build
+) -> None:
+    committees.set_up_from_plan(tree.ministry, by=None)
+    advisory = Committee.objects.get(organisation=tree.ministry, kind=Kind.ADVISORY)
+    agency_group = Committee.objects.create(
+        organisation=tree.agency_a, kind=Kind.WORKING_GROUP, name="甲署資料開放工作小組"
+    )
+    for committee, day, minutes in (
+        (advisory, datetime.date(2026, 5, 20), "部諮詢小組紀錄"),
+        (agency_group, datetime.date(2026, 6, 10), "甲署工作小組紀錄"),  # later, but an agency's
+    ):
+        meeting = committees.record_meeting(committee, by=cast.centre, held_on=day, number="1")
+        committees.record_minutes(meeting, by=cast.centre, minutes=minutes, decisions={})
+
+    assert "部諮詢小組紀錄" in text(build("committee_minutes", tree.ministry, "2026Q2"))
+    assert "甲署工作小組紀錄" in text(build("committee_minutes", tree.agency_a, "2026Q2"))
+    # the ministry's working group met in no meeting with minutes this quarter
+    group = Committee.objects.create(
+        organisation=tree.ministry, kind=Kind.WORKING_GROUP, name="測試部資料開放工作小組"
+    )
+    chosen = build("committee_minutes", tree.ministry, "2026Q2", committee=group.pk)
+    assert "沒有已作成紀錄的會議" in text(chosen)
+    assert "部諮詢小組紀錄" not in text(chosen)
+    # an agenda names the committee asked for; another organisation's committee is refused
+    assert (
+        group.name in build("committee_agenda", tree.ministry, "2026Q2", committee=group.pk).title
+    )
+    with pytest.raises(ReportError, match=str(agency_group.pk)):
+        build("committee_agenda", tree.ministry, "2026Q2", committee=agency_group.pk)
+
+
 def test_an_unknown_meeting_is_a_clear_error(tree: Tree, build: Build) -> None:
     with pytest.raises(ReportError, match="999"):
         build("committee_agenda", tree.ministry, "2026Q2", meeting=999)

@@ -4,9 +4,11 @@ who sees which follows the scoping rule, and a page's queries do not grow with t
 from __future__ import annotations
 
 import datetime
+import html
 import re
 from decimal import Decimal
 from typing import Any
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -247,11 +249,6 @@ def test_the_nav_and_the_home_page_lead_to_the_dashboards(
 def test_the_export_menu_links_to_the_report_of_the_dashboard(
     tree: Tree, cast: Cast, today: datetime.date, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # until the download view is merged the menu is empty and the page renders
-    page = _page(cast.centre, centre_url(tree))
-    if not exports.download_url():
-        assert "匯出為報告" not in page
-        monkeypatch.setattr(exports, "download_url", lambda: "/reports/download/")
     links = exports.export_links(exports.CENTRE_KIND, tree.ministry, _quarter(today))
     assert links and {link.label for link in links} <= {"ODT", "ODS", "XLSX", "PDF"}
     assert all(
@@ -261,6 +258,33 @@ def test_the_export_menu_links_to_the_report_of_the_dashboard(
     page = _page(cast.centre, centre_url(tree))
     assert "匯出為報告" in page
     assert "period=2026Q1&amp;format=odt" in page
+
+
+def _exported_name(person: Person, dashboard: str) -> str:
+    """Follow the dashboard's ODS export link as `person`: the file name it downloads."""
+    links = re.findall(
+        r'href="(/reports/download/\?[^"]*format=ods[^"]*)"', _page(person, dashboard)
+    )
+    assert len(links) == 1, dashboard
+    response = _get(person, html.unescape(links[0]))
+    assert response.status_code == 200, (person.username, links[0])
+    return unquote(response["Content-Disposition"].split("filename*=utf-8''")[1])
+
+
+def test_every_dashboard_exports_as_its_report_for_whoever_opens_it(
+    mol: PlanVersion, tree: Tree, cast: Cast, today: datetime.date
+) -> None:
+    set_up_from_plan(tree.ministry, by=cast.centre)
+    assert tree.ministry.name in _exported_name(cast.centre, centre_url(tree))
+    # the liaison and the reviewer sit in a unit of 甲署: the agency's report is theirs too
+    for person in (cast.liaison, cast.reviewer, cast.head):
+        assert tree.agency_a.name in _exported_name(person, agency_url(tree.agency_a))
+    # each committee's dashboard exports that committee's agenda, not the first one's
+    committees = list(Committee.objects.filter(organisation=tree.ministry))
+    assert len(committees) == 2
+    for committee in committees:
+        url = reverse("reports:dashboards:committee", args=[committee.pk])
+        assert committee.name in _exported_name(cast.committee_civil, url)
 
 
 def _quarter(day: datetime.date) -> Any:

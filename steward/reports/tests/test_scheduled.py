@@ -72,8 +72,11 @@ def test_each_report_due_is_stored_once_and_sent_as_a_link(
     assert len(to_centre) == 4
     letter = next(m for m in to_centre if stored.title in m.subject)
     assert f"/reports/stored/{stored.pk}/" in letter.body
-    # Nobody who may not see a report is sent it: unit A1's liaison does not see agency A.
-    assert not [m for m in mail.outbox if m.to == [cast.liaison.email]]
+    # Nobody who may not see a report is sent it: unit A1's liaison is sent agency A's own
+    # report (its units' people see their agency's reports), not the ministry's or B's.
+    to_liaison = [m.subject for m in mail.outbox if m.to == [cast.liaison.email]]
+    agency_a = StoredReport.objects.get(organisation=tree.agency_a)
+    assert to_liaison == [f"報告：{agency_a.title}"]
 
     # The next day: nothing changed, nothing built or sent again.
     mail.outbox.clear()
@@ -89,7 +92,11 @@ def test_each_report_due_is_stored_once_and_sent_as_a_link(
         ("quarterly_progress", "t-agency-a"),
         ("quarterly_progress", "t-ministry"),
     }
-    assert len(mail.outbox) == 2
+    assert len([m for m in mail.outbox if m.to == [cast.centre.email]]) == 2
+    assert [m.subject for m in mail.outbox if m.to == [cast.liaison.email]] == [
+        f"報告：{again.get(organisation=tree.agency_a).title}"
+    ]
+    assert not [m for m in mail.outbox if m.to == [cast.other_liaison.email]]
 
 
 def test_minutes_are_sent_once_recorded(

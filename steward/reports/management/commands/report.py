@@ -39,6 +39,12 @@ class Command(StewardCommand):
             "--template", default="", help="An ODT template of your own (text formats only)."
         )
         parser.add_argument(
+            "--committee",
+            default="",
+            help="Committee id (agenda and minutes); default: the organisation's advisory "
+            "committee, else its working group.",
+        )
+        parser.add_argument(
             "--meeting", default="", help="Meeting id (committee agenda and minutes)."
         )
         parser.add_argument(
@@ -75,6 +81,7 @@ class Command(StewardCommand):
         # read now: a missing or unreadable file is said plainly (StewardCommand)
         template = Path(options["template"]).read_bytes() if options["template"] else None
         extra = {
+            "committee": options["committee"],
             "meeting": options["meeting"],
             "from": options["from_version"],
             "to": options["to_version"],
