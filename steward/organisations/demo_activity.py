@@ -140,10 +140,27 @@ def mol_activity(today: datetime.date) -> None:
         withdrawn, meeting=meeting, decision=Decision.WITHDRAW, by=centre
     )
 
-    # Inventory: both agencies' returns submitted and compiled; the CIO approves.
+    # Inventory: both agencies' returns submitted and compiled; the CIO approves. The datasets
+    # opened this year are items planned for it, linked to them (so the targets page, the
+    # KPI 新增開放項數 and the reports count the same openings).
+    opened_items = {
+        unit.pk: [
+            {
+                "name": dataset.title,
+                "source": "system_database",
+                "classification": "open",
+                "planned_half": "H1",
+                "dataset_identifier": dataset.identifier,
+                "description": dataset.description,
+            }
+            for dataset in published
+            if dataset.organisation_id == unit.pk
+        ]
+        for unit in (bli_unit, wda_unit)
+    }
     for unit, by, items in (
-        (bli_unit, liaison, INVENTORY_BLI),
-        (wda_unit, liaison_wda, INVENTORY_WDA),
+        (bli_unit, liaison, [*opened_items[bli_unit.pk], *INVENTORY_BLI]),
+        (wda_unit, liaison_wda, [*opened_items[wda_unit.pk], *INVENTORY_WDA]),
     ):
         for data in items:
             values = dict(data)

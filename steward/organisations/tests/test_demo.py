@@ -11,9 +11,12 @@ import time_machine
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from steward.datasets.models import Dataset
 from steward.feedback.models import FeedbackItem
+from steward.inventory.models import InventoryItem
+from steward.inventory.targets import opened
 from steward.organisations.management.commands.demo import (
     DEMO_PASSWORD,
     DEMO_PEOPLE,
@@ -50,6 +53,16 @@ def test_the_demo_loads_mol_with_a_login_per_role_and_can_run_twice(client: Clie
         assert _sign_in(client, username), username
         assert client.get(reverse("home")).status_code == 200
         client.logout()
+
+    # The datasets the agencies opened this year are in their inventories, planned for the
+    # year: the targets page counts the openings the KPI 新增開放項數 counts.
+    year = timezone.localdate().year
+    for key in ("mol-bli", "mol-wda"):
+        agency = Organisation.objects.get(key=key)
+        linked = InventoryItem.objects.filter(
+            agency=agency, planned_year=year, dataset__isnull=False
+        )
+        assert opened(agency, year) == linked.count() == 2, key
 
     # Work in progress made through the real services: one dataset waits for unit review.
     assert Dataset.objects.filter(organisation__path__startswith=mol.path).count() == 9
