@@ -416,6 +416,10 @@ def object_params(o: Objects) -> dict[str, Any]:
         "improvement_report_id": o.improvement_report.pk,
         "evaluation:improvement_report.pk": o.improvement_report.pk,
         "reports:stored.pk": o.stored_report.pk,
+        "reports:dashboards:figure.organisation_pk": [o.agency.pk, o.ministry.pk],
+        "reports:dashboards:figure.key": [
+            f"kpi:{kpi.code}" for kpi in version.kpis.order_by("pk")[:1]
+        ],
         "tasks:detail.pk": o.task.pk,
         "tasks:add_evidence.pk": o.task.pk,
         "tasks:evidence_file.pk": o.task.pk,

@@ -30,7 +30,6 @@ from steward.committees.agenda import Waiting
 from steward.committees.agenda import waiting_for as committee_waiting
 from steward.committees.models import Committee
 from steward.evaluation import scoring
-from steward.evaluation.models import EvaluationRun, KpiResult
 from steward.evaluation.registry import Counted
 from steward.feedback.figures import Figures, figures_for, reply_hours
 from steward.inventory.targets import TargetRow as InventoryTargetRow
@@ -90,8 +89,8 @@ COUNTED_ROWS = 20
 
 @dataclass(frozen=True)
 class CellLink:
-    """A standing cell with the page of the records its figure counted (evaluation's figure
-    page of the latest run), if there is one, and the first of those records."""
+    """A standing cell with the page of the records its figure counted (`views.figure`: the
+    figure computed again, this year to date), and the first of those records."""
 
     cell: Cell
     url: str
@@ -165,28 +164,6 @@ def achievement_chart(standing: Standing | None) -> Chart:
         for row in (standing.rows if standing is not None else [])
     ]
     return charts.kpi_achievement_ranked(rows)
-
-
-def figure_pages(standing: Standing | None) -> dict[tuple[int, str], tuple[int, int]]:
-    """(organisation pk, KPI code) → (run pk, result pk) of the latest evaluation run of the
-    plan, so a figure links to the evaluation's page of the records it counted."""
-    if standing is None or not standing.rows:
-        return {}
-    run = (
-        EvaluationRun.objects.filter(plan_id=standing.version.plan_id)
-        .order_by("-end", "-computed_at", "-pk")
-        .only("pk")
-        .first()
-    )
-    if run is None:
-        return {}
-    ids = [row.organisation.pk for row in standing.rows]
-    pages: dict[tuple[int, str], tuple[int, int]] = {}
-    for result in KpiResult.objects.filter(run=run, organisation_id__in=ids).only(
-        "pk", "organisation_id", "kpi_code"
-    ):
-        pages.setdefault((result.organisation_id, result.kpi_code), (run.pk, result.pk))
-    return pages
 
 
 # ---- datasets against target -------------------------------------------------------------------
@@ -339,13 +316,15 @@ def dashboard(
         quality=quality,
         feedback=feedback,
     )
-    pages = figure_pages(standing)
     for row in standing.rows if standing is not None else []:
         links = []
         for cell in row.cells:
-            code = cell.indicator.kpi.code if cell.indicator.kpi is not None else ""
-            page = pages.get((row.organisation.pk, code)) if code else None
-            url = reverse("evaluation:figure", args=list(page)) if page else ""
+            # the figure as computed here, this year to date, with every record it counted
+            url = (
+                reverse("reports:dashboards:figure", args=[row.organisation.pk, cell.indicator.key])
+                if cell.computed and not cell.failed
+                else ""
+            )
             counted: tuple[Counted, ...] = ()
             if cell.figure is not None:
                 counted = cell.figure.counted

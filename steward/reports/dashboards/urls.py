@@ -11,4 +11,5 @@ urlpatterns: list[URLPattern] = [
     path("ministry/<int:ministry_pk>/", views.centre, name="centre"),
     path("agency/<int:agency_pk>/", views.agency, name="agency"),
     path("committee/<int:committee_id>/", views.committee, name="committee"),
+    path("figure/<int:organisation_pk>/<str:key>/", views.figure, name="figure"),
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlencode
 from typing import TypeVar
 
 from django.conf import settings
@@ -24,8 +25,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from steward.committees.models import Committee
+from steward.evaluation import presenting
+from steward.evaluation.registry import Counted
+from steward.lib.years import date_label
 from steward.organisations.models import Organisation, OrganisationKind, Person
 from steward.organisations.scope import Action, PersonScope, organisations_for
+from steward.organisations.standing import standings_for
 from steward.organisations.views import standing_scope
 from steward.reports.dashboards import exports
 from steward.reports.dashboards.figures import (
@@ -143,12 +148,17 @@ def agency(request: HttpRequest, agency_pk: int) -> HttpResponse:
     board = _kept(
         "agency", person, found.pk, lambda: dashboard(found, [found], person=person, today=today)
     )
+    # the inventory's items planned for this year: the agency's, or those of one's own unit
+    inventory = {"year": today.year}
+    if PersonScope(person).can(Action.VIEW, found):
+        inventory["agency"] = found.pk
     return render(
         request,
         "reports/dashboards/dashboard.html",
         {
             "board": board,
             "centre": False,
+            "inventory_query": urlencode(inventory),
             "exports": exports.export_links(exports.AGENCY_KIND, found, board.period),
         },
     )
@@ -170,5 +180,40 @@ def committee(request: HttpRequest, committee_id: int) -> HttpResponse:
             "exports": exports.export_links(
                 exports.COMMITTEE_KIND, found.organisation, board.period, committee=found.pk
             ),
+        },
+    )
+
+
+@login_required
+def figure(request: HttpRequest, organisation_pk: int, key: str) -> HttpResponse:
+    """One figure of a dashboard as computed today (this year to date), with every record it
+    counted: what a dashboard's cell drills down to."""
+    person = _person(request)
+    organisation = Organisation.objects.filter(pk=organisation_pk).first()
+    if organisation is None or not PersonScope(person).can(Action.REPORT_VIEW, organisation):
+        raise _not_found()
+    today = timezone.localdate()
+    standing = standings_for([organisation], organisation.ministry, today=today)
+    cells = standing.rows[0].cells if standing is not None else []
+    cell = next((each for each in cells if each.indicator.key == key), None)
+    if standing is None or cell is None:
+        raise Http404(_("No such figure in your scope."))
+    figure = cell.figure
+    groups: dict[str, list[Counted]] = {}
+    for counted in figure.counted if figure is not None else ():
+        groups.setdefault(presenting.term_label(counted.term), []).append(counted)
+    return render(
+        request,
+        "reports/dashboards/figure.html",
+        {
+            "organisation": organisation,
+            "cell": cell,
+            "terms": [
+                (presenting.term_label(term), value)
+                for term, value in (figure.terms.items() if figure is not None else ())
+            ],
+            "groups": groups,
+            "start": date_label(standing.start),
+            "end": date_label(standing.end),
         },
     )

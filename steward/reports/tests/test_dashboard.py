@@ -138,8 +138,22 @@ def test_the_agency_dashboard_shows_the_registry_figure_and_drills_down_to_the_r
     # the overdue reply links to the item
     overdue = figures.overdue[0]
     assert reverse("feedback:detail", args=[overdue.pk]) in page
-    # drill-downs: the agency's datasets, tasks and quality measures
-    assert f"{reverse('datasets:index')}?agency={tree.agency_a.pk}" in page
+    # the figure's cell drills down to the same figure, this year to date, and every record
+    figure_url = reverse("reports:dashboards:figure", args=[tree.agency_a.pk, f"kpi:{kpi.code}"])
+    assert f'href="{figure_url}"' in page
+    drilled = _page(cast.liaison, figure_url)
+    assert f"{floatformat(figure.value, '-1')} % / 目標 95 %" in _text(drilled)
+    assert "本年迄今：115 年 1 月 1 日至" in _text(drilled)  # the same period as the cell
+    for english in ("This year", "Records counted", "Term", "Dashboards"):
+        assert english not in _text(drilled)
+    for counted in figure.counted:
+        assert f'href="{counted.url}"' in drilled
+    assert _get(cast.other_liaison, figure_url).status_code == 404
+    assert _get(cast.liaison, reverse(
+        "reports:dashboards:figure", args=[tree.agency_a.pk, "kpi:nonesuch"]
+    )).status_code == 404  # fmt: skip
+    # drill-downs: the year's inventory (of one's own unit), tasks and quality measures
+    assert f"{reverse('inventory:index')}?year=2026" in page
     assert f"{reverse('tasks:index')}?show=overdue&amp;organisation={tree.agency_a.pk}" in page
     assert f"{reverse('quality:measures')}?organisation={tree.agency_a.pk}" in page
     # years as the seeds write them, and no internal key on the page
