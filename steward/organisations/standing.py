@@ -169,7 +169,7 @@ def standings_for(
             )
         )
     rows = []
-    with registry.computing_together():
+    with registry.computing_together(organisations):
         for organisation in organisations:
             row = Row(organisation)
             for indicator in indicators:
