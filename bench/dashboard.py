@@ -243,7 +243,9 @@ def main() -> None:
         client.get(url)
         profiler = cProfile.Profile()
         profiler.runcall(client.get, url)
-        pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(int(os.environ.get("BENCH_LINES", "40")))
+        pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(
+            int(os.environ.get("BENCH_LINES", "40"))
+        )
         return
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{'page':38} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'KiB':>6}")

@@ -33,7 +33,10 @@ def _every_chart() -> list[Chart]:
         charts.star_distribution({0: 5, 1: 4, 3: 100, 4: 20}),
         charts.star_distribution({}),
         charts.quality_marks_over_time(
-            [charts.MarkRow("115 年第 1 季", "金標章", 10), charts.MarkRow("115 年第 2 季", "無標章", 3)]
+            [
+                charts.MarkRow("115 年第 1 季", "金標章", 10),
+                charts.MarkRow("115 年第 2 季", "無標章", 3),
+            ]
         ),
         charts.quality_marks_over_time([]),
         charts.reply_time_distribution([1, 2, 3, 8], 6),
