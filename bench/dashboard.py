@@ -1,4 +1,4 @@
-"""The information centre's dashboard with its six charts: p50/p95 against the 300 ms target.
+"""The dashboards with their charts and the home page: p50/p95 against the 300 ms target.
 
     uv run python bench/dashboard.py [--datasets 3000] [--requests 30]
     DATABASE_URL=postgres://steward@127.0.0.1:54329/steward_dashboard_bench uv run python bench/dashboard.py
@@ -11,12 +11,14 @@ two agencies added to make 7, and a year of activity: `--datasets` published dat
 resources each spread over the agencies and the months (`bulk_create`: the dashboard only
 reads them), a quality self-check run per agency and quarter with a verdict for every resource
 (marks and stars varied), feedback items entered and answered through the feedback services,
-and the year's tasks from the plan (`tasks.generation`). The officer is the ministry's
+the year's tasks from the plan (`tasks.generation`), and MOL's advisory committee with
+COMMITTEE_ITEMS datasets awaiting its decision. The officer is the ministry's
 information centre. Each request goes through Django's test Client (the whole view, templates
 and chart specs, no network); the charts are drawn by the browser afterwards, so their cost
 here is building the specs. Each dashboard is timed twice: computed on every request
 (STEWARD_DASHBOARD_CACHE_SECONDS=0) and kept for the person (the default, 300 s; the first
-request of the warm-up computes it). Prints a table with the load average; asserts nothing.
+request of the warm-up computes it); the committee's is always computed. `--profile PAGE`
+profiles one computed request instead. Prints a table with the load average; asserts nothing.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from common import start_django, timed
 
 AGENCIES = 7
 FEEDBACK_ITEMS = 140
+COMMITTEE_ITEMS = 20
 TARGET_P95_MS = 300
 
 
@@ -43,7 +46,9 @@ def main() -> None:
     parser.add_argument("--datasets", type=int, default=3000)
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument(
-        "--profile", action="store_true", help="profile one home page request and stop"
+        "--profile",
+        choices=["home", "centre", "agency", "committee"],
+        help="profile one request of this page (computed, cache off) and stop",
     )
     args = parser.parse_args()
     start_django(use_database_url="DATABASE_URL" in os.environ)
@@ -53,6 +58,9 @@ def main() -> None:
     from django.urls import reverse
     from django.utils import timezone
 
+    from steward.committees.models import Committee
+    from steward.committees.models import Kind as CommitteeKind
+    from steward.committees.services import set_up_from_plan
     from steward.datasets.models import Dataset, Resource
     from steward.datasets.workflow import Status
     from steward.feedback import services as feedback
@@ -190,6 +198,12 @@ def main() -> None:
             feedback.send_reply(item, by=liaisons[n % AGENCIES])
     version = PlanVersion.objects.filter(plan__ministry=ministry).latest("adopted_on")
     generate_tasks(version, today.year)
+    # the committee: MOL's advisory committee with datasets awaiting its decision
+    set_up_from_plan(ministry, by=officer)
+    advisory = Committee.objects.get(organisation=ministry, kind=CommitteeKind.ADVISORY)
+    Dataset.objects.filter(
+        pk__in=Dataset.objects.order_by("pk").values_list("pk", flat=True)[:COMMITTEE_ITEMS]
+    ).update(status=Status.COMMITTEE)
     if vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -197,7 +211,8 @@ def main() -> None:
     print(
         f"{vendor}: {AGENCIES} agencies, {Dataset.objects.count():,} datasets, "
         f"{Resource.objects.count():,} resources, {CheckResult.objects.count():,} verdicts in "
-        f"{quarter} quarters, {FEEDBACK_ITEMS} feedback items; built in {built:.0f} s"
+        f"{quarter} quarters, {FEEDBACK_ITEMS} feedback items, "
+        f"{COMMITTEE_ITEMS} items before the committee; built in {built:.0f} s"
     )
 
     client = Client()
@@ -207,6 +222,7 @@ def main() -> None:
 
     centre = reverse("reports:dashboards:centre", args=[ministry.pk])
     agency = reverse("reports:dashboards:agency", args=[agencies[0].pk])
+    committee = reverse("reports:dashboards:committee", args=[advisory.pk])
     cases = [
         ("/api/organisations/me (the floor)", "/api/organisations/me", 0),
         ("home page (its standing alone)", reverse("home"), 0),
@@ -214,16 +230,22 @@ def main() -> None:
         ("centre's dashboard, kept (cache)", centre, 300),
         ("an agency's dashboard, computed", agency, 0),
         ("an agency's dashboard, kept (cache)", agency, 300),
+        ("the committee's dashboard (computed)", committee, 0),
     ]
     if args.profile:
         import cProfile
         import pstats
 
         settings.STEWARD_DASHBOARD_CACHE_SECONDS = 0
-        client.get(reverse("home"))
+        url = {"home": reverse("home"), "centre": centre, "agency": agency}.get(
+            args.profile, committee
+        )
+        client.get(url)
         profiler = cProfile.Profile()
-        profiler.runcall(client.get, reverse("home"))
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+        profiler.runcall(client.get, url)
+        pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(
+            int(os.environ.get("BENCH_LINES", "40"))
+        )
         return
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{'page':38} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'KiB':>6}")

@@ -16,30 +16,51 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from steward.committees.models import Committee, Kind, Meeting, Member, Seat, seated_on
-from steward.evaluation.registry import Counted, Figure, MeasureContext, measure
+from steward.evaluation.measuring import ministry_path, organisation_tree, rows_of
+from steward.evaluation.registry import Counted, Figure, MeasureContext, measure, shared
 
 
 @measure("working_group_meetings", label=gettext_lazy("Working-group meetings held"), unit="count")
 def working_group_meetings(context: MeasureContext) -> Figure:
     organisation = context.organisation
-    groups = Committee.objects.filter(kind=Kind.WORKING_GROUP)
     if context.include_subtree:
-        groups = groups.filter(organisation__path__startswith=organisation.path)
+        ids = [pk for pk, _kind, _path in organisation_tree(organisation)]
     else:
-        groups = groups.filter(organisation=organisation)
-    if not groups.exists():
+        ids = [organisation.pk]
+    # computed together: the ministry's working groups, and their meetings, read once
+    groups = rows_of(
+        organisation,
+        ids,
+        ("working_groups",),
+        lambda ids: list(
+            Committee.objects.filter(kind=Kind.WORKING_GROUP, organisation_id__in=list(ids))
+            .order_by("pk")
+            .values_list("pk", "organisation_id")
+        ),
+        lambda group: group[1],
+    )
+    if not groups:
         return Figure(
             None,
             note=_("%(organisation)s has no working group set up.")
             % {"organisation": organisation},
         )
     last_day = min(context.end, timezone.localdate())
-    meetings = (
-        Meeting.objects.filter(
-            committee__in=groups, held_on__gte=context.start, held_on__lte=last_day
-        )
-        .select_related("committee")
-        .order_by("held_on", "pk")
+    meetings = rows_of(
+        organisation,
+        ids,
+        ("working_group_meetings", context.start, last_day),
+        lambda ids: list(
+            Meeting.objects.filter(
+                committee__kind=Kind.WORKING_GROUP,
+                committee__organisation_id__in=list(ids),
+                held_on__gte=context.start,
+                held_on__lte=last_day,
+            )
+            .select_related("committee")
+            .order_by("held_on", "pk")
+        ),
+        lambda meeting: meeting.committee.organisation_id,
     )
     return Figure.count(
         (
@@ -56,21 +77,32 @@ def working_group_meetings(context: MeasureContext) -> Figure:
     unit="count",
 )
 def civil_representatives(context: MeasureContext) -> Figure:
-    ministry = context.organisation.ministry
-    committee = Committee.objects.filter(organisation=ministry, kind=Kind.ADVISORY).first()
+    ministry_id = int(ministry_path(context.organisation).strip("/"))
+
+    def read() -> tuple[Committee | None, list[Member]]:
+        committee = Committee.objects.filter(
+            organisation_id=ministry_id, kind=Kind.ADVISORY
+        ).first()
+        if committee is None:
+            return None, []
+        members = Member.objects.filter(committee=committee, seat=Seat.CIVIL).filter(
+            seated_on(context.end)
+        )
+        return committee, list(members.order_by("name", "pk"))
+
+    # the ministry's seats: the same for every organisation computed together
+    committee, members = shared(("civil_representatives", ministry_id, context.end), read)
     if committee is None:
+        ministry = context.organisation.ministry
         return Figure(
             None, note=_("%(ministry)s has no advisory committee set up.") % {"ministry": ministry}
         )
-    members = Member.objects.filter(committee=committee, seat=Seat.CIVIL).filter(
-        seated_on(context.end)
-    )
     return Figure.count(
         (
             Counted(
                 term="civil_representatives", label=str(member), url=committee.get_absolute_url()
             )
-            for member in members.order_by("name", "pk")
+            for member in members
         ),
         term="civil_representatives",
         note=_("Seats held on %(day)s.") % {"day": context.end.isoformat()},

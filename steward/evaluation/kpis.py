@@ -5,11 +5,12 @@ nothing; no accepted report is "no data"."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from steward.evaluation.measuring import record_url, rows_of
 from steward.evaluation.registry import Counted, Figure, MeasureContext, measure
 
 OTHER_ACHIEVEMENTS = "other_achievements"
@@ -24,17 +25,28 @@ OTHER_ACHIEVEMENTS = "other_achievements"
 def other_achievements(context: MeasureContext) -> Figure:
     from steward.evaluation.models import SelfReport, SelfReportStatus
 
-    reports = list(
-        SelfReport.objects.filter(
-            organisation=context.organisation,
-            measure=OTHER_ACHIEVEMENTS,
-            status=SelfReportStatus.ACCEPTED,
-            period_start__gte=context.start,
-            period_end__lte=context.end,
-        ).order_by("period_start", "pk")
+    def read(ids: Sequence[int]) -> list[SelfReport]:
+        return list(
+            SelfReport.objects.filter(
+                organisation_id__in=list(ids),
+                measure=OTHER_ACHIEVEMENTS,
+                status=SelfReportStatus.ACCEPTED,
+                period_start__gte=context.start,
+                period_end__lte=context.end,
+            ).order_by("period_start", "pk")
+        )
+
+    # computed together: the ministry's accepted reports of the period, read once
+    reports = rows_of(
+        context.organisation,
+        [context.organisation.pk],
+        ("accepted_self_reports", context.start, context.end),
+        read,
+        lambda report: report.organisation_id,
     )
     if not reports:
         return Figure(None)
+    url = record_url("evaluation:self_report")
     total = sum((report.value for report in reports), Decimal(0))
     return Figure(
         total,
@@ -43,7 +55,7 @@ def other_achievements(context: MeasureContext) -> Figure:
             Counted(
                 term="accepted_reports",
                 label=report.summary[:120],
-                url=reverse("evaluation:self_report", args=[report.pk]),
+                url=url(report.pk),
             )
             for report in reports
         ),

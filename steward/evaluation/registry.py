@@ -133,19 +133,43 @@ _SHARED: contextvars.ContextVar[dict[Any, Any] | None] = contextvars.ContextVar(
 
 
 @contextlib.contextmanager
-def computing_together() -> Iterator[None]:
+def computing_together(organisations: Iterable[Organisation] | None = None) -> Iterator[None]:
     """Measures computed inside this block share what they read: two measures of the same
     organisation and period (MOL's accuracy rate and three-star ratio both read the period's
-    quality verdicts) read it once. Outside such a block every measure reads afresh.
+    quality verdicts) read it once, and a measure of several organisations reads its rows
+    once for all of them (`measuring.rows_of`). `organisations`: those computed in the block
+    (their subtrees are read at once); None: their whole ministry. Outside such a block
+    every measure reads afresh, for its own organisation.
 
     Measured (bench/dashboard.py --profile, MOL with 7 agencies, 3,000 datasets, 24,000
-    verdicts, SQLite, under cProfile): the home page's standing 3.6 s → 2.1 s.
+    verdicts, SQLite, under cProfile): the home page's standing 3.6 s → 2.1 s sharing one
+    organisation's reads; see docs/benchmarks.md for the rows read once for every agency.
     """
-    token = _SHARED.set({})
+    reads: dict[Any, Any] = {}
+    if organisations is not None:
+        reads[_SCOPE] = tuple(sorted({organisation.path for organisation in organisations}))
+    token = _SHARED.set(reads)
     try:
         yield
     finally:
         _SHARED.reset(token)
+
+
+_SCOPE = object()  # the key of the block's organisations (paths) among its reads
+
+
+def scope() -> tuple[str, ...] | None:
+    """The paths of the organisations computed together, if the block named them."""
+    reads = _SHARED.get()
+    if reads is None:
+        return None
+    found: tuple[str, ...] | None = reads.get(_SCOPE)
+    return found
+
+
+def sharing() -> bool:
+    """Are measures being computed together (inside `computing_together`)?"""
+    return _SHARED.get() is not None
 
 
 def shared(key: Any, read: Callable[[], Any]) -> Any:

@@ -9,10 +9,11 @@ items replied before their last day, given as the term `bonus_share`.
 
 from __future__ import annotations
 
-from django.urls import reverse
+from collections.abc import Sequence
+
 from django.utils.translation import gettext_lazy as _
 
-from steward.evaluation.measuring import instants, organisation_ids, percent
+from steward.evaluation.measuring import instants, organisation_ids, percent, record_url, rows_of
 from steward.evaluation.registry import Counted, Figure, MeasureContext, measure
 from steward.feedback.figures import replied_before_last_day
 from steward.feedback.models import FeedbackItem
@@ -24,23 +25,33 @@ from steward.feedback.models import FeedbackItem
 def feedback_on_time_ratio(context: MeasureContext) -> Figure:
     """Items replied by their due time ÷ every item received in the period."""
     start, end = instants(context)
-    items = list(
-        FeedbackItem.objects.filter(
-            organisation_id__in=organisation_ids(context),
-            received_at__gte=start,
-            received_at__lt=end,
-        ).order_by("received_at", "pk")
+
+    def read(ids: Sequence[int]) -> list[FeedbackItem]:
+        return list(
+            FeedbackItem.objects.filter(
+                organisation_id__in=list(ids), received_at__gte=start, received_at__lt=end
+            ).order_by("received_at", "pk")
+        )
+
+    items = rows_of(
+        context.organisation,
+        organisation_ids(context),
+        ("feedback_items", start, end),
+        read,
+        lambda item: item.organisation_id,
     )
     on_time = [item for item in items if item.replied_in_time()]
     faster = [item for item in items if replied_before_last_day(item)]
     late = [item for item in items if not item.replied_in_time()]
+
+    url = record_url("feedback:detail")
 
     def counted(term: str, rows: list[FeedbackItem]) -> list[Counted]:
         return [
             Counted(
                 term=term,
                 label=f"#{item.pk} {item.subject}".strip(),
-                url=reverse("feedback:detail", args=[item.pk]),
+                url=url(item.pk),
             )
             for item in rows
         ]

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from steward.evaluation.measuring import organisation_ids, percent
+from steward.evaluation.measuring import organisation_ids, percent, record_url, rows_of
 from steward.evaluation.registry import Counted, Figure, MeasureContext, measure
 from steward.inventory.models import Classification, Half, InventoryItem, ItemStatus
 
@@ -44,16 +44,26 @@ def scheduled_openings_on_time(context: MeasureContext) -> Figure:
         .order_by("published_at")
         .values("published_at")[:1]
     )
-    items = (
-        InventoryItem.objects.filter(
-            agency_id__in=organisation_ids(context),
-            classification=Classification.OPEN,
-            planned_year__gte=context.start.year,
-            planned_year__lte=context.end.year,
+
+    def read(ids: Sequence[int]) -> list[InventoryItem]:
+        return list(
+            InventoryItem.objects.filter(
+                agency_id__in=list(ids),
+                classification=Classification.OPEN,
+                planned_year__gte=context.start.year,
+                planned_year__lte=context.end.year,
+            )
+            .exclude(status=ItemStatus.WITHDRAWN)
+            .annotate(opened_at=Coalesce("dataset__issued", Subquery(first_published)))
+            .order_by("planned_year", "planned_half", "identifier", "pk")
         )
-        .exclude(status=ItemStatus.WITHDRAWN)
-        .annotate(opened_at=Coalesce("dataset__issued", Subquery(first_published)))
-        .order_by("planned_year", "planned_half", "identifier", "pk")
+
+    items = rows_of(
+        context.organisation,
+        organisation_ids(context),
+        ("scheduled_openings", context.start.year, context.end.year),
+        read,
+        lambda item: item.agency_id,
     )
     asked = []
     for item in items:
@@ -68,12 +78,14 @@ def scheduled_openings_on_time(context: MeasureContext) -> Figure:
         else:
             late.append(item)
 
+    url = record_url("inventory:item_edit")
+
     def counted(term: str, rows: Sequence[InventoryItem]) -> list[Counted]:
         return [
             Counted(
                 term=term,
                 label=f"{item.identifier} {item.name}（{item.planned_label}）".strip(),
-                url=reverse("inventory:item_edit", args=[item.pk]),
+                url=url(item.pk),
             )
             for item in rows
         ]

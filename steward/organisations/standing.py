@@ -6,15 +6,17 @@ every target (目標值) of the plan, with the organisation's target value and t
 shown as not computed (尚未計算); no data is shown as such, never as 0 %. Each figure has a
 small bar chart drawn here as SVG numbers (no script; the template writes the elements).
 
-The plan rows are read in a fixed number of queries whatever the number of organisations;
-each figure costs what its measure costs, and measures of the same organisation share their
-reads (`registry.computing_together`). A standing is kept STEWARD_DASHBOARD_CACHE_SECONDS
+The plan rows are read in a fixed number of queries whatever the number of organisations,
+and so are the measures' rows: the measures are computed together
+(`registry.computing_together(organisations)`), each reading its rows once for every
+organisation shown (`evaluation.measuring.rows_of`). A standing is kept STEWARD_DASHBOARD_CACHE_SECONDS
 for the same organisations, day and language (`kept_standings_for`; the page says when it was
 computed): every liaison of an agency opens the same home page.
 
 Measured (bench/dashboard.py, MOL with 7 agencies, 3,000 datasets, 24,000 verdicts, SQLite):
 one home page of the information centre computed 3.6 s → 2.1 s with shared reads (under
-cProfile, `--profile`); kept, see docs/benchmarks.md ("Dashboards").
+cProfile, `--profile`); with the rows read once for every organisation (and the changes
+docs/benchmarks.md lists under "Dashboards computed fresh") 1.0–1.2 s → 0.4 s (p50).
 """
 
 from __future__ import annotations
@@ -169,7 +171,7 @@ def standings_for(
             )
         )
     rows = []
-    with registry.computing_together():
+    with registry.computing_together(organisations):
         for organisation in organisations:
             row = Row(organisation)
             for indicator in indicators:

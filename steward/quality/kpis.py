@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import cast
 
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from steward.evaluation.measuring import percent
-from steward.evaluation.registry import Counted, Figure, MeasureContext, measure, shared
+from steward.evaluation.measuring import ministry_path, percent, record_url
+from steward.evaluation.registry import Counted, Figure, MeasureContext, measure, shared, sharing
 from steward.quality.measures import (
     ACCURACY_RATE,
     TERM_LABELS,
@@ -60,25 +59,40 @@ def _quality(context: MeasureContext) -> QualityMeasures:
     return found
 
 
-def _dataset_urls(identifiers: set[str]) -> dict[str, str]:
+def _dataset_urls(context: MeasureContext, identifiers: set[str]) -> dict[str, str]:
+    """The page of each dataset named; computed together, the ministry's datasets are read
+    once (a dataset of another ministry, if a result names one, is looked up alone)."""
     from steward.datasets.models import Dataset
 
-    return {
-        identifier: reverse("datasets:detail", args=[pk])
-        for pk, identifier in Dataset.objects.filter(identifier__in=identifiers).values_list(
-            "pk", "identifier"
+    def read(**where: object) -> dict[str, int]:
+        return dict(Dataset.objects.filter(**where).values_list("identifier", "pk"))
+
+    if sharing():
+        root = ministry_path(context.organisation)
+        known: dict[str, int] = shared(
+            ("dataset_pks", root), lambda: read(organisation__path__startswith=root)
         )
-    }
+        missing = identifiers - known.keys()
+        pks = {identifier: known[identifier] for identifier in identifiers - missing}
+        if missing:
+            pks.update(read(identifier__in=missing))
+    else:
+        pks = read(identifier__in=identifiers)
+    url = record_url("datasets:detail")
+    return {identifier: url(pk) for identifier, pk in pks.items()}
 
 
-def _figure(quality: QualityMeasures, name: str, bonus_term: str | None = None) -> Figure:
+def _figure(
+    context: MeasureContext, quality: QualityMeasures, name: str, bonus_term: str | None = None
+) -> Figure:
     found = quality.measure(name)
     identifiers = {d.identifier for rows in found.datasets.values() for d in rows}
-    urls = _dataset_urls(identifiers)
+    urls = _dataset_urls(context, identifiers)
+    labels = {term: str(TERM_LABELS[term]) for term in found.datasets}  # translated once
     counted = tuple(
         Counted(
             term=term,
-            label=f"{TERM_LABELS[term]}：{dataset.identifier} {dataset.title}".strip(),
+            label=f"{labels[term]}：{dataset.identifier} {dataset.title}".strip(),
             url=urls.get(dataset.identifier, ""),
         )
         for term, datasets in found.datasets.items()
@@ -95,14 +109,14 @@ def _figure(quality: QualityMeasures, name: str, bonus_term: str | None = None) 
 @measure(ACCURACY_RATE, label=_("Accuracy of updates, links and information"), unit="percent")
 def accuracy_rate(context: MeasureContext) -> Figure:
     """MOL 正確率 = (1 − (未及時更新數 + 錯誤連結數 + 錯誤資訊數) / 實際開放資料集數量) × 100."""
-    return _figure(_quality(context), ACCURACY_RATE)
+    return _figure(context, _quality(context), ACCURACY_RATE)
 
 
 @measure(THREE_STAR_RATIO, label=_("Share of datasets rated three stars or more"), unit="percent")
 def three_star_ratio(context: MeasureContext) -> Figure:
     """MOL 三星等級資料比率, with the share of four- and five-star datasets for its bonus rule
     (「開放等級達四、五星等資料集者，依比率酌以加分」) as the term `bonus_share`."""
-    return _figure(_quality(context), THREE_STAR_RATIO, bonus_term="four_star")
+    return _figure(context, _quality(context), THREE_STAR_RATIO, bonus_term="four_star")
 
 
 @measure("dataset_quality", label=_("Datasets without a quality problem"), unit="percent")
@@ -114,7 +128,7 @@ def dataset_quality(context: MeasureContext) -> Figure:
     problems = ("broken_links", "not_timely", "wrong_info")
     sound = [d for d in judged if not any(d.counts_in(term) for term in problems)]
     flawed = [d for d in judged if any(d.counts_in(term) for term in problems)]
-    urls = _dataset_urls({d.identifier for d in judged})
+    urls = _dataset_urls(context, {d.identifier for d in judged})
     counted = tuple(
         Counted(
             term=term, label=f"{d.identifier} {d.title}".strip(), url=urls.get(d.identifier, "")

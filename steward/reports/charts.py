@@ -1,16 +1,21 @@
 """The one home of chart definitions (圖表): each builds a `Chart` from plain figures.
 
-One definition serves the pages and the documents: `spec` is Vega-Lite (built with altair),
-drawn on a page by the vendored vega-embed and rendered to SVG/PNG for documents by
-vl-convert, with no browser. Every chart carries a text alternative (`description`) and its
-data as a `Table`, shown beside it on a page and written as a spreadsheet's native chart.
+One definition serves the pages and the documents: `spec` is Vega-Lite, drawn on a page by
+the vendored vega-embed and rendered to SVG/PNG for documents by vl-convert, with no browser.
+Every chart carries a text alternative (`description`) and its data as a `Table`, shown
+beside it on a page and written as a spreadsheet's native chart.
+
+The specs are written here as plain dicts, the JSON Vega-Lite reads: building them with
+altair (its objects and its schema check) took 60–90 ms of every dashboard's six charts;
+as dicts it is well under 1 ms. `test_charts.py` checks every spec against the Vega-Lite
+schema altair ships, so a typo still fails a test, not a page.
 
 The callers (report builders, dashboards) compute the figures; a chart never queries.
-altair is imported when a chart is built, not at start-up (it costs ~0.7 s and ~30 MB).
 """
 
 from __future__ import annotations
 
+import copy
 import datetime
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -37,32 +42,49 @@ TARGET_COLOUR = "#b3261e"  # the target tick and the limit rule (5.9:1)
 INK = "#1d2733"
 
 
-def _config(chart: Any) -> Any:
-    # The marks, axes and legends carry no ARIA roles of their own: on a page the chart's
-    # container is one image named by the figure's title and described by its text
-    # alternative (and its data table), which says more than "rect mark container".
-    # Chinese reads across: category labels stay horizontal (never one character per line),
-    # and a vertical axis's title sits above it, level, not turned on its side.
-    return (
-        chart.configure(font=FONT)
-        .configure_view(stroke=None)
-        .configure_range(category=PALETTE)
-        .configure_mark(aria=False, color=PALETTE[0])
-        .configure_axis(
-            aria=False, labelColor=INK, titleColor=INK, labelFontSize=11, titleFontSize=12
-        )
-        .configure_axisX(labelAngle=0, labelLimit=140, labelOverlap=True)
-        .configure_axisY(titleAngle=0, titleAlign="left", titleAnchor="end", titleY=-10, titleX=0)
-        .configure_axisQuantitative(format="~s")
-        .configure_axisTemporal(format="%Y-%m", tickCount="month")
-        .configure_legend(aria=False, labelColor=INK, titleColor=INK, orient="bottom")
-        .configure_title(color=INK)
-    )
+#: The Vega-Lite version the specs are written for (the vendored vega-embed draws it).
+SCHEMA = "https://vega.github.io/schema/vega-lite/v6.4.1.json"
+
+# The marks, axes and legends carry no ARIA roles of their own: on a page the chart's
+# container is one image named by the figure's title and described by its text alternative
+# (and its data table), which says more than "rect mark container". Chinese reads across:
+# category labels stay horizontal (never one character per line), and a vertical axis's
+# title sits above it, level, not turned on its side.
+CONFIG: dict[str, Any] = {
+    "font": FONT,
+    "view": {"continuousHeight": 300, "continuousWidth": 300, "stroke": None},
+    "range": {"category": PALETTE},
+    "mark": {"aria": False, "color": PALETTE[0]},
+    "axis": {
+        "aria": False,
+        "labelColor": INK,
+        "titleColor": INK,
+        "labelFontSize": 11,
+        "titleFontSize": 12,
+    },
+    "axisX": {"labelAngle": 0, "labelLimit": 140, "labelOverlap": True},
+    "axisY": {
+        "titleAngle": 0,
+        "titleAlign": "left",
+        "titleAnchor": "end",
+        "titleY": -10,
+        "titleX": 0,
+    },
+    "axisQuantitative": {"format": "~s"},
+    "axisTemporal": {"format": "%Y-%m", "tickCount": "month"},
+    "legend": {"aria": False, "labelColor": INK, "titleColor": INK, "orient": "bottom"},
+    "title": {"color": INK},
+}
 
 
-def _spec(chart: Any) -> dict[str, Any]:
-    spec: dict[str, Any] = _config(chart).to_dict()
-    return spec
+def _spec(**chart: Any) -> dict[str, Any]:
+    """A whole Vega-Lite spec: the schema, the shared configuration, and the chart."""
+    return {"$schema": SCHEMA, "config": copy.deepcopy(CONFIG), **chart}
+
+
+def _field(name: str, kind: str, **more: Any) -> dict[str, Any]:
+    """An encoding channel: a data field of a Vega-Lite type (nominal, quantitative, ...)."""
+    return {"field": name, "type": kind, **more}
 
 
 @dataclass(frozen=True)
@@ -76,38 +98,41 @@ class TargetRow:
 def datasets_against_target(rows: Sequence[TargetRow]) -> Chart:
     """Datasets against target per agency over the years (grouped bars across, one band per
     agency, the target as a tick)."""
-    import altair as alt
-
     org, year, opened, target = _("Agency"), _("Year"), _("Datasets"), _("Target")
     data = [
         {"organisation": r.organisation, "year": r.year, "opened": r.opened, "target": r.target}
         for r in rows
     ]
-    base = alt.Chart(alt.Data(values=data))
     # Nothing opened and no target: a scale from 0 to 1 rather than Vega's empty one.
     top = max([r.opened for r in rows] + [r.target or 0 for r in rows] + [0])
-    scale = alt.Scale(domain=[0, 1]) if top == 0 else alt.Undefined
+    scale = {"scale": {"domain": [0, 1]}} if top == 0 else {}
     tooltip = [
-        alt.Tooltip("organisation:N", title=org),
-        alt.Tooltip("year:N", title=year),
-        alt.Tooltip("opened:Q", title=opened),
-        alt.Tooltip("target:Q", title=target),
+        _field("organisation", "nominal", title=org),
+        _field("year", "nominal", title=year),
+        _field("opened", "quantitative", title=opened),
+        _field("target", "quantitative", title=target),
     ]
     # Bars across, one band per agency: long Chinese names read level on the left at any
     # width (below one another, never cut to make room for their neighbours).
-    bars = base.mark_bar().encode(
-        y=alt.Y("organisation:N", sort=None, title=None, axis=alt.Axis(labelLimit=220)),
-        yOffset=alt.YOffset("year:N"),
-        x=alt.X("opened:Q", title=opened, axis=alt.Axis(tickMinStep=1), scale=scale),
-        color=alt.Color("year:N", title=year),
-        tooltip=tooltip,
-    )
-    ticks = base.mark_tick(color=TARGET_COLOUR, thickness=2).encode(
-        y=alt.Y("organisation:N", sort=None),
-        yOffset=alt.YOffset("year:N"),
-        x=alt.X("target:Q"),
-        tooltip=tooltip,
-    )
+    bars = {
+        "mark": {"type": "bar"},
+        "encoding": {
+            "y": _field("organisation", "nominal", sort=None, title=None, axis={"labelLimit": 220}),
+            "yOffset": _field("year", "nominal"),
+            "x": _field("opened", "quantitative", title=opened, axis={"tickMinStep": 1}, **scale),
+            "color": _field("year", "nominal", title=year),
+            "tooltip": tooltip,
+        },
+    }
+    ticks = {
+        "mark": {"type": "tick", "color": TARGET_COLOUR, "thickness": 2},
+        "encoding": {
+            "y": _field("organisation", "nominal", sort=None),
+            "yOffset": _field("year", "nominal"),
+            "x": _field("target", "quantitative"),
+            "tooltip": tooltip,
+        },
+    }
     short = [r for r in rows if r.target is not None and r.opened < r.target]
     description = _(
         "%(count)d agency-years; %(short)d below target. The red marks are the targets."
@@ -117,10 +142,10 @@ def datasets_against_target(rows: Sequence[TargetRow]) -> Chart:
         title=_("Datasets against target per agency"),
         description=description,
         spec=_spec(
-            (bars + ticks).properties(
-                width="container",
-                height=max(80, 16 * len(rows) + 8 * len({r.organisation for r in rows})),
-            )
+            data={"values": data},
+            layer=[bars, ticks],
+            width="container",
+            height=max(80, 16 * len(rows) + 8 * len({r.organisation for r in rows})),
         ),
         table=Table(
             caption=_("Datasets against target per agency"),
@@ -136,24 +161,23 @@ def datasets_against_target(rows: Sequence[TargetRow]) -> Chart:
 
 def star_distribution(counts: Mapping[int, int]) -> Chart:
     """How many resources have 0–5 openness stars (開放星等)."""
-    import altair as alt
-
     stars, resources = _("Stars"), _("Resources")
     data = [{"stars": f"{n} ★", "resources": counts.get(n, 0)} for n in range(0, 6)]
     total = sum(counts.values())
-    chart = (
-        alt.Chart(alt.Data(values=data))
-        .mark_bar()
-        .encode(
-            x=alt.X("stars:N", sort=None, title=stars),
-            y=alt.Y("resources:Q", title=resources, axis=alt.Axis(tickMinStep=1)),
-            tooltip=[
-                alt.Tooltip("stars:N", title=stars),
-                alt.Tooltip("resources:Q", title=resources),
+    chart = {
+        "data": {"values": data},
+        "mark": {"type": "bar"},
+        "encoding": {
+            "x": _field("stars", "nominal", sort=None, title=stars),
+            "y": _field("resources", "quantitative", title=resources, axis={"tickMinStep": 1}),
+            "tooltip": [
+                _field("stars", "nominal", title=stars),
+                _field("resources", "quantitative", title=resources),
             ],
-        )
-        .properties(width="container", height=220)
-    )
+        },
+        "width": "container",
+        "height": 220,
+    }
     three_up = sum(v for k, v in counts.items() if k >= 3)
     description = _("%(total)d resources; %(three)d have three stars or more.") % {
         "total": total,
@@ -163,7 +187,7 @@ def star_distribution(counts: Mapping[int, int]) -> Chart:
         key="star_distribution",
         title=_("Openness stars"),
         description=description,
-        spec=_spec(chart),
+        spec=_spec(**chart),
         table=Table(
             caption=_("Openness stars"),
             columns=(stars, resources),
@@ -182,30 +206,32 @@ class MarkRow:
 
 def quality_marks_over_time(rows: Sequence[MarkRow]) -> Chart:
     """Quality marks (品質標章) per check period, stacked."""
-    import altair as alt
-
     period, mark, resources = _("Period"), _("Quality mark"), _("Resources")
     data = [{"period": r.period, "mark": r.mark, "resources": r.resources} for r in rows]
-    chart = (
-        alt.Chart(alt.Data(values=data))
-        .mark_bar()
-        .encode(
-            x=alt.X("period:N", sort=None, title=period),
-            y=alt.Y("resources:Q", stack="zero", title=resources, axis=alt.Axis(tickMinStep=1)),
-            color=alt.Color(
-                "mark:N",
+    chart = {
+        "data": {"values": data},
+        "mark": {"type": "bar"},
+        "encoding": {
+            "x": _field("period", "nominal", sort=None, title=period),
+            "y": _field(
+                "resources", "quantitative", stack="zero", title=resources, axis={"tickMinStep": 1}
+            ),
+            "color": _field(
+                "mark",
+                "nominal",
                 sort=list(MARK_COLOURS),
-                scale=alt.Scale(domain=list(MARK_COLOURS), range=list(MARK_COLOURS.values())),
+                scale={"domain": list(MARK_COLOURS), "range": list(MARK_COLOURS.values())},
                 title=mark,
             ),
-            tooltip=[
-                alt.Tooltip("period:N", title=period),
-                alt.Tooltip("mark:N", title=mark),
-                alt.Tooltip("resources:Q", title=resources),
+            "tooltip": [
+                _field("period", "nominal", title=period),
+                _field("mark", "nominal", title=mark),
+                _field("resources", "quantitative", title=resources),
             ],
-        )
-        .properties(width="container", height=240)
-    )
+        },
+        "width": "container",
+        "height": 240,
+    }
     periods = list(dict.fromkeys(r.period for r in rows))
     description = _("Quality marks in %(count)d periods, %(first)s to %(last)s.") % {
         "count": len(periods),
@@ -216,7 +242,7 @@ def quality_marks_over_time(rows: Sequence[MarkRow]) -> Chart:
         key="quality_marks_over_time",
         title=_("Quality marks over time"),
         description=description,
-        spec=_spec(chart),
+        spec=_spec(**chart),
         table=Table(
             caption=_("Quality marks over time"),
             columns=(period, mark, resources),
@@ -228,24 +254,28 @@ def quality_marks_over_time(rows: Sequence[MarkRow]) -> Chart:
 
 def reply_time_distribution(days: Sequence[int], limit_days: int) -> Chart:
     """Days taken to reply to the public (回復天數), with the plan's limit as a rule."""
-    import altair as alt
-
     taken, replies = _("Days to reply"), _("Replies")
     counts: dict[int, int] = {}
     for d in days:
         counts[d] = counts.get(d, 0) + 1
     data = [{"days": d, "replies": counts[d]} for d in sorted(counts)]
-    base = alt.Chart(alt.Data(values=data))
-    bars = base.mark_bar().encode(
-        x=alt.X("days:O", title=taken),
-        y=alt.Y("replies:Q", title=replies, axis=alt.Axis(tickMinStep=1)),
-        tooltip=[alt.Tooltip("days:O", title=taken), alt.Tooltip("replies:Q", title=replies)],
-    )
-    rule = (
-        alt.Chart(alt.Data(values=[{"limit": limit_days}]))
-        .mark_rule(color=TARGET_COLOUR, strokeDash=[4, 3])
-        .encode(x=alt.X("limit:O"))
-    )
+    bars = {
+        "data": {"values": data},
+        "mark": {"type": "bar"},
+        "encoding": {
+            "x": _field("days", "ordinal", title=taken),
+            "y": _field("replies", "quantitative", title=replies, axis={"tickMinStep": 1}),
+            "tooltip": [
+                _field("days", "ordinal", title=taken),
+                _field("replies", "quantitative", title=replies),
+            ],
+        },
+    }
+    rule = {
+        "data": {"values": [{"limit": limit_days}]},
+        "mark": {"type": "rule", "color": TARGET_COLOUR, "strokeDash": [4, 3]},
+        "encoding": {"x": _field("limit", "ordinal")},
+    }
     late = sum(1 for d in days if d > limit_days)
     description = _("%(count)d replies; %(late)d took longer than the %(limit)d-day limit.") % {
         "count": len(days),
@@ -256,7 +286,7 @@ def reply_time_distribution(days: Sequence[int], limit_days: int) -> Chart:
         key="reply_time_distribution",
         title=_("Reply times against the limit"),
         description=description,
-        spec=_spec((bars + rule).properties(width="container", height=220)),
+        spec=_spec(layer=[bars, rule], width="container", height=220),
         table=Table(
             caption=_("Reply times against the limit"),
             columns=(taken, replies),
@@ -274,8 +304,6 @@ class AchievementRow:
 
 def kpi_achievement_ranked(rows: Sequence[AchievementRow]) -> Chart:
     """KPI achievement (達成率) per agency, highest first; agencies with no data listed last."""
-    import altair as alt
-
     org, achieved = _("Agency"), _("Achievement (%)")
     ranked = sorted(rows, key=lambda r: (r.achievement is None, -(r.achievement or Decimal(0))))
     data = [
@@ -283,19 +311,20 @@ def kpi_achievement_ranked(rows: Sequence[AchievementRow]) -> Chart:
         for r in ranked
         if r.achievement is not None
     ]
-    chart = (
-        alt.Chart(alt.Data(values=data))
-        .mark_bar()
-        .encode(
-            y=alt.Y("organisation:N", sort=None, title=None),
-            x=alt.X("achievement:Q", title=achieved),
-            tooltip=[
-                alt.Tooltip("organisation:N", title=org),
-                alt.Tooltip("achievement:Q", title=achieved),
+    chart = {
+        "data": {"values": data},
+        "mark": {"type": "bar"},
+        "encoding": {
+            "y": _field("organisation", "nominal", sort=None, title=None),
+            "x": _field("achievement", "quantitative", title=achieved),
+            "tooltip": [
+                _field("organisation", "nominal", title=org),
+                _field("achievement", "quantitative", title=achieved),
             ],
-        )
-        .properties(width="container", height=max(80, 24 * len(data)))
-    )
+        },
+        "width": "container",
+        "height": max(80, 24 * len(data)),
+    }
     description = (
         _("Highest: %(first)s; lowest: %(last)s.")
         % {"first": data[0]["organisation"], "last": data[-1]["organisation"]}
@@ -306,7 +335,7 @@ def kpi_achievement_ranked(rows: Sequence[AchievementRow]) -> Chart:
         key="kpi_achievement_ranked",
         title=_("KPI achievement per agency"),
         description=description,
-        spec=_spec(chart),
+        spec=_spec(**chart),
         table=Table(
             caption=_("KPI achievement per agency"),
             columns=(org, achieved),
@@ -327,8 +356,6 @@ class ScheduleRow:
 
 def schedule_timeline(rows: Sequence[ScheduleRow]) -> Chart:
     """The schedule (工作時程) as a timeline: each item at its deadline, late ones marked."""
-    import altair as alt
-
     item, due, done, state = _("Item"), _("Deadline"), _("Completed"), _("Status")
     late_label, ok_label = _("Late"), _("On time or not yet due")
     data = [
@@ -340,31 +367,35 @@ def schedule_timeline(rows: Sequence[ScheduleRow]) -> Chart:
         }
         for r in rows
     ]
-    chart = (
-        alt.Chart(alt.Data(values=data))
-        .mark_point(filled=True, size=90)
-        .encode(
-            x=alt.X("due:T", title=due),
-            y=alt.Y("item:N", sort=None, title=None),
-            color=alt.Color(
-                "state:N",
-                scale=alt.Scale(domain=[ok_label, late_label], range=["#1e7a3c", TARGET_COLOUR]),
+    states = [ok_label, late_label]
+    chart = {
+        "data": {"values": data},
+        "mark": {"type": "point", "filled": True, "size": 90},
+        "encoding": {
+            "x": _field("due", "temporal", title=due),
+            "y": _field("item", "nominal", sort=None, title=None),
+            "color": _field(
+                "state",
+                "nominal",
+                scale={"domain": states, "range": ["#1e7a3c", TARGET_COLOUR]},
                 title=state,
             ),
-            shape=alt.Shape(
-                "state:N",
-                scale=alt.Scale(domain=[ok_label, late_label], range=["circle", "square"]),
+            "shape": _field(
+                "state",
+                "nominal",
+                scale={"domain": states, "range": ["circle", "square"]},
                 title=state,
             ),
-            tooltip=[
-                alt.Tooltip("item:N", title=item),
-                alt.Tooltip("due:T", title=due),
-                alt.Tooltip("done:T", title=done),
-                alt.Tooltip("state:N", title=state),
+            "tooltip": [
+                _field("item", "nominal", title=item),
+                _field("due", "temporal", title=due),
+                _field("done", "temporal", title=done),
+                _field("state", "nominal", title=state),
             ],
-        )
-        .properties(width="container", height=max(80, 22 * len(data)))
-    )
+        },
+        "width": "container",
+        "height": max(80, 22 * len(data)),
+    }
     late = sum(1 for r in rows if r.late)
     description = _("%(count)d schedule items; %(late)d late.") % {
         "count": len(rows),
@@ -374,7 +405,7 @@ def schedule_timeline(rows: Sequence[ScheduleRow]) -> Chart:
         key="schedule_timeline",
         title=_("Schedule"),
         description=description,
-        spec=_spec(chart),
+        spec=_spec(**chart),
         table=Table(
             caption=_("Schedule"),
             columns=(item, due, done, state),

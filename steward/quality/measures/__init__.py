@@ -48,7 +48,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -61,8 +60,9 @@ from steward.quality.measures.datasets import (
     ResourceVerdict,
     covered_organisations,
     dataset_qualities,
-    latest_results,
     open_datasets,
+    pick_latest,
+    read_latest,
 )
 from steward.quality.measures.formulas import (
     TERM_LABELS,
@@ -209,13 +209,21 @@ def plan_version_for(organisation: Organisation, period: Period) -> PlanVersion 
 
 
 def _target(kpi: KpiDefinition, organisation: Organisation, year: int) -> Decimal | None:
-    target = (
-        kpi.targets.filter(organisation=organisation)
-        .filter(Q(year=year) | Q(year__isnull=True))
-        .order_by(F("year").desc(nulls_last=True))
-        .first()
+    """The organisation's target for the year (a target for that year before one for every
+    year); computed together, the KPI's targets are read once for every organisation."""
+    from steward.evaluation.registry import shared
+
+    targets: list[tuple[int, int | None, Decimal]] = shared(
+        ("kpi_targets", kpi.pk),
+        lambda: list(kpi.targets.values_list("organisation_id", "year", "value")),
     )
-    return target.value if target is not None else None
+    found = [
+        (found_year, value)
+        for organisation_id, found_year, value in targets
+        if organisation_id == organisation.pk and found_year in (year, None)
+    ]
+    found.sort(key=lambda pair: pair[0] is None)
+    return found[0][1] if found else None
 
 
 def _measure(
@@ -275,20 +283,42 @@ def measures_for(
     Scoping is the caller's: pass an organisation the person may see
     (`scope.organisation_for`); everything counted lies within its subtree.
     """
+    from steward.evaluation.measuring import ministry_path, rows_of
+    from steward.evaluation.registry import shared
+
     organisations = covered_organisations(organisation, include_subtree=include_subtree)
-    everything = dataset_qualities(latest_results(organisations, period))
+    bounds = period.bounds()
+    rows = rows_of(
+        organisation,
+        organisations,
+        ("latest_results", bounds),
+        lambda ids: read_latest(ids, period),
+        lambda row: row.organisation_id,
+    )
+    everything = dataset_qualities(pick_latest(rows))
     checked = [dataset for dataset in everything if dataset.judged]
     undetermined = [dataset for dataset in everything if not dataset.judged]
     seen = {dataset.identifier for dataset in everything}
-    not_checked = [
-        dataset
-        for dataset in open_datasets(organisations, min(period.end, timezone.localdate()))
-        if dataset.identifier not in seen
-    ]
-    version = plan_version_for(organisation, period)
+    day = min(period.end, timezone.localdate())
+    opened = rows_of(
+        organisation,
+        organisations,
+        ("open_datasets", day),
+        lambda ids: open_datasets(ids, day),
+        lambda dataset: dataset.organisation_id,
+    )
+    not_checked = [dataset for dataset in opened if dataset.identifier not in seen]
+    version = shared(
+        ("plan_version_for", ministry_path(organisation), period.end),
+        lambda: plan_version_for(organisation, period),
+    )
     kpis: dict[str, KpiDefinition] = {}
     if version is not None:
-        for kpi in version.kpis.filter(measure__in=MEASURES).order_by("position"):
+        found: list[KpiDefinition] = shared(
+            ("quality_kpis", version.pk),
+            lambda: list(version.kpis.filter(measure__in=MEASURES).order_by("position")),
+        )
+        for kpi in found:
             kpis.setdefault(kpi.measure, kpi)
     return QualityMeasures(
         organisation=organisation,

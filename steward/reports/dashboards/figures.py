@@ -40,7 +40,7 @@ from steward.organisations.standing import Cell, Row, Standing, standings_for
 from steward.plans.document import rules_for_organisation
 from steward.plans.models import ScheduledDeadline
 from steward.quality.checks.scores import mark_words
-from steward.quality.measures.datasets import latest_results
+from steward.quality.measures.datasets import marks_by_period
 from steward.quality.measures.periods import Period
 from steward.reports import charts
 from steward.reports.document import Chart
@@ -201,15 +201,17 @@ def quality_of(organisation: Organisation, today: datetime.date) -> Quality:
     periods.reverse()
     mark_rows: list[charts.MarkRow] = []
     latest: tuple[Period, list[int]] | None = None
-    for period in periods:
-        results = latest_results(covered, period, fields=("mark", "stars"))
-        marks = Counter(result.mark for result in results if result.mark)
+    found: dict[int, list[tuple[str, int | None]]] = {}
+    for index, mark, stars in marks_by_period(covered, periods):
+        found.setdefault(index, []).append((mark, stars))
+    for index, period in enumerate(periods):
+        results = found.get(index, [])
+        marks = Counter(mark for mark, _stars in results if mark)
         for mark in MARK_ORDER:
             if marks.get(mark):
                 mark_rows.append(charts.MarkRow(str(period), mark_words(mark), marks[mark]))
-        stars = [result.stars for result in results if result.stars is not None]
         if results:
-            latest = (period, stars)
+            latest = (period, [stars for _mark, stars in results if stars is not None])
     star_counts = Counter(latest[1]) if latest else Counter()
     return Quality(
         period=latest[0] if latest else None,
