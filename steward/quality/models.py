@@ -56,11 +56,14 @@ def next_interval(state: str, streak: int) -> timedelta:
 
     `streak` counts consecutive checks with this same state (1 for the first).
     """
-    first, cap = {
-        CheckState.OK: HEALTHY_INTERVAL,
-        CheckState.BROKEN: BROKEN_INTERVAL,
-    }.get(CheckState(state), UNKNOWN_INTERVAL)
-    return min(first * 2 ** max(streak - 1, 0), cap)
+    first, cap = _INTERVALS.get(state, UNKNOWN_INTERVAL)
+    # doubling stops once past the cap (a long streak would overflow a timedelta)
+    doublings = min(max(streak - 1, 0), (cap // first).bit_length())
+    return min(first * 2**doublings, cap)
+
+
+#: (first interval, cap) by state (a plain dict of the values: the recorder asks per resource)
+_INTERVALS = {CheckState.OK.value: HEALTHY_INTERVAL, CheckState.BROKEN.value: BROKEN_INTERVAL}
 
 
 class CheckRun(models.Model):

@@ -448,3 +448,20 @@ def test_a_runs_results_page_lists_each_resource_checked_in_result_order_with_it
     assert all(k in page for k in keys)  # the run's page shows the same three
     broken = client.get(f"/api/quality/runs/{second.pk}/results", {"state": "broken"}).json()
     assert broken["count"] == 1 and broken["items"][0]["key"] == key("A17010000J-000002", 2)
+
+
+def test_a_link_healthy_for_many_checks_in_a_row_is_recorded_and_checked_again_within_the_cap(
+    tree: Any, files: FileServer
+) -> None:
+    # a month of hourly checks: the doubled interval would overflow a timedelta past 30
+    files.bodies = {"a.csv": GOOD_CSV}
+    files.etag_mode = {"a.csv": "none"}
+    make_dataset(tree, "A17010000J-000001", [files.url("a.csv")])
+    check(tree)
+    ResourceHealth.objects.update(consecutive_ok=720, checks=720)
+    run = check(tree)
+    assert run.status == RunStatus.DONE
+    health = ResourceHealth.objects.get()
+    assert (health.checks, health.consecutive_ok) == (721, 721)
+    assert health.last_checked_at is not None
+    assert health.next_check_due == health.last_checked_at + timedelta(days=30)
