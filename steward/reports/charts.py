@@ -302,6 +302,30 @@ class AchievementRow:
     achievement: Decimal | None  # percent; None: no data
 
 
+def _ranking_words(ranked: Sequence[AchievementRow]) -> str:
+    """Who is highest and lowest, every one of them when tied; one sentence when all are."""
+    if not ranked:
+        return _("No data for this period.")
+    high, low = ranked[0].achievement, ranked[-1].achievement
+    if high == low:
+        return _("Every agency with data at %(value)s %%.") % {"value": _number(high)}
+
+    def named(value: Decimal | None) -> str:
+        return "、".join(r.organisation for r in ranked if r.achievement == value)
+
+    return _("Highest: %(first)s (%(high)s %%); lowest: %(last)s (%(low)s %%).") % {
+        "first": named(high),
+        "high": _number(high),
+        "last": named(low),
+        "low": _number(low),
+    }
+
+
+def _number(value: Decimal | None) -> str:
+    """A percentage as a person reads it: 55.56, 90 (no trailing zeros)."""
+    return "" if value is None else f"{value.quantize(Decimal('0.01')).normalize():f}"
+
+
 def kpi_achievement_ranked(rows: Sequence[AchievementRow]) -> Chart:
     """KPI achievement (達成率) per agency, highest first; agencies with no data listed last."""
     org, achieved = _("Agency"), _("Achievement (%)")
@@ -325,12 +349,7 @@ def kpi_achievement_ranked(rows: Sequence[AchievementRow]) -> Chart:
         "width": "container",
         "height": max(80, 24 * len(data)),
     }
-    description = (
-        _("Highest: %(first)s; lowest: %(last)s.")
-        % {"first": data[0]["organisation"], "last": data[-1]["organisation"]}
-        if data
-        else _("No data for this period.")
-    )
+    description = _ranking_words([r for r in ranked if r.achievement is not None])
     return Chart(
         key="kpi_achievement_ranked",
         title=_("KPI achievement per agency"),
@@ -352,6 +371,9 @@ class ScheduleRow:
     due: datetime.date
     done: datetime.date | None  # when it was completed, if it was
     late: bool  # past due and not done, or done after the due date
+    # one item done by several organisations (the centre's view): how many, how many late
+    organisations: int = 1
+    late_organisations: int = 0
 
 
 def schedule_timeline(rows: Sequence[ScheduleRow]) -> Chart:
@@ -397,10 +419,16 @@ def schedule_timeline(rows: Sequence[ScheduleRow]) -> Chart:
         "height": max(80, 22 * len(data)),
     }
     late = sum(1 for r in rows if r.late)
-    description = _("%(count)d schedule items; %(late)d late.") % {
-        "count": len(rows),
-        "late": late,
-    }
+    if any(r.organisations > 1 for r in rows):
+        description = _(
+            "%(count)d schedule items, each done by every organisation it names; %(late)d "
+            "late for at least one of them (%(tasks)d late tasks)."
+        ) % {"count": len(rows), "late": late, "tasks": sum(r.late_organisations for r in rows)}
+    else:
+        description = _("%(count)d schedule items; %(late)d late.") % {
+            "count": len(rows),
+            "late": late,
+        }
     return Chart(
         key="schedule_timeline",
         title=_("Schedule"),

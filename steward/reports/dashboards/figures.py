@@ -25,6 +25,7 @@ from decimal import Decimal
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from steward.committees.agenda import Waiting
 from steward.committees.agenda import waiting_for as committee_waiting
@@ -263,12 +264,26 @@ def schedule_of(organisation: Organisation, person: Person, today: datetime.date
     for (code, title, due), group in grouped.items():
         finished = [task.completed_at for task in group if task.status not in UNFINISHED]
         done = (
-            max(moment for moment in finished if moment is not None).date()
+            timezone.localdate(max(moment for moment in finished if moment is not None))
             if len(finished) == len(group) and all(finished)
             else None
         )
-        is_late = any(task.is_overdue(today) for task in group) or (done is not None and done > due)
-        rows.append(charts.ScheduleRow(f"{code} {title}".strip(), due, done, is_late))
+        late_ones = [
+            task
+            for task in group
+            if task.is_overdue(today)
+            or (task.completed_at is not None and timezone.localdate(task.completed_at) > due)
+        ]
+        label = f"{code} {title}".strip()
+        if len(group) > 1:
+            label = _("%(item)s (%(late)d of %(count)d organisations late)") % {
+                "item": label,
+                "late": len(late_ones),
+                "count": len(group),
+            }
+        rows.append(
+            charts.ScheduleRow(label, due, done, bool(late_ones), len(group), len(late_ones))
+        )
     deadlines = list(
         ScheduledDeadline.objects.filter(
             due_date__gte=today,

@@ -90,3 +90,17 @@ def test_a_chart_spec_is_its_own_copy() -> None:
     first, second = charts.star_distribution({}), charts.star_distribution({})
     first.spec["config"]["axis"]["labelFontSize"] = 30
     assert second.spec["config"]["axis"]["labelFontSize"] == 11
+
+
+def test_the_ranking_sentence_names_every_tied_agency_and_says_when_all_are_equal() -> None:
+    row = charts.AchievementRow
+    with translation.override("zh-hant"):
+        tied_top = charts.kpi_achievement_ranked(
+            [row("甲署", Decimal("55.56")), row("乙署", Decimal("55.56")), row("丙署", Decimal(10))]
+        )
+        assert tied_top.description == "最高：甲署、乙署（55.56 %）；最低：丙署（10 %）。"
+        all_equal = charts.kpi_achievement_ranked(
+            [row("甲署", Decimal(0)), row("乙署", Decimal(0)), row("丙署", None)]
+        )
+        assert all_equal.description == "各機關達成率均為 0 %。"
+        assert charts.kpi_achievement_ranked([row("甲署", None)]).description == "本期無資料。"

@@ -16,6 +16,7 @@ import time_machine
 from django.template.defaultfilters import floatformat
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from steward.committees.models import Committee, Kind
 from steward.committees.services import set_up_from_plan
@@ -387,3 +388,26 @@ def test_a_dashboard_is_kept_for_a_while_per_person_and_says_when_it_was_compute
     liaison.force_login(cast.liaison)
     assert liaison.get(centre_url(tree)).status_code == 404
     cache.clear()
+
+
+def test_the_centre_s_timeline_says_how_many_organisations_are_late_with_each_item(
+    tree: Tree, cast: Cast
+) -> None:
+    from steward.reports.dashboards.figures import schedule_of
+    from steward.tasks.models import Task, TaskStatus
+
+    version = plan_with_item(
+        tree.ministry, lead=[tree.agency_a, tree.agency_b], deadlines=[("Q1", 3, 31)]
+    )
+    with time_machine.travel(TODAY, tick=False):
+        generate_tasks(version, 2026)
+    # 甲署 signed off on time; 乙署 has not done it
+    Task.objects.filter(organisation=tree.agency_a).update(
+        status=TaskStatus.SIGNED_OFF, completed_at=TODAY - datetime.timedelta(days=2)
+    )
+    with translation.override("zh-hant"):
+        timeline = schedule_of(tree.ministry, cast.centre, datetime.date(2026, 4, 10)).timeline
+    (row,) = timeline.table.rows
+    assert row[0] == "1-3 進行盤點作業（2 個機關中 1 個逾期）"
+    assert row[2] is None  # not done by every organisation yet
+    assert "其中 1 項有機關逾期（逾期工作共 1 件）" in timeline.description
