@@ -20,7 +20,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from steward.organisations.models import Organisation, Person, Role
+from steward.organisations.models import Organisation, OrganisationKind, Person, Role
 
 
 class Action(StrEnum):
@@ -169,6 +169,25 @@ def scope_roots(person: Person, action: Action = Action.VIEW) -> list[Organisati
         if not any(organisation.is_within(root) for root in kept):
             kept.append(organisation)
     return kept
+
+
+def acts_beyond_units(person: Person, action: Action) -> bool:
+    """Does `person` hold `action` in an agency or the ministry, not only within units? The
+    reports are made of those (`reports.views.visible_organisations`); read from the roles
+    the request already holds, with no query."""
+    if not person.is_authenticated or not person.is_active:
+        return False
+    if person.is_superuser:
+        return True
+    allowed = roles_allowing(action)
+    return any(
+        assignment.role in allowed
+        and (
+            assignment.role in MINISTRY_WIDE_ROLES
+            or assignment.organisation.kind != OrganisationKind.UNIT
+        )
+        for assignment in person.active_roles()
+    )
 
 
 def scope_q(person: Person, action: Action = Action.VIEW, *, field: str = "organisation") -> Q:
