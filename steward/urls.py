@@ -4,10 +4,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from steward.api import api
+from steward.favicon import favicon
 from steward.organisations import views as organisation_views
 
 urlpatterns = [
     path("", organisation_views.home, name="home"),
+    path("favicon.ico", favicon, name="favicon"),
     path("accounts/", include("steward.organisations.account_urls")),
     path("organisations/", include("steward.organisations.urls")),
     path("calendars/", include("steward.calendars.urls")),

@@ -33,7 +33,7 @@ from steward.catalogue.search import (
     ranked_entries,
     without_nul,
 )
-from steward.datasets.metadata import flatten, label_of
+from steward.datasets.metadata import flatten, label_of, shown_value
 from steward.datasets.models import DatasetVersion
 from steward.datasets.standard import (
     CATEGORY_CODES,
@@ -220,12 +220,6 @@ def _latest_checks(keys: list[str]) -> dict[str, CheckResult]:
     return latest
 
 
-def _display(value: Any) -> str:
-    if isinstance(value, list):
-        return "、".join(str(v) for v in value)
-    return "" if value is None else str(value)
-
-
 def _history(entry: CatalogueEntry) -> list[dict[str, Any]]:
     """Each published version: number, date and the labels of the fields it changed."""
     versions = list(
@@ -258,13 +252,10 @@ def dataset(request: HttpRequest, name: str) -> HttpResponse:
         raise Http404(_("There is no published dataset with this name."))
     record = entry.record
     metadata = [
-        {"label": spec.label, "value": _display(record.get(spec.key)), "key": spec.key}
+        {"label": spec.label, "value": shown_value(spec.key, record.get(spec.key)), "key": spec.key}
         for spec in DATASET_FIELDS
-        if spec.key != "fieldDescription" and _display(record.get(spec.key))
+        if spec.key != "fieldDescription" and shown_value(spec.key, record.get(spec.key))
     ]
-    for row in metadata:
-        if row["key"] == "categoryCode":
-            row["value"] = f"{row['value']} {CATEGORY_CODES.get(row['value'], '')}".strip()
     checks = _latest_checks([str(r.get("resourceID") or "") for r in entry.resources])
     resources = []
     for position, resource in enumerate(entry.resources):
@@ -275,9 +266,10 @@ def dataset(request: HttpRequest, name: str) -> HttpResponse:
                 "description": resource.get("resourceDescription") or "",
                 "url": resource.get("downloadURL") or resource.get("accessURL") or "",
                 "fields": [
-                    {"label": spec.label, "value": _display(resource.get(spec.key))}
+                    {"label": spec.label, "value": shown_value(spec.key, resource.get(spec.key))}
                     for spec in RESOURCE_FIELDS
-                    if spec.key != "resourceDescription" and _display(resource.get(spec.key))
+                    if spec.key != "resourceDescription"
+                    and shown_value(spec.key, resource.get(spec.key))
                 ],
                 "check": check,
                 "mark": mark_words(check.mark) if check else "",

@@ -32,6 +32,7 @@ from steward.datasets.models import Dataset, Withdrawal
 from steward.datasets.workflow import Status
 from steward.feedback.figures import figures_for
 from steward.inventory.models import Classification, InventoryItem
+from steward.lib.years import date_label
 from steward.plans.document import Rules, rules_for_organisation
 from steward.plans.models import Plan
 
@@ -147,15 +148,15 @@ def feedback_summary(committee: Committee, on: datetime.date) -> Waiting:
         "%(share)s; overdue now: %(overdue)d."
     ) % {
         "count": figures.count,
-        "start": start.isoformat(),
-        "end": end.isoformat(),
+        "start": date_label(start),
+        "end": date_label(end),
         "share": _("no data") if share is None else f"{share} %",
         "overdue": len(figures.overdue),
     }
     return Waiting(
         ItemKind.FEEDBACK_SUMMARY,
         _("Public feedback, %(start)s to %(end)s")
-        % {"start": start.isoformat(), "end": end.isoformat()},
+        % {"start": date_label(start), "end": date_label(end)},
         reverse("feedback:index"),
         summary,
     )

@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from steward.datasets.models import Dataset, Resource
 from steward.datasets.standard import (
+    CATEGORY_CODES,
+    DATASET_TYPES,
     FIELDS_BY_KEY,
     RESOURCE_FIELDS,
     FieldProblem,
@@ -145,6 +147,21 @@ def label_of(flat_key: str) -> str:
         return f"資料資源 {name} · {spec.label if spec else key}"
     spec = FIELDS_BY_KEY.get(flat_key)
     return spec.label if spec else flat_key
+
+
+def shown_value(key: str, value: Any) -> str:
+    """A metadata value as people read it, on every page that shows one: a list joined with
+    「、」, 服務分類 with its name (I00 → 「I00 公共資訊」), 資料集類型 by the portal's Chinese
+    label (rawData → 「原始資料」, never the code alone)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    if key == "categoryCode" and value in CATEGORY_CODES:
+        return f"{value} {CATEGORY_CODES[value]}"
+    if key == "type" and value in DATASET_TYPES:
+        return DATASET_TYPES[value][0]
+    return str(value)
 
 
 def errors_only(problems: Iterable[FieldProblem]) -> list[FieldProblem]:

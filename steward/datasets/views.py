@@ -42,11 +42,10 @@ from steward.datasets.metadata import (
     label_of,
     last_published_record,
     record_of,
+    shown_value,
 )
 from steward.datasets.models import Dataset, Resource
 from steward.datasets.standard import (
-    CATEGORY_CODES,
-    DATASET_TYPES,
     FIELDS_BY_KEY,
     FieldDescriptionError,
     FieldProblem,
@@ -562,16 +561,8 @@ def _resource_position(key: str) -> int:
 
 
 def _show(value: Any, key: str = "") -> str:
-    """A metadata value as people read it; codes get their name (I00 → I00 公共資訊)."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, list):
-        return "、".join(str(v) for v in value)
-    if key == "categoryCode" and value in CATEGORY_CODES:
-        return f"{value} {CATEGORY_CODES[value]}"
-    if key == "type" and value in DATASET_TYPES:
-        return f"{value}（{DATASET_TYPES[value][0]}）"
-    return str(value)
+    """A metadata value as people read it (`metadata.shown_value`)."""
+    return shown_value(key, value)
 
 
 def _change_label(key: str) -> str:

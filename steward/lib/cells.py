@@ -15,17 +15,26 @@ and telephone numbers (``+886-2-1234-5678``) cannot do harm and stay as they are
   opened in a spreadsheet program and saved as XLSX or ODS (the quote is then in the text).
   A value that itself starts with quotes before a formula gets one quote more on the way out.
 * Imports: `formula_like` says which cells a spreadsheet would run, so the import can warn.
+* Dates are date cells (a program reads the date), shown as the reader's documents write them:
+  in Chinese 民國 「115年12月31日」, in English 2026-12-31. `xlsx_date_format` is the XLSX
+  number format (`[$-404]ee年m月d日`, the Taiwan calendar's year, as LibreOffice itself writes
+  it and Excel reads it), `ods_date_style` the ODS data style (year with `calendar="ROC"`,
+  language zh-TW).
 """
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
+from steward.lib.years import ROC_OFFSET, writes_roc
+
 if TYPE_CHECKING:
+    from odf.number import DateStyle
     from openpyxl.cell import Cell
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
@@ -100,3 +109,38 @@ def xlsx_text_cell(sheet: WriteOnlyWorksheet, value: Any) -> Cell | Any:
     if formula_like(value):
         cell.quotePrefix = True
     return cell
+
+
+#: The XLSX number format of a date cell, 民國 and ISO.
+XLSX_ROC_DATE = "[$-404]ee\\年m\\月d\\日"
+XLSX_ISO_DATE = "yyyy-mm-dd"
+
+
+def xlsx_date_format() -> str:
+    """The number format of an XLSX date cell in the reader's language."""
+    return XLSX_ROC_DATE if writes_roc() else XLSX_ISO_DATE
+
+
+def ods_date_style(name: str) -> DateStyle:
+    """An ODS data style for date cells in the reader's language (add it to the automatic
+    styles, and name it as a cell style's `datastylename`)."""
+    from odf import number
+
+    if not writes_roc():
+        style = number.DateStyle(name=name)
+        parts = [number.Year(style="long"), number.Text(text="-"), number.Month(style="long"),
+                 number.Text(text="-"), number.Day(style="long")]  # fmt: skip
+    else:
+        style = number.DateStyle(name=name, language="zh", country="TW")
+        parts = [number.Year(style="long", calendar="ROC"), number.Text(text="年"),
+                 number.Month(), number.Text(text="月"), number.Day(), number.Text(text="日")]  # fmt: skip
+    for part in parts:
+        style.addElement(part)
+    return style
+
+
+def date_cell_text(day: datetime.date) -> str:
+    """The text an ODS date cell carries beside its value, as `ods_date_style` shows it."""
+    if writes_roc():
+        return f"{day.year - ROC_OFFSET}年{day.month}月{day.day}日"
+    return day.isoformat()

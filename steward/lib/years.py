@@ -36,6 +36,11 @@ def _chinese() -> bool:
     return (get_language() or "zh-hant").lower().startswith("zh")
 
 
+def writes_roc() -> bool:
+    """Does the reader's language write dates in 民國 (Chinese) rather than ISO (English)?"""
+    return _chinese()
+
+
 @register.filter
 def year_label(year: int | str | None) -> str:
     """A year as the page's language writes it: 「115 年」 (民國) in Chinese, 2026 in English.

@@ -151,7 +151,10 @@ class Person(AbstractUser):
         kept: list[RoleAssignment] | None = self.__dict__.get(KEPT_ROLES)
         if kept is not None:
             return kept
-        found = list(self.role_assignments.filter(active=True).select_related("organisation"))
+        # with two levels of parents: a unit's agency (`Organisation.agency`) without a query
+        found = list(
+            self.role_assignments.filter(active=True).select_related("organisation__parent__parent")
+        )
         if self.__dict__.get(KEEP_ROLES):
             self.__dict__[KEPT_ROLES] = found
         return found

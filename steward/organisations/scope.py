@@ -186,6 +186,23 @@ def scope_roots(person: Person, action: Action = Action.VIEW) -> list[Organisati
     return kept
 
 
+def acts_beyond_units(person: Person, action: Action) -> bool:
+    """Does `person` hold `action` in an agency or the ministry, not only within units? The
+    reports are made of those (`reports.views.visible_organisations`); read from the roles
+    the request already holds, with no query."""
+    if not person.is_authenticated or not person.is_active:
+        return False
+    if person.is_superuser:
+        return True
+    allowed = roles_allowing(action)
+    return any(
+        assignment.role in allowed
+        and _acts_for(assignment.organisation, Role(assignment.role), action).kind
+        != OrganisationKind.UNIT
+        for assignment in person.active_roles()
+    )
+
+
 def scope_q(person: Person, action: Action = Action.VIEW, *, field: str = "organisation") -> Q:
     """A filter for any model whose `field` points at an Organisation.
 

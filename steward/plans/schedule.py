@@ -26,7 +26,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from steward.calendars.workdays import Source, WorkingCalendar
-from steward.lib.cells import csv_row
+from steward.lib.cells import csv_row, date_cell_text, ods_date_style
 from steward.plans.models import Deadline, Plan, PlanVersion, ScheduledDeadline, ScheduleItem
 
 LIST_SEPARATOR = "、"
@@ -282,6 +282,7 @@ def write_csv(rows: Iterable[ScheduleRow]) -> bytes:
 def write_ods(rows: Iterable[ScheduleRow], *, sheet_name: str) -> bytes:
     """An OpenDocument spreadsheet; the two date columns are real dates, not text."""
     from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.style import Style
     from odf.table import Table, TableCell, TableRow
     from odf.text import P
 
@@ -293,9 +294,15 @@ def write_ods(rows: Iterable[ScheduleRow], *, sheet_name: str) -> bytes:
         cell.addElement(P(text=value))
         return cell
 
+    # a real date, shown as the reader's documents write dates (lib/cells.py)
+    date_format = ods_date_style("ScheduleDateFormat")
+    document.automaticstyles.addElement(date_format)
+    date_style = Style(name="ScheduleDate", family="table-cell", datastylename=date_format)
+    document.automaticstyles.addElement(date_style)
+
     def date_cell(value: datetime.date) -> TableCell:
-        cell = TableCell(valuetype="date", datevalue=value.isoformat())
-        cell.addElement(P(text=value.isoformat()))
+        cell = TableCell(valuetype="date", datevalue=value.isoformat(), stylename=date_style)
+        cell.addElement(P(text=date_cell_text(value)))
         return cell
 
     header = TableRow()

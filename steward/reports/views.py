@@ -19,20 +19,38 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET
 
+from steward.committees.models import Committee, Meeting
 from steward.lib.pagination import page_rows
+from steward.lib.years import date_label
 from steward.organisations.models import Organisation, OrganisationKind, Person
 from steward.organisations.scope import Action, organisations_for, scope_q
+from steward.plans.models import PlanVersion
 from steward.quality.measures.periods import Period
 from steward.reports import kinds, services
+from steward.reports.builders.amendment import VERSION_LABELS
 from steward.reports.errors import ReportError
 from steward.reports.models import StoredReport
 
 #: Query parameters that are not a kind's options.
 FIXED = frozenset({"kind", "organisation", "period", "format"})
-#: The options a kind takes from the query (anything else is ignored).
-OPTIONS = ("committee", "meeting", "from", "to")
+#: The options a kind takes from the query (anything else is ignored); `committee` is read
+#: by the committee reports.
+OPTIONS = ("meeting", "from", "to", "committee")
+#: The form's fields as the form labels them: what a person is told to fill in.
+FIELD_LABELS = {
+    "kind": pgettext_lazy("report form", "Report"),
+    "organisation": pgettext_lazy("report form", "Organisation"),
+    "period": pgettext_lazy("report form", "Period"),
+    "format": pgettext_lazy("report form", "Format"),
+    "committee": pgettext_lazy("report form", "Committee"),
+    "meeting": pgettext_lazy("report form", "Meeting"),
+    **VERSION_LABELS,
+}
+#: At most this many meetings in the form's list, the latest first.
+MEETING_CHOICES = 200
 
 
 def _person(request: HttpRequest) -> Person:
@@ -65,6 +83,37 @@ def period_choices(today: datetime.date) -> list[tuple[str, str]]:
     return [(p.label, str(p)) for p in found]
 
 
+def committee_choices(person: Person) -> list[tuple[int, str]]:
+    """The committees whose reports the person may see: (id, name)."""
+    committees = Committee.objects.filter(scope_q(person, Action.REPORT_VIEW))
+    return list(committees.order_by("organisation__path", "kind").values_list("pk", "name"))
+
+
+def meeting_choices(person: Person) -> list[tuple[int, str]]:
+    """The meetings of those committees, the latest first: (id, 「諮詢小組 115 年第 3 次會議
+    （115 年 8 月 14 日）」)."""
+    meetings = (
+        Meeting.objects.filter(scope_q(person, Action.REPORT_VIEW, field="committee__organisation"))
+        .select_related("committee")
+        .order_by("-held_on", "-pk")[:MEETING_CHOICES]
+    )
+    return [
+        (m.pk, f"{m.committee.name} {m.number}（{date_label(m.held_on)}）".replace(" （", "（"))
+        for m in meetings
+    ]
+
+
+def version_choices(person: Person) -> list[tuple[str, str]]:
+    """The plan versions of the ministries in the person's scope: (label, 「plan name label」),
+    the amendment table's options name a version by its label."""
+    ministries = organisations_for(person, Action.REPORT_VIEW).filter(parent__isnull=True)
+    versions = PlanVersion.objects.filter(plan__ministry__in=ministries).select_related("plan")
+    return [
+        (v.label, f"{v.plan.name} {v.label}")
+        for v in versions.order_by("plan__name", "adopted_on", "pk")
+    ]
+
+
 def visible_organisations(person: Person) -> list[Organisation]:
     return list(
         organisations_for(person, Action.REPORT_VIEW)
@@ -88,6 +137,10 @@ def index(request: HttpRequest) -> HttpResponse:
             "organisations": visible_organisations(person),
             "periods": period_choices(timezone.localdate()),
             "formats": kinds.FORMATS,
+            "labels": FIELD_LABELS,
+            "committees": committee_choices(person),
+            "meetings": meeting_choices(person),
+            "versions": version_choices(person),
             "page": page_rows(stored.order_by("-created_at", "-pk"), request),
         },
     )
@@ -110,11 +163,15 @@ def _filename_header(filename: str) -> str:
 def download(request: HttpRequest) -> HttpResponse:
     person = _person(request)
     asked = request.GET
-    missing = [name for name in ("kind", "organisation", "period", "format") if not asked.get(name)]
+    missing = [
+        str(FIELD_LABELS[name])
+        for name in ("kind", "organisation", "period", "format")
+        if not asked.get(name)
+    ]
     if missing:
         return _bad_request(
             request,
-            _("Give %(names)s: choose them on the reports page.") % {"names": "、".join(missing)},
+            _("Choose the %(names)s on the reports page.") % {"names": "、".join(missing)},
         )
     organisation = _organisation(person, asked["organisation"])
     options = {name: asked[name] for name in OPTIONS if asked.get(name)}

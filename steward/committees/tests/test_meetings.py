@@ -44,7 +44,7 @@ def test_the_agenda_holds_what_waits_on_the_committee_with_links(
     assert items[1].summary == "含個人資料"
     assert items[2].url == f"/inventory/items/{waiting.not_provided.pk}/"
     assert "個人資料保護法第16條" in items[2].summary
-    assert "2026-01-01" in items[3].title and "2026-08-12" in items[3].title
+    assert items[3].title == "民眾意見，115 年 1 月 1 日 至 115 年 8 月 12 日"  # 民國, as documents
     assert meeting.number == "115年第1次會議"
     assert meeting.datasets_meeting is not None
     assert AuditEvent.objects.filter(action="committee.meeting_record").count() == 1

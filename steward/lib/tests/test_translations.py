@@ -14,8 +14,10 @@ CATALOGUES = sorted(STEWARD.glob("**/locale/zh_Hant/LC_MESSAGES/django.po"))
 
 
 def entries(po_path: Path) -> list[tuple[str, str, bool]]:
-    """(msgid, msgstr, fuzzy) for each entry of a .po file, with a small strict parser."""
+    """(msgid, msgstr, fuzzy) for each entry of a .po file, with a small strict parser; an
+    entry with a context (msgctxt) has its msgid as gettext keys it: context, \x04, msgid."""
     result: list[tuple[str, str, bool]] = []
+    context: str | None = None
     msgid: list[str] | None = None
     msgstr: list[str] | None = None
     current: list[str] | None = None
@@ -29,10 +31,17 @@ def entries(po_path: Path) -> list[tuple[str, str, bool]]:
     for line in po_path.read_text(encoding="utf-8").splitlines():
         if line.startswith("#,") and "fuzzy" in line:
             next_fuzzy = True
+        elif line.startswith("msgctxt "):
+            flush()
+            msgid, msgstr, current = None, None, None
+            context = ast.literal_eval(line[8:])
         elif line.startswith("msgid "):
             flush()
             msgid, msgstr, fuzzy, next_fuzzy = [], None, next_fuzzy, False
             current = msgid
+            if context is not None:
+                current.append(context + "\x04")
+                context = None
             current.append(ast.literal_eval(line[6:]))
         elif line.startswith("msgstr"):
             msgstr = []
@@ -61,7 +70,8 @@ def test_every_message_is_translated_and_compiled(po_path: Path) -> None:
     stale = [
         msgid
         for msgid, msgstr, _ in entries(po_path)
-        if "\x04" not in msgid and compiled.gettext(msgid) != msgstr
+        if (compiled.pgettext(*msgid.split("\x04")) if "\x04" in msgid else compiled.gettext(msgid))
+        != msgstr
     ]
     assert not stale, f"{mo_path} is older than its .po: run compilemessages ({stale[:5]})"
 

@@ -109,13 +109,15 @@ class IdleTimeoutMiddleware:
 
 
 def _exempt(request: HttpRequest) -> bool:
-    """Pages a person reaches before the second factor: the factor's own, sign-out, language."""
+    """Pages a person reaches before the second factor: the factor's own, sign-out, language,
+    the static files and the icon."""
     path = request.path
     exempt = (
         reverse("two_factor_enrol"),
         reverse("two_factor_verify"),
         reverse("logout"),
         reverse("set_language"),
+        reverse("favicon"),
         settings.STATIC_URL if settings.STATIC_URL.startswith("/") else f"/{settings.STATIC_URL}",
     )
     return path.startswith(exempt)

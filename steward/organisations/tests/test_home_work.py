@@ -179,3 +179,27 @@ def test_the_waiting_list_is_paged(tree: Tree, cast: Cast) -> None:
     assert "第 2 頁，共 2 頁" in second
     waiting = second[second.index("waiting") : second.index("</section>", second.index("waiting"))]
     assert waiting.count('href="/tasks/') == 6
+
+
+def test_the_deadlines_card_names_the_plan_schedule_and_never_denies_the_tasks_due(
+    tree: Tree, cast: Cast
+) -> None:
+    """A plan of cadences (MOL) gives tasks due soon but no dated schedule deadline: the card
+    said 「未來四個月沒有到期的工作」 under the list of those very tasks."""
+    from steward.plans.models import ScheduledDeadline
+    from steward.tasks.models import Task
+
+    today = timezone.localdate()
+    version = plan_with_item(tree.ministry, lead=[tree.agency_a], deadlines=[("Y", 12, 31)])
+    generate_tasks(version, today.year)
+    Task.objects.update(due_date=today + datetime.timedelta(days=10))
+    ScheduledDeadline.objects.update(due_date=today + datetime.timedelta(days=200))
+    page = _home(cast.liaison)
+    waiting = page[page.index("waiting") : page.index("</section>", page.index("waiting"))]
+    assert 'href="/tasks/' in waiting  # a task due in ten days waits on the liaison
+    assert "未來四個月沒有到期的工作" not in page
+    card = page[page.index("schedule-deadlines") :]
+    card = card[: card.index("</section>")]
+    assert "行動方案工作時程表的期限" in card
+    assert "行動方案工作時程表在未來四個月內沒有訂明日期的期限。" in card
+    assert f'<a href="{reverse("tasks:index")}">各期應辦的工作請見工作事項。</a>' in card

@@ -218,3 +218,22 @@ def test_the_amended_moea_plan_is_the_default_for_2025_and_follows_the_revised_c
     assert ("1-6", "2025-10-31", "2025-10-31") in lines
     # 2-2 on 10/30, a Thursday: stays.
     assert ("2-2", "2025-10-30", "2025-10-30") in lines
+
+
+def test_ods_export_shows_roc_dates_in_chinese_and_keeps_them_dates(
+    moea_2017: PlanVersion,
+) -> None:
+    from django.utils import translation
+    from odf import table as odf_table
+    from odf import teletype
+    from odf.opendocument import load
+
+    from steward.plans.schedule import schedule_rows, write_ods
+
+    with translation.override("zh-hant"):
+        content = write_ods(schedule_rows(moea_2017, 2017), sheet_name="2017")
+    cells = load(io.BytesIO(content)).getElementsByType(odf_table.TableCell)
+    dated = [c for c in cells if c.getAttribute("valuetype") == "date"]
+    assert ("2017-12-29", "106年12月29日") in {
+        (c.getAttribute("datevalue"), teletype.extractText(c)) for c in dated
+    }

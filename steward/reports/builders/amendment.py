@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from steward.plans.compare import compare_versions
 from steward.plans.models import PlanVersion
@@ -21,6 +21,11 @@ from steward.reports.errors import ReportError
 from steward.reports.kinds import ReportRequest, report_kind
 
 KEY = "amendment_table"
+#: The two options as the reports page labels them; an error names them so.
+VERSION_LABELS = {
+    "from": pgettext_lazy("report form", "Version before the amendment"),
+    "to": pgettext_lazy("report form", "Version after the amendment"),
+}
 
 
 def _version(plan_versions: list[PlanVersion], label: str, which: str) -> PlanVersion:
@@ -28,8 +33,12 @@ def _version(plan_versions: list[PlanVersion], label: str, which: str) -> PlanVe
         if version.label == label:
             return version
     raise ReportError(
-        _("The plan has no version “%(label)s” (option %(which)s); its versions: %(labels)s.")
-        % {"label": label, "which": which, "labels": "、".join(v.label for v in plan_versions)}
+        _("The plan has no version “%(label)s” (%(which)s); its versions: %(labels)s.")
+        % {
+            "label": label,
+            "which": VERSION_LABELS[which],
+            "labels": "、".join(v.label for v in plan_versions),
+        }
     )
 
 

@@ -12,6 +12,7 @@ and the PDF made from it); a template with a placeholder the document lacks rais
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,9 +36,17 @@ CONTENT_TYPES = {
 
 
 def filename(document: ReportDocument, fmt: str) -> str:
-    """The file's name: the report's title (characters no file system takes removed)."""
-    stem = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "", document.title).strip()
-    stem = re.sub(r"\s+", "_", stem)[:120] or document.kind
+    """The file's name: the report's title as it reads, spaces kept (「勞動部 115 年第 4 季…」),
+    without what no file system takes or a name must not hold: path separators, the
+    characters Windows refuses, control and invisible format characters (a right-to-left
+    override could disguise the extension), and leading or trailing dots and spaces."""
+    stem = "".join(
+        " " if character.isspace() else character
+        for character in document.title
+        if character.isspace() or unicodedata.category(character) not in ("Cc", "Cf")
+    )
+    stem = re.sub(r'[\\/:*?"<>|]+', "", stem)
+    stem = re.sub(r" {2,}", " ", stem)[:120].strip(" .") or document.kind
     return f"{stem}.{fmt}"
 
 

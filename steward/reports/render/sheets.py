@@ -27,7 +27,13 @@ from typing import Any, cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from steward.lib.cells import sheet_text, xlsx_text_cell
+from steward.lib.cells import (
+    date_cell_text,
+    ods_date_style,
+    sheet_text,
+    xlsx_date_format,
+    xlsx_text_cell,
+)
 from steward.lib.years import date_label
 from steward.reports.document import Cell, Chart, Paragraph, ReportDocument, Table
 from steward.reports.render.text import cell_text, is_number, xml_safe
@@ -279,6 +285,7 @@ def write_xlsx(document: ReportDocument) -> bytes:
 
     first, lines, sheets = _plan(document)
     book = Workbook(write_only=True)
+    date_format = xlsx_date_format()
 
     def styled(
         sheet: Any, value: Cell, *, bold: bool = False, size: int = 11, wrap: bool = False
@@ -286,8 +293,13 @@ def write_xlsx(document: ReportDocument) -> bytes:
         cell = xlsx_text_cell(sheet, value)
         wrap = wrap or (isinstance(value, str) and "\n" in value)
         plain = not bold and size == 11 and not wrap
-        if plain:
-            return cell  # a number or date stays a bare value: openpyxl types it
+        if isinstance(value, datetime.date):  # a date cell, shown as the reader writes dates
+            from openpyxl.cell import WriteOnlyCell
+
+            cell = WriteOnlyCell(sheet, value=cast(Any, value))
+            cell.number_format = date_format
+        elif plain:
+            return cell  # a number stays a bare value: openpyxl types it
         if not hasattr(cell, "font"):
             from openpyxl.cell import WriteOnlyCell
 
@@ -334,7 +346,7 @@ def write_xlsx(document: ReportDocument) -> bytes:
 
 def write_ods(document: ReportDocument) -> bytes:
     """An ODS spreadsheet: the text sheet and one sheet per table."""
-    from odf import number, style, table, teletype, text
+    from odf import style, table, teletype, text
     from odf.opendocument import OpenDocumentSpreadsheet
 
     doc = OpenDocumentSpreadsheet()
@@ -353,12 +365,9 @@ def write_ods(document: ReportDocument) -> bytes:
     wrapped = style.Style(name="StewardWrap", family="table-cell")
     wrapped.addElement(style.TableCellProperties(wrapoption="wrap", verticalalign="top"))
     doc.automaticstyles.addElement(wrapped)
-    iso = number.DateStyle(name="StewardDateFormat")
-    for part in (number.Year(style="long"), number.Text(text="-"), number.Month(style="long"),
-                 number.Text(text="-"), number.Day(style="long")):  # fmt: skip
-        iso.addElement(part)
-    doc.automaticstyles.addElement(iso)
-    date_style = style.Style(name="StewardDate", family="table-cell", datastylename=iso)
+    date_format = ods_date_style("StewardDateFormat")
+    doc.automaticstyles.addElement(date_format)
+    date_style = style.Style(name="StewardDate", family="table-cell", datastylename=date_format)
     doc.automaticstyles.addElement(date_style)
 
     def cell(value: Cell, *, cell_style: Any = None) -> Any:
@@ -374,7 +383,7 @@ def write_ods(document: ReportDocument) -> bytes:
             made = table.TableCell(
                 valuetype="date", datevalue=day.isoformat(), stylename=date_style
             )
-            made.addElement(text.P(text=day.isoformat()))
+            made.addElement(text.P(text=date_cell_text(day)))
             return made
         content = sheet_text(str(value))
         if "\n" in content and cell_style is None:

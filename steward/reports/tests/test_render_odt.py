@@ -46,7 +46,7 @@ def test_odt_has_the_title_block_headings_and_a_picture_of_every_chart(
     rendered = render(quarterly, "odt")
 
     assert rendered.content_type == "application/vnd.oasis.opendocument.text"
-    assert rendered.filename == "勞動部_115_年第_4_季資料開放辦理情形報告.odt"
+    assert rendered.filename == "勞動部 115 年第 4 季資料開放辦理情形報告.odt"
     assert rendered.problems == ()
     paragraphs = _texts(rendered.content, text.P)
     assert paragraphs[:4] == [
