@@ -148,7 +148,7 @@ def page_rows(
     `keys_first`: for wide rows (select_related of large records) in an order no index
     gives, the database sorts only the keys, then the page's rows are read by key (one query
     more). SQLite sorts whole result rows: the publishing page's 5,000 refused entries at
-    50,000 datasets went from 36 to 12 ms a list (docs/benchmarks.md).
+    50,000 datasets went from 36 to 13 ms a list (docs/benchmarks.md).
 
     A page number that is not a number, below 1 or past the end shows the nearest page (the
     first or the last), as Django's `Paginator.get_page` does, and `page.asked_for` keeps
