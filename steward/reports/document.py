@@ -83,7 +83,7 @@ class Section:
 @dataclass(frozen=True)
 class ReportDocument:
     kind: str  # the report kind's key (kinds.py), e.g. "quarterly_progress"
-    title: str  # e.g. 「經濟部115年第4季資料開放辦理情形報告」
+    title: str  # e.g. 「經濟部 115 年第 4 季資料開放辦理情形報告」
     organisation: str  # the organisation's name as printed
     period_label: str  # e.g. 「115 年第 4 季」 (steward.lib.years)
     generated_at: datetime.datetime

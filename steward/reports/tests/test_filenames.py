@@ -57,4 +57,4 @@ def test_the_download_header_names_the_file_as_it_reads(
     disposition = response["Content-Disposition"]
     assert disposition.startswith("attachment; filename*=utf-8''")  # RFC 5987
     name = unquote(disposition.split("filename*=utf-8''", 1)[1])
-    assert name == "測試部115 年第 4 季資料開放辦理情形報告.odt"  # the title, spaces and all
+    assert name == "測試部 115 年第 4 季資料開放辦理情形報告.odt"  # the title, spaces and all
