@@ -151,14 +151,19 @@ MINISTRY_WIDE_ROLES = frozenset({Role.INFORMATION_CENTRE, Role.CIO, Role.COMMITT
 AGENCY_WIDE_ACTIONS = frozenset({Action.REPORT_VIEW})
 
 
+def _agency_of(organisation: Organisation) -> Organisation | None:
+    """The agency `organisation` belongs to (itself, or the agency above its unit); None for
+    the ministry and its own units."""
+    home = organisation.agency
+    return home if home.kind == OrganisationKind.AGENCY else None
+
+
 def _acts_for(organisation: Organisation, role: Role, action: Action) -> Organisation:
     """The organisation whose subtree a role held at `organisation` reaches for `action`."""
     if role in MINISTRY_WIDE_ROLES:
         return organisation.ministry
     if action in AGENCY_WIDE_ACTIONS and organisation.kind == OrganisationKind.UNIT:
-        home = organisation.agency
-        if home.kind == OrganisationKind.AGENCY:
-            return home
+        return _agency_of(organisation) or organisation
     return organisation
 
 
@@ -281,8 +286,8 @@ def people_who_can(action: Action, organisation: Organisation) -> QuerySet[Perso
         role_assignments__organisation__path__startswith=f"/{ministry_id}/",
     )
     if action in AGENCY_WIDE_ACTIONS:  # local roles held in any unit of the agency
-        home = organisation.agency
-        if home.kind == OrganisationKind.AGENCY:
+        home = _agency_of(organisation)
+        if home is not None:
             in_scope |= Q(
                 role_assignments__active=True,
                 role_assignments__role__in=local_roles,
