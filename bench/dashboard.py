@@ -18,7 +18,10 @@ and chart specs, no network); the charts are drawn by the browser afterwards, so
 here is building the specs. Each dashboard is timed twice: computed on every request
 (STEWARD_DASHBOARD_CACHE_SECONDS=0) and kept for the person (the default, 300 s; the first
 request of the warm-up computes it); the committee's is always computed. `--profile PAGE`
-profiles one computed request instead. Prints a table with the load average; asserts nothing.
+profiles one computed request instead. The process's heap is frozen
+before timing (`gc.freeze`), as steward/wsgi.py freezes start-up before gunicorn forks its
+workers; the first row is the centre's dashboard without that, for comparison. Prints a table
+with the load average; asserts nothing.
 """
 
 from __future__ import annotations
@@ -223,7 +226,10 @@ def main() -> None:
     centre = reverse("reports:dashboards:centre", args=[ministry.pk])
     agency = reverse("reports:dashboards:agency", args=[agencies[0].pk])
     committee = reverse("reports:dashboards:committee", args=[advisory.pk])
+    # as in a gunicorn worker of `steward serve`: what start-up made is frozen (steward/wsgi.py
+    # calls gc.freeze() before the workers fork); the first row shows the page without that
     cases = [
+        ("centre's dashboard, computed, unfrozen", centre, 0),
         ("/api/organisations/me (the floor)", "/api/organisations/me", 0),
         ("home page (its standing alone)", reverse("home"), 0),
         ("centre's dashboard, computed", centre, 0),
@@ -232,7 +238,10 @@ def main() -> None:
         ("an agency's dashboard, kept (cache)", agency, 300),
         ("the committee's dashboard (computed)", committee, 0),
     ]
+    import gc
+
     if args.profile:
+        gc.freeze()
         import cProfile
         import pstats
 
@@ -241,6 +250,12 @@ def main() -> None:
             args.profile, committee
         )
         client.get(url)
+        if os.environ.get("BENCH_QUERIES"):  # each query's time instead of the profile
+            with CaptureQueriesContext(connection) as queries:
+                client.get(url)
+            for query in sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:12]:
+                print(f"{float(query['time']) * 1000:7.1f} ms  {query['sql'][:300]}")
+            return
         profiler = cProfile.Profile()
         profiler.runcall(client.get, url)
         pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(
@@ -250,6 +265,8 @@ def main() -> None:
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{'page':38} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'KiB':>6}")
     for label, url, seconds in cases:
+        if "unfrozen" not in label and not gc.get_freeze_count():
+            gc.freeze()
         settings.STEWARD_DASHBOARD_CACHE_SECONDS = seconds
         cache.clear()
         median, high, answer = timed(lambda url=url: client.get(url), args.requests)

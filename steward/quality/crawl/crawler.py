@@ -43,6 +43,7 @@ from typing import Any
 
 import aiohttp
 
+from steward.lib.heap import long_lived
 from steward.lib.http import AddressPolicy, Timeouts, client_session, host_key
 from steward.quality.crawl.fetch import FetchResult, State, explain, fetch_resource
 from steward.quality.crawl.shards import ShardedCrawl, default_processes, picklable
@@ -445,30 +446,35 @@ async def crawl(
     policy: AddressPolicy | None = None,
     check: Checker | None = None,
 ) -> AsyncIterator[ResourceReport]:
-    """Fetch and check every resource of `refs`; yields one report each, as they finish."""
-    config = config or CrawlConfig()
-    if check is None:
-        from steward.quality.checks.pipeline import run_checks
+    """Fetch and check every resource of `refs`; yields one report each, as they finish.
 
-        check = run_checks
-    if config.processes > 0 and picklable(check):
-        # look ahead: only a crawl large enough to repay starting processes is split
-        inputs = iter(refs)
-        ahead = list(itertools.islice(inputs, min(config.processes_from, config.max_buffered)))
-        refs = itertools.chain(ahead, inputs)
-        if len(ahead) >= config.processes_from:
-            sharded = ShardedCrawl(
-                config=config, policy=policy or AddressPolicy.from_settings(), check=check
-            )
-            async for report in sharded.run(refs):
+    The refs and whatever else is alive when it starts are kept out of the cyclic garbage
+    collector's way for the crawl (`long_lived`).
+    """
+    with long_lived():
+        config = config or CrawlConfig()
+        if check is None:
+            from steward.quality.checks.pipeline import run_checks
+
+            check = run_checks
+        if config.processes > 0 and picklable(check):
+            # look ahead: only a crawl large enough to repay starting processes is split
+            inputs = iter(refs)
+            ahead = list(itertools.islice(inputs, min(config.processes_from, config.max_buffered)))
+            refs = itertools.chain(ahead, inputs)
+            if len(ahead) >= config.processes_from:
+                sharded = ShardedCrawl(
+                    config=config, policy=policy or AddressPolicy.from_settings(), check=check
+                )
+                async for report in sharded.run(refs):
+                    yield report
+                return
+        async with client_session(
+            policy=policy,
+            timeouts=config.timeouts,
+            limit=config.concurrency,
+            limit_per_host=config.per_host,
+        ) as session:
+            crawler = Crawler(session, config=config, check=check)
+            async for report in crawler.run(refs):
                 yield report
-            return
-    async with client_session(
-        policy=policy,
-        timeouts=config.timeouts,
-        limit=config.concurrency,
-        limit_per_host=config.per_host,
-    ) as session:
-        crawler = Crawler(session, config=config, check=check)
-        async for report in crawler.run(refs):
-            yield report

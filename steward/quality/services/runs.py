@@ -17,6 +17,7 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from steward.audit.services import record
+from steward.lib.heap import long_lived
 from steward.lib.http import AddressPolicy, run_loop
 from steward.organisations.models import Organisation, Person
 from steward.quality.crawl.crawler import (
@@ -336,17 +337,19 @@ def check_resources(
 
     flushed = time.monotonic()
     try:
-        for report in _reports_in_thread(
-            _to_crawl(refs, done=done, validators=validators),
-            config=config,
-            policy=policy,
-            check=check,
-        ):
-            batch.append(report)
-            if len(batch) >= BATCH or time.monotonic() - flushed > FLUSH_SECONDS:
-                flush()
-                flushed = time.monotonic()
-        flush()
+        # the refs and their validators live for the whole run (`long_lived`)
+        with long_lived():
+            for report in _reports_in_thread(
+                _to_crawl(refs, done=done, validators=validators),
+                config=config,
+                policy=policy,
+                check=check,
+            ):
+                batch.append(report)
+                if len(batch) >= BATCH or time.monotonic() - flushed > FLUSH_SECONDS:
+                    flush()
+                    flushed = time.monotonic()
+            flush()
     except BaseException as exc:
         with contextlib.suppress(Exception):
             flush()

@@ -7,6 +7,7 @@ change between runs, and counts every request and the conditional headers it car
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -180,6 +181,26 @@ def test_a_recheck_asks_conditionally_and_a_304_keeps_the_verdict_without_a_down
     assert any(f["code"] for f in mismatch.findings)  # the whole verdict, findings too
     results = {r.key: r for r in services.run_results(second)}
     assert results[key("A17010000J-000001", 2)].details["fields_match"] is False
+
+
+def test_a_check_crawls_and_records_with_its_refs_out_of_the_collectors_way(
+    tree: Any, files: FileServer
+) -> None:
+    """The refs live for the whole run: frozen while it crawls (`long_lived`), thawed after."""
+    from steward.quality.checks.pipeline import run_checks
+
+    files.bodies = {"a.csv": GOOD_CSV}
+    make_dataset(tree, "A17010000J-000001", [files.url("a.csv")])
+    frozen_while_checking: list[int] = []
+
+    def noted(ref: Any, fetched: Any) -> Any:
+        frozen_while_checking.append(gc.get_freeze_count())
+        return run_checks(ref, fetched)
+
+    run = check(tree, check=noted)
+    assert run.totals["ok"] == 1
+    assert frozen_while_checking and frozen_while_checking[0] > 0
+    assert gc.get_freeze_count() == 0
 
 
 def test_a_changed_file_is_downloaded_and_gets_a_new_result(tree: Any, files: FileServer) -> None:
