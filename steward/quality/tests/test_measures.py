@@ -355,3 +355,17 @@ def test_periods(text: str, start: str, end: str) -> None:
 def test_a_bad_period_is_refused(text: str) -> None:
     with pytest.raises(MeasureError):
         Period.parse(text)
+
+
+def test_results_read_in_chunks_count_as_when_read_at_once(
+    scenario: Scenario, monkeypatch: Any
+) -> None:
+    """The latest results are read by id in chunks (a ministry's thousands): one at a time,
+    every term counts the same datasets, in the same order."""
+    whole = q1_measures(scenario)
+    monkeypatch.setattr("steward.quality.measures.datasets.CHUNK", 1)
+    chunked = q1_measures(scenario)
+    assert [d.identifier for d in chunked.checked] == [d.identifier for d in whole.checked]
+    for measure in ("accuracy_rate", "three_star_ratio"):
+        assert chunked.measure(measure).counts == whole.measure(measure).counts
+        assert chunked.measure(measure).datasets == whole.measure(measure).datasets

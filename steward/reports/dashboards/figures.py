@@ -201,22 +201,28 @@ def quality_of(organisation: Organisation, today: datetime.date) -> Quality:
         periods.append(periods[-1].previous())
     periods.reverse()
     mark_rows: list[charts.MarkRow] = []
-    latest: tuple[Period, list[int]] | None = None
-    found: dict[int, list[tuple[str, int | None]]] = {}
-    for index, mark, stars in marks_by_period(covered, periods):
-        found.setdefault(index, []).append((mark, stars))
+    latest: tuple[Period, Counter[int]] | None = None
+    found: dict[int, list[tuple[str, int | None, int]]] = {}
+    for index, mark, stars, count in marks_by_period(covered, periods):
+        found.setdefault(index, []).append((mark, stars, count))
     for index, period in enumerate(periods):
         results = found.get(index, [])
-        marks = Counter(mark for mark, _stars in results if mark)
+        marks: Counter[str] = Counter()
+        stars_of: Counter[int] = Counter()
+        for mark, stars, count in results:
+            if mark:
+                marks[mark] += count
+            if stars is not None:
+                stars_of[stars] += count
         for mark in MARK_ORDER:
             if marks.get(mark):
                 mark_rows.append(charts.MarkRow(str(period), mark_words(mark), marks[mark]))
         if results:
-            latest = (period, [stars for _mark, stars in results if stars is not None])
-    star_counts = Counter(latest[1]) if latest else Counter()
+            latest = (period, stars_of)
+    star_counts = latest[1] if latest else Counter()
     return Quality(
         period=latest[0] if latest else None,
-        judged=len(latest[1]) if latest else 0,
+        judged=sum(latest[1].values()) if latest else 0,
         stars=charts.star_distribution(dict(star_counts)),
         marks=charts.quality_marks_over_time(mark_rows),
     )
