@@ -167,6 +167,10 @@ def main() -> None:
             )
             for agency in agencies
         }
+        # each run on its day, as the recorder leaves one (its checks within its span)
+        CheckRun.objects.filter(pk__in=[run.pk for run in runs.values()]).update(
+            started_at=checked_at, progressed_at=checked_at
+        )
         for start in range(0, len(resources), batch * 5):
             chunk = resources[start : start + batch * 5]
             made = CheckResult.objects.bulk_create(

@@ -89,12 +89,17 @@ def follow_built_in(key: str, tree: Tree) -> None:
 @pytest.fixture(autouse=True)
 def empty_cache() -> Any:
     """Each test starts with an empty cache: pages keep figures for minutes (dashboards, the
-    home page's standing), and SQLite gives a rolled-back test's ids to the next test."""
+    home page's standing), verdicts are kept by id (`lib.kept`), and SQLite gives a
+    rolled-back test's ids to the next test."""
     from django.core.cache import cache
 
+    from steward.lib.kept import clear_all
+
     cache.clear()
+    clear_all()
     yield
     cache.clear()
+    clear_all()
 
 
 class CliResult(NamedTuple):

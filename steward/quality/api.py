@@ -223,7 +223,7 @@ def _dataset(
         "status": status,
         "terms": terms.get(dataset.identifier, []),
         "resources": [
-            {**resource.__dict__, "mismatches": list(resource.mismatches)} for resource in resources
+            {**resource._asdict(), "mismatches": list(resource.mismatches)} for resource in resources
         ],
     }
 

@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
+from django.core.cache import cache
 from django.db import connection
-from django.db.models import Case, F, IntegerField, QuerySet, Value, When, Window
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When, Window
 from django.db.models.fields.json import KT
 from django.db.models.functions import RowNumber
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from steward.lib.kept import Kept
 from steward.organisations.models import Organisation
 from steward.quality.measures.periods import Period
-from steward.quality.models import CheckEntry, CheckResult, CheckState
+from steward.quality.models import CheckEntry, CheckResult, CheckRun, CheckState
 
 
-@dataclass(frozen=True)
-class ResourceVerdict:
-    """The latest result of one resource in the period, with what counts against it."""
+class ResourceVerdict(NamedTuple):
+    """The latest result of one resource in the period, with what counts against it (a
+    named tuple, as `LatestResult`)."""
 
     key: str
     url: str
@@ -165,11 +169,14 @@ def covered_organisations(organisation: Organisation, *, include_subtree: bool) 
     return covered_ids(organisation, include_subtree=include_subtree)
 
 
-@dataclass(frozen=True)
-class LatestResult:
+class LatestResult(NamedTuple):
     """A resource's latest result within a period: the stored verdict's columns, the few
     values of its `details` the measures read (`DETAILS`), and `checked_at` and `run_id` of
-    its latest check in the period."""
+    its latest check in the period.
+
+    A named tuple: a ministry's dashboard makes 6,000 of them on each request, and a frozen
+    dataclass of 22 fields took eight times as long to make.
+    """
 
     pk: int
     key: str
@@ -212,6 +219,8 @@ DETAILS = {
 }
 #: Results are read by id in chunks of this many (one parameter each).
 CHUNK = 5000
+#: How many verdicts' columns a process keeps (about 1 KB each).
+VERDICTS_KEPT = 50_000
 
 
 #: Which check of a resource is its latest: the last checked, then the latest run.
@@ -238,6 +247,27 @@ def _boolean(value: Any) -> bool | None:
     return value in (True, 1, "true", "1")
 
 
+def _read_verdicts(ids: list[int]) -> dict[int, tuple[Any, ...]]:
+    """The stored columns and `DETAILS` of results `ids`, by id (in chunks of `CHUNK`)."""
+    found: dict[int, tuple[Any, ...]] = {}
+    for first in range(0, len(ids), CHUNK):
+        rows = (
+            CheckResult.objects.filter(pk__in=ids[first : first + CHUNK])
+            .annotate(**DETAILS)
+            .values_list(*RESULT_COLUMNS, *DETAILS)
+        )
+        for row in rows:
+            # (the last two details are the JSON booleans: encoding_matches, fields_match)
+            found[row[0]] = (*row[:-2], _boolean(row[-2]), _boolean(row[-1]))
+    return found
+
+
+#: A stored verdict never changes (a re-check that finds the same one points at it again),
+#: so its columns are kept in the process once read: reading 6,000 of them through the ORM
+#: cost a dashboard more than choosing them (docs/benchmarks.md).
+_VERDICTS: Kept[tuple[Any, ...]] = Kept(capacity=VERDICTS_KEPT)
+
+
 def read_latest(organisations: Sequence[int], period: Period) -> list[LatestResult]:
     """The latest result of each resource *per organisation* checked within `period`, in the
     order of `latest_results` (`rows_of` can read it for a whole ministry at once: no row
@@ -261,18 +291,12 @@ def read_latest(organisations: Sequence[int], period: Period) -> list[LatestResu
         .values_list("result_id", "checked_at", "run_id")
     )
     checks = {result_id: (checked_at, run_id) for result_id, checked_at, run_id in latest}
-    ids = list(checks)
-    found: list[LatestResult] = []
-    for first in range(0, len(ids), CHUNK):
-        rows = (
-            CheckResult.objects.filter(pk__in=ids[first : first + CHUNK])
-            .annotate(**DETAILS)
-            .values_list(*RESULT_COLUMNS, *DETAILS)
-        )
-        for row in rows:
-            # (the last two details are the JSON booleans: encoding_matches, fields_match)
-            values = (*row[:-2], _boolean(row[-2]), _boolean(row[-1]), *checks[row[0]])
-            found.append(LatestResult(*values))
+    columns = _VERDICTS.get(checks, _read_verdicts)
+    found = [
+        LatestResult(*(*columns[pk], *checked))
+        for pk, checked in checks.items()
+        if pk in columns  # (a result pruned since: `prune_runs` may run meanwhile)
+    ]
     found.sort(key=lambda r: (r.dataset_identifier, r.key, r.organisation_id or 0))
     return found
 
@@ -301,12 +325,67 @@ def latest_results(organisations: Iterable[int], period: Period) -> list[LatestR
     return pick_latest(read_latest(list(organisations), period))
 
 
+#: A period that ended this long ago takes no more checks: a run records its checks at the
+#: time it records them, between its start and its last progress.
+SETTLED_AFTER = datetime.timedelta(hours=1)
+#: How long the counts of settled periods are kept (the key changes with every run that
+#: could have checked in them, so this only bounds the cache's size).
+SETTLED_SECONDS = 24 * 3600
+
+
+def _runs_token(start: datetime.datetime, end: datetime.datetime) -> str:
+    """What changes whenever the checks in [start, end) may change: every run that could
+    have recorded one (started before `end`, active since `start`), with its last progress
+    (a run's checks lie between its start and its last progress or finish)."""
+    runs = (
+        CheckRun.objects.filter(started_at__lt=end)
+        .filter(
+            Q(progressed_at__gte=start)
+            | Q(finished_at__gte=start)
+            | Q(progressed_at__isnull=True, finished_at__isnull=True)
+        )
+        .order_by("pk")
+        .values_list("pk", "progressed_at", "finished_at")
+    )
+    return hashlib.sha256(repr(list(runs)).encode()).hexdigest()
+
+
 def marks_by_period(
     organisations: Iterable[int], periods: Sequence[Period]
 ) -> list[tuple[int, str, int | None, int]]:
     """(index in `periods`, mark, stars, how many resources) of the latest result of each
-    resource of `organisations` checked within each period (`latest_results`' rule), in one
-    query for all the periods (a dashboard's quarters: one read, not one a quarter)."""
+    resource of `organisations` checked within each period (`latest_results`' rule).
+
+    The counts of periods that have settled (ended `SETTLED_AFTER` ago) are kept until a
+    run that could have checked in them changes (`_runs_token`): a dashboard's three past
+    quarters are counted once, its current one on every request.
+    """
+    ids = sorted(set(organisations))
+    settle = timezone.now() - SETTLED_AFTER
+    settled = [i for i, period in enumerate(periods) if period.bounds()[1] <= settle]
+    open_ = [i for i in range(len(periods)) if i not in settled]
+    found: list[tuple[int, str, int | None, int]] = []
+    if settled:
+        start = min(periods[i].bounds()[0] for i in settled)
+        end = max(periods[i].bounds()[1] for i in settled)
+        labels = ",".join(periods[i].label for i in settled)
+        scope = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:24]
+        key = f"marks:{connection.alias}:{scope}:{labels}:{_runs_token(start, end)}"
+        counted: list[tuple[int, str, int | None, int]] | None = cache.get(key)
+        if counted is None:
+            counted = _count_marks(ids, [periods[i] for i in settled])
+            cache.set(key, counted, SETTLED_SECONDS)
+        found += [(settled[index], mark, stars, n) for index, mark, stars, n in counted]
+    if open_:
+        counted = _count_marks(ids, [periods[i] for i in open_])
+        found += [(open_[index], mark, stars, n) for index, mark, stars, n in counted]
+    return sorted(found, key=lambda row: (row[0], row[1], -1 if row[2] is None else row[2]))
+
+
+def _count_marks(
+    organisations: list[int], periods: Sequence[Period]
+) -> list[tuple[int, str, int | None, int]]:
+    """`marks_by_period`, counted by the database in one query for all the periods."""
     bounds = [period.bounds() for period in periods]
     if not bounds:
         return []
@@ -320,7 +399,7 @@ def marks_by_period(
     )
     latest = (
         _checked(
-            list(organisations),
+            organisations,
             min(start for start, _end in bounds),
             max(end for _start, end in bounds),
         )
