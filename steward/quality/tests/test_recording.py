@@ -486,3 +486,44 @@ def test_a_link_healthy_for_many_checks_in_a_row_is_recorded_and_checked_again_w
     assert (health.checks, health.consecutive_ok) == (721, 721)
     assert health.last_checked_at is not None
     assert health.next_check_due == health.last_checked_at + timedelta(days=30)
+
+
+def _marks_counted_fresh(organisations: list[int], period: Period) -> dict[tuple[str, Any], int]:
+    """The marks of `period` by `latest_results`' rule, counted here."""
+    found: dict[tuple[str, Any], int] = {}
+    for result in latest_results(organisations, period):
+        found[(result.mark, result.stars)] = found.get((result.mark, result.stars), 0) + 1
+    return found
+
+
+def test_a_settled_quarters_marks_are_kept_until_a_run_that_checked_in_it_changes(
+    tree: Any, files: FileServer
+) -> None:
+    """A dashboard counts its past quarters' marks once; a run that checks in such a
+    quarter (here one recorded late on its last day, then pruned) counts again."""
+    from steward.quality.measures.datasets import marks_by_period
+
+    files.bodies = {"a.csv": GOOD_CSV, "b.csv": GOOD_CSV}
+    make_dataset(tree, "A17010000J-000001", [files.url("a.csv"), files.url("b.csv")])
+    organisations = [tree.agency_a.pk, tree.unit_a1.pk]
+    q1, q2 = Period.parse("2026Q1"), Period.parse("2026Q2")
+
+    def marks() -> dict[tuple[str, Any], int]:
+        with time_machine.travel(datetime(2026, 5, 10, 9, tzinfo=TAIPEI)):
+            return {(m, s): n for i, m, s, n in marks_by_period(organisations, [q1, q2]) if i == 0}
+
+    with time_machine.travel(datetime(2026, 2, 10, 9, tzinfo=TAIPEI), tick=True):
+        check(tree)
+    before = marks()
+    assert sum(before.values()) == 2
+    assert before == _marks_counted_fresh(organisations, q1)
+
+    files.bodies = {"a.csv": MISMATCH_CSV, "b.csv": GOOD_CSV}
+    with time_machine.travel(datetime(2026, 3, 31, 9, tzinfo=TAIPEI), tick=True):
+        late = check(tree)
+    after = marks()
+    assert after == _marks_counted_fresh(organisations, q1)
+    assert after != before  # the mismatching header lowered a.csv's mark
+
+    CheckRun.objects.filter(pk=late.pk).delete()  # as `prune_runs` removes a run
+    assert marks() == before == _marks_counted_fresh(organisations, q1)
