@@ -284,6 +284,7 @@ def test_the_kpis_take_the_latest_check_in_the_period_though_nothing_new_was_sto
     [q2] = latest_results(organisations, Period.parse("2026Q2"))
     assert (q1.run_id, q1.fields_match) == (runs[1].pk, False)
     assert (q2.run_id, q2.pk, q2.checked_at.month) == (runs[2].pk, q1.pk, 4)
+    assert q2.checked_at == CheckEntry.objects.get(run=runs[2]).checked_at  # to the microsecond
     assert latest_results(organisations, Period.parse("2026Q3")) == []
 
 
