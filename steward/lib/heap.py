@@ -21,6 +21,7 @@ from collections.abc import Iterator
 
 _lock = threading.Lock()
 _depth = 0
+_frozen_before = False  # the heap was frozen already when the outermost block began
 
 
 @contextlib.contextmanager
@@ -28,10 +29,13 @@ def long_lived() -> Iterator[None]:
     """Keep everything alive now out of the cyclic collector until the block ends.
 
     Blocks nest, in any thread (a check's crawl runs in a thread of its own): each one
-    freezes what has been made since, and only the outermost one unfreezes.
+    freezes what has been made since, and only the outermost one unfreezes, unless the heap
+    was frozen before it began (a server's start-up, `steward.wsgi`): that stays frozen.
     """
-    global _depth
+    global _depth, _frozen_before
     with _lock:
+        if _depth == 0:
+            _frozen_before = gc.get_freeze_count() > 0
         gc.freeze()
         _depth += 1
     try:
@@ -39,5 +43,5 @@ def long_lived() -> Iterator[None]:
     finally:
         with _lock:
             _depth -= 1
-            if _depth == 0:
+            if _depth == 0 and not _frozen_before:
                 gc.unfreeze()

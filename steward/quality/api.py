@@ -223,7 +223,8 @@ def _dataset(
         "status": status,
         "terms": terms.get(dataset.identifier, []),
         "resources": [
-            {**resource._asdict(), "mismatches": list(resource.mismatches)} for resource in resources
+            {**resource._asdict(), "mismatches": list(resource.mismatches)}
+            for resource in resources
         ],
     }
 

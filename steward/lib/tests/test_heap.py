@@ -76,3 +76,13 @@ def test_an_error_in_the_block_still_unfreezes() -> None:
     with pytest.raises(RuntimeError), long_lived():
         raise RuntimeError("interrupted")
     assert gc.get_freeze_count() == 0
+
+
+def test_a_heap_frozen_before_the_block_stays_frozen_after_it() -> None:
+    """A server freezes its start-up (`steward.wsgi`); a run inside it does not thaw that."""
+    kept = [Node() for _ in range(10)]
+    gc.freeze()
+    before = gc.get_freeze_count()
+    with long_lived():
+        pass
+    assert gc.get_freeze_count() >= before >= len(kept)

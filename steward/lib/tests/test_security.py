@@ -171,3 +171,35 @@ def test_no_template_carries_inline_script_or_style() -> None:
                 line = text.count("\n", 0, match.start()) + 1
                 found.append(f"{template.relative_to(ROOT)}:{line}: {what}")
     assert found == []
+
+
+def test_the_wsgi_application_freezes_its_start_up_and_its_first_requests_load(
+    tmp_path: Path,
+) -> None:
+    """gunicorn forks its workers from `steward.wsgi` (--preload): start-up is frozen out of
+    the cyclic collector before, and what the first request loads (the URL patterns and every
+    view behind them) once after it."""
+    env = production_environment(tmp_path, STEWARD_ALLOWED_HOSTS="127.0.0.1")
+    code = """
+import gc, io, sys
+import steward.wsgi as served
+at_start = gc.get_freeze_count()
+environ = {
+    "REQUEST_METHOD": "GET", "PATH_INFO": "/favicon.ico", "SERVER_NAME": "127.0.0.1",
+    "SERVER_PORT": "443", "HTTP_HOST": "127.0.0.1", "SERVER_PROTOCOL": "HTTP/1.1",
+    "wsgi.input": io.BytesIO(), "wsgi.errors": sys.stderr, "wsgi.url_scheme": "https",
+}
+statuses = []
+body = served.application(environ, lambda status, headers: statuses.append(status))
+b"".join(body)
+body.close()
+print("frozen", statuses[0].split()[0], at_start, gc.get_freeze_count())
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    [line] = [line for line in done.stdout.splitlines() if line.startswith("frozen ")]
+    status, at_start, after_first = line.split()[1:]
+    assert status == "200"
+    assert 0 < int(at_start) < int(after_first)
