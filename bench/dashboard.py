@@ -1,6 +1,6 @@
 """The dashboards with their charts and the home page: p50/p95 against the 300 ms target.
 
-    uv run python bench/dashboard.py [--datasets 3000] [--requests 30]
+    uv run python bench/dashboard.py [--datasets 3000] [--requests 30] [--served]
     DATABASE_URL=postgres://steward@127.0.0.1:54329/steward_dashboard_bench uv run python bench/dashboard.py
 
 Without DATABASE_URL a throw-away SQLite file in a temporary directory is used; with it, the
@@ -20,8 +20,10 @@ here is building the specs. Each dashboard is timed twice: computed on every req
 request of the warm-up computes it); the committee's is always computed. `--profile PAGE`
 profiles one computed request instead. The process's heap is frozen
 before timing (`gc.freeze`), as steward/wsgi.py freezes start-up before gunicorn forks its
-workers; the first row is the centre's dashboard without that, for comparison. Prints a table
-with the load average; asserts nothing.
+workers; the first row is the centre's dashboard without that, for comparison. `--served`
+adds the centre's dashboard, computed, fetched over HTTP from `steward serve` (gunicorn,
+--preload, one worker and thread, kept database connections) on the same database, signed in
+through the login form. Prints a table with the load average; asserts nothing.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ centre): when there is none for the period, the report says so.
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -67,6 +67,12 @@ def _figure(value: Decimal | None, unit: str) -> Cell:
     return percent(value) if unit == "percent" else value.normalize()
 
 
+def _score(value: Decimal) -> Decimal:
+    """An overall score or bonus to two decimals, as the evaluation page shows it: to one,
+    agencies ranked 1st and 5th both read 94.9 (their scores 94.93 and 94.87)."""
+    return Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
 def _subtree_ids(organisation: Organisation) -> set[int]:
     return set(organisation.subtree().values_list("pk", flat=True))
 
@@ -81,8 +87,8 @@ def _sections(run: EvaluationRun, organisation: Organisation) -> tuple[Section, 
             (
                 score.rank,
                 score.organisation.name,
-                percent(score.overall) if score.overall is not None else no_data(),
-                percent(score.bonus),
+                _score(score.overall) if score.overall is not None else no_data(),
+                _score(score.bonus),
                 "、".join(score.below_target),
             )
         )
