@@ -7,12 +7,20 @@ import of `steward` models.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def start_django(*, use_database_url: bool) -> None:
@@ -78,3 +86,34 @@ def timed(call: Callable[[], object], times: int) -> tuple[float, float, object]
         answer = call()
         samples.append((time.perf_counter() - start) * 1000)
     return statistics.median(samples), p95(samples), answer
+
+
+@contextlib.contextmanager
+def serving(command: list[str], *, env: dict[str, str], port: int, log: Path) -> Iterator[None]:
+    """The server `command` runs, from its first answer on 127.0.0.1:`port` (gunicorn forks
+    its workers after it listens: two more seconds) until the block ends (SIGTERM, then kill
+    after 40 s). Its output goes to `log`."""
+    with open(log, "ab") as output:
+        server = subprocess.Popen(
+            command, env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT
+        )
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            if server.poll() is not None:
+                sys.exit(f"the server stopped ({server.returncode}) before answering: see {log}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    sys.exit(f"the server is not answering after 300 s: see {log}")
+                time.sleep(0.3)
+        time.sleep(2)
+        yield
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            server.kill()

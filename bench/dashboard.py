@@ -38,7 +38,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import start_django, timed
+from common import serving, start_django, timed
 
 AGENCIES = 7
 FEEDBACK_ITEMS = 140
@@ -306,9 +306,7 @@ def served(path: str, requests: int) -> tuple[float, float]:
     import http.cookiejar
     import re
     import secrets
-    import signal
     import socket
-    import subprocess
     import tempfile
     import urllib.parse
     import urllib.request
@@ -331,22 +329,9 @@ def served(path: str, requests: int) -> tuple[float, float]:
         "STEWARD_DB_CONN_MAX_AGE": "60",
         "STEWARD_DB_CONN_HEALTH_CHECKS": "true",
     }
-    root = Path(__file__).resolve().parent.parent
     command = [sys.executable, "-m", "steward.cli", "serve", "--no-worker"]
     command += [f"--bind=127.0.0.1:{port}", "--workers=1", "--threads=1"]
-    with open(Path(var) / "serve.log", "ab") as log:
-        server = subprocess.Popen(command, env=env, cwd=root, stdout=log, stderr=log)
-    try:
-        deadline = time.monotonic() + 300
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    sys.exit(f"steward serve did not start: see {var}/serve.log")
-                time.sleep(0.3)
-        time.sleep(2)  # gunicorn forks its worker after it listens
+    with serving(command, env=env, port=port, log=Path(var) / "serve.log"):
         base = f"http://127.0.0.1:{port}"
         opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
@@ -367,12 +352,6 @@ def served(path: str, requests: int) -> tuple[float, float]:
 
         median, high, _answer = timed(get, requests)
         return median, high
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 if __name__ == "__main__":

@@ -32,7 +32,6 @@ import os
 import random
 import re
 import secrets
-import signal
 import socket
 import subprocess
 import sys
@@ -41,6 +40,8 @@ import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from common import serving
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench-password-1234"
@@ -116,19 +117,6 @@ def prepare(env: dict[str, str], count: int) -> str:
     if result.returncode:
         sys.exit(f"preparing the database failed:\n{result.stderr}")
     return result.stdout.strip().splitlines()[-1]
-
-
-def wait_listening(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"the server stopped ({process.returncode}) before answering")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.3)
-    sys.exit("the server is not answering after 300 s")
 
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -227,19 +215,8 @@ def run_load(
     options: argparse.Namespace,
     dataset_ids: list[int],
 ) -> dict[str, float]:
-    log = open(Path(env["STEWARD_VAR_DIR"]) / f"{name}.log", "ab")  # noqa: SIM115
-    server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_listening(port, server)
-        time.sleep(2)  # gunicorn forks its workers after it listens
+    with serving(command, env=env, port=port, log=Path(env["STEWARD_VAR_DIR"]) / f"{name}.log"):
         return asyncio.run(load(f"http://127.0.0.1:{port}", dataset_ids, options))
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
 
 
 def main() -> None:
