@@ -151,8 +151,10 @@ def test_the_evaluation_report_gives_the_run_s_ranking_and_figures(
     scores = {s.organisation.name: s for s in Score.objects.filter(run=run)}
     for rank, name, overall, *_rest in ranking.rows:
         assert rank == scores[str(name)].rank
+        stored = scores[str(name)].overall
+        assert stored is not None
         # two decimals, as the evaluation page shows them
-        assert overall == scores[str(name)].overall.quantize(Decimal("0.01"), ROUND_HALF_UP)
+        assert overall == stored.quantize(Decimal("0.01"), ROUND_HALF_UP)
     kpis = table(document, "各機關績效指標達成率")
     replies_b = next(r for r in kpis.rows if r[0] == "乙局" and str(r[1]).startswith("6 日內"))
     assert replies_b[3] == "未訂目標"  # a KPI with no target: said, not 0 %
