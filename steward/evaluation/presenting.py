@@ -23,6 +23,7 @@ TERM_LABELS: dict[str, Any] = {
     **QUALITY_TERMS,
     "on_time": gettext_lazy("On time"),
     "not_on_time": gettext_lazy("Not on time"),
+    "not_yet_due": gettext_lazy("Not yet answered, not yet due"),
     "all_items": gettext_lazy("Every item received"),
     "faster": gettext_lazy("Replied before the last day"),
     "bonus_share": gettext_lazy("Share counted for the bonus (%)"),
@@ -34,6 +35,8 @@ TERM_LABELS: dict[str, Any] = {
     "sound": gettext_lazy("Datasets without a problem"),
     "with_problems": gettext_lazy("Datasets with a problem"),
     "accepted_reports": gettext_lazy("Accepted self-reports"),
+    "meetings": gettext_lazy("Meetings held"),
+    "civil_representatives": gettext_lazy("Civil representatives"),
 }
 
 

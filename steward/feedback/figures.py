@@ -92,6 +92,21 @@ def replied_before_last_day(item: FeedbackItem) -> bool:
     return item.replied_at < last_day_starts
 
 
+def not_yet_due(items: list[FeedbackItem], now: datetime.datetime) -> list[FeedbackItem]:
+    """Items not yet answered whose due time has not come: they may still be on time."""
+    return [item for item in items if item.replied_at is None and now < item.due_at]
+
+
+def not_yet_due_note(count: int) -> str:
+    """What the figures say of items not yet due (the plan's formula counts every item)."""
+    return str(
+        _(
+            "%(count)s items are not yet answered and not yet due; until answered they "
+            "count as not replied within the limit."
+        )
+    ) % {"count": count}
+
+
 def items_for(
     organisation: Organisation, start: datetime.date, end: datetime.date
 ) -> list[FeedbackItem]:
@@ -121,17 +136,9 @@ def figures_for(
     replied = [item for item in items if item.replied_at is not None]
     hours = [reply_hours(item) for item in replied]
     notes = []
-    unanswered_not_due = [i for i in items if i.replied_at is None and moment < i.due_at]
+    unanswered_not_due = not_yet_due(items, moment)
     if unanswered_not_due:
-        notes.append(
-            str(
-                _(
-                    "%(count)s items are not yet answered and not yet due; until answered they "
-                    "count as not replied within the limit."
-                )
-            )
-            % {"count": len(unanswered_not_due)}
-        )
+        notes.append(not_yet_due_note(len(unanswered_not_due)))
     return Figures(
         organisation=organisation,
         start=start,

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from steward.evaluation.measuring import instants, organisation_ids, percent, record_url, rows_of
 from steward.evaluation.registry import Counted, Figure, MeasureContext, measure
-from steward.feedback.figures import replied_before_last_day
+from steward.feedback.figures import not_yet_due, not_yet_due_note, replied_before_last_day
 from steward.feedback.models import FeedbackItem
 
 
@@ -42,7 +43,11 @@ def feedback_on_time_ratio(context: MeasureContext) -> Figure:
     )
     on_time = [item for item in items if item.replied_in_time()]
     faster = [item for item in items if replied_before_last_day(item)]
-    late = [item for item in items if not item.replied_in_time()]
+    # the plan's formula counts every item received; one not answered and not yet due is
+    # listed as such, not as late (it may still be answered in time)
+    waiting = not_yet_due(items, timezone.now())
+    waiting_pks = {item.pk for item in waiting}
+    late = [item for item in items if not item.replied_in_time() and item.pk not in waiting_pks]
 
     url = record_url("feedback:detail")
 
@@ -60,10 +65,16 @@ def feedback_on_time_ratio(context: MeasureContext) -> Figure:
     bonus = percent(len(faster), len(items))
     if bonus is not None:
         terms["bonus_share"] = bonus
+    if waiting:
+        terms["not_yet_due"] = len(waiting)
     return Figure(
         percent(len(on_time), len(items)),
         terms,
         tuple(
-            counted("on_time", on_time) + counted("not_on_time", late) + counted("faster", faster)
+            counted("on_time", on_time)
+            + counted("not_on_time", late)
+            + counted("not_yet_due", waiting)
+            + counted("faster", faster)
         ),
+        not_yet_due_note(len(waiting)) if waiting else "",
     )

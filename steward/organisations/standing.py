@@ -127,9 +127,16 @@ def _current_versions(ministries: Sequence[Organisation]) -> dict[int, PlanVersi
 
 
 def standings_for(
-    organisations: Sequence[Organisation], ministry: Organisation, *, today: datetime.date
+    organisations: Sequence[Organisation],
+    ministry: Organisation,
+    *,
+    today: datetime.date,
+    columns_of: Sequence[Organisation] = (),
 ) -> Standing | None:
-    """The standing of `organisations` (all in `ministry`) under its current plan version."""
+    """The standing of `organisations` (all in `ministry`) under its current plan version.
+
+    A plan target is a column when one of `organisations` has it, or one of `columns_of`
+    (a drill-down computes one row of a board, with the board's columns)."""
     version = _current_versions([ministry]).get(ministry.pk)
     if version is None:
         return None
@@ -151,12 +158,15 @@ def standings_for(
             kpi_targets[pair] = kpi_target.value
     targets: dict[tuple[str, bool, int], Decimal] = {}
     target_kinds: list[tuple[str, bool]] = []
+    columns = {*ids, *(organisation.pk for organisation in columns_of)}
     for plan_target in Target.objects.filter(
-        this_year, version=version, organisation_id__in=ids
+        this_year, version=version, organisation_id__in=columns
     ).order_by("year"):
         kind = (plan_target.measure, plan_target.covers_subtree)
         if kind not in target_kinds:
             target_kinds.append(kind)
+        if plan_target.organisation_id not in ids:
+            continue
         key = (plan_target.measure, plan_target.covers_subtree, plan_target.organisation_id)
         if plan_target.year is not None or key not in targets:
             targets[key] = Decimal(plan_target.value)

@@ -7,14 +7,16 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied
 
 from steward.conftest import Cast, MinistryB, Tree
 from steward.datasets.models import Dataset
-from steward.evaluation import registry, services
+from steward.evaluation import presenting, registry, services
 from steward.evaluation.kpis import OTHER_ACHIEVEMENTS
 from steward.evaluation.registry import MeasureContext
 from steward.evaluation.runs import EvaluationError
+from steward.evaluation.tests.conftest import at
 from steward.inventory.tests.helpers import open_item
 from steward.organisations.models import Organisation
 from steward.plans.models import Plan
@@ -52,6 +54,31 @@ def test_replies_within_the_limit_with_the_faster_reply_bonus(
     assert [c.term for c in figure.counted].count("not_on_time") == 1
     assert all(c.url.startswith("/feedback/") for c in figure.counted)
     assert compute("feedback_on_time_ratio", tree.agency_a, *YEAR[:1], YEAR[0]).value is None
+
+
+def test_an_item_not_yet_answered_and_not_yet_due_is_listed_as_such_not_as_late(
+    plan: Plan, tree: Tree, reply: Callable[..., object]
+) -> None:
+    """The plan's formula counts every item received; one still within its limit is not
+    called late: it is listed apart, and the figure says how it counts."""
+    reply(tree.unit_a1, "2026-03-02T10:00", "2026-03-03T10:00")  # on time
+    reply(tree.unit_a1, "2026-03-02T10:00", None)  # due 2026-03-09: overdue by the 20th
+    reply(tree.unit_a1, "2026-03-19T10:00", None)  # due on the 26th: not yet
+    with time_machine.travel(at("2026-03-20T10:00"), tick=False):
+        figure = compute("feedback_on_time_ratio", tree.agency_a)
+    terms = [c.term for c in figure.counted]
+    assert terms.count("on_time") == 1
+    assert terms.count("not_on_time") == 1
+    assert terms.count("not_yet_due") == 1
+    assert figure.terms["all_items"] == 3 and figure.terms["not_yet_due"] == 1
+    assert figure.value == Decimal("33.3333")  # the plan's formula: every item received
+    assert "1" in figure.note and figure.note
+    assert presenting.term_label("not_yet_due") != presenting.term_label("nonesuch")
+
+
+def test_the_committees_terms_have_words_of_their_own() -> None:
+    for term in ("meetings", "civil_representatives", "not_yet_due"):
+        assert presenting.term_label(term) != presenting.term_label("nonesuch"), term
 
 
 def test_new_datasets_count_the_organisation_with_its_units_not_its_agencies(

@@ -193,7 +193,14 @@ def figure(request: HttpRequest, organisation_pk: int, key: str) -> HttpResponse
     if organisation is None or not PersonScope(person).can(Action.REPORT_VIEW, organisation):
         raise _not_found()
     today = timezone.localdate()
-    standing = standings_for([organisation], organisation.ministry, today=today)
+    # the columns of the ministry's board, which shows every agency (a target of the ministry
+    # counted with its agencies is a column of each agency's row too)
+    standing = standings_for(
+        [organisation],
+        organisation.ministry,
+        today=today,
+        columns_of=ministry_and_agencies(organisation.ministry),
+    )
     cells = standing.rows[0].cells if standing is not None else []
     cell = next((each for each in cells if each.indicator.key == key), None)
     if standing is None or cell is None:

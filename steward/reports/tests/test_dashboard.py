@@ -30,7 +30,7 @@ from steward.feedback.models import Channel, FeedbackItem
 from steward.feedback.models import Kind as FeedbackKind
 from steward.organisations.factories import OrganisationFactory
 from steward.organisations.models import OrganisationKind, Person
-from steward.plans.models import KpiDefinition, KpiTarget, PlanVersion
+from steward.plans.models import KpiDefinition, KpiTarget, PlanVersion, Target, TargetMeasure
 from steward.publishing.tests.helpers import make_dataset
 from steward.reports.dashboards import exports
 from steward.tasks.generation import generate_tasks
@@ -411,3 +411,28 @@ def test_the_centre_s_timeline_says_how_many_organisations_are_late_with_each_it
     assert row[0] == "1-3 進行盤點作業（2 個機關中 1 個逾期）"
     assert row[2] is None  # not done by every organisation yet
     assert "其中 1 項有機關逾期（逾期工作共 1 件）" in timeline.description
+
+
+def test_every_figure_of_the_centres_board_drills_down(
+    mol: PlanVersion, tree: Tree, cast: Cast, today: datetime.date
+) -> None:
+    """Each cell's link opens its figure, an agency's cell in a column that only the
+    ministry's target makes (新增開放項數, counted with the agencies below it) too."""
+    Target.objects.create(
+        version=mol,
+        organisation=tree.ministry,
+        year=2026,
+        measure=TargetMeasure.DATASETS_NEW,
+        value=10,
+        covers_subtree=True,
+    )
+    page = _page(cast.centre, centre_url(tree))
+    prefix = reverse("reports:dashboards:figure", args=[tree.ministry.pk, "x"]).split("/")
+    links = set(re.findall(rf'href="({"/".join(prefix[:-3])}/[^"]+)"', page))
+    figure_links = {link for link in links if "/figure/" in link}
+    assert len(figure_links) >= 2 * 3  # the ministry and its agencies, several columns
+    assert any(f"/figure/{tree.agency_a.pk}/target:" in link for link in figure_links), (
+        "an agency's target column"
+    )
+    for link in sorted(figure_links):
+        assert _get(cast.centre, link).status_code == 200, link
