@@ -379,7 +379,8 @@ class ScheduleRow:
 def schedule_timeline(rows: Sequence[ScheduleRow]) -> Chart:
     """The schedule (工作時程) as a timeline: each item at its deadline, late ones marked."""
     item, due, done, state = _("Item"), _("Deadline"), _("Completed"), _("Status")
-    late_label, ok_label = _("Late"), _("On time or not yet due")
+    # late here is also done after its date (the page's "overdue" counts open tasks only)
+    late_label, ok_label = _("Late (done late or not yet done)"), _("On time or not yet due")
     data = [
         {
             "item": r.item,
@@ -422,10 +423,10 @@ def schedule_timeline(rows: Sequence[ScheduleRow]) -> Chart:
     if any(r.organisations > 1 for r in rows):
         description = _(
             "%(count)d schedule items, each done by every organisation it names; %(late)d "
-            "late for at least one of them (%(tasks)d late tasks)."
+            "late for at least one of them, done late or not yet done (%(tasks)d late tasks)."
         ) % {"count": len(rows), "late": late, "tasks": sum(r.late_organisations for r in rows)}
     else:
-        description = _("%(count)d schedule items; %(late)d late.") % {
+        description = _("%(count)d schedule items; %(late)d done late or not yet done.") % {
             "count": len(rows),
             "late": late,
         }

@@ -365,4 +365,8 @@ def test_quarterly_progress_counts_the_schedule_done_and_late(
     document = build("quarterly_progress", tree.agency_a, "2026Q2")
     assert "本期到期工作 3 項：已完成 2 項，逾期 2 項。" in text(document)
     timeline = next(c for c in document.charts() if c.key == "schedule_timeline")
-    assert [row[3] for row in timeline.table.rows] == ["如期或尚未到期", "逾期", "逾期"]
+    assert [row[3] for row in timeline.table.rows] == [
+        "如期或尚未到期",
+        "逾期（逾期完成或逾期未完成）",
+        "逾期（逾期完成或逾期未完成）",
+    ]

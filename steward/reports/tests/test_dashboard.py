@@ -410,7 +410,7 @@ def test_the_centre_s_timeline_says_how_many_organisations_are_late_with_each_it
     (row,) = timeline.table.rows
     assert row[0] == "1-3 進行盤點作業（2 個機關中 1 個逾期）"
     assert row[2] is None  # not done by every organisation yet
-    assert "其中 1 項有機關逾期（逾期工作共 1 件）" in timeline.description
+    assert "其中 1 項有機關逾期完成或逾期未完成（逾期工作共 1 件）" in timeline.description
 
 
 def test_every_figure_of_the_centres_board_drills_down(
