@@ -144,6 +144,8 @@ def test_the_agency_dashboard_shows_the_registry_figure_and_drills_down_to_the_r
     assert f'href="{figure_url}"' in page
     drilled = _page(cast.liaison, figure_url)
     assert f"{floatformat(figure.value, '-1')} % / 目標 95 %" in _text(drilled)
+    assert figure.terms["bonus_share"] == Decimal("33.3333")
+    assert "33.33" in _text(drilled) and "33.3333" not in _text(drilled)  # terms to 2 places
     assert "本年迄今：115 年 1 月 1 日至" in _text(drilled)  # the same period as the cell
     for english in ("This year", "Records counted", "Term", "Dashboards"):
         assert english not in _text(drilled)
