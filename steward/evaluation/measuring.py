@@ -117,8 +117,6 @@ def rows_of(
     positions: dict[int | None, list[int]] = shared(
         ("rows_of_positions", paths, key), lambda: _positions(everything, organisation_of)
     )
-    if len(ids) == 1:
-        return [everything[i] for i in positions.get(ids[0], ())]
     found = sorted(i for pk in set(ids) for i in positions.get(pk, ()))  # in the order read
     return [everything[i] for i in found]
 

@@ -437,12 +437,13 @@ def _count_marks(
         .annotate(mark=F("result__mark"), stars=F("result__stars"))
         .values_list("period_index", "mark", "stars")
     )
-    # counted by the database: 24,000 resources' marks come back as a few rows
+    # counted by the database: 24,000 resources' marks come back as a few rows (in no order:
+    # `marks_by_period` sorts them)
     sql, parameters = latest.query.get_compiler(latest.db).as_sql()
     names = ", ".join(connection.ops.quote_name(name) for name in ("period_index", "mark", "stars"))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {names}, COUNT(*) FROM ({sql}) AS latest GROUP BY {names} ORDER BY {names}",
+            f"SELECT {names}, COUNT(*) FROM ({sql}) AS latest GROUP BY {names}",
             parameters,
         )
         return [
